@@ -1,0 +1,30 @@
+import type {ChalkInstance} from 'chalk'
+
+import type {LogRecord} from '../parse/record.js'
+
+import {formatJson} from './json.js'
+import {formatLogfmt} from './logfmt.js'
+import {createPrettyFormatter} from './pretty.js'
+
+export const OUTPUT_FORMATS = ['pretty', 'raw', 'json', 'logfmt'] as const
+/** `raw` is written from `record.raw` by the output layer and has no formatter. */
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+/** A record as one output line, without its newline. */
+export type Formatter = (record: LogRecord) => string
+
+export function createFormatter(format: Exclude<OutputFormat, 'raw'>, chalk: ChalkInstance): Formatter {
+  switch (format) {
+    case 'json': {
+      return formatJson
+    }
+
+    case 'logfmt': {
+      return formatLogfmt
+    }
+
+    case 'pretty': {
+      return createPrettyFormatter(chalk)
+    }
+  }
+}

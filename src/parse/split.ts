@@ -1,0 +1,171 @@
+/**
+ * Bytes -> input units. A unit is one line (terminator included) or one octet-counted frame (RFC 6587,
+ * `LEN SP MSG`, as Heroku's drains send them). The framing is detected from the first unit of the stream.
+ */
+export type UnitHandler = (raw: Buffer, framed: boolean) => void
+
+const NEWLINE = 0x0a
+const SPACE = 0x20
+const LESS_THAN = 0x3c
+const DIGIT_0 = 0x30
+const DIGIT_1 = 0x31
+const DIGIT_9 = 0x39
+/** Enough bytes to hold `LEN SP <` for any frame length we accept. */
+const DETECT_BYTES = 10
+
+const HEADER_INCOMPLETE = Number.MAX_SAFE_INTEGER
+
+/** Logplex refuses frames over 10,240 bytes; files written by other tools may hold longer ones. */
+export const DEFAULT_MAX_FRAME = 10 * 1024 * 1024
+
+export class UnitSplitter {
+  private framing: 'detect' | 'lines' | 'octets' = 'detect'
+  /** Bytes of an unfinished unit, kept until the rest arrives. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  /** Octet framing: how many bytes the unfinished frame needs in all, so a long frame is joined once. */
+  private frameBytesNeeded = 0
+
+  constructor(
+    private readonly onUnit: UnitHandler,
+    private readonly maxFrame = DEFAULT_MAX_FRAME,
+  ) {}
+
+  /** Splits what it can; a partial last unit waits for the next chunk (or `end`). */
+  push(chunk: Buffer): void {
+    let data = chunk
+    if (this.pendingBytes > 0) {
+      // Join a long unit once, when its end has arrived, rather than once per chunk.
+      const incomplete =
+        this.framing === 'lines'
+          ? data.indexOf(NEWLINE) === -1
+          : this.pendingBytes + data.length < this.frameBytesNeeded
+      if (incomplete) {
+        this.keep(data, 0)
+        return
+      }
+
+      data = this.takePending(data)
+    }
+
+    if (this.framing === 'detect') {
+      const decided = detectFraming(data)
+      if (decided === undefined) {
+        this.keep(data, 0)
+        return
+      }
+
+      this.framing = decided
+    }
+
+    if (this.framing === 'lines') this.splitLines(data)
+    else this.splitFrames(data)
+  }
+
+  /** The stream ended: whatever is left is a last unit without its terminator. */
+  end(): void {
+    if (this.pendingBytes === 0) return
+    const rest = this.takePending(Buffer.alloc(0))
+    if (this.framing === 'octets') this.splitFrames(rest, true)
+    else this.onUnit(rest, false)
+  }
+
+  /** True while a partial unit waits for its end (a follower uses this to hold a line without its newline). */
+  get hasPartial(): boolean {
+    return this.pendingBytes > 0
+  }
+
+  private splitLines(data: Buffer): void {
+    let start = 0
+    let newline = data.indexOf(NEWLINE)
+    while (newline !== -1) {
+      this.onUnit(data.subarray(start, newline + 1), false)
+      start = newline + 1
+      newline = data.indexOf(NEWLINE, start)
+    }
+
+    this.keep(data, start)
+  }
+
+  private splitFrames(data: Buffer, atEnd = false): void {
+    let start = 0
+    while (start < data.length) {
+      const length = frameLength(data, start, this.maxFrame)
+      if (length === undefined) {
+        // Not a frame header: pass the bytes up to the next newline on as a line, then resynchronise.
+        const newline = data.indexOf(NEWLINE, start)
+        if (newline === -1 && !atEnd) {
+          this.frameBytesNeeded = 0
+          break
+        }
+
+        const end = newline === -1 ? data.length : newline + 1
+        this.onUnit(data.subarray(start, end), false)
+        start = end
+        continue
+      }
+
+      if (length.end > data.length) {
+        if (!atEnd) {
+          this.frameBytesNeeded = length.end === HEADER_INCOMPLETE ? 0 : length.end - start
+          break
+        }
+
+        // A frame cut short by the end of input is kept as a line so nothing is lost.
+        this.onUnit(data.subarray(start), false)
+        start = data.length
+        break
+      }
+
+      this.onUnit(data.subarray(start, length.end), true)
+      start = length.end
+    }
+
+    if (start < data.length) this.keep(data, start)
+  }
+
+  private keep(data: Buffer, from: number): void {
+    if (from >= data.length) return
+    // Copy: the caller may reuse its chunk, and a subarray would pin the whole chunk in memory.
+    const piece = Buffer.from(data.subarray(from))
+    this.pending.push(piece)
+    this.pendingBytes += piece.length
+  }
+
+  private takePending(next: Buffer): Buffer {
+    const joined = Buffer.concat([...this.pending, next], this.pendingBytes + next.length)
+    this.pending = []
+    this.pendingBytes = 0
+    return joined
+  }
+}
+
+/**
+ * `octets` when the stream opens with `LEN SP <` (a digit never starts a syslog line, and a Heroku line's
+ * timestamp has a `-` after its first digits); `lines` otherwise; undefined while there are too few bytes.
+ */
+export function detectFraming(data: Buffer): 'lines' | 'octets' | undefined {
+  let i = 0
+  while (i < data.length && data[i] >= DIGIT_0 && data[i] <= DIGIT_9) i++
+  if (i === data.length) return data.length >= DETECT_BYTES ? 'lines' : undefined
+  if (i === 0 || data[0] === DIGIT_0 || data[i] !== SPACE) return 'lines'
+  if (i + 1 === data.length) return undefined
+  return data[i + 1] === LESS_THAN ? 'octets' : 'lines'
+}
+
+/** The end offset of the frame that starts at `start`, or undefined when no valid header is there. */
+function frameLength(data: Buffer, start: number, maxFrame: number): {end: number} | undefined {
+  if (data[start] < DIGIT_1 || data[start] > DIGIT_9) return undefined
+  let length = 0
+  let i = start
+  while (i < data.length && data[i] >= DIGIT_0 && data[i] <= DIGIT_9) {
+    length = length * 10 + (data[i] - DIGIT_0)
+    if (length > maxFrame) return undefined
+    i++
+  }
+
+  // A header cut by the chunk boundary: report a frame past the end so the caller waits for more bytes.
+  if (i === data.length) return {end: HEADER_INCOMPLETE}
+  if (data[i] !== SPACE) return undefined
+  return {end: i + 1 + length}
+}

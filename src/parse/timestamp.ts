@@ -1,0 +1,131 @@
+/**
+ * RFC 3339 timestamps as Heroku and syslog senders write them:
+ * `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`.
+ *
+ * Accepted beyond what Heroku emits, because it costs nothing: 1 to 9 fraction digits (Go's RFC3339Nano),
+ * lower-case `t` and `z`, and `±HHMM` offsets. Not accepted: a space instead of `T` (it would make a
+ * `heroku logs` line ambiguous), a missing offset, or a `.` without digits.
+ *
+ * Parsed by hand rather than with `Date.parse`, for strictness first (`Date.parse` also takes
+ * `2024-05-01`, `2024-05-01T12:00:00` in local time, `May 1 2024`...) and speed second: over the timestamps
+ * of a 1M-line generated corpus (Node 20) this took ~100-110 ns each against ~140 ns for `Date.parse`.
+ */
+
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+/** Offsets of the digits in `YYYY-MM-DDTHH:MM:SS`. */
+const DIGIT_OFFSETS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+function isDigit(code: number): boolean {
+  return code >= DIGIT_0 && code <= DIGIT_9
+}
+
+function twoDigits(s: string, i: number): number {
+  return (s.charCodeAt(i) - DIGIT_0) * 10 + s.charCodeAt(i + 1) - DIGIT_0
+}
+
+/**
+ * Where the RFC 3339 timestamp starting at `start` ends (the index just past it), or -1 when `s` has no
+ * timestamp of that shape there. Checks the shape only (digits and separators); `parseTimestamp` checks
+ * the ranges. Used by the line parsers to recognise a timestamp without computing the instant.
+ */
+export function timestampEnd(s: string, start: number): number {
+  // YYYY-MM-DDTHH:MM:SS is 19 characters; the shortest full timestamp adds `Z`.
+  if (s.length - start < 20) return -1
+  const t = s.charCodeAt(start + 10)
+  if (
+    s.charCodeAt(start + 4) !== 0x2d || s.charCodeAt(start + 7) !== 0x2d || (t !== 0x54 && t !== 0x74)
+    || s.charCodeAt(start + 13) !== 0x3a || s.charCodeAt(start + 16) !== 0x3a
+  ) return -1
+  for (const offset of DIGIT_OFFSETS) if (!isDigit(s.charCodeAt(start + offset))) return -1
+
+  let i = start + 19
+  if (s.charCodeAt(i) === 0x2e) { // .
+    const fractionStart = ++i
+    while (isDigit(s.charCodeAt(i))) i++
+    const digits = i - fractionStart
+    if (digits === 0 || digits > 9) return -1
+  }
+
+  const code = s.charCodeAt(i)
+  if (code === 0x5a || code === 0x7a) return i + 1 // Z z
+  if (code !== 0x2b && code !== 0x2d) return -1 // + -
+  if (!isDigit(s.charCodeAt(i + 1)) || !isDigit(s.charCodeAt(i + 2))) return -1
+  if (s.charCodeAt(i + 3) === 0x3a) { // ±HH:MM
+    return isDigit(s.charCodeAt(i + 4)) && isDigit(s.charCodeAt(i + 5)) ? i + 6 : -1
+  }
+
+  // ±HHMM; a bare ±HH is not RFC 3339.
+  return isDigit(s.charCodeAt(i + 3)) && isDigit(s.charCodeAt(i + 4)) ? i + 5 : -1
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146_097 + dayOfEra - 719_468
+}
+
+// Lines of one file mostly share a date: remembering the last one saves the calendar arithmetic.
+let lastDate = -1
+let lastDays = 0
+
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const date = (year * 100 + month) * 100 + day
+  if (date !== lastDate) {
+    lastDays = daysFromCivil(year, month, day)
+    lastDate = date
+  }
+
+  return lastDays
+}
+
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+}
+
+/**
+ * Milliseconds since the epoch for an RFC 3339 timestamp, or NaN when `ts` is missing, not of that shape
+ * or out of range (month 13, February 30, hour 24...). Fraction digits beyond milliseconds are truncated,
+ * as `Date.parse` does. A leap second (`:60`) counts as the first millisecond of the next minute.
+ */
+export function parseTimestamp(ts: string | undefined): number {
+  if (ts === undefined || timestampEnd(ts, 0) !== ts.length) return Number.NaN
+
+  const year = twoDigits(ts, 0) * 100 + twoDigits(ts, 2)
+  const month = twoDigits(ts, 5)
+  const day = twoDigits(ts, 8)
+  const hour = twoDigits(ts, 11)
+  const minute = twoDigits(ts, 14)
+  const second = twoDigits(ts, 17)
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return Number.NaN
+  if (day > DAYS_IN_MONTH[month - 1] && !(month === 2 && day === 29 && isLeapYear(year))) return Number.NaN
+
+  let i = 19
+  let millis = 0
+  if (ts.charCodeAt(i) === 0x2e) {
+    const end = ts.length
+    let digits = 0
+    for (i++; i < end && isDigit(ts.charCodeAt(i)); i++) {
+      if (digits++ < 3) millis = millis * 10 + ts.charCodeAt(i) - DIGIT_0
+    }
+
+    if (digits < 3) millis *= digits === 1 ? 100 : 10
+  }
+
+  let offsetMinutes = 0
+  const sign = ts.charCodeAt(i)
+  if (sign === 0x2b || sign === 0x2d) {
+    const offsetHours = twoDigits(ts, i + 1)
+    const offsetMins = twoDigits(ts, ts.charCodeAt(i + 3) === 0x3a ? i + 4 : i + 3)
+    if (offsetHours > 23 || offsetMins > 59) return Number.NaN
+    offsetMinutes = (offsetHours * 60 + offsetMins) * (sign === 0x2d ? -1 : 1)
+  }
+
+  const minutes = (daysSinceEpoch(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes
+  return minutes * 60_000 + second * 1000 + millis
+}

@@ -1,0 +1,134 @@
+import type {OutputSink} from '../output/sink.js'
+import type {LogRecord} from '../parse/record.js'
+import type {Predicate} from '../query/compile.js'
+import type {Input} from '../sources/inputs.js'
+
+import {parseFrame, parseLine} from '../parse/line.js'
+import {UnitSplitter} from '../parse/split.js'
+import {readFile} from '../sources/file.js'
+import {FileFollower} from '../sources/follow.js'
+import {inputErrorFrom} from '../sources/input-error.js'
+import {inputName} from '../sources/inputs.js'
+import {LastRecords} from './last-records.js'
+
+export interface LogsPipeline {
+  inputs: Input[]
+  predicate: Predicate
+  /** Formats a record into the sink. */
+  write: (record: LogRecord) => void
+  sink: OutputSink
+  /** Print only the last N matching records (then follow, with `follow`). */
+  last?: number
+  follow: boolean
+  /** One line on stderr: an input that failed, or a notice while following. */
+  report: (message: string) => void
+}
+
+export interface LogsResult {
+  matched: number
+  /** Some input could not be read (it was reported); the others were still processed. */
+  inputFailed: boolean
+}
+
+/** Reads every input in order through parse -> query -> output, then follows files when asked. */
+export async function runLogs(pipeline: LogsPipeline): Promise<LogsResult> {
+  const run = new PipelineRun(pipeline)
+  await run.readAll()
+  if (pipeline.follow && !pipeline.sink.closed) await run.followFiles()
+  return {inputFailed: run.inputFailed, matched: run.matched}
+}
+
+class PipelineRun {
+  inputFailed = false
+  matched = 0
+  private last: LastRecords | undefined
+  private readonly followers: FileFollower[] = []
+
+  constructor(private readonly pipeline: LogsPipeline) {
+    if (pipeline.last !== undefined) this.last = new LastRecords(pipeline.last)
+  }
+
+  async readAll(): Promise<void> {
+    for (const input of this.pipeline.inputs) {
+      if (this.pipeline.sink.closed) break
+      try {
+        await this.read(input)
+      } catch (error) {
+        this.inputFailed = true
+        this.pipeline.report(inputErrorFrom(inputName(input), error).message)
+      }
+    }
+
+    await this.writeLast()
+  }
+
+  /** Prints the records held for `--num` and stops holding: from here on records go straight out. */
+  private async writeLast(): Promise<void> {
+    if (this.last) {
+      for (const record of this.last.take()) this.pipeline.write(record)
+      this.last = undefined
+    }
+
+    await this.pipeline.sink.flush()
+  }
+
+  /** Follows every file until the reader goes away; records go straight to the output. */
+  async followFiles(): Promise<void> {
+    if (this.followers.length === 0) return
+    for (const follower of this.followers) follower.follow()
+    await this.pipeline.sink.whenClosed
+    await Promise.all(this.followers.map((follower) => follower.stop()))
+  }
+
+  private async read(input: Input): Promise<void> {
+    const splitter = this.splitter()
+    if (input.kind === 'stdin') {
+      // A followed pipe never ends, so what `--num` held so far is printed before reading it.
+      if (this.pipeline.follow) await this.writeLast()
+      await this.readChunks(process.stdin, splitter)
+      return
+    }
+
+    if (!this.pipeline.follow) {
+      await this.readChunks(readFile(input.path), splitter)
+      return
+    }
+
+    let current = splitter
+    const follower = new FileFollower(input.path, {
+      data: (chunk) => this.take(chunk, current),
+      fileEnded: () => {
+        current.end()
+        current = this.splitter()
+      },
+      notice: (message) => this.pipeline.report(message),
+    })
+    this.followers.push(follower)
+    await follower.readExisting()
+  }
+
+  private async readChunks(chunks: AsyncIterable<Buffer>, splitter: UnitSplitter): Promise<void> {
+    for await (const chunk of chunks) {
+      await this.take(chunk, splitter)
+      if (this.pipeline.sink.closed) return
+    }
+
+    splitter.end()
+  }
+
+  private take(chunk: Buffer, splitter: UnitSplitter): Promise<void> {
+    splitter.push(chunk)
+    return this.pipeline.sink.flush()
+  }
+
+  private splitter(): UnitSplitter {
+    const {predicate, write} = this.pipeline
+    return new UnitSplitter((raw, framed) => {
+      const record = framed ? parseFrame(raw) : parseLine(raw)
+      if (!predicate(record)) return
+      this.matched++
+      if (this.last) this.last.push(record)
+      else write(record)
+    })
+  }
+}

@@ -1,0 +1,147 @@
+import type {FileHandle} from 'node:fs/promises'
+
+import {stat} from 'node:fs/promises'
+
+import {openInput, READ_CHUNK_BYTES} from './file.js'
+import {inputErrorFrom} from './input-error.js'
+
+/** A poll interval that keeps a new line under 100 ms from disk to screen at a negligible cost. */
+export const FOLLOW_POLL_MS = 50
+
+export interface FollowEvents {
+  /** New bytes of the current file, in order. */
+  data(chunk: Buffer): Promise<void> | void
+  /**
+   * The file being read ended for good (rotated away, or truncated): whatever unit is still partial is
+   * complete, and bytes that follow belong to a new file.
+   */
+  fileEnded(): void
+  /** Something a user following the file should know (it was truncated, replaced, or went missing). */
+  notice(message: string): void
+}
+
+/**
+ * Follows a path the way `tail -F` does: reads what the file has, then what is appended, and survives
+ * truncation and rename-and-recreate rotation. On rotation the old file is read to its end before the new
+ * one is opened, so no line is lost or read twice.
+ */
+export class FileFollower {
+  private handle: FileHandle | undefined
+  private identity = ''
+  private position = 0
+  private timer: NodeJS.Timeout | undefined
+  private missingReported = false
+  private stopped = false
+
+  constructor(
+    readonly path: string,
+    private readonly events: FollowEvents,
+    private readonly pollMs = FOLLOW_POLL_MS,
+  ) {}
+
+  /** Opens the file and reads all it holds now. Throws an InputError when it cannot be opened. */
+  async readExisting(): Promise<void> {
+    try {
+      await this.open()
+    } catch (error) {
+      // The caller reports this once; `follow` then waits quietly for the file to appear.
+      this.missingReported = true
+      throw error
+    }
+
+    await this.readToEnd()
+  }
+
+  /** Polls for new bytes until `stop`. A file missing now is waited for, as `tail -F` does. */
+  follow(): void {
+    const tick = async () => {
+      try {
+        await this.poll()
+      } catch (error) {
+        this.events.notice(inputErrorFrom(this.path, error).message)
+      }
+
+      if (!this.stopped) this.timer = setTimeout(tick, this.pollMs)
+    }
+
+    this.timer = setTimeout(tick, this.pollMs)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    await this.handle?.close()
+    this.handle = undefined
+  }
+
+  private async open(): Promise<void> {
+    this.handle = await openInput(this.path)
+    const info = await this.handle.stat()
+    this.identity = `${info.dev}:${info.ino}`
+    this.position = 0
+  }
+
+  private async poll(): Promise<void> {
+    if (this.handle === undefined) {
+      if (!(await this.reopen())) return
+    }
+
+    await this.readToEnd()
+
+    const current = await stat(this.path).catch(() => undefined)
+    if (current === undefined) {
+      if (!this.missingReported) this.events.notice(`${this.path}: has gone away; waiting for it to come back`)
+      this.missingReported = true
+      return
+    }
+
+    if (`${current.dev}:${current.ino}` !== this.identity) {
+      // Rotated: the old file was read to its end above; everything from now on comes from the new one.
+      await this.closeCurrent()
+      this.events.notice(`${this.path}: has been replaced; following the new file`)
+      await this.reopen()
+      await this.readToEnd()
+      return
+    }
+
+    if (current.size < this.position) {
+      this.events.notice(`${this.path}: file truncated`)
+      this.events.fileEnded()
+      this.position = 0
+      await this.readToEnd()
+    }
+  }
+
+  /** Opens the path again after it went missing or was replaced; false while it is still missing. */
+  private async reopen(): Promise<boolean> {
+    try {
+      await this.open()
+    } catch {
+      if (!this.missingReported) this.events.notice(`${this.path}: cannot open; waiting for it to appear`)
+      this.missingReported = true
+      return false
+    }
+
+    if (this.missingReported) this.events.notice(`${this.path}: has appeared; following it`)
+    this.missingReported = false
+    return true
+  }
+
+  private async closeCurrent(): Promise<void> {
+    this.events.fileEnded()
+    await this.handle?.close()
+    this.handle = undefined
+  }
+
+  private async readToEnd(): Promise<void> {
+    const handle = this.handle
+    if (handle === undefined) return
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES)
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, this.position)
+      if (bytesRead === 0 || this.stopped) return
+      this.position += bytesRead
+      await this.events.data(buffer.subarray(0, bytesRead))
+    }
+  }
+}
