@@ -7,7 +7,8 @@ import {createRecordWriter} from '../output/records.js'
 import {OutputSink} from '../output/sink.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {runLogs} from '../pipeline/logs.js'
-import {compileQuery, QueryError} from '../query/compile.js'
+import {compileQuery, type Predicate, QueryError, type QueryOptions} from '../query/compile.js'
+import {compileLinePrefilter} from '../query/prefilter.js'
 import {resolveInputs} from '../sources/inputs.js'
 
 /** What `--tail` prints before following when `--num` is not given, as `tail` and `heroku logs -t` do. */
@@ -64,7 +65,8 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       })
     }
 
-    const predicate = this.compile(flags)
+    const query = this.queryOptions(flags)
+    const predicate = this.compile(query)
     const colorLevel = resolveColorLevel({
       env: process.env,
       flag: flags['force-colors'] ? 'always' : flags.color,
@@ -76,6 +78,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       inputs,
       last: flags.num ?? (flags.tail ? TAIL_DEFAULT_LINES : undefined),
       predicate,
+      prefilter: compileLinePrefilter(query),
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
       write: createRecordWriter(flags.output, new Chalk({level: colorLevel}), sink),
@@ -86,20 +89,24 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     if (result.matched === 0 && !sink.closed) this.exit(1)
   }
 
-  private compile(flags: Interfaces.InferredFlags<typeof Logs.flags>) {
+  private queryOptions(flags: Interfaces.InferredFlags<typeof Logs.flags>): QueryOptions {
+    return {
+      dyno: flags.dyno,
+      exclude: flags.exclude,
+      grep: flags.grep,
+      ignoreCase: flags['ignore-case'],
+      level: flags.level,
+      now: Date.now(),
+      since: flags.since,
+      source: flags.source,
+      until: flags.until,
+      where: flags.where,
+    }
+  }
+
+  private compile(query: QueryOptions): Predicate {
     try {
-      return compileQuery({
-        dyno: flags.dyno,
-        exclude: flags.exclude,
-        grep: flags.grep,
-        ignoreCase: flags['ignore-case'],
-        level: flags.level,
-        now: Date.now(),
-        since: flags.since,
-        source: flags.source,
-        until: flags.until,
-        where: flags.where,
-      })
+      return compileQuery(query)
     } catch (error) {
       if (!(error instanceof QueryError)) throw error
       this.error(error.message, {exit: 2, suggestions: suggestionsFor(error)})

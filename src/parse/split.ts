@@ -4,9 +4,25 @@
  */
 export type UnitHandler = (raw: Buffer, framed: boolean) => void
 
+/**
+ * A necessary condition on a line's bytes (compiled from a query): lines without `needle` are dropped
+ * before they are decoded or parsed. Those that pass still meet the full query, so it only saves work.
+ */
+export interface LinePrefilter {
+  needle: Buffer
+  /**
+   * For an occurrence followed by `=` and an unquoted value: false when that value cannot satisfy the
+   * query. A plain integer value comes as a number (the value a bare number stands for in any unit's base);
+   * an occurrence followed by anything else keeps its line.
+   */
+  acceptsValue: ((value: number | string) => boolean) | undefined
+}
+
 const NEWLINE = 0x0a
 const SPACE = 0x20
 const LESS_THAN = 0x3c
+const EQUALS = 0x3d
+const QUOTE = 0x22
 const DIGIT_0 = 0x30
 const DIGIT_1 = 0x31
 const DIGIT_9 = 0x39
@@ -28,6 +44,7 @@ export class UnitSplitter {
 
   constructor(
     private readonly onUnit: UnitHandler,
+    private readonly prefilter?: LinePrefilter,
     private readonly maxFrame = DEFAULT_MAX_FRAME,
   ) {}
 
@@ -58,8 +75,9 @@ export class UnitSplitter {
       this.framing = decided
     }
 
-    if (this.framing === 'lines') this.splitLines(data)
-    else this.splitFrames(data)
+    if (this.framing === 'octets') this.splitFrames(data)
+    else if (this.prefilter === undefined) this.splitLines(data)
+    else this.splitCandidateLines(data, this.prefilter)
   }
 
   /** The stream ended: whatever is left is a last unit without its terminator. */
@@ -67,7 +85,7 @@ export class UnitSplitter {
     if (this.pendingBytes === 0) return
     const rest = this.takePending(Buffer.alloc(0))
     if (this.framing === 'octets') this.splitFrames(rest, true)
-    else this.onUnit(rest, false)
+    else if (this.prefilter === undefined || isCandidate(rest, 0, rest.length, this.prefilter)) this.onUnit(rest, false)
   }
 
   /** True while a partial unit waits for its end (a follower uses this to hold a line without its newline). */
@@ -85,6 +103,35 @@ export class UnitSplitter {
     }
 
     this.keep(data, start)
+  }
+
+  /**
+   * Like splitLines, but only lines that pass the prefilter: the needle is searched across the whole chunk
+   * (one native search per occurrence instead of a call per line), each occurrence's value is checked in
+   * place, and only lines with an accepted occurrence are cut out.
+   */
+  private splitCandidateLines(data: Buffer, prefilter: LinePrefilter): void {
+    const lastNewline = data.lastIndexOf(NEWLINE)
+    if (lastNewline === -1) {
+      this.keep(data, 0)
+      return
+    }
+
+    const {needle} = prefilter
+    let hit = data.indexOf(needle)
+    while (hit !== -1 && hit < lastNewline) {
+      if (!acceptsOccurrence(data, hit, prefilter)) {
+        hit = data.indexOf(needle, hit + 1)
+        continue
+      }
+
+      const start = hit === 0 ? 0 : data.lastIndexOf(NEWLINE, hit - 1) + 1
+      const end = data.indexOf(NEWLINE, hit) + 1
+      this.onUnit(data.subarray(start, end), false)
+      hit = data.indexOf(needle, end)
+    }
+
+    this.keep(data, lastNewline + 1)
   }
 
   private splitFrames(data: Buffer, atEnd = false): void {
@@ -139,6 +186,38 @@ export class UnitSplitter {
     return joined
   }
 }
+
+/** Whether the line `data[start, end)` passes the prefilter. */
+function isCandidate(data: Buffer, start: number, end: number, prefilter: LinePrefilter): boolean {
+  const {needle} = prefilter
+  for (let hit = data.indexOf(needle, start); hit !== -1 && hit + needle.length <= end; hit = data.indexOf(needle, hit + 1)) {
+    if (acceptsOccurrence(data, hit, prefilter)) return true
+  }
+
+  return false
+}
+
+/** The value check for one occurrence of the needle; a value that is not `=` and unquoted is accepted. */
+function acceptsOccurrence(data: Buffer, hit: number, {acceptsValue, needle}: LinePrefilter): boolean {
+  if (acceptsValue === undefined) return true
+  const valueStart = hit + needle.length + 1
+  if (data[valueStart - 1] !== EQUALS || data[valueStart] === QUOTE) return true
+  // Most values are plain integers (`status=503`): read them in place rather than decode a string.
+  let integer = 0
+  let valueEnd = valueStart
+  while (valueEnd < data.length && data[valueEnd] >= DIGIT_0 && data[valueEnd] <= DIGIT_9 && valueEnd - valueStart < 15) {
+    integer = integer * 10 + (data[valueEnd] - DIGIT_0)
+    valueEnd++
+  }
+
+  if (valueEnd > valueStart && (valueEnd === data.length || VALUE_END[data[valueEnd]] === 1)) return acceptsValue(integer)
+  while (valueEnd < data.length && VALUE_END[data[valueEnd]] === 0) valueEnd++
+  return acceptsValue(data.toString('utf8', valueStart, valueEnd))
+}
+
+/** Bytes that end an unquoted logfmt value. */
+const VALUE_END = new Uint8Array(256)
+for (const byte of [SPACE, NEWLINE, 0x0d, 0x09]) VALUE_END[byte] = 1
 
 /**
  * `octets` when the stream opens with `LEN SP <` (a digit never starts a syslog line, and a Heroku line's

@@ -4,7 +4,7 @@ import type {Predicate} from '../query/compile.js'
 import type {Input} from '../sources/inputs.js'
 
 import {parseFrame, parseLine} from '../parse/line.js'
-import {UnitSplitter} from '../parse/split.js'
+import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
 import {readFile} from '../sources/file.js'
 import {FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
@@ -14,6 +14,8 @@ import {LastRecords} from './last-records.js'
 export interface LogsPipeline {
   inputs: Input[]
   predicate: Predicate
+  /** A byte-level condition implied by the predicate, so most non-matching lines are never parsed. */
+  prefilter?: LinePrefilter
   /** Formats a record into the sink. */
   write: (record: LogRecord) => void
   sink: OutputSink
@@ -122,13 +124,13 @@ class PipelineRun {
   }
 
   private splitter(): UnitSplitter {
-    const {predicate, write} = this.pipeline
+    const {predicate, prefilter, write} = this.pipeline
     return new UnitSplitter((raw, framed) => {
       const record = framed ? parseFrame(raw) : parseLine(raw)
       if (!predicate(record)) return
       this.matched++
       if (this.last) this.last.push(record)
       else write(record)
-    })
+    }, prefilter)
   }
 }

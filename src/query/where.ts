@@ -141,23 +141,29 @@ function equalsTest(text: string): (value: FieldValue | undefined) => boolean {
  * (`service>500`), the value compares in its own unit: `23ms` is 23 and `1.5s` is 1.5.
  */
 function compileComparison(key: string, op: '<' | '<=' | '>' | '>=', threshold: Quantity): Predicate {
+  const test = comparisonTest(op, threshold)
+  return (record) => test(record.field(key))
+}
+
+/** The value test behind a `KEY OP N` expression, also used on raw bytes by the line prefilter. */
+export function comparisonTest(op: '<' | '<=' | '>' | '>=', threshold: Quantity): (value: FieldValue | undefined) => boolean {
   const limit = threshold.value
   const read = threshold.unit === '' ? readMagnitude : readIn(threshold.dimension)
   switch (op) {
     case '>': {
-      return (record) => read(record.field(key)) > limit
+      return (value) => read(value) > limit
     }
 
     case '>=': {
-      return (record) => read(record.field(key)) >= limit
+      return (value) => read(value) >= limit
     }
 
     case '<': {
-      return (record) => read(record.field(key)) < limit
+      return (value) => read(value) < limit
     }
 
     case '<=': {
-      return (record) => read(record.field(key)) <= limit
+      return (value) => read(value) <= limit
     }
   }
 }

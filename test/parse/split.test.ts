@@ -7,7 +7,7 @@ type Unit = [text: string, framed: boolean]
 /** Feeds the chunks through a splitter and returns the units it produced. */
 function split(chunks: Array<Buffer | string>, maxFrame?: number): Unit[] {
   const units: Unit[] = []
-  const splitter = new UnitSplitter((raw, framed) => units.push([raw.toString('latin1'), framed]), maxFrame)
+  const splitter = new UnitSplitter((raw, framed) => units.push([raw.toString('latin1'), framed]), undefined, maxFrame)
   for (const chunk of chunks) splitter.push(Buffer.from(chunk as string, 'latin1'))
   splitter.end()
   return units
