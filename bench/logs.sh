@@ -47,9 +47,9 @@ compare() { # name, logsift command, baseline name, baseline command, target rat
 compare "raw --where status>=500" \
   "$logsift logs $text -o raw --where 'status>=500' > $out/where.txt" \
   "mawk" \
-  "LC_ALL=C mawk 'index(\$0, \" heroku[router]: \") && match(\$0, / status=[0-9]+/) && substr(\$0, RSTART + 8, RLENGTH - 8) + 0 >= 500' $text > $out/where-mawk.txt" \
+  "LC_ALL=C mawk 'match(\$0, / status=[0-9]+/) && substr(\$0, RSTART + 8, RLENGTH - 8) + 0 >= 500' $text > $out/where-mawk.txt" \
   1.0
-echo "  selected: logsift $(wc -l < $out/where.txt) lines, mawk $(wc -l < $out/where-mawk.txt) lines"
+cmp -s "$out/where.txt" "$out/where-mawk.txt" && echo "  same selection: $(wc -l < "$out/where.txt") lines" || echo "  SELECTIONS DIFFER: logsift $(wc -l < "$out/where.txt"), mawk $(wc -l < "$out/where-mawk.txt") lines"
 
 compare "json --level warn" \
   "$logsift logs $text -o json --level warn > $out/warn.json" \
