@@ -28,6 +28,17 @@ export async function isGzip(handle: FileHandle): Promise<boolean> {
   return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b
 }
 
+/** Whether the file at `path` is gzip; false when it cannot be read (the reader reports that). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r').catch(() => undefined)
+  if (handle === undefined) return false
+  try {
+    return await isGzip(handle).catch(() => false)
+  } finally {
+    await handle.close()
+  }
+}
+
 /** The bytes of a file, gunzipped when it is gzip. */
 export async function* readFile(path: string): AsyncGenerator<Buffer> {
   const handle = await openInput(path)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {appendFileSync, renameSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 
 import {BIN, cliEnv, ROOT, tempDir, waitFor} from '../helpers/cli.js'
 
@@ -107,6 +108,18 @@ describe('logsift logs --tail (following files like tail -F)', () => {
     await follower.waitForLines(4, 'lines from both files')
     assert.deepEqual(numbers(follower.lines()), [1, 2, 3, 4])
     assert.match(follower.stderr, /has been replaced; following the new file/)
+  })
+
+  it('reads a gzip file and follows the plain one beside it', async () => {
+    const archive = join(dir, 'old.log.gz')
+    const live = join(dir, 'live.log')
+    writeFileSync(archive, gzipSync(line(1) + line(2)))
+    writeFileSync(live, line(3))
+    follower = new Follower([archive, live, '-o', 'raw'])
+    await follower.waitForLines(3, 'the lines of both files')
+    appendFileSync(live, line(4))
+    await follower.waitForLines(4, 'the appended line')
+    assert.deepEqual(numbers(follower.lines()), [1, 2, 3, 4])
   })
 
   it('waits for a file that does not exist yet, as tail -F does', async () => {
