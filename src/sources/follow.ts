@@ -1,11 +1,16 @@
 import type {FileHandle} from 'node:fs/promises'
 
+import {type FSWatcher, watch} from 'node:fs'
 import {stat} from 'node:fs/promises'
+import {basename, dirname} from 'node:path'
 
 import {openInput, READ_CHUNK_BYTES} from './file.js'
 import {inputErrorFrom} from './input-error.js'
 
-/** A poll interval that keeps a new line under 100 ms from disk to screen at a negligible cost. */
+/**
+ * How often the file is checked when no change notice arrives. Notices (inotify) wake the follower at once;
+ * polling is the fallback where they are late or missing (network file systems, some containers).
+ */
 export const FOLLOW_POLL_MS = 50
 
 export interface FollowEvents {
@@ -30,7 +35,10 @@ export class FileFollower {
   private identity = ''
   private position = 0
   private timer: NodeJS.Timeout | undefined
+  private watcher: FSWatcher | undefined
   private missingReported = false
+  private polling = false
+  private pollAgain = false
   private stopped = false
 
   constructor(
@@ -54,24 +62,53 @@ export class FileFollower {
 
   /** Polls for new bytes until `stop`. A file missing now is waited for, as `tail -F` does. */
   follow(): void {
-    const tick = async () => {
-      try {
-        await this.poll()
-      } catch (error) {
-        this.events.notice(inputErrorFrom(this.path, error).message)
-      }
-
-      if (!this.stopped) this.timer = setTimeout(tick, this.pollMs)
+    try {
+      // The directory, not the file: a watch on the file would stay with the old file after a rotation.
+      const name = basename(this.path)
+      this.watcher = watch(dirname(this.path), (_event, changed) => {
+        if (changed === null || changed === name) this.schedule(0)
+      })
+      this.watcher.on('error', () => this.watcher?.close())
+    } catch {
+      // No change notices here: polling alone still finds every change.
     }
 
-    this.timer = setTimeout(tick, this.pollMs)
+    this.schedule(this.pollMs)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
+    this.watcher?.close()
     await this.handle?.close()
     this.handle = undefined
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.tick(), delay)
+  }
+
+  /** One poll at a time; a notice that arrives during a poll runs another right after it. */
+  private async tick(): Promise<void> {
+    if (this.polling) {
+      this.pollAgain = true
+      return
+    }
+
+    this.polling = true
+    try {
+      await this.poll()
+    } catch (error) {
+      if (!this.stopped) this.events.notice(inputErrorFrom(this.path, error).message)
+    } finally {
+      this.polling = false
+    }
+
+    const again = this.pollAgain
+    this.pollAgain = false
+    this.schedule(again ? 0 : this.pollMs)
   }
 
   private async open(): Promise<void> {
