@@ -1,0 +1,81 @@
+import {Command, Flags} from '@oclif/core'
+
+import {ListenError, type RunningRouter, startRouter, StateFileError} from '../router/server.js'
+
+export default class Serve extends Command {
+  static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
+
+Apps, input tokens and drains are kept in the data directory and survive a restart; the recent messages of each app (--buffer) are kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. SIGINT or SIGTERM stops it cleanly.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Listen on 127.0.0.1:5580 (HTTP) and 127.0.0.1:5514 (syslog)'},
+    {command: '<%= config.bin %> <%= command.id %> --port 0 --syslog-port 0', description: 'Pick free ports'},
+    {command: 'logger --server 127.0.0.1 --port 5514 --tcp --rfc5424 --octet-count --tag demo "hello"', description: 'Send a line to the app demo over syslog'},
+    {command: '<%= config.bin %> <%= command.id %> --tls-cert cert.pem --tls-key key.pem --syslog-tls-port 6514', description: 'HTTPS, and syslog over TLS'},
+  ]
+
+  static override flags = {
+    buffer: Flags.integer({default: 1500, description: 'recent messages kept per app', min: 1}),
+    'data-dir': Flags.directory({description: 'where apps, tokens, drains and the API key are kept [default: logsift\'s data directory]'}),
+    host: Flags.string({default: '127.0.0.1', description: 'address to listen on'}),
+    port: Flags.integer({default: 5580, description: 'HTTP port (API, log input, sessions); 0 picks a free one', max: 65_535, min: 0}),
+    'syslog-port': Flags.integer({default: 5514, description: 'syslog port, TCP and UDP; 0 picks free ones', max: 65_535, min: 0}),
+    'syslog-tls-port': Flags.integer({dependsOn: ['tls-cert'], description: 'syslog over TLS port [default: 6514]', max: 65_535, min: 0}),
+    'tls-cert': Flags.file({dependsOn: ['tls-key'], description: 'PEM certificate: serve HTTPS and syslog over TLS', exists: true}),
+    'tls-key': Flags.file({dependsOn: ['tls-cert'], description: 'PEM private key for --tls-cert', exists: true}),
+  }
+
+  static override summary = 'Run the embedded log router (a local Logplex)'
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    const router = await this.start({
+      apiKey: process.env.LOGSIFT_API_KEY || undefined,
+      bufferSize: flags.buffer,
+      dataDir: flags['data-dir'] ?? this.config.dataDir,
+      host: flags.host,
+      port: flags.port,
+      syslogPort: flags['syslog-port'],
+      syslogTlsPort: flags['syslog-tls-port'],
+      tlsCert: flags['tls-cert'],
+      tlsKey: flags['tls-key'],
+    })
+    this.log(describe(router))
+
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve()
+      }
+
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    await router.close()
+  }
+
+  private async start(options: Parameters<typeof startRouter>[0]): Promise<RunningRouter> {
+    try {
+      return await startRouter(options)
+    } catch (error) {
+      if (error instanceof ListenError) {
+        const flag = error.what.startsWith('HTTP') ? '--port' : error.what === 'syslog TLS' ? '--syslog-tls-port' : '--syslog-port'
+        this.error(error.message, {exit: 2, suggestions: [`choose another with ${flag}, or ${flag} 0 for a free one`]})
+      }
+
+      if (error instanceof StateFileError) this.error(error.message, {exit: 2})
+      // TLS files and the API key file: their messages name the file.
+      this.error(`cannot start: ${(error as Error).message}`, {exit: 2})
+    }
+  }
+}
+
+/** The one line printed at start: every address, and where the state and the key are. */
+function describe(router: RunningRouter): string {
+  const syslogHost = new URL(router.url).hostname
+  const syslog = [`syslog tcp://${syslogHost}:${router.syslogTcpPort}`, `udp://${syslogHost}:${router.syslogUdpPort}`]
+  if (router.syslogTlsPort !== undefined) syslog.push(`tls://${syslogHost}:${router.syslogTlsPort}`)
+  const key = router.apiKeyFile === undefined ? 'API key from LOGSIFT_API_KEY' : `API key in ${router.apiKeyFile}`
+  return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')}; data in ${router.dataDir}; ${key}`
+}

@@ -1,0 +1,324 @@
+import {timingSafeEqual} from 'node:crypto'
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import type {TLSSocket} from 'node:tls'
+
+import {compileDynoTest, compileSourceTest} from '../query/selector.js'
+import {QueryError} from '../query/query-error.js'
+import {drainUrlProblem, sameDrainUrl} from './drain-url.js'
+import type {DropCounter} from './drops.js'
+import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
+import type {LogHub} from './hub.js'
+import {basicPassword, decodeLogplexBody, LOGPLEX_CONTENT_TYPES} from './logplex-input.js'
+import {type LogEntry, toEntry} from './message.js'
+import {placeFrame} from './placement.js'
+import {SessionStream} from './session-stream.js'
+import type {SessionRegistry, SessionRequest} from './sessions.js'
+import {apiTimestamp, type App, type AppStore, type Drain, newApp, newDrain} from './store.js'
+import {decodeTextBody} from './text-input.js'
+
+export interface ApiLimits {
+  bufferSize: number
+  maxBodyBytes: number
+  maxDrainsPerApp: number
+  maxFrameBytes: number
+  sessionQueueBytes: number
+}
+
+export interface ApiContext {
+  apiKey: string
+  drops: DropCounter
+  hub: LogHub
+  limits: ApiLimits
+  sessions: SessionRegistry
+  store: AppStore
+  /** Open session streams, ended when the router closes. */
+  streams: Set<SessionStream>
+}
+
+/** Heroku's rule for app names. */
+const APP_NAME = /^[a-z][\da-z-]{1,28}[\da-z]$/
+const DEFAULT_SESSION_LINES = 100
+/** JSON request bodies are tiny; this keeps a bad client from making the router buffer megabytes of them. */
+const MAX_JSON_BYTES = 64 * 1024
+
+/**
+ * The router's HTTP surface: the Platform API subset (Bearer API key), `POST /logs` (logplex-1, Basic
+ * auth with an app's input token) and `GET /sessions/{id}` (no auth: the URL is the secret).
+ */
+export function createRequestHandler(context: ApiContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = new Routes(context)
+  return (req, res) => {
+    routes.handle(req, res).catch((error: unknown) => {
+      if (error instanceof ApiError) {
+        sendError(res, error)
+        return
+      }
+
+      // A client that hung up mid-body needs no answer; anything else is a bug worth showing its caller.
+      if (req.destroyed) return
+      sendError(res, new ApiError(500, 'internal_server_error', `Internal error: ${(error as Error).message}`))
+    })
+  }
+}
+
+class Routes {
+  private readonly apiKey: Buffer
+
+  constructor(private readonly context: ApiContext) {
+    this.apiKey = Buffer.from(context.apiKey)
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://router')
+    let segments: string[]
+    try {
+      segments = url.pathname.split('/').filter((segment) => segment !== '').map((segment) => decodeURIComponent(segment))
+    } catch {
+      throw new ApiError(400, 'bad_request', 'The path is not valid percent-encoding.')
+    }
+
+    const method = req.method ?? 'GET'
+    const [first, app, collection, item, ...rest] = segments
+    if (first === 'logs' && app === undefined) {
+      allow(method, 'POST')
+      return this.logplexInput(req, res)
+    }
+
+    if (first === 'sessions' && app !== undefined && collection === undefined) {
+      allow(method, 'GET')
+      return this.readSession(req, res, app)
+    }
+
+    this.authorize(req)
+    if (first !== 'apps' || rest.length > 0) throw endpointNotFound()
+    if (app === undefined) {
+      if (allow(method, 'GET', 'POST') === 'GET') return sendJson(res, 200, this.context.store.list().map((each) => this.appJson(each)))
+      return this.createApp(req, res)
+    }
+
+    switch (collection) {
+      case undefined: {
+        allow(method, 'GET')
+        return sendJson(res, 200, this.appJson(this.app(app)))
+      }
+
+      case 'log-sessions': {
+        if (item !== undefined) throw endpointNotFound()
+        allow(method, 'POST')
+        return this.createSession(req, res, this.app(app))
+      }
+
+      case 'log-drains': {
+        if (item === undefined) {
+          if (allow(method, 'GET', 'POST') === 'GET') return sendJson(res, 200, this.app(app).drains.map(drainJson))
+          return this.createDrain(req, res, this.app(app))
+        }
+
+        if (allow(method, 'GET', 'DELETE') === 'GET') return sendJson(res, 200, drainJson(findDrain(this.app(app), item)))
+        return this.deleteDrain(res, this.app(app), item)
+      }
+
+      case 'logs': {
+        if (item !== undefined) throw endpointNotFound()
+        allow(method, 'POST')
+        return this.textInput(req, res, this.app(app), url.searchParams)
+      }
+
+      default: {
+        throw endpointNotFound()
+      }
+    }
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const match = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+    const given = match === null ? undefined : Buffer.from(match[1])
+    if (given === undefined || given.length !== this.apiKey.length || !timingSafeEqual(given, this.apiKey)) {
+      throw new ApiError(401, 'unauthorized', 'Invalid credentials provided.', {'WWW-Authenticate': 'Bearer realm="logsift"'})
+    }
+  }
+
+  private app(idOrName: string): App {
+    const app = this.context.store.find(idOrName)
+    if (app === undefined) throw new ApiError(404, 'not_found', "Couldn't find that app.")
+    return app
+  }
+
+  private appJson(app: App) {
+    const recent = this.context.hub.recent(app.id)
+    return {
+      created_at: app.createdAt,
+      generation: {name: 'cedar'},
+      id: app.id,
+      log_buffer: {capacity: recent.capacity, messages: recent.size},
+      log_input_token: app.inputToken,
+      name: app.name,
+      updated_at: app.updatedAt,
+    }
+  }
+
+  private async createApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const {name} = await readJsonObject(req, MAX_JSON_BYTES)
+    if (typeof name !== 'string' || !APP_NAME.test(name)) {
+      throw new ApiError(422, 'invalid_params', 'Name must be 3 to 30 characters, start with a letter, end with a letter or digit and contain only lowercase letters, digits and dashes.')
+    }
+
+    if (this.context.store.find(name) !== undefined) throw new ApiError(422, 'invalid_params', `Name ${name} is already taken.`)
+    const app = newApp(name)
+    await this.context.store.addApp(app)
+    sendJson(res, 201, this.appJson(app))
+  }
+
+  private async createSession(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
+    const request = sessionRequest(await readJsonObject(req, MAX_JSON_BYTES), this.context.limits.bufferSize)
+    const now = apiTimestamp()
+    const session = this.context.sessions.create(app.id, request, now)
+    const tls = (req.socket as TLSSocket).encrypted === true
+    const base = `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`
+    sendJson(res, 201, {created_at: now, id: session.id, logplex_url: `${base}/sessions/${session.id}`, updated_at: now})
+  }
+
+  private readSession(req: IncomingMessage, res: ServerResponse, id: string): void {
+    const {sessions, streams} = this.context
+    const session = sessions.open(id)
+    if (session === undefined) throw new ApiError(404, 'not_found', "Couldn't find that log session; it may have expired. Create a new one.")
+
+    const lastEventId = req.headers['last-event-id']
+    const stream = new SessionStream(res, session, this.context.hub, {
+      drops: this.context.drops,
+      lastEventId: typeof lastEventId === 'string' && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId) : undefined,
+      maxQueueBytes: this.context.limits.sessionQueueBytes,
+      sse: (req.headers.accept ?? '').includes('text/event-stream'),
+    })
+    streams.add(stream)
+    // The response's close, not the request's: on Node 20 that is what says the client has gone.
+    res.on('close', () => {
+      streams.delete(stream)
+      sessions.release(session)
+    })
+    stream.start()
+  }
+
+  private async createDrain(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
+    const {url} = await readJsonObject(req, MAX_JSON_BYTES)
+    if (typeof url !== 'string') throw new ApiError(422, 'invalid_params', 'Url is required.')
+    const problem = drainUrlProblem(url)
+    if (problem !== undefined) throw new ApiError(422, 'invalid_params', problem)
+    if (app.drains.some((drain) => sameDrainUrl(drain.url, url))) throw new ApiError(422, 'invalid_params', 'Url has already been taken.')
+    const {maxDrainsPerApp} = this.context.limits
+    if (app.drains.length >= maxDrainsPerApp) {
+      throw new ApiError(422, 'invalid_params', `${app.name} already has ${maxDrainsPerApp} drains, the most allowed; remove one first.`)
+    }
+
+    const drain = newDrain(url)
+    await this.context.store.addDrain(app, drain)
+    sendJson(res, 201, drainJson(drain))
+  }
+
+  private async deleteDrain(res: ServerResponse, app: App, key: string): Promise<void> {
+    const drain = findDrain(app, key)
+    await this.context.store.removeDrain(app, drain)
+    sendJson(res, 200, drainJson(drain))
+  }
+
+  private async logplexInput(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const {drops, limits, store} = this.context
+    try {
+      const token = basicPassword(req)
+      const app = token === undefined ? undefined : store.findByInputToken(token)
+      if (app === undefined) {
+        throw new ApiError(401, 'unauthorized', 'Send an app input token as the Basic-auth password (token:t.UUID).', {
+          'WWW-Authenticate': 'Basic realm="logsift"',
+        })
+      }
+
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+      if (!LOGPLEX_CONTENT_TYPES.has(type)) {
+        throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/logplex-1.')
+      }
+
+      const body = await readBody(req, limits.maxBodyBytes)
+      const msgCount = req.headers['logplex-msg-count']
+      const records = decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes)
+      const now = Date.now()
+      this.context.hub.publish(app.id, records.map((record) => toEntry(record, placeFrame(record), now)))
+      sendNoContent(res)
+    } catch (error) {
+      if (error instanceof ApiError) drops.count(error.status === 401 ? 'unauthorized' : error.status === 413 ? 'body_too_large' : 'bad_request')
+      throw error
+    }
+  }
+
+  private async textInput(req: IncomingMessage, res: ServerResponse, app: App, query: URLSearchParams): Promise<void> {
+    const {limits} = this.context
+    let entries: LogEntry[]
+    try {
+      entries = decodeTextBody(await readBody(req, limits.maxBodyBytes), query, limits.maxFrameBytes, Date.now())
+    } catch (error) {
+      if (error instanceof ApiError) this.context.drops.count(error.status === 413 ? 'body_too_large' : 'bad_request')
+      throw error
+    }
+
+    this.context.hub.publish(app.id, entries)
+    sendNoContent(res)
+  }
+}
+
+/** The method when it is one of `allowed`; otherwise a 405 naming them. */
+function allow<M extends string>(method: string, ...allowed: M[]): M {
+  if ((allowed as string[]).includes(method)) return method as M
+  throw new ApiError(405, 'method_not_allowed', `Use ${allowed.join(' or ')} here.`, {Allow: allowed.join(', ')})
+}
+
+function endpointNotFound(): ApiError {
+  return new ApiError(404, 'not_found', 'The requested API endpoint was not found. Are you using the right HTTP verb and path?')
+}
+
+function findDrain(app: App, key: string): Drain {
+  const drain = app.drains.find((each) => each.id === key || each.token === key || each.url === key)
+  if (drain === undefined) throw new ApiError(404, 'not_found', "Couldn't find that drain.")
+  return drain
+}
+
+function drainJson(drain: Drain) {
+  return {addon: null, created_at: drain.createdAt, id: drain.id, token: drain.token, updated_at: drain.updatedAt, url: drain.url}
+}
+
+/** `{dyno, lines, source, tail}`, each optional (null is absent, as the Heroku CLI may send it). */
+function sessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
+  const {dyno, lines, source, tail} = body
+  const invalid = (message: string): never => {
+    throw new ApiError(422, 'invalid_params', message)
+  }
+
+  let count = DEFAULT_SESSION_LINES
+  if (lines !== undefined && lines !== null) {
+    const number = typeof lines === 'string' && /^\d+$/.test(lines) ? Number(lines) : lines
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) invalid('lines must be a whole number, 0 or more.')
+    count = number as number
+  }
+
+  if (tail !== undefined && tail !== null && typeof tail !== 'boolean') invalid('tail must be true or false.')
+  return {
+    dynoTest: nameTest('dyno', dyno, compileDynoTest, invalid),
+    lines: Math.min(count, bufferSize),
+    sourceTest: nameTest('source', source, compileSourceTest, invalid),
+    tail: tail === true,
+  }
+}
+
+function nameTest<T>(
+  key: string,
+  value: unknown,
+  compile: (values: string[]) => T,
+  invalid: (message: string) => never,
+): T | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value !== 'string') return invalid(`${key} must be a string.`)
+  try {
+    return compile([value])
+  } catch (error) {
+    if (error instanceof QueryError) return invalid(error.message)
+    throw error
+  }
+}

@@ -1,0 +1,30 @@
+const DRAIN_SCHEMES = new Set(['http:', 'https:', 'syslog+tls:', 'syslog:'])
+
+/** Why `text` cannot be a drain URL, or undefined when it can. */
+export function drainUrlProblem(text: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return `Url ${text} is not a valid URL.`
+  }
+
+  if (!DRAIN_SCHEMES.has(url.protocol)) {
+    return `Url scheme ${url.protocol.slice(0, -1)} is not supported; use syslog, syslog+tls, https or http.`
+  }
+
+  if (url.hostname === '') return `Url ${text} has no host.`
+  return undefined
+}
+
+/** Two spellings of one drain (`syslog://h:514` and `syslog://h:514/`, an upper-case host) compare equal. */
+export function sameDrainUrl(a: string, b: string): boolean {
+  return canonical(a) === canonical(b)
+}
+
+/** WHATWG URLs leave the host case and an empty path alone for schemes it does not know, such as syslog. */
+function canonical(text: string): string {
+  const url = new URL(text)
+  const path = url.pathname === '/' ? '' : url.pathname
+  return `${url.protocol}//${url.username}:${url.password}@${url.host.toLowerCase()}${path}${url.search}${url.hash}`
+}

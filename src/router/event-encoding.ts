@@ -1,0 +1,7 @@
+/** A message as a session client reads it: a plain line, or a server-sent event whose id is its seq. */
+export function encodeMessage(seq: number, line: string, sse: boolean): string {
+  if (!sse) return line + '\n'
+  // An SSE field cannot hold a line break: a multi-line message becomes several data lines of one event.
+  if (line.indexOf('\n') === -1 && line.indexOf('\r') === -1) return 'id: ' + seq + '\ndata: ' + line + '\n\n'
+  return 'id: ' + seq + '\ndata: ' + line.split(/\r\n|\r|\n/).join('\ndata: ') + '\n\n'
+}

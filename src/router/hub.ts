@@ -1,0 +1,86 @@
+import {encodeMessage} from './event-encoding.js'
+import type {LogEntry, LogMessage} from './message.js'
+import {RecentBuffer} from './recent-buffer.js'
+
+/** Called with each batch an app receives, in order, synchronously: it must not block. */
+export type Subscriber = (batch: Batch) => void
+
+/** The messages of one publish, numbered. */
+export class Batch {
+  private plain: Buffer | undefined
+  private sse: Buffer | undefined
+
+  constructor(readonly messages: readonly LogMessage[]) {}
+
+  /**
+   * Every message encoded, once per batch and form: sessions without filters (most tails) share these bytes
+   * instead of each encoding the same text again.
+   */
+  encoded(sse: boolean): Buffer {
+    if (sse) return (this.sse ??= encodeAll(this.messages, true))
+    return (this.plain ??= encodeAll(this.messages, false))
+  }
+}
+
+function encodeAll(messages: readonly LogMessage[], sse: boolean): Buffer {
+  let text = ''
+  for (const message of messages) text += encodeMessage(message.seq, message.line, sse)
+  return Buffer.from(text)
+}
+
+class AppLog {
+  readonly recent: RecentBuffer<LogMessage>
+  readonly subscribers = new Set<Subscriber>()
+  /** The seq of the newest message; 0 before the first. */
+  lastSeq = 0
+
+  constructor(bufferSize: number) {
+    this.recent = new RecentBuffer(bufferSize)
+  }
+}
+
+/**
+ * Every app's live log: its recent buffer and the sessions tailing it. A batch is numbered, buffered and
+ * handed to each subscriber once; subscribers decide what to do with a slow reader, so ingest never waits.
+ */
+export class LogHub {
+  private readonly logs = new Map<string, AppLog>()
+
+  constructor(private readonly bufferSize: number) {}
+
+  publish(appId: string, entries: readonly LogEntry[]): void {
+    if (entries.length === 0) return
+    const log = this.log(appId)
+    const messages: LogMessage[] = []
+    for (const entry of entries) {
+      const message = {dyno: entry.dyno, line: entry.line, seq: ++log.lastSeq, source: entry.source}
+      log.recent.push(message)
+      messages.push(message)
+    }
+
+    if (log.subscribers.size === 0) return
+    const batch = new Batch(messages)
+    for (const subscriber of log.subscribers) subscriber(batch)
+  }
+
+  recent(appId: string): RecentBuffer<LogMessage> {
+    return this.log(appId).recent
+  }
+
+  /** Returns the function that unsubscribes. */
+  subscribe(appId: string, subscriber: Subscriber): () => void {
+    const log = this.log(appId)
+    log.subscribers.add(subscriber)
+    return () => log.subscribers.delete(subscriber)
+  }
+
+  private log(appId: string): AppLog {
+    let log = this.logs.get(appId)
+    if (log === undefined) {
+      log = new AppLog(this.bufferSize)
+      this.logs.set(appId, log)
+    }
+
+    return log
+  }
+}

@@ -1,0 +1,56 @@
+import {Chalk} from 'chalk'
+
+import {createFormatter} from '../format/index.js'
+import {LogRecord} from '../parse/record.js'
+
+/** A message as an app's log keeps it: the two header values sessions filter on, and its `heroku logs` line. */
+export interface LogEntry {
+  readonly source: string
+  readonly dyno: string
+  readonly line: string
+}
+
+/** A LogEntry once it is in an app's log, numbered in arrival order (the SSE event id). */
+export interface LogMessage extends LogEntry {
+  readonly seq: number
+}
+
+/** Where a message goes: the app, and the source and dyno it is shown under. */
+export interface Placement {
+  source: string
+  dyno: string
+}
+
+const formatLine = createFormatter('pretty', new Chalk({level: 0}))
+const NO_BYTES = Buffer.alloc(0)
+
+/** `2024-05-01T12:00:00.123000+00:00`: how Logplex stamps what it generates. */
+export function herokuTimestamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 23) + '000+00:00'
+}
+
+/**
+ * A parsed record as an entry, under the given source and dyno. The timestamp is kept as the sender wrote it
+ * when it is RFC 3339; otherwise (none, or a BSD syslog date without a year) it is `now`, so every line a
+ * session prints parses again as a `heroku logs` line.
+ */
+export function toEntry(record: LogRecord, placement: Placement, now: number): LogEntry {
+  const timestamp = isRfc3339(record.timestamp) ? record.timestamp : herokuTimestamp(now)
+  const shown = new LogRecord(NO_BYTES, {dyno: placement.dyno, format: 'heroku', message: record.message, source: placement.source, timestamp})
+  return {dyno: placement.dyno, line: formatLine(shown), source: placement.source}
+}
+
+/**
+ * The parsers only take a timestamp of RFC 3339 shape, except RFC 3164's `Mmm dd hh:mm:ss`: a leading digit
+ * tells them apart without parsing the instant again (ingest's hot path).
+ */
+function isRfc3339(timestamp: string | undefined): timestamp is string {
+  if (timestamp === undefined) return false
+  const first = timestamp.charCodeAt(0)
+  return first >= 0x30 && first <= 0x39
+}
+
+/** A line Logplex itself writes into a stream (`heroku[logplex]: Error L11 ...`), stamped `now`. */
+export function logplexLine(message: string, now: number): string {
+  return formatLine(new LogRecord(NO_BYTES, {dyno: 'logplex', format: 'heroku', message, source: 'heroku', timestamp: herokuTimestamp(now)}))
+}

@@ -1,0 +1,209 @@
+import {mkdir, readFile} from 'node:fs/promises'
+import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
+import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
+import {createServer as createTlsServer} from 'node:tls'
+
+import {createRequestHandler} from './api.js'
+import {loadOrCreateApiKey} from './api-key.js'
+import {type DropCounts, DropCounter} from './drops.js'
+import {LogHub} from './hub.js'
+import type {SessionStream} from './session-stream.js'
+import {SessionRegistry} from './sessions.js'
+import {AppStore} from './store.js'
+import {SyslogInput} from './syslog-input.js'
+
+export {StateFileError} from './store.js'
+
+export interface RouterOptions {
+  /** Address every listener binds to. Default 127.0.0.1. */
+  host?: string
+  /** HTTP (HTTPS with a certificate) port for the API, `POST /logs` and sessions. Default 5580; 0 picks a free one. */
+  port?: number
+  /** Syslog over TCP and UDP. Default 5514; 0 picks free ones (TCP and UDP may then differ). */
+  syslogPort?: number
+  /** PEM files: given both, HTTP becomes HTTPS and syslog over TLS listens on `syslogTlsPort`. */
+  tlsCert?: string
+  tlsKey?: string
+  /** Default 6514; 0 picks a free one. */
+  syslogTlsPort?: number
+  /** Where state (apps, tokens, drains) and the API key file live; created if missing. */
+  dataDir: string
+  /** Use this key instead of `<dataDir>/api-key`. */
+  apiKey?: string
+  /** Recent messages kept per app. Default 1500, as Logplex. */
+  bufferSize?: number
+  /** Largest syslog message accepted, in bytes. Default 10240, as Logplex. */
+  maxFrameBytes?: number
+  /** Largest HTTP request body, after gunzip. Default 5 MiB (log-shuttle's 500 lines of up to 10 kB fit). */
+  maxBodyBytes?: number
+  /** Open connections per listener (HTTP, syslog TCP, syslog TLS); more are refused and counted. Default 512. */
+  maxConnections?: number
+  /** Default 6, as Logplex. */
+  maxDrainsPerApp?: number
+  /** A log session nobody reads for this long expires. Default 360 s, as Logplex. */
+  sessionTtlMs?: number
+  /** Bytes a slow session client may have waiting before its messages are dropped (and an L11 line sent). Default 1 MiB. */
+  sessionQueueBytes?: number
+}
+
+export interface RunningRouter {
+  /** The HTTP(S) base URL, e.g. `http://127.0.0.1:5580` (a wildcard host is given as loopback). */
+  readonly url: string
+  readonly apiKey: string
+  /** The file the key was read from or written to; undefined when `apiKey` was given. */
+  readonly apiKeyFile: string | undefined
+  readonly syslogTcpPort: number
+  readonly syslogUdpPort: number
+  /** Undefined without a certificate. */
+  readonly syslogTlsPort: number | undefined
+  readonly dataDir: string
+  /** What was refused or dropped so far, by reason. */
+  drops(): DropCounts
+  /** Stops accepting, finishes accepted requests and connections, ends sessions cleanly, writes state. Idempotent. */
+  close(): Promise<void>
+}
+
+/** A port could not be listened on; the message names it and what it was for. */
+export class ListenError extends Error {
+  constructor(
+    readonly port: number,
+    readonly what: string,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** How long close() lets senders and in-flight requests finish before cutting them off. */
+const CLOSE_GRACE_MS = 2000
+
+export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  const host = options.host ?? '127.0.0.1'
+  const {dataDir} = options
+  const bufferSize = options.bufferSize ?? 1500
+  const maxConnections = options.maxConnections ?? 512
+  const maxFrameBytes = options.maxFrameBytes ?? 10_240
+
+  await mkdir(dataDir, {mode: 0o700, recursive: true})
+  const store = await AppStore.open(dataDir)
+  const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
+  const tls = await readTlsFiles(options)
+
+  const drops = new DropCounter()
+  const hub = new LogHub(bufferSize)
+  const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000)
+  const streams = new Set<SessionStream>()
+  const handler = createRequestHandler({
+    apiKey: key.key,
+    drops,
+    hub,
+    limits: {
+      bufferSize,
+      maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
+      maxDrainsPerApp: options.maxDrainsPerApp ?? 6,
+      maxFrameBytes,
+      sessionQueueBytes: options.sessionQueueBytes ?? 1024 * 1024,
+    },
+    sessions,
+    store,
+    streams,
+  })
+
+  const http: HttpServer = tls === undefined ? createHttpServer(handler) : createHttpsServer(tls, handler)
+  http.maxConnections = maxConnections
+  http.on('drop', () => drops.count('connections'))
+  const syslog = new SyslogInput({apps: store, drops, hub, maxFrameBytes})
+  const tcp = createTcpServer()
+  tcp.maxConnections = maxConnections
+  syslog.attach(tcp, 'connection')
+  const syslogTls = tls === undefined ? undefined : createTlsServer({...tls, minVersion: 'TLSv1.2'})
+  if (syslogTls !== undefined) {
+    syslogTls.maxConnections = maxConnections
+    syslog.attach(syslogTls, 'secureConnection')
+  }
+
+  const listening: Server[] = []
+  let udp: Awaited<ReturnType<SyslogInput['listenUdp']>> | undefined
+  try {
+    const httpPort = await listen(http, host, options.port ?? 5580, tls === undefined ? 'HTTP' : 'HTTPS', listening)
+    const syslogTcpPort = await listen(tcp, host, options.syslogPort ?? 5514, 'syslog TCP', listening)
+    const udpPort = options.syslogPort ?? 5514
+    udp = await syslog.listenUdp(host, udpPort).catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, udpPort, 'syslog UDP', host)
+    })
+    const syslogTlsPort = syslogTls === undefined ? undefined : await listen(syslogTls, host, options.syslogTlsPort ?? 6514, 'syslog TLS', listening)
+    const running = udp
+    const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(host)}:${httpPort}`
+
+    let closing: Promise<void> | undefined
+    const shutdown = async (): Promise<void> => {
+      sessions.close()
+      const closed = listening.map((server) => new Promise((resolve) => server.close(resolve)))
+      running.close()
+      for (const stream of streams) stream.end()
+      // In-flight requests finish; keep-alive connections are closed as soon as they are idle.
+      const idle = setInterval(() => http.closeIdleConnections(), 20)
+      const cutOff = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS)
+      http.closeIdleConnections()
+      await syslog.close(CLOSE_GRACE_MS)
+      await Promise.all(closed)
+      clearInterval(idle)
+      clearTimeout(cutOff)
+      await store.flush()
+    }
+
+    return {
+      apiKey: key.key,
+      apiKeyFile: key.file,
+      close: () => (closing ??= shutdown()),
+      dataDir,
+      drops: () => drops.snapshot(),
+      syslogTcpPort,
+      syslogTlsPort,
+      syslogUdpPort: running.address().port,
+      url,
+    }
+  } catch (error) {
+    udp?.close()
+    sessions.close()
+    await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
+    throw error
+  }
+}
+
+function listen(server: Server, host: string, port: number, what: string, listening: Server[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, port, what, host))
+    server.once('error', failed)
+    server.listen(port, host, () => {
+      server.off('error', failed)
+      listening.push(server)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, what: string, host: string): ListenError {
+  const reason = error.code === 'EADDRINUSE'
+    ? 'is already in use'
+    : error.code === 'EACCES' ? 'needs more privileges' : `cannot be used (${error.message})`
+  return new ListenError(port, what, error.code, `${what} port ${port} on ${host} ${reason}`)
+}
+
+async function readTlsFiles(options: RouterOptions): Promise<{cert: Buffer; key: Buffer} | undefined> {
+  if (options.tlsCert === undefined && options.tlsKey === undefined) return undefined
+  if (options.tlsCert === undefined || options.tlsKey === undefined) throw new Error('TLS needs both a certificate and a key')
+  const read = (file: string) => readFile(file).catch((error: Error) => {
+    throw new Error(`cannot read ${file}: ${error.message}`)
+  })
+  return {cert: await read(options.tlsCert), key: await read(options.tlsKey)}
+}
+
+/** The host as a client should write it in a URL: loopback for a wildcard address, IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return isIPv6(host) ? `[${host}]` : host
+}

@@ -1,0 +1,145 @@
+import type {ServerResponse} from 'node:http'
+
+import type {DropCounter} from './drops.js'
+import {encodeMessage} from './event-encoding.js'
+import type {Batch, LogHub} from './hub.js'
+import {herokuTimestamp, type LogMessage, logplexLine} from './message.js'
+import {type LogSession, sessionMatches} from './sessions.js'
+
+export interface StreamOptions {
+  /** Server-sent events (`Accept: text/event-stream`) rather than plain lines. */
+  sse: boolean
+  /** From `Last-Event-ID`: send what came after this message instead of the last `lines`. */
+  lastEventId: number | undefined
+  /** Bytes waiting for a slow client beyond which new messages are dropped for it. */
+  maxQueueBytes: number
+  drops: DropCounter
+}
+
+/**
+ * One client reading a log session: the recent lines that match, then, when tailing, each new matching line
+ * until the client leaves or the router closes.
+ *
+ * The queue for a slow client is the response's own write buffer: while it holds more than `maxQueueBytes`,
+ * new messages are dropped for this client only, and once it has room again it gets Logplex's L11 line
+ * saying how many and since when. Ingest never waits for a reader.
+ */
+export class SessionStream {
+  private dropped = 0
+  private firstDropAt = 0
+  private lastDroppedSeq = 0
+  private unsubscribe: (() => void) | undefined
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly session: LogSession,
+    private readonly hub: LogHub,
+    private readonly options: StreamOptions,
+  ) {}
+
+  start(): void {
+    const {res} = this
+    res.writeHead(200, {
+      'Cache-Control': 'no-cache',
+      'Content-Type': this.options.sse ? 'text/event-stream' : 'text/plain; charset=utf-8',
+      // Proxies must pass each line on as it comes.
+      'X-Accel-Buffering': 'no',
+    })
+    const backlog = this.backlog()
+    if (!this.session.tail) {
+      res.end(backlog)
+      return
+    }
+
+    if (backlog === '') res.flushHeaders()
+    else res.write(backlog)
+    // Subscribed in the same tick as the backlog was read: no message falls between the two.
+    this.unsubscribe = this.hub.subscribe(this.session.appId, (batch) => this.deliver(batch))
+    res.on('drain', () => this.reportDrops())
+    res.on('close', () => this.unsubscribe?.())
+  }
+
+  /** The router is closing: end the response normally, so the client sees a clean end of stream. */
+  end(): void {
+    this.unsubscribe?.()
+    this.res.end()
+  }
+
+  private backlog(): string {
+    const recent = this.hub.recent(this.session.appId)
+    const {lastEventId} = this.options
+    let text = ''
+    if (lastEventId !== undefined) {
+      for (let i = 0; i < recent.size; i++) {
+        const message = recent.at(i)
+        if (message.seq > lastEventId && sessionMatches(this.session, message)) text += this.encode(message.seq, message.line)
+      }
+
+      return text
+    }
+
+    const picked: LogMessage[] = []
+    for (let i = recent.size - 1; i >= 0 && picked.length < this.session.lines; i--) {
+      const message = recent.at(i)
+      if (sessionMatches(this.session, message)) picked.push(message)
+    }
+
+    for (let i = picked.length - 1; i >= 0; i--) text += this.encode(picked[i].seq, picked[i].line)
+    return text
+  }
+
+  private deliver(batch: Batch): void {
+    const {session} = this
+    const overflowing = this.res.writableLength >= this.options.maxQueueBytes
+    if (session.dynoTest === undefined && session.sourceTest === undefined) {
+      if (overflowing) this.drop(batch.messages.length, batch.messages.at(-1)!.seq)
+      else this.write(batch.encoded(this.options.sse))
+      return
+    }
+
+    let text = ''
+    let matched = 0
+    let lastSeq = 0
+    for (const message of batch.messages) {
+      if (!sessionMatches(session, message)) continue
+      matched++
+      lastSeq = message.seq
+      if (!overflowing) text += this.encode(message.seq, message.line)
+    }
+
+    if (matched === 0) return
+    if (overflowing) this.drop(matched, lastSeq)
+    else this.write(text)
+  }
+
+  private drop(count: number, lastSeq: number): void {
+    if (this.dropped === 0) this.firstDropAt = Date.now()
+    this.dropped += count
+    this.lastDroppedSeq = lastSeq
+    this.options.drops.count('session_overflow', count)
+  }
+
+  private write(data: Buffer | string): void {
+    this.reportDrops()
+    this.res.write(data)
+  }
+
+  /**
+   * Writes the L11 line for messages dropped so far, if any. Its event id is the last dropped message's, so
+   * a client that reconnects resumes after what it was told it lost.
+   */
+  private reportDrops(): void {
+    if (this.dropped === 0) return
+    const now = Date.now()
+    const line = logplexLine(
+      `Error L11 (Tail buffer overflow) -> This tail session dropped ${this.dropped} messages since ${herokuTimestamp(this.firstDropAt)}.`,
+      now,
+    )
+    this.dropped = 0
+    this.res.write(this.encode(this.lastDroppedSeq, line))
+  }
+
+  private encode(seq: number, line: string): string {
+    return encodeMessage(seq, line, this.options.sse)
+  }
+}

@@ -1,0 +1,205 @@
+import {randomUUID} from 'node:crypto'
+import {open, readFile, rename} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+export interface Drain {
+  readonly id: string
+  /** `d.<uuid>`: names the drain in what is sent to it. */
+  readonly token: string
+  readonly url: string
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface App {
+  readonly id: string
+  readonly name: string
+  /** `t.<uuid>`: the Basic-auth password (and syslog name) that routes input to this app. */
+  readonly inputToken: string
+  readonly createdAt: string
+  readonly updatedAt: string
+  readonly drains: Drain[]
+}
+
+/** The state file cannot be used; the message names it. Never answered by starting empty. */
+export class StateFileError extends Error {}
+
+const STATE_FILE = 'state.json'
+const STATE_VERSION = 1
+
+/** Heroku's API timestamps: UTC, whole seconds. */
+export function apiTimestamp(ms = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+export function newApp(name: string): App {
+  const now = apiTimestamp()
+  return {createdAt: now, drains: [], id: randomUUID(), inputToken: `t.${randomUUID()}`, name, updatedAt: now}
+}
+
+export function newDrain(url: string): Drain {
+  const now = apiTimestamp()
+  return {createdAt: now, id: randomUUID(), token: `d.${randomUUID()}`, updatedAt: now, url}
+}
+
+/**
+ * Apps and their drains: what must survive a restart. Reads are from memory; every change is written to
+ * `<dataDir>/state.json` atomically (temporary file, fsync, rename, fsync of the directory), so a crash
+ * leaves the old file or the new one, never half of one. Writes are queued so they land in order.
+ *
+ * A failed write is reported to the caller that made the change; the change stays in memory and the next
+ * successful write carries it (rolling back would race with changes made while the write was pending).
+ */
+export class AppStore {
+  private readonly apps = new Map<string, App>()
+  private readonly byName = new Map<string, App>()
+  private readonly byToken = new Map<string, App>()
+  private lastWrite: Promise<void> = Promise.resolve()
+
+  private constructor(readonly file: string) {}
+
+  /** Reads the state file in `dataDir` (none yet: no apps). Throws StateFileError when it is unusable. */
+  static async open(dataDir: string): Promise<AppStore> {
+    const store = new AppStore(join(dataDir, STATE_FILE))
+    let text: string
+    try {
+      text = await readFile(store.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return store
+      throw new StateFileError(`cannot read ${store.file}: ${(error as Error).message}`)
+    }
+
+    for (const app of parseState(store.file, text)) store.index(app)
+    return store
+  }
+
+  list(): App[] {
+    return [...this.apps.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** By name or id, as the Platform API's `{app_id_or_name}`. */
+  find(idOrName: string): App | undefined {
+    return this.byName.get(idOrName) ?? this.apps.get(idOrName)
+  }
+
+  findByInputToken(token: string): App | undefined {
+    return this.byToken.get(token)
+  }
+
+  async addApp(app: App): Promise<void> {
+    this.index(app)
+    await this.persist()
+  }
+
+  async addDrain(app: App, drain: Drain): Promise<void> {
+    app.drains.push(drain)
+    await this.persist()
+  }
+
+  async removeDrain(app: App, drain: Drain): Promise<void> {
+    const at = app.drains.indexOf(drain)
+    if (at !== -1) app.drains.splice(at, 1)
+    await this.persist()
+  }
+
+  /** Settles when every change made so far is on disk (or has failed). */
+  async flush(): Promise<void> {
+    await this.lastWrite.catch(() => {})
+  }
+
+  private index(app: App): void {
+    this.apps.set(app.id, app)
+    this.byName.set(app.name, app)
+    this.byToken.set(app.inputToken, app)
+  }
+
+  private persist(): Promise<void> {
+    // Serialised when the write starts, not now, so a queued write carries every change made before it.
+    const write = this.lastWrite.catch(() => {}).then(() => writeAtomic(this.file, serialize(this.list())))
+    this.lastWrite = write
+    return write
+  }
+}
+
+function serialize(apps: App[]): string {
+  const state = {
+    apps: apps.map((app) => ({
+      created_at: app.createdAt,
+      drains: app.drains.map((drain) => ({created_at: drain.createdAt, id: drain.id, token: drain.token, updated_at: drain.updatedAt, url: drain.url})),
+      id: app.id,
+      log_input_token: app.inputToken,
+      name: app.name,
+      updated_at: app.updatedAt,
+    })),
+    version: STATE_VERSION,
+  }
+  return JSON.stringify(state, null, 2) + '\n'
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`
+  const handle = await open(temporary, 'w', 0o600)
+  try {
+    await handle.writeFile(text)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+
+  await rename(temporary, file)
+  // The rename itself is only durable once the directory entry is on disk.
+  const directory = await open(dirname(file), 'r')
+  try {
+    await directory.sync()
+  } finally {
+    await directory.close()
+  }
+}
+
+function parseState(file: string, text: string): App[] {
+  const fail = (what: string): never => {
+    throw new StateFileError(`${file} is corrupt (${what}); restore it from a backup or move it away to start with no apps`)
+  }
+
+  let state: unknown
+  try {
+    state = JSON.parse(text)
+  } catch (error) {
+    return fail(`not JSON: ${(error as Error).message}`)
+  }
+
+  if (!isObject(state) || state.version !== STATE_VERSION || !Array.isArray(state.apps)) {
+    return fail(`expected {"version": ${STATE_VERSION}, "apps": [...]}`)
+  }
+
+  return state.apps.map((app: unknown, i: number): App => {
+    if (!isObject(app) || !Array.isArray(app.drains)) return fail(`apps[${i}] is not an app`)
+    const drains = app.drains.map((drain: unknown, j: number): Drain => {
+      if (!isObject(drain)) return fail(`apps[${i}].drains[${j}] is not a drain`)
+      return {
+        createdAt: stringField(drain, 'created_at', fail),
+        id: stringField(drain, 'id', fail),
+        token: stringField(drain, 'token', fail),
+        updatedAt: stringField(drain, 'updated_at', fail),
+        url: stringField(drain, 'url', fail),
+      }
+    })
+    return {
+      createdAt: stringField(app, 'created_at', fail),
+      drains,
+      id: stringField(app, 'id', fail),
+      inputToken: stringField(app, 'log_input_token', fail),
+      name: stringField(app, 'name', fail),
+      updatedAt: stringField(app, 'updated_at', fail),
+    }
+  })
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function stringField(object: Record<string, unknown>, key: string, fail: (what: string) => never): string {
+  const value = object[key]
+  return typeof value === 'string' && value !== '' ? value : fail(`"${key}" missing or not a string`)
+}

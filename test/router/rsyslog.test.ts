@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import {type ChildProcess, execFile, spawn} from 'node:child_process'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {type AddressInfo, connect, createServer} from 'node:net'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import type {RunningRouter} from '../../src/router/server.js'
+import {createApp, createSession, dataDir, readSession, testRouter} from './helpers.js'
+
+const run = promisify(execFile)
+const RSYSLOGD = '/usr/sbin/rsyslogd'
+const INSTALL = 'apt-get install -y --no-install-recommends rsyslog rsyslog-gnutls'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.on('error', () => resolve(false))
+  })
+}
+
+/**
+ * rsyslog as a sender: it receives from `logger` on its own ports and forwards to the router, once per way
+ * rsyslog forwards (RFC 5424 octet-counted over TCP, RFC 5424 over UDP, its RFC 3164 forward format over TCP
+ * with newlines).
+ */
+describe('syslog input from rsyslog', function () {
+  this.timeout(20_000)
+  let router: RunningRouter
+  let rsyslog: ChildProcess | undefined
+  const ports = {tcp3164: 0, tcp5424: 0, udp5424: 0}
+
+  before(async () => {
+    if (!existsSync(RSYSLOGD)) throw new Error(`rsyslogd is not installed; install it with: ${INSTALL}`)
+    router = await testRouter()
+    await createApp(router, 'demo')
+
+    const dir = dataDir()
+    mkdirSync(join(dir, 'work'))
+    for (const key of Object.keys(ports) as Array<keyof typeof ports>) ports[key] = await freePort()
+    const forward = (protocol: string, template: string, framing = '') =>
+      `action(type="omfwd" target="127.0.0.1" port="${protocol === 'udp' ? router.syslogUdpPort : router.syslogTcpPort}" protocol="${protocol}" template="${template}"${framing})`
+    const config = join(dir, 'rsyslog.conf')
+    writeFileSync(config, `
+global(workDirectory="${join(dir, 'work')}")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="${ports.tcp5424}" ruleset="tcp5424")
+input(type="imtcp" address="127.0.0.1" port="${ports.udp5424}" ruleset="udp5424")
+input(type="imtcp" address="127.0.0.1" port="${ports.tcp3164}" ruleset="tcp3164")
+ruleset(name="tcp5424") { ${forward('tcp', 'RSYSLOG_SyslogProtocol23Format', ' TCP_Framing="octet-counted"')} }
+ruleset(name="udp5424") { ${forward('udp', 'RSYSLOG_SyslogProtocol23Format')} }
+ruleset(name="tcp3164") { ${forward('tcp', 'RSYSLOG_ForwardFormat')} }
+`)
+    await run(RSYSLOGD, ['-N1', '-f', config])
+    rsyslog = spawn(RSYSLOGD, ['-n', '-f', config, '-i', join(dir, 'rsyslog.pid')], {stdio: 'ignore'})
+    const deadline = Date.now() + 10_000
+    while (!(await accepts(ports.tcp3164))) {
+      if (Date.now() > deadline) throw new Error('rsyslog did not start listening')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  })
+
+  after(async () => {
+    if (rsyslog?.exitCode !== null) return
+    const exited = new Promise((resolve) => rsyslog!.once('exit', resolve))
+    rsyslog.kill('SIGTERM')
+    await exited
+  })
+
+  async function waitForLine(pattern: RegExp): Promise<string> {
+    let lines: string[] = []
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      lines = (await readSession(await createSession(router, 'demo', {lines: 1500}))).text.split('\n')
+      const found = lines.find((line) => pattern.test(line))
+      if (found !== undefined) return found
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; have ${JSON.stringify(lines.slice(-5))}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  const ways = [
+    ['RFC 5424, octet-counted TCP', 'tcp5424', '--rfc5424'],
+    ['RFC 5424, UDP', 'udp5424', '--rfc5424'],
+    // The 3164 forward format carries the sender's tag as it came, so the sender writes 3164 too (`demo:`).
+    ['RFC 3164, newline TCP', 'tcp3164', '--rfc3164'],
+  ] as const
+  for (const [way, key, format] of ways) {
+    it(`takes what rsyslog forwards as ${way}`, async () => {
+      await run('logger', ['--server', '127.0.0.1', '--port', String(ports[key]), '--tcp', format, '--octet-count', '--tag', 'demo', `via rsyslog ${key}`])
+      const line = await waitForLine(new RegExp(`via rsyslog ${key}$`))
+      assert.match(line, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ app\\[web\\.1\\]: via rsyslog ${key}$`))
+    })
+  }
+})
