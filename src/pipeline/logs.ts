@@ -3,6 +3,7 @@ import type {LogRecord} from '../parse/record.js'
 import type {Predicate} from '../query/compile.js'
 import type {Input} from '../sources/inputs.js'
 
+import {MAX_SESSION_LINES} from '../api/types.js'
 import {parseFrame, parseLine} from '../parse/line.js'
 import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
 import {isGzipFile, readFile} from '../sources/file.js'
@@ -84,6 +85,11 @@ class PipelineRun {
 
   private async read(input: Input): Promise<void> {
     const splitter = this.splitter()
+    if (input.kind === 'app' || input.kind === 'url') {
+      await this.readStream(input, splitter)
+      return
+    }
+
     if (input.kind === 'stdin') {
       // A followed pipe never ends, so what `--num` held so far is printed before reading it.
       if (this.pipeline.follow) await this.writeLast()
@@ -108,6 +114,29 @@ class PipelineRun {
     })
     this.followers.push(follower)
     await follower.readExisting()
+  }
+
+  /**
+   * A log stream URL, or an app's sessions: its recent lines first, so `--num` counts them, then (tailing) a
+   * new session that resumes right after them.
+   */
+  private async readStream(input: Extract<Input, {kind: 'app' | 'url'}>, splitter: UnitSplitter): Promise<void> {
+    // Loaded here: reading files must not pay for the HTTP side.
+    const {LogStream} = await import('../sources/session.js')
+    const stream = new LogStream(this.pipeline.report)
+    if (input.kind === 'url') {
+      if (!this.pipeline.follow) return this.readChunks(stream.read(input.url), splitter)
+      // A followed stream never ends, so what `--num` held so far is printed before reading it.
+      await this.writeLast()
+      return this.readChunks(stream.follow(input.url), splitter)
+    }
+
+    await this.readChunks(stream.read(input.sessions.recentUrl), splitter)
+    if (!this.pipeline.follow || this.pipeline.sink.closed) return
+    await this.writeLast()
+    // As many recent lines as a session sends: the stream skips those it has already passed on.
+    const tailSession = () => input.sessions.tail(MAX_SESSION_LINES)
+    await this.readChunks(stream.followSessions(tailSession), splitter)
   }
 
   private async readChunks(chunks: AsyncIterable<Buffer>, splitter: UnitSplitter): Promise<void> {

@@ -1,13 +1,39 @@
-/** Where `logs` reads from: a discriminated union, so no later stage re-parses the argument. */
-export type Input = {kind: 'file'; path: string} | {kind: 'stdin'}
+import type {AppSessions} from './session.js'
 
-/** Arguments to inputs: `-` is stdin, no argument is stdin when it is not a terminal. */
+/** Where `logs` reads from: a discriminated union, so no later stage re-parses the argument. */
+export type Input =
+  | {kind: 'app'; sessions: AppSessions}
+  | {kind: 'file'; path: string}
+  | {kind: 'stdin'}
+  | {kind: 'url'; url: string}
+
+/** Arguments to inputs: `-` is stdin, an http(s) URL a log stream, no argument stdin when it is not a terminal. */
 export function resolveInputs(args: string[], stdinIsTTY: boolean): Input[] | undefined {
   if (args.length === 0) return stdinIsTTY ? undefined : [{kind: 'stdin'}]
-  return args.map((arg) => (arg === '-' ? {kind: 'stdin'} : {kind: 'file', path: arg}))
+  return args.map((arg) => {
+    if (arg === '-') return {kind: 'stdin'}
+    if (/^https?:\/\//i.test(arg)) return {kind: 'url', url: arg}
+    return {kind: 'file', path: arg}
+  })
 }
 
 /** How an input is named in messages. */
 export function inputName(input: Input): string {
-  return input.kind === 'stdin' ? '(standard input)' : input.path
+  switch (input.kind) {
+    case 'app': {
+      return input.sessions.app
+    }
+
+    case 'file': {
+      return input.path
+    }
+
+    case 'stdin': {
+      return '(standard input)'
+    }
+
+    case 'url': {
+      return input.url
+    }
+  }
 }

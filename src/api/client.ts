@@ -1,0 +1,94 @@
+import type {ApiTarget} from './target.js'
+import type {Addon, App, Drain, LogSession, LogSessionRequest} from './types.js'
+
+import {ApiError, ApiUnreachableError, networkReason} from './errors.js'
+import {httpAgent} from './http.js'
+
+const ACCEPT = 'application/vnd.heroku+json; version=3'
+const USER_AGENT = `logsift node/${process.versions.node}`
+/** An API call that has not answered in this time will not. */
+const API_TIMEOUT_MS = 30_000
+
+type Method = 'DELETE' | 'GET' | 'POST'
+
+/** The Platform API subset logsift speaks: the same paths on logsift's router and on Heroku. */
+export class PlatformApi {
+  constructor(readonly target: ApiTarget) {}
+
+  apps(): Promise<App[]> {
+    return this.call('GET', '/apps')
+  }
+
+  app(app: string): Promise<App> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}`)
+  }
+
+  createApp(name: string): Promise<App> {
+    return this.call('POST', '/apps', {name})
+  }
+
+  addon(app: string, addon: string): Promise<Addon> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(addon)}`)
+  }
+
+  drains(app: string): Promise<Drain[]> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/log-drains`)
+  }
+
+  addDrain(app: string, url: string): Promise<Drain> {
+    return this.call('POST', `/apps/${encodeURIComponent(app)}/log-drains`, {url})
+  }
+
+  /** Removes the drain named by its id, token or URL. */
+  removeDrain(app: string, drain: string): Promise<Drain> {
+    return this.call('DELETE', `/apps/${encodeURIComponent(app)}/log-drains/${encodeURIComponent(drain)}`)
+  }
+
+  createLogSession(app: string, request: LogSessionRequest): Promise<LogSession> {
+    return this.call('POST', `/apps/${encodeURIComponent(app)}/log-sessions`, request)
+  }
+
+  private async call<T>(method: Method, path: string, body?: object): Promise<T> {
+    const headers: Record<string, string> = {accept: ACCEPT, 'request-id': crypto.randomUUID(), 'user-agent': USER_AGENT}
+    if (this.target.key) headers.authorization = `Bearer ${this.target.key.key}`
+    if (body) headers['content-type'] = 'application/json'
+    const {request} = await import('undici')
+    let response
+    try {
+      response = await request(this.target.url + path, {
+        body: body ? JSON.stringify(body) : undefined,
+        bodyTimeout: API_TIMEOUT_MS,
+        dispatcher: await httpAgent(),
+        headers,
+        headersTimeout: API_TIMEOUT_MS,
+        method,
+      })
+    } catch (error) {
+      const reason = networkReason(error)
+      if (reason) throw new ApiUnreachableError(this.target.url, reason)
+      throw error
+    }
+
+    const text = await response.body.text()
+    if (response.statusCode >= 200 && response.statusCode < 300) return parseJson(text, this.target.url + path) as T
+    throw apiErrorFrom(response.statusCode, text)
+  }
+}
+
+function parseJson(text: string, url: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ApiError(502, 'invalid_response', `${url} did not answer with JSON: ${JSON.stringify(text.slice(0, 80))}`)
+  }
+}
+
+/** Heroku's error body `{id, message}`; anything else (a proxy's HTML page) is named by its status. */
+function apiErrorFrom(status: number, text: string): ApiError {
+  try {
+    const {id, message} = JSON.parse(text) as {id?: unknown; message?: unknown}
+    if (typeof id === 'string' && typeof message === 'string') return new ApiError(status, id, message)
+  } catch {}
+
+  return new ApiError(status, `http_${status}`, `the API answered HTTP ${status}`)
+}

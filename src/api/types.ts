@@ -1,0 +1,53 @@
+/** The Platform API resources logsift reads, with the fields it uses (Heroku sends more). */
+
+export interface App {
+  id: string
+  name: string
+  created_at?: string
+  updated_at?: string
+  generation?: {name: string}
+  /** logsift's router only: the token (`t.<uuid>`) that names this app on log input. */
+  log_input_token?: string
+  /** logsift's router only: how full the app's recent-log buffer is. */
+  log_buffer?: {capacity: number; messages: number}
+}
+
+export interface Drain {
+  id: string
+  /** `d.<uuid>` */
+  token: string
+  url: string
+  addon: {id: string; name: string} | null
+  created_at?: string
+  updated_at?: string
+}
+
+/** A Heroku add-on, as far as `drains` names one: an add-on's drain is shown by its plan and name. */
+export interface Addon {
+  name: string
+  plan: {name: string}
+}
+
+/** `POST /apps/{app}/log-sessions` body; every field is optional. */
+export interface LogSessionRequest {
+  /** A dyno (`web.1`) or a dyno type (`web`). */
+  dyno?: string
+  /** Recent lines to send first: the API's default is 100, its maximum 1,500. */
+  lines?: number
+  source?: string
+  tail?: boolean
+}
+
+export interface LogSession {
+  id: string
+  /** The stream itself; it needs no key, it is its own secret. */
+  logplex_url: string
+  created_at?: string
+  updated_at?: string
+}
+
+/** Where `logsift serve` listens unless told otherwise. */
+export const DEFAULT_API_URL = 'http://127.0.0.1:5580'
+
+/** The most recent lines a log session will send (Logplex kept 1,500 per app). */
+export const MAX_SESSION_LINES = 1500

@@ -1,0 +1,41 @@
+import type {App, Drain} from '../../api/types.js'
+
+import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {maskPassword} from '../../api/mask.js'
+
+export default class AppsInfo extends ApiCommand {
+  static override description = `Prints the app's id, log input token, recent-log buffer use and drains (passwords shown as ****), each when the API reports it: Heroku reports neither a token nor a buffer.`
+
+  static override enableJsonFlag = true
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> -a demo', description: 'The demo app on the router'},
+    {command: '<%= config.bin %> <%= command.id %> -a demo --json | jq -r .app.log_input_token', description: 'Just its log input token'},
+  ]
+
+  static override flags = {
+    'api-url': apiUrlFlag,
+    app: appFlag,
+  }
+
+  static override summary = "Show an app's log input token, drains and buffer use"
+
+  async run(): Promise<{app: App; drains: Drain[]}> {
+    const {flags} = await this.parse(AppsInfo)
+    const name = this.requireApp(flags.app)
+    const api = await this.api(flags['api-url'])
+    const [app, drains] = await Promise.all([api.app(name), api.drains(name)])
+    this.log(`=== ${app.name}`)
+    for (const [label, value] of infoRows(app, drains)) this.log(`${(label ? `${label}:` : '').padEnd(17)}${value}`)
+    return {app, drains}
+  }
+}
+
+function infoRows(app: App, drains: Drain[]): Array<[string, string]> {
+  const rows: Array<[string, string]> = [['Id', app.id]]
+  if (app.log_input_token) rows.push(['Log input token', app.log_input_token])
+  if (app.log_buffer) rows.push(['Buffer', `${app.log_buffer.messages} of ${app.log_buffer.capacity} messages`])
+  for (const [i, drain] of drains.entries()) rows.push([i === 0 ? 'Drains' : '', `${maskPassword(drain.url)} (${drain.token})`])
+  if (app.created_at) rows.push(['Created at', app.created_at])
+  return rows
+}
