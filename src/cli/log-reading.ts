@@ -1,0 +1,127 @@
+import {Args, Flags, Interfaces} from '@oclif/core'
+
+import type {Predicate, QueryOptions} from '../query/compile.js'
+
+import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlag} from '../api/command.js'
+import {LEVEL_SPELLINGS} from '../parse/level-names.js'
+import {compileQuery, QueryError} from '../query/compile.js'
+import {type Input, resolveInputs} from '../sources/inputs.js'
+
+/** The inputs argument of every command that reads logs. */
+export const inputArgs = {
+  // ignoreStdin: stdin is log input, read by the pipeline, never an argument's value.
+  file: Args.string({description: 'log files to read in order (.gz is read transparently); - for stdin; http(s) URLs are log streams', ignoreStdin: true}),
+}
+
+/** Where logs come from and which records count: shared by `logs` and every command built on its pipeline. */
+export const logReadingFlags = {
+  'api-url': apiUrlFlag,
+  app: appFlag,
+  dyno: Flags.string({char: 'd', description: 'only these dynos: web matches web.1, web.1 is exact, !router excludes; comma list', multiple: true}),
+  exclude: Flags.string({description: 'drop records whose message matches this regex', multiple: true}),
+  grep: Flags.string({char: 'g', description: 'only records whose message matches this regex', multiple: true}),
+  'ignore-case': Flags.boolean({char: 'i', description: 'make --grep and --exclude case-insensitive'}),
+  level: Flags.string({char: 'l', description: 'this level and everything more severe (debug, info, notice, warn, error, crit, alert, emerg)'}),
+  since: Flags.string({description: 'records at or after this time: RFC 3339 or relative (30s, 15m, 2h, 3d)'}),
+  source: Flags.string({char: 's', description: 'only these sources (app, heroku); !heroku excludes; comma list', multiple: true}),
+  until: Flags.string({description: 'records before this time: RFC 3339 or relative'}),
+  where: Flags.string({char: 'w', description: 'field condition, all must hold: key=v key!=v key>n (>= < <=, units: 500ms 1MB) key~re key!~re key !key', multiple: true}),
+}
+
+type LogReadingFlags = Interfaces.InferredFlags<typeof logReadingFlags>
+
+/** The inputs to read and how many records to keep at the end (`-n`), when that applies. */
+export interface ResolvedInputs {
+  inputs: Input[]
+  last: number | undefined
+}
+
+/**
+ * A command that reads logs from files, stdin, log-stream URLs or an app (`-a`), filtered by the shared
+ * flags: it resolves the inputs and compiles the query, with errors that name the flag and suggest a fix.
+ */
+export abstract class LogReadingCommand extends ApiCommand {
+  /** The app to read, from `-a`, or from the environment when nothing else is given to read. */
+  protected appToRead(flags: LogReadingFlags, args: string[]): string | undefined {
+    // LOGSIFT_APP and HEROKU_APP name the app only when nothing else is given to read.
+    const app = flags.app ?? (args.length === 0 && process.stdin.isTTY ? this.appFromEnv(undefined) : undefined)
+    if (app !== undefined && args.length > 0) {
+      this.error("-a reads the app's log: give it no files or URLs as well", {exit: 2, suggestions: [`${this.config.bin} ${this.id} -a ${app}`]})
+    }
+
+    return app
+  }
+
+  /** Files, `-`, stdin and URLs named by the arguments. */
+  protected argumentInputs(args: string[]): Input[] {
+    const inputs = resolveInputs(args, Boolean(process.stdin.isTTY))
+    if (inputs === undefined) {
+      this.error('no input: name a log file, or pipe logs in', {
+        exit: 2,
+        suggestions: [`${this.config.bin} ${this.id} app.log`, `heroku logs -a myapp | ${this.config.bin} ${this.id}`, `${this.config.bin} ${this.id} -a myapp`],
+      })
+    }
+
+    return inputs
+  }
+
+  /** The app's log as sessions: the server filters what it can, and sends enough for `num` to count after the rest. */
+  protected async appInput(app: string, flags: LogReadingFlags, num: number | undefined): Promise<ResolvedInputs> {
+    const {openAppSessions, planLogSession} = await import('../api/sessions.js')
+    const plan = planLogSession({
+      dyno: flags.dyno,
+      num,
+      otherFilters: Boolean(flags.level || flags.since || flags.until || flags.grep?.length || flags.exclude?.length || flags.where?.length),
+      source: flags.source,
+    })
+    const api = await this.api(flags['api-url'])
+    const sessions = await openAppSessions(api, app, plan.request, (created) => this.logToStderr(appCreatedNotice(this.config.bin, created)))
+    return {inputs: [{kind: 'app', sessions}], last: plan.last}
+  }
+
+  protected queryOptions(flags: LogReadingFlags): QueryOptions {
+    return {
+      dyno: flags.dyno,
+      exclude: flags.exclude,
+      grep: flags.grep,
+      ignoreCase: flags['ignore-case'],
+      level: flags.level,
+      now: Date.now(),
+      since: flags.since,
+      source: flags.source,
+      until: flags.until,
+      where: flags.where,
+    }
+  }
+
+  /** The compiled query, or one line naming the bad expression, before any input is read. */
+  protected compile(query: QueryOptions): Predicate {
+    try {
+      return compileQuery(query)
+    } catch (error) {
+      if (!(error instanceof QueryError)) throw error
+      this.error(error.message, {exit: 2, suggestions: suggestionsFor(error)})
+    }
+  }
+}
+
+function suggestionsFor(error: QueryError): string[] {
+  switch (error.flag) {
+    case '--level': {
+      return [`one of: ${LEVEL_SPELLINGS.join(', ')}`]
+    }
+
+    case '--where': {
+      return ["-w 'status>=500'", "-w 'service>1s'", "-w 'code~^H1'", "-w '!error'"]
+    }
+
+    case '--since':
+    case '--until': {
+      return [`${error.flag} 15m`, `${error.flag} 2024-05-01T12:00:00Z`]
+    }
+
+    default: {
+      return []
+    }
+  }
+}
