@@ -6,12 +6,14 @@
 set -u
 heroku_prefix="${HOME}/.cache/logsift-heroku-cli"
 
-if [ ! -x /usr/sbin/rsyslogd ]; then
+# rsyslog-gnutls is rsyslog's TLS driver (the syslog+tls drain tests); openssl makes their CA and certificates.
+gtls=$(ls /usr/lib/*/rsyslog/lmnsd_gtls.so /usr/lib/rsyslog/lmnsd_gtls.so 2>/dev/null | head -n 1)
+if [ ! -x /usr/sbin/rsyslogd ] || [ -z "$gtls" ] || ! command -v openssl >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        rsyslog rsyslog-gnutls; } >/dev/null 2>&1 || echo "test-peers: could not install rsyslog with apt-get"
+        rsyslog rsyslog-gnutls openssl; } >/dev/null 2>&1 || echo "test-peers: could not install rsyslog, rsyslog-gnutls and openssl with apt-get"
   else
-    echo "test-peers: rsyslog is missing; install it: sudo apt-get install rsyslog rsyslog-gnutls"
+    echo "test-peers: rsyslog, rsyslog-gnutls or openssl is missing; install them: sudo apt-get install rsyslog rsyslog-gnutls openssl"
   fi
 fi
 

@@ -39,6 +39,11 @@ export class PlatformApi {
     return this.call('POST', `/apps/${encodeURIComponent(app)}/log-drains`, {url})
   }
 
+  /** One drain, named by its id, token or URL; logsift's router adds how its delivery is going. */
+  drain(app: string, drain: string): Promise<Drain> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/log-drains/${encodeURIComponent(drain)}`)
+  }
+
   /** Removes the drain named by its id, token or URL. */
   removeDrain(app: string, drain: string): Promise<Drain> {
     return this.call('DELETE', `/apps/${encodeURIComponent(app)}/log-drains/${encodeURIComponent(drain)}`)

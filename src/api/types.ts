@@ -20,6 +20,20 @@ export interface Drain {
   addon: {id: string; name: string} | null
   created_at?: string
   updated_at?: string
+  /** logsift's router only, on one drain: how its delivery is going. */
+  delivery?: DrainDelivery | null
+}
+
+/** A drain's delivery on logsift's router (`GET /apps/{app}/log-drains/{id}`). */
+export interface DrainDelivery {
+  state: 'connected' | 'failing' | 'idle' | 'retrying'
+  last_error: string | null
+  delivered: number
+  dropped: number
+  dropped_overflow: number
+  dropped_rejected: number
+  queued: number
+  last_success_at: string | null
 }
 
 /** A Heroku add-on, as far as `drains` names one: an add-on's drain is shown by its plan and name. */

@@ -5,7 +5,9 @@ import type {Predicate, QueryOptions} from '../query/compile.js'
 import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlag} from '../api/command.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
+import type {Redactor} from '../redact/redactor.js'
 import {type Input, resolveInputs} from '../sources/inputs.js'
+import {redactFlags, redactorFor} from './redaction.js'
 
 /** The inputs argument of every command that reads logs. */
 export const inputArgs = {
@@ -22,6 +24,7 @@ export const logReadingFlags = {
   grep: Flags.string({char: 'g', description: 'only records whose message matches this regex', multiple: true}),
   'ignore-case': Flags.boolean({char: 'i', description: 'make --grep and --exclude case-insensitive'}),
   level: Flags.string({char: 'l', description: 'this level and everything more severe (debug, info, notice, warn, error, crit, alert, emerg)'}),
+  ...redactFlags,
   since: Flags.string({description: 'records at or after this time: RFC 3339 or relative (30s, 15m, 2h, 3d)'}),
   source: Flags.string({char: 's', description: 'only these sources (app, heroku); !heroku excludes; comma list', multiple: true}),
   until: Flags.string({description: 'records before this time: RFC 3339 or relative'}),
@@ -92,6 +95,11 @@ export abstract class LogReadingCommand extends ApiCommand {
       until: flags.until,
       where: flags.where,
     }
+  }
+
+  /** The redactor `--redact` and its extras ask for, or undefined when redaction is off. */
+  protected redactor(flags: LogReadingFlags): Redactor | undefined {
+    return redactorFor(flags, (message, options) => this.error(message, options))
   }
 
   /** The compiled query, or one line naming the bad expression, before any input is read. */

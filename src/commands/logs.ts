@@ -31,12 +31,15 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     {command: '<%= config.bin %> <%= command.id %> -t /var/log/app.log --since 15m', description: 'Follow a file like tail -F'},
     {command: '<%= config.bin %> <%= command.id %> -a demo -t --level warn', description: "Follow the demo app's warnings on logsift's router"},
     {command: `<%= config.bin %> <%= command.id %> -a myapp --api-url https://api.heroku.com -n 20 -w 'status>=500'`, description: 'The last 20 server errors of a Heroku app'},
+    {command: '<%= config.bin %> <%= command.id %> app.log --redact -o raw > shareable.log', description: 'A copy of a log with passwords, tokens and keys masked'},
+    {command: '<%= config.bin %> <%= command.id %> app.log --level error --explain', description: 'Errors, with what each Heroku error code means'},
     {command: "<%= config.bin %> <%= command.id %> -t 'http://127.0.0.1:5580/sessions/7b0d3c4e-4d0b-4a57-9a3e-2f8c1f0e6d21'", description: 'Follow a log session URL'},
   ]
 
   static override flags = {
     ...logReadingFlags,
     color: Flags.option({default: 'auto', description: 'colour the output', options: ['auto', 'always', 'never'] as const})(),
+    explain: Flags.boolean({description: 'after a line with a Heroku error code (H12, R14, L10...), note what it means and what usually causes it (pretty output)'}),
     'force-colors': Flags.boolean({description: 'colour even when not writing to a terminal (as --color always)'}),
     num: Flags.integer({char: 'n', description: 'only the last N matching records (with -a: 100 unless given)', min: 0}),
     output: Flags.option({char: 'o', default: 'pretty', description: 'output format', options: OUTPUT_FORMATS})(),
@@ -53,6 +56,11 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     const app = this.appToRead(flags, args)
     const query = this.queryOptions(flags)
     const predicate = this.compile(query)
+    const redactor = this.redactor(flags)
+    if (flags.explain && flags.output !== 'pretty') {
+      this.error(`--explain annotates pretty output; -o ${flags.output} stays as it is for scripts`, {exit: 2, suggestions: [`${this.config.bin} errors CODE explains a code on its own`]})
+    }
+
     const {inputs, last} = app === undefined ? this.fileInputs(args, flags) : await this.appInput(app, flags, flags.num)
     const colorLevel = resolveColorLevel({
       env: process.env,
@@ -68,7 +76,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       prefilter: compileLinePrefilter(query),
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
-      write: createRecordWriter(flags.output, new Chalk({level: colorLevel}), sink),
+      write: createRecordWriter(flags.output, new Chalk({level: colorLevel}), sink, {explain: flags.explain, redactor}),
     })
 
     if (sink.failure) this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})

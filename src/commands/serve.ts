@@ -1,23 +1,33 @@
 import {Command, Flags} from '@oclif/core'
 
+import {redactFlags, redactorFor} from '../cli/redaction.js'
+import {type AllowEntry, parseAllowEntry} from '../router/receiver-auth.js'
 import {ListenError, type RunningRouter, startRouter, StateFileError} from '../router/server.js'
 
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
 
-Apps, input tokens and drains are kept in the data directory and survive a restart; the recent messages of each app (--buffer) are kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. SIGINT or SIGTERM stops it cleanly.`
+Apps, input tokens and drains are kept in the data directory and survive a restart; the recent messages of each app (--buffer) are kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. SIGINT or SIGTERM stops it cleanly; what drains had not delivered yet is written to the data directory and delivered after the next start.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Listen on 127.0.0.1:5580 (HTTP) and 127.0.0.1:5514 (syslog)'},
     {command: '<%= config.bin %> <%= command.id %> --port 0 --syslog-port 0', description: 'Pick free ports'},
     {command: 'logger --server 127.0.0.1 --port 5514 --tcp --rfc5424 --octet-count --tag demo "hello"', description: 'Send a line to the app demo over syslog'},
+    {command: '<%= config.bin %> <%= command.id %> --redact --redact-key pin', description: 'Mask secrets before messages are kept, tailed or drained'},
     {command: '<%= config.bin %> <%= command.id %> --tls-cert cert.pem --tls-key key.pem --syslog-tls-port 6514', description: 'HTTPS, and syslog over TLS'},
   ]
 
   static override flags = {
+    allow: Flags.string({
+      description: 'let POST /logs into APP only with this Logplex-Drain-Token, or with these Basic credentials (repeat for more): APP=d.TOKEN or APP=USER:PASSWORD',
+      multiple: true,
+    }),
     buffer: Flags.integer({default: 1500, description: 'recent messages kept per app', min: 1}),
+    ca: Flags.file({description: 'PEM file of CAs that syslog+tls and https drains trust besides the usual ones (and NODE_EXTRA_CA_CERTS)', exists: true}),
     'data-dir': Flags.directory({description: 'where apps, tokens, drains and the API key are kept [default: logsift\'s data directory]'}),
+    'drain-buffer': Flags.integer({default: 1024, description: 'messages each drain keeps waiting; when full the oldest are dropped and an L10 line says how many', min: 1}),
     host: Flags.string({default: '127.0.0.1', description: 'address to listen on'}),
+    ...redactFlags,
     port: Flags.integer({default: 5580, description: 'HTTP port (API, log input, sessions); 0 picks a free one', max: 65_535, min: 0}),
     'syslog-port': Flags.integer({default: 5514, description: 'syslog port, TCP and UDP; 0 picks free ones', max: 65_535, min: 0}),
     'syslog-tls-port': Flags.integer({dependsOn: ['tls-cert'], description: 'syslog over TLS port [default: 6514]', max: 65_535, min: 0}),
@@ -29,12 +39,24 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
+    let allow: AllowEntry[]
+    try {
+      allow = (flags.allow ?? []).map((entry) => parseAllowEntry(entry))
+    } catch (error) {
+      this.error((error as Error).message, {exit: 2})
+    }
+
+    const redactor = redactorFor(flags, (message, options) => this.error(message, options))
     const router = await this.start({
+      allow,
       apiKey: process.env.LOGSIFT_API_KEY || undefined,
       bufferSize: flags.buffer,
       dataDir: flags['data-dir'] ?? this.config.dataDir,
+      drainCaFile: flags.ca,
+      drains: {queueSize: flags['drain-buffer']},
       host: flags.host,
       port: flags.port,
+      redactor,
       syslogPort: flags['syslog-port'],
       syslogTlsPort: flags['syslog-tls-port'],
       tlsCert: flags['tls-cert'],

@@ -4,7 +4,7 @@ import type {LogRecord} from '../parse/record.js'
 
 import {formatJson} from './json.js'
 import {formatLogfmt} from './logfmt.js'
-import {createPrettyFormatter} from './pretty.js'
+import {createPrettyFormatter, type PrettyOptions} from './pretty.js'
 
 export const OUTPUT_FORMATS = ['pretty', 'raw', 'json', 'logfmt'] as const
 /** `raw` is written from `record.raw` by the output layer and has no formatter. */
@@ -13,7 +13,8 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
 /** A record as one output line, without its newline. */
 export type Formatter = (record: LogRecord) => string
 
-export function createFormatter(format: Exclude<OutputFormat, 'raw'>, chalk: ChalkInstance): Formatter {
+/** `options` apply to `pretty` only: the machine formats never change shape. */
+export function createFormatter(format: Exclude<OutputFormat, 'raw'>, chalk: ChalkInstance, options: PrettyOptions = {}): Formatter {
   switch (format) {
     case 'json': {
       return formatJson
@@ -24,7 +25,7 @@ export function createFormatter(format: Exclude<OutputFormat, 'raw'>, chalk: Cha
     }
 
     case 'pretty': {
-      return createPrettyFormatter(chalk)
+      return createPrettyFormatter(chalk, options)
     }
   }
 }

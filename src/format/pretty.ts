@@ -2,6 +2,8 @@ import type {ChalkInstance, ForegroundColorName, ModifierName} from 'chalk'
 
 import type {LogRecord} from '../parse/record.js'
 
+import {explainMessage} from '../explain/annotation.js'
+
 type StyleName = ForegroundColorName | ModifierName
 
 /**
@@ -55,15 +57,30 @@ const EQUALS = 0x3D
 const QUOTE = 0x22
 const BACKSLASH = 0x5C
 
+export interface PrettyOptions {
+  /** Append `  # CODE Title: usual cause` to lines that carry a Heroku error code. */
+  explain?: boolean
+}
+
+/** Between a line and its `--explain` note. */
+const EXPLAIN_MARK = '  # '
+
 /**
  * Formats a record as a `heroku logs` line, coloured when the chalk has a level:
  * the timestamp dim, `source[dyno]:` in its dyno type's colour, router fields by meaning, other messages by
- * level with logfmt keys dim. At level 0 the result is exactly `TIMESTAMP SOURCE[DYNO]: MESSAGE`.
+ * level with logfmt keys dim. At level 0 the result is exactly `TIMESTAMP SOURCE[DYNO]: MESSAGE`, plus the
+ * note with `explain`.
  */
-export function createPrettyFormatter(chalk: ChalkInstance): (record: LogRecord) => string {
-  if (chalk.level === 0) return herokuLine
-  const painter = new PrettyPainter(chalk)
-  return (record) => painter.format(record)
+export function createPrettyFormatter(chalk: ChalkInstance, options: PrettyOptions = {}): (record: LogRecord) => string {
+  const painter = chalk.level === 0 ? undefined : new PrettyPainter(chalk)
+  const format = painter === undefined ? herokuLine : (record: LogRecord) => painter.format(record)
+  if (!options.explain) return format
+  const note = styleOf(chalk, ['italic'])
+  return (record) => {
+    const explanation = explainMessage(record.message)
+    const line = format(record)
+    return explanation === undefined ? line : line + paint(note, EXPLAIN_MARK + explanation)
+  }
 }
 
 /** The uncoloured line: Heroku's own shape, so piping the output into logsift again parses the same. */

@@ -2,13 +2,28 @@ import type {ChalkInstance} from 'chalk'
 
 import type {OutputFormat} from '../format/index.js'
 import type {LogRecord} from '../parse/record.js'
+import type {Redactor} from '../redact/redactor.js'
 import type {OutputSink} from './sink.js'
 
 import {createFormatter} from '../format/index.js'
+import {redactRecord} from '../redact/record.js'
 
-/** Writes each record to the sink in the chosen format; `raw` copies the input bytes untouched. */
-export function createRecordWriter(format: OutputFormat, chalk: ChalkInstance, sink: OutputSink): (record: LogRecord) => void {
-  if (format === 'raw') return (record) => sink.raw(record.raw)
-  const formatRecord = createFormatter(format, chalk)
-  return (record) => sink.line(formatRecord(record))
+export interface RecordWriterOptions {
+  /** `--explain`: pretty output notes what a Heroku error code means. */
+  explain?: boolean
+  /** `--redact`: secrets become `[REDACTED]` in every format; without it records are written untouched. */
+  redactor?: Redactor
+}
+
+/** Writes each record to the sink in the chosen format; `raw` copies the input bytes (with `redactor`, all but the secrets). */
+export function createRecordWriter(format: OutputFormat, chalk: ChalkInstance, sink: OutputSink, options: RecordWriterOptions = {}): (record: LogRecord) => void {
+  const {redactor} = options
+  if (format === 'raw') {
+    if (redactor === undefined) return (record) => sink.raw(record.raw)
+    return (record) => sink.raw(redactRecord(redactor, record).raw)
+  }
+
+  const formatRecord = createFormatter(format, chalk, {explain: options.explain})
+  if (redactor === undefined) return (record) => sink.line(formatRecord(record))
+  return (record) => sink.line(formatRecord(redactRecord(redactor, record)))
 }

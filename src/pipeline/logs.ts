@@ -25,6 +25,8 @@ export interface LogsPipeline {
   follow: boolean
   /** One line on stderr: an input that failed, or a notice while following. */
   report: (message: string) => void
+  /** Told the size of every chunk read (after gunzip), for a progress display. */
+  progress?: (bytes: number) => void
 }
 
 export interface LogsResult {
@@ -140,8 +142,10 @@ class PipelineRun {
   }
 
   private async readChunks(chunks: AsyncIterable<Buffer>, splitter: UnitSplitter): Promise<void> {
+    const {progress} = this.pipeline
     for await (const chunk of chunks) {
       await this.take(chunk, splitter)
+      progress?.(chunk.length)
       if (this.pipeline.sink.closed) return
     }
 

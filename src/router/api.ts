@@ -5,12 +5,15 @@ import type {TLSSocket} from 'node:tls'
 import {compileDynoTest, compileSourceTest} from '../query/selector.js'
 import {QueryError} from '../query/query-error.js'
 import {drainUrlProblem, sameDrainUrl} from './drain-url.js'
+import type {DrainStatus} from './drains/delivery.js'
+import {drainLoopProblem} from './drains/loop.js'
+import {deliveryJson} from './drains/status-json.js'
 import type {DropCounter} from './drops.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
 import type {LogHub} from './hub.js'
 import {basicPassword, decodeLogplexBody, LOGPLEX_CONTENT_TYPES} from './logplex-input.js'
-import {type LogEntry, toEntry} from './message.js'
-import {placeFrame} from './placement.js'
+import type {ReceiverAuth} from './receiver-auth.js'
+import type {LogEntry} from './message.js'
 import {SessionStream} from './session-stream.js'
 import type {SessionRegistry, SessionRequest} from './sessions.js'
 import {apiTimestamp, type App, type AppStore, type Drain, newApp, newDrain} from './store.js'
@@ -33,6 +36,10 @@ export interface ApiContext {
   store: AppStore
   /** Open session streams, ended when the router closes. */
   streams: Set<SessionStream>
+  /** Who may post to `/logs` beyond an input token (allowlists), and the frame ids already taken. */
+  receiver?: ReceiverAuth
+  /** A drain's delivery state, shown by `GET /apps/{app}/log-drains/{id}`. */
+  drainStatus?: (drainId: string) => DrainStatus | undefined
 }
 
 /** Heroku's rule for app names. */
@@ -114,7 +121,11 @@ class Routes {
           return this.createDrain(req, res, this.app(app))
         }
 
-        if (allow(method, 'GET', 'DELETE') === 'GET') return sendJson(res, 200, drainJson(findDrain(this.app(app), item)))
+        if (allow(method, 'GET', 'DELETE') === 'GET') {
+          const drain = findDrain(this.app(app), item)
+          return sendJson(res, 200, {...drainJson(drain), delivery: deliveryJson(this.context.drainStatus?.(drain.id))})
+        }
+
         return this.deleteDrain(res, this.app(app), item)
       }
 
@@ -204,6 +215,8 @@ class Routes {
     if (typeof url !== 'string') throw new ApiError(422, 'invalid_params', 'Url is required.')
     const problem = drainUrlProblem(url)
     if (problem !== undefined) throw new ApiError(422, 'invalid_params', problem)
+    const loop = drainLoopProblem(this.context.store, app, url)
+    if (loop !== undefined) throw new ApiError(422, 'invalid_params', loop)
     if (app.drains.some((drain) => sameDrainUrl(drain.url, url))) throw new ApiError(422, 'invalid_params', 'Url has already been taken.')
     const {maxDrainsPerApp} = this.context.limits
     if (app.drains.length >= maxDrainsPerApp) {
@@ -225,7 +238,8 @@ class Routes {
     const {drops, limits, store} = this.context
     try {
       const token = basicPassword(req)
-      const app = token === undefined ? undefined : store.findByInputToken(token)
+      const {receiver} = this.context
+      const app = receiver === undefined ? (token === undefined ? undefined : store.findByInputToken(token)) : receiver.authorize(req)
       if (app === undefined) {
         throw new ApiError(401, 'unauthorized', 'Send an app input token as the Basic-auth password (token:t.UUID).', {
           'WWW-Authenticate': 'Basic realm="logsift"',
@@ -239,9 +253,12 @@ class Routes {
 
       const body = await readBody(req, limits.maxBodyBytes)
       const msgCount = req.headers['logplex-msg-count']
-      const records = decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes)
-      const now = Date.now()
-      this.context.hub.publish(app.id, records.map((record) => toEntry(record, placeFrame(record), now)))
+      // A sender retrying a batch whose answer it lost sends the same frame id: the batch is taken once.
+      if (receiver?.isRepeat(app, req) !== true) {
+        this.context.hub.publish(app.id, decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes, Date.now()))
+        receiver?.taken(app, req)
+      }
+
       sendNoContent(res)
     } catch (error) {
       if (error instanceof ApiError) drops.count(error.status === 401 ? 'unauthorized' : error.status === 413 ? 'body_too_large' : 'bad_request')

@@ -1,3 +1,5 @@
+import {redactUrl} from './drains/redact.js'
+
 const DRAIN_SCHEMES = new Set(['http:', 'https:', 'syslog+tls:', 'syslog:'])
 
 /** Why `text` cannot be a drain URL, or undefined when it can. */
@@ -6,14 +8,14 @@ export function drainUrlProblem(text: string): string | undefined {
   try {
     url = new URL(text)
   } catch {
-    return `Url ${text} is not a valid URL.`
+    return `Url ${redactUrl(text)} is not a valid URL.`
   }
 
   if (!DRAIN_SCHEMES.has(url.protocol)) {
     return `Url scheme ${url.protocol.slice(0, -1)} is not supported; use syslog, syslog+tls, https or http.`
   }
 
-  if (url.hostname === '') return `Url ${text} has no host.`
+  if (url.hostname === '') return `Url ${redactUrl(text)} has no host.`
   return undefined
 }
 

@@ -1,4 +1,5 @@
-import {encodeMessage} from './event-encoding.js'
+import {encodeLogMessage} from './event-encoding.js'
+import type {Redactor} from '../redact/redactor.js'
 import type {LogEntry, LogMessage} from './message.js'
 import {RecentBuffer} from './recent-buffer.js'
 
@@ -24,7 +25,7 @@ export class Batch {
 
 function encodeAll(messages: readonly LogMessage[], sse: boolean): Buffer {
   let text = ''
-  for (const message of messages) text += encodeMessage(message.seq, message.line, sse)
+  for (const message of messages) text += encodeLogMessage(message, sse)
   return Buffer.from(text)
 }
 
@@ -46,14 +47,16 @@ class AppLog {
 export class LogHub {
   private readonly logs = new Map<string, AppLog>()
 
-  constructor(private readonly bufferSize: number) {}
+  /** With a redactor (`serve --redact`) every line is redacted here, before it is stored, tailed or drained. */
+  constructor(private readonly bufferSize: number, private readonly redactor?: Redactor) {}
 
   publish(appId: string, entries: readonly LogEntry[]): void {
     if (entries.length === 0) return
     const log = this.log(appId)
     const messages: LogMessage[] = []
     for (const entry of entries) {
-      const message = {dyno: entry.dyno, line: entry.line, seq: ++log.lastSeq, source: entry.source}
+      const line = this.redactor === undefined ? entry.line : this.redactor.text(entry.line)
+      const message = {dyno: entry.dyno, line, seq: ++log.lastSeq, singleLine: entry.singleLine, source: entry.source}
       log.recent.push(message)
       messages.push(message)
     }

@@ -1,9 +1,15 @@
+import {isAscii} from 'node:buffer'
 import type {IncomingMessage} from 'node:http'
 
-import {parseFrame} from '../parse/line.js'
-import type {LogRecord} from '../parse/record.js'
+import {parseSyslog} from '../parse/rfc5424.js'
 import {UnitSplitter} from '../parse/split.js'
 import {ApiError} from './http.js'
+import {type LogEntry, toEntry} from './message.js'
+import {placeFrame} from './placement.js'
+
+const SPACE = 0x20
+const LF = 0x0a
+const CR = 0x0d
 
 export const LOGPLEX_CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1'])
 
@@ -17,35 +23,48 @@ export function basicPassword(req: IncomingMessage): string | undefined {
 }
 
 /**
- * A logplex-1 body as records, all or nothing: every unit must be an octet-counted frame (`LEN SP MSG`)
+ * A logplex-1 body as entries, all or nothing: every unit must be an octet-counted frame (`LEN SP MSG`)
  * holding a syslog message of at most `maxFrameBytes`, and their number must equal `Logplex-Msg-Count` when
  * the header is sent. The first fault throws an ApiError naming the frame, so nothing of a bad request is kept.
+ * Each message is placed by its header (see placeFrame) and stamped `now` when it has no RFC 3339 timestamp.
+ *
+ * What parseFrame would do per frame is done here with the same syslog parser, minus the record: the entry
+ * needs only the header values and the message. A body that is all ASCII (the usual case) is decoded once,
+ * and each frame's text is a slice of it, since its byte offsets are then its character offsets. The lines
+ * kept in an app's buffer then hold on to their body's text: beyond the lines themselves, at most the rest of
+ * the oldest body whose messages are partly evicted (at most maxBodyBytes).
  */
-export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, maxFrameBytes: number): LogRecord[] {
-  const records: LogRecord[] = []
+export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, maxFrameBytes: number, now: number): LogEntry[] {
+  const entries: LogEntry[] = []
+  const ascii = isAscii(body) ? body.toString('latin1') : undefined
   let fault: ApiError | undefined
   // The splitter's own limit is the body: a frame over maxFrameBytes must be measured to be refused with 413.
   const splitter = new UnitSplitter((raw, framed) => {
     if (fault !== undefined) return
-    const number = records.length + 1
+    const number = entries.length + 1
     if (!framed) {
       fault = new ApiError(400, 'bad_request', `Frame ${number} is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body.`)
       return
     }
 
-    const size = raw.length - raw.indexOf(0x20) - 1
+    const msgStart = raw.indexOf(SPACE) + 1
+    const size = raw.length - msgStart
     if (size > maxFrameBytes) {
       fault = new ApiError(413, 'payload_too_large', `Frame ${number} has ${size} bytes; the limit is ${maxFrameBytes}.`)
       return
     }
 
-    const record = parseFrame(raw)
-    if (record.format !== 'syslog') {
+    // As parseFrame: MSG without its trailing newline (and a carriage return before it).
+    const msgEnd = Math.max(msgStart, contentEnd(raw))
+    const offset = raw.byteOffset - body.byteOffset
+    const text = ascii === undefined ? raw.toString('utf8', msgStart, msgEnd) : ascii.slice(offset + msgStart, offset + msgEnd)
+    const init = parseSyslog(text, 0)
+    if (init === undefined) {
       fault = new ApiError(400, 'bad_request', `Frame ${number} is not an RFC 5424 syslog message.`)
       return
     }
 
-    records.push(record)
+    entries.push(toEntry(init, placeFrame(init), now))
   }, undefined, Math.max(body.length, 1))
   splitter.push(body)
   splitter.end()
@@ -53,10 +72,18 @@ export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, ma
 
   if (msgCount !== undefined) {
     const expected = /^\d+$/.test(msgCount.trim()) ? Number(msgCount) : Number.NaN
-    if (expected !== records.length) {
-      throw new ApiError(400, 'bad_request', `Message count mismatch: Logplex-Msg-Count is ${msgCount}, the body has ${records.length} frames.`)
+    if (expected !== entries.length) {
+      throw new ApiError(400, 'bad_request', `Message count mismatch: Logplex-Msg-Count is ${msgCount}, the body has ${entries.length} frames.`)
     }
   }
 
-  return records
+  return entries
+}
+
+/** The length of `raw` without a trailing `\n` and a `\r` before it (or a lone trailing `\r`). */
+function contentEnd(raw: Buffer): number {
+  let end = raw.length
+  if (end > 0 && raw[end - 1] === LF) end--
+  if (end > 0 && raw[end - 1] === CR) end--
+  return end
 }

@@ -1,13 +1,15 @@
 import {Chalk} from 'chalk'
 
 import {createFormatter} from '../format/index.js'
-import {LogRecord} from '../parse/record.js'
+import {LogRecord, type RecordInit} from '../parse/record.js'
 
 /** A message as an app's log keeps it: the two header values sessions filter on, and its `heroku logs` line. */
 export interface LogEntry {
   readonly source: string
   readonly dyno: string
   readonly line: string
+  /** `line` holds no `\n` or `\r`, so a server-sent event carries it in one data field as it is. */
+  readonly singleLine: boolean
 }
 
 /** A LogEntry once it is in an app's log, numbered in arrival order (the SSE event id). */
@@ -33,11 +35,25 @@ export function herokuTimestamp(ms: number): string {
  * A parsed record as an entry, under the given source and dyno. The timestamp is kept as the sender wrote it
  * when it is RFC 3339; otherwise (none, or a BSD syslog date without a year) it is `now`, so every line a
  * session prints parses again as a `heroku logs` line.
+ *
+ * The line is the uncoloured pretty format of a `heroku` record with all three header values, written out
+ * here rather than through a formatter: this runs for every message the router takes in.
  */
-export function toEntry(record: LogRecord, placement: Placement, now: number): LogEntry {
+export function toEntry(record: Pick<RecordInit, 'message' | 'timestamp'>, placement: Placement, now: number): LogEntry {
   const timestamp = isRfc3339(record.timestamp) ? record.timestamp : herokuTimestamp(now)
-  const shown = new LogRecord(NO_BYTES, {dyno: placement.dyno, format: 'heroku', message: record.message, source: placement.source, timestamp})
-  return {dyno: placement.dyno, line: formatLine(shown), source: placement.source}
+  const {dyno, source} = placement
+  const {message} = record
+  return {
+    dyno,
+    line: timestamp + ' ' + source + '[' + dyno + ']: ' + message,
+    singleLine: !hasLineBreak(message) && !hasLineBreak(source) && !hasLineBreak(dyno),
+    source,
+  }
+}
+
+/** Checked on the parts, which are slices of one decoded text, rather than on the line they are joined into. */
+function hasLineBreak(text: string): boolean {
+  return text.indexOf('\n') !== -1 || text.indexOf('\r') !== -1
 }
 
 /**

@@ -1,4 +1,4 @@
-import type {LogRecord} from '../parse/record.js'
+import type {LogRecord, RecordInit} from '../parse/record.js'
 import type {Placement} from './message.js'
 import type {App} from './store.js'
 
@@ -9,7 +9,8 @@ export const DEFAULT_DYNO = 'web.1'
 const INPUT_TOKEN = /^t\.[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
 
 function isInputToken(text: string | undefined): boolean {
-  return text !== undefined && INPUT_TOKEN.test(text)
+  // The length and first character rule out `app` and `heroku` without running the expression per message.
+  return text !== undefined && text.length === 38 && text.charCodeAt(0) === 0x74 && INPUT_TOKEN.test(text) // t
 }
 
 /**
@@ -17,7 +18,7 @@ function isInputToken(text: string | undefined): boolean {
  * the dyno (as Heroku's drains write them), except that log-shuttle puts the input token in APP-NAME
  * (`<190>1 TIME shuttle t.UUID web.1 - - line`): that is app output, source `app`.
  */
-export function placeFrame(record: LogRecord): Placement {
+export function placeFrame(record: Pick<RecordInit, 'dyno' | 'source'>): Placement {
   const source = record.source === undefined || isInputToken(record.source) ? DEFAULT_SOURCE : record.source
   return {dyno: record.dyno ?? DEFAULT_DYNO, source}
 }

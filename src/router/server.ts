@@ -4,10 +4,15 @@ import {createServer as createHttpsServer} from 'node:https'
 import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
 import {createServer as createTlsServer} from 'node:tls'
 
+import type {Redactor} from '../redact/redactor.js'
 import {createRequestHandler} from './api.js'
 import {loadOrCreateApiKey} from './api-key.js'
+import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
+import type {DrainStatus} from './drains/delivery.js'
+import {drainCertificates} from './drains/tls-options.js'
 import {type DropCounts, DropCounter} from './drops.js'
 import {LogHub} from './hub.js'
+import {type AllowEntry, ReceiverAuth} from './receiver-auth.js'
 import type {SessionStream} from './session-stream.js'
 import {SessionRegistry} from './sessions.js'
 import {AppStore} from './store.js'
@@ -45,6 +50,16 @@ export interface RouterOptions {
   sessionTtlMs?: number
   /** Bytes a slow session client may have waiting before its messages are dropped (and an L11 line sent). Default 1 MiB. */
   sessionQueueBytes?: number
+  /** Drain delivery: queue size (default 1024), batch bytes, backoff, timeouts. */
+  drains?: DrainDeliveryOptions
+  /** A PEM file of CAs that syslog+tls and https drains trust besides Node's own and NODE_EXTRA_CA_CERTS. */
+  drainCaFile?: string
+  /** Per app, the drain tokens or Basic credentials `POST /logs` must match (see ReceiverAuth). */
+  allow?: AllowEntry[]
+  /** Where the router writes what it has to say (refused posts, a spool it could not read). Default: stderr. */
+  log?: (line: string) => void
+  /** `serve --redact`: secrets in every incoming message are masked before it is stored, tailed or drained. */
+  redactor?: Redactor
 }
 
 export interface RunningRouter {
@@ -60,6 +75,8 @@ export interface RunningRouter {
   readonly dataDir: string
   /** What was refused or dropped so far, by reason. */
   drops(): DropCounts
+  /** How a drain is doing; undefined for a drain id the router does not deliver to. */
+  drainStatus(drainId: string): DrainStatus | undefined
   /** Stops accepting, finishes accepted requests and connections, ends sessions cleanly, writes state. Idempotent. */
   close(): Promise<void>
 }
@@ -90,13 +107,20 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const store = await AppStore.open(dataDir)
   const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
   const tls = await readTlsFiles(options)
+  const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
+  const drainCa = await drainCertificates(options.drainCaFile)
 
   const drops = new DropCounter()
-  const hub = new LogHub(bufferSize)
+  const hub = new LogHub(bufferSize, options.redactor)
   const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000)
   const streams = new Set<SessionStream>()
+  const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca})
+  store.onDrainsChanged((app) => deliveries.sync(app))
+  const spoolProblem = await deliveries.start()
+  if (spoolProblem !== undefined) log(spoolProblem)
   const handler = createRequestHandler({
     apiKey: key.key,
+    drainStatus: (drainId) => deliveries.status(drainId),
     drops,
     hub,
     limits: {
@@ -106,6 +130,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       maxFrameBytes,
       sessionQueueBytes: options.sessionQueueBytes ?? 1024 * 1024,
     },
+    receiver: new ReceiverAuth(store, options.allow ?? [], log),
     sessions,
     store,
     streams,
@@ -151,6 +176,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await Promise.all(closed)
       clearInterval(idle)
       clearTimeout(cutOff)
+      // After the inputs: everything accepted is either delivered or spooled.
+      await deliveries.close()
       await store.flush()
     }
 
@@ -159,6 +186,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       apiKeyFile: key.file,
       close: () => (closing ??= shutdown()),
       dataDir,
+      drainStatus: (drainId) => deliveries.status(drainId),
       drops: () => drops.snapshot(),
       syslogTcpPort,
       syslogTlsPort,
@@ -168,6 +196,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   } catch (error) {
     udp?.close()
     sessions.close()
+    await deliveries.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     throw error
   }

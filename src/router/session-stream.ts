@@ -1,7 +1,7 @@
 import type {ServerResponse} from 'node:http'
 
 import type {DropCounter} from './drops.js'
-import {encodeMessage} from './event-encoding.js'
+import {encodeLogMessage, encodeMessage} from './event-encoding.js'
 import type {Batch, LogHub} from './hub.js'
 import {herokuTimestamp, type LogMessage, logplexLine} from './message.js'
 import {type LogSession, sessionMatches} from './sessions.js'
@@ -104,7 +104,7 @@ export class SessionStream {
       if (!sessionMatches(session, message)) continue
       matched++
       lastSeq = message.seq
-      if (!overflowing) text += this.encode(message.seq, message.line)
+      if (!overflowing) text += encodeLogMessage(message, this.options.sse)
     }
 
     if (matched === 0) return

@@ -55,6 +55,8 @@ export class AppStore {
   private readonly byName = new Map<string, App>()
   private readonly byToken = new Map<string, App>()
   private lastWrite: Promise<void> = Promise.resolve()
+  /** Told, synchronously, after a drain is added or removed (drain delivery follows at once). */
+  private readonly drainListeners = new Set<(app: App) => void>()
 
   private constructor(readonly file: string) {}
 
@@ -93,13 +95,21 @@ export class AppStore {
 
   async addDrain(app: App, drain: Drain): Promise<void> {
     app.drains.push(drain)
+    for (const listener of this.drainListeners) listener(app)
     await this.persist()
   }
 
   async removeDrain(app: App, drain: Drain): Promise<void> {
     const at = app.drains.indexOf(drain)
     if (at !== -1) app.drains.splice(at, 1)
+    for (const listener of this.drainListeners) listener(app)
     await this.persist()
+  }
+
+  /** Returns the function that stops the listener. */
+  onDrainsChanged(listener: (app: App) => void): () => void {
+    this.drainListeners.add(listener)
+    return () => this.drainListeners.delete(listener)
   }
 
   /** Settles when every change made so far is on disk (or has failed). */

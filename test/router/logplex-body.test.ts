@@ -5,10 +5,11 @@ import {decodeLogplexBody} from '../../src/router/logplex-input.js'
 import {frame} from './helpers.js'
 
 const message = (n: number) => `<190>1 2024-05-01T12:00:0${n}+00:00 host app web.1 - line ${n}`
+const NOW = Date.UTC(2024, 4, 1, 12, 30)
 
 function fault(body: string, count?: string, max = 10_240): ApiError {
   try {
-    decodeLogplexBody(Buffer.from(body), count, max)
+    decodeLogplexBody(Buffer.from(body), count, max, NOW)
   } catch (error) {
     assert.ok(error instanceof ApiError)
     return error
@@ -18,18 +19,44 @@ function fault(body: string, count?: string, max = 10_240): ApiError {
 }
 
 describe('decodeLogplexBody', () => {
-  it('reads every frame as a record, in order', () => {
-    const records = decodeLogplexBody(Buffer.from(frame(message(1)) + frame(message(2))), '2', 10_240)
-    assert.deepEqual(records.map((record) => record.message), ['line 1', 'line 2'])
+  const lines = (body: Buffer | string, count?: string) => decodeLogplexBody(Buffer.from(body), count, 10_240, NOW).map((entry) => entry.line)
+
+  it('reads every frame as a `heroku logs` line, in order', () => {
+    const entries = decodeLogplexBody(Buffer.from(frame(message(1)) + frame(message(2))), '2', 10_240, NOW)
+    assert.deepEqual(entries, [
+      {dyno: 'web.1', line: '2024-05-01T12:00:01+00:00 app[web.1]: line 1', singleLine: true, source: 'app'},
+      {dyno: 'web.1', line: '2024-05-01T12:00:02+00:00 app[web.1]: line 2', singleLine: true, source: 'app'},
+    ])
   })
 
   it('accepts frames without structured data and with it', () => {
     const body = frame('<190>1 2024-05-01T12:00:00Z host app web.1 - no sd') + frame('<190>1 2024-05-01T12:00:00Z host app web.1 - - nil sd')
-    assert.deepEqual(decodeLogplexBody(Buffer.from(body), undefined, 10_240).map((record) => record.message), ['no sd', 'nil sd'])
+    assert.deepEqual(lines(body), ['2024-05-01T12:00:00Z app[web.1]: no sd', '2024-05-01T12:00:00Z app[web.1]: nil sd'])
+  })
+
+  it('reads UTF-8 beyond ASCII, and invalid bytes as U+FFFD, as a line parser would', () => {
+    const utf8 = frame('<190>1 2024-05-01T12:00:00Z host app web.1 - [origin@1 x="é"] café ✓') + frame(message(1))
+    assert.deepEqual(lines(utf8), ['2024-05-01T12:00:00Z app[web.1]: café ✓', '2024-05-01T12:00:01+00:00 app[web.1]: line 1'])
+    const msg = Buffer.concat([Buffer.from('<190>1 2024-05-01T12:00:00Z host app web.1 - a'), Buffer.from([0xff]), Buffer.from('b\n')])
+    const invalid = Buffer.concat([Buffer.from(`${msg.length} `), msg])
+    assert.deepEqual(lines(invalid), ['2024-05-01T12:00:00Z app[web.1]: a\uFFFDb'])
+  })
+
+  it('places log-shuttle frames as app output, fills in a missing dyno, and stamps a BSD date with now', () => {
+    const body = frame('<190>1 2024-05-01T12:00:00Z shuttle t.01234567-89ab-4def-8123-456789abcdef web.2 - - x')
+      + frame('<190>1 2024-05-01T12:00:00Z host heroku - - y') + frame('<13>May  1 12:00:00 host app[worker.3]: z')
+    assert.deepEqual(lines(body), [
+      '2024-05-01T12:00:00Z app[web.2]: x', '2024-05-01T12:00:00Z heroku[web.1]: y', '2024-05-01T12:30:00.000000+00:00 app[worker.3]: z',
+    ])
+  })
+
+  it('marks a message with a line break in it', () => {
+    const [entry] = decodeLogplexBody(Buffer.from(frame('<190>1 2024-05-01T12:00:00Z host app web.1 - a\rb')), '1', 10_240, NOW)
+    assert.equal(entry.singleLine, false)
   })
 
   it('an empty body is no messages', () => {
-    assert.deepEqual(decodeLogplexBody(Buffer.alloc(0), '0', 10_240), [])
+    assert.deepEqual(decodeLogplexBody(Buffer.alloc(0), '0', 10_240, NOW), [])
   })
 
   it('refuses a count mismatch with 400, naming both numbers', () => {

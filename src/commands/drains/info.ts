@@ -1,0 +1,49 @@
+import {Args} from '@oclif/core'
+
+import type {Drain, DrainDelivery} from '../../api/types.js'
+
+import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {redactUrl} from '../../router/drains/redact.js'
+
+export default class DrainsInfo extends ApiCommand {
+  static override args = {
+    drain: Args.string({description: "the drain's URL, token (d.<uuid>) or id", required: true}),
+  }
+
+  static override description = `Prints the drain's URL (a password, or a user given alone as an ingest token, shown as ****) and token, then how its delivery is going on logsift's router: the state (connected, retrying or failing, with the last error), messages delivered, dropped (by a full queue or refused by the receiver), queued, and the last success. Heroku's API does not report delivery; against it only the drain is shown.`
+
+  static override enableJsonFlag = true
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> d.8f14e45f-ceea-467f-a0e6-7a8d1c2b3f40 -a demo', description: 'How a drain is doing'},
+    {command: '<%= config.bin %> <%= command.id %> syslog+tls://logs.example.com:6514 -a demo --json', description: 'The same as JSON'},
+  ]
+
+  static override flags = {
+    'api-url': apiUrlFlag,
+    app: appFlag,
+  }
+
+  static override summary = 'Show a log drain and how its delivery is going'
+
+  async run(): Promise<Drain> {
+    const {args, flags} = await this.parse(DrainsInfo)
+    const app = this.requireApp(flags.app)
+    const drain = await (await this.api(flags['api-url'])).drain(app, args.drain)
+    this.log(`=== ${redactUrl(drain.url)} (${drain.token})`)
+    for (const [label, value] of deliveryRows(drain.delivery)) this.log(`${(label + ':').padEnd(14)}${value}`)
+    return drain
+  }
+}
+
+function deliveryRows(delivery: DrainDelivery | null | undefined): Array<[string, string]> {
+  if (delivery === undefined || delivery === null) return [['State', 'not reported by this API']]
+  const state = delivery.last_error === null ? delivery.state : `${delivery.state} (last error: ${delivery.last_error})`
+  return [
+    ['State', state],
+    ['Delivered', String(delivery.delivered)],
+    ['Dropped', `${delivery.dropped} (${delivery.dropped_overflow} to a full queue, ${delivery.dropped_rejected} refused by the receiver)`],
+    ['Queued', String(delivery.queued)],
+    ['Last success', delivery.last_success_at ?? 'never'],
+  ]
+}

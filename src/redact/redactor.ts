@@ -1,0 +1,185 @@
+import type {FieldValue, Fields} from '../parse/record.js'
+
+import {
+  AUTH_CREDENTIAL_SOURCE,
+  AUTH_SCHEME,
+  AWS_ACCESS_KEY_SOURCE,
+  CARD_SOURCE,
+  EMAIL_SOURCE,
+  exactKeySource,
+  exactKeyTest,
+  isBasicCredential,
+  isBearerCredential,
+  isCardNumber,
+  JWT_SOURCE,
+  keyValueSource,
+  REDACTED,
+  SECRET_KEY,
+  SECRET_KEYS_SOURCE,
+  URL_CREDENTIALS_SOURCE,
+} from './rules.js'
+
+export interface RedactOptions {
+  /** Redact email addresses too. */
+  email?: boolean
+  /** More keys whose values are secrets, matched whole (any case, `-` and `_` alike). */
+  keys?: readonly string[]
+  /** More regular expressions (JavaScript syntax); every match becomes `[REDACTED]`. */
+  patterns?: readonly string[]
+}
+
+/** Replaces secrets with `[REDACTED]` and leaves every other character as it was. */
+export interface Redactor {
+  /** Any text: a message, a whole line, a field's value. Returns the same string when nothing was found. */
+  text(text: string): string
+  /** Parsed fields (logfmt or JSON), nested values included; the same rules as `text`, applied by key and value. */
+  fields(fields: Fields): Fields
+}
+
+/** A `--redact-pattern` that is not a valid regular expression. */
+export class RedactPatternError extends Error {
+  constructor(readonly pattern: string, reason: string) {
+    super(`--redact-pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${reason}`)
+  }
+}
+
+// Capture groups of the combined expression, in the order the sources are joined below.
+const KV_QUOTE = 1
+const KV_SEPARATOR = 2
+const KV_DOUBLE = 3
+const KV_SINGLE = 4
+const KV_SCHEME = 5
+const KV_BARE = 6
+const URL_USER = 7
+const URL_PASSWORD = 8
+const AUTH_SCHEME_GROUP = 9
+const AUTH_CREDENTIAL = 10
+/** The card alternative's two separator groups come last: 11 and 12. */
+const GROUP_COUNT = 12
+
+/** Values left alone under a secret key: empty, JSON literals, and what is already masked (Rails writes `[FILTERED]`). */
+const NOT_SECRETS = new Set(['', '[FILTERED]', 'false', 'null', 'true', REDACTED])
+
+/**
+ * Builds the redactor. The built-in rules are one regular expression with a replacement function, so a line
+ * is scanned once and a line without secrets costs one failed match and no allocation; user patterns are
+ * separate passes after it. Throws RedactPatternError for a bad `--redact-pattern`.
+ */
+export function createRedactor(options: RedactOptions = {}): Redactor {
+  const keys = options.keys ?? []
+  const keySources = [SECRET_KEYS_SOURCE, ...keys.map((key) => exactKeySource(key))]
+  const sources = [
+    keyValueSource(keySources.join('|')),
+    URL_CREDENTIALS_SOURCE,
+    AUTH_CREDENTIAL_SOURCE,
+    JWT_SOURCE,
+    AWS_ACCESS_KEY_SOURCE,
+    CARD_SOURCE,
+  ]
+  if (options.email) sources.push(EMAIL_SOURCE)
+  const builtIn = new RegExp(sources.join('|'), 'g')
+  const patterns = (options.patterns ?? []).map((pattern) => compilePattern(pattern))
+  const isUserKey = exactKeyTest(keys)
+  const isSecretKey = (key: string) => SECRET_KEY.test(key) || isUserKey(key)
+
+  const text = (input: string): string => {
+    let output = input.replace(builtIn, replaceMatch)
+    for (const pattern of patterns) output = output.replace(pattern, replacePattern)
+    return output
+  }
+
+  const value = (key: string | undefined, input: FieldValue): FieldValue => {
+    if (typeof input === 'string') {
+      if (key === undefined || !isSecretKey(key) || NOT_SECRETS.has(input)) return text(input)
+      const scheme = AUTH_SCHEME.exec(input)
+      return scheme === null ? REDACTED : scheme[0] + REDACTED
+    }
+
+    if (typeof input === 'number') {
+      if (key !== undefined && isSecretKey(key)) return REDACTED
+      return Number.isInteger(input) && isCardNumber(String(input)) ? REDACTED : input
+    }
+
+    if (input === null || typeof input === 'boolean') return input
+    if (Array.isArray(input)) return input.map((item) => value(undefined, item))
+    return fields(input)
+  }
+
+  // fromEntries defines each key as its own property, so a JSON key `__proto__` stays a field.
+  const fields = (input: Fields): Fields => Object.fromEntries(Object.keys(input).map((key) => [key, value(key, input[key])]))
+
+  return {fields, text}
+}
+
+function compilePattern(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, 'g')
+  } catch (error) {
+    // V8 says `Invalid regular expression: /PATTERN/g: REASON`; the pattern is already in our message.
+    const reason = (error as Error).message.split(': ').at(-1)!
+    throw new RedactPatternError(pattern, reason)
+  }
+}
+
+function replacePattern(match: string): string {
+  // A pattern that can match nothing (`a*`) would otherwise write [REDACTED] between every two characters.
+  return match === '' ? match : REDACTED
+}
+
+function replaceMatch(match: string, ...rest: unknown[]): string {
+  const groups = rest as Array<string | undefined>
+  const offset = rest[GROUP_COUNT] as number
+  const input = rest[GROUP_COUNT + 1] as string
+  if (groups[KV_SEPARATOR - 1] !== undefined) return replaceKeyValue(match, groups)
+  const password = groups[URL_PASSWORD - 1]
+  if (password !== undefined) return password === REDACTED ? match : '://' + groups[URL_USER - 1] + ':' + REDACTED + '@'
+  const credential = groups[AUTH_CREDENTIAL - 1]
+  if (credential !== undefined) return replaceCredential(match, groups[AUTH_SCHEME_GROUP - 1]!, credential)
+  const first = match.charCodeAt(0)
+  if (first >= 0x30 && first <= 0x39) return replaceCard(match, offset, input)
+  // An email, a JWT or an AWS access key: all of it is the secret.
+  return REDACTED
+}
+
+function replaceKeyValue(match: string, groups: Array<string | undefined>): string {
+  const quoted = groups[KV_DOUBLE - 1] ?? groups[KV_SINGLE - 1]
+  if (quoted !== undefined) {
+    if (NOT_SECRETS.has(quoted)) return match
+    const scheme = AUTH_SCHEME.exec(quoted)
+    const redacted = scheme === null ? REDACTED : scheme[0] + REDACTED
+    if (redacted === quoted) return match
+    const quote = match.at(-1)!
+    return match.slice(0, match.length - quoted.length - 2) + quote + redacted + quote
+  }
+
+  const bare = groups[KV_BARE - 1]!
+  if (NOT_SECRETS.has(bare)) return match
+  // `"pin":1234` stays JSON: the number becomes a string rather than a bare word.
+  const jsonNumber = groups[KV_QUOTE - 1] === '"' && groups[KV_SEPARATOR - 1]!.trim() === ':' && groups[KV_SCHEME - 1] === ''
+  return match.slice(0, match.length - bare.length) + (jsonNumber ? '"' + REDACTED + '"' : REDACTED)
+}
+
+function replaceCredential(match: string, scheme: string, credential: string): string {
+  const bearer = scheme.charCodeAt(1) === 0x65 || scheme.charCodeAt(1) === 0x45 // e, E
+  const looksReal = bearer ? isBearerCredential(credential) : isBasicCredential(credential)
+  return looksReal ? scheme + REDACTED : match
+}
+
+function replaceCard(match: string, offset: number, input: string): string {
+  if (!isCardNumber(match)) return match
+  // A fraction (`0.4111111111111111`) or a decimal's integer part is a number, not a card.
+  if (input.charCodeAt(offset - 1) === 0x2E) return match
+  const after = offset + match.length
+  if (input.charCodeAt(after) === 0x2E && isDigitAt(input, after + 1)) return match
+  let before = offset - 1
+  while (input.charCodeAt(before) === 0x20) before--
+  // A JSON number value becomes a string, so the JSON still parses.
+  return input.charCodeAt(before) === 0x3A && input.charCodeAt(before - 1) === 0x22 ? '"' + REDACTED + '"' : REDACTED
+}
+
+function isDigitAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index)
+  return code >= 0x30 && code <= 0x39
+}
+
+export {REDACTED} from './rules.js'

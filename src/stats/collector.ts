@@ -1,0 +1,183 @@
+import type {LogRecord} from '../parse/record.js'
+import type {Count, ErrorCodeCount, Stats} from './types.js'
+
+import {ERROR_CODES, errorCodeOf} from '../parse/error-codes.js'
+import {LEVEL_NAMES} from '../parse/record.js'
+import {CappedMap, OVERFLOW_KEY} from './capped-map.js'
+import {TimestampClock} from './clock.js'
+import {DynoAggregator} from './dynos.js'
+import {dynoType, type FieldKey, parseFieldKey} from './fields.js'
+import {GroupAggregator} from './groups.js'
+import {RouterAggregator} from './router.js'
+import {ValueAggregator} from './values.js'
+
+export interface StatsOptions {
+  /** Chart bucket width, ms. */
+  intervalMs: number
+  /** How many rows the top lists keep. */
+  top: number
+  /** `--by KEY`. */
+  by?: string
+  /** `--value KEY`: a payload field. */
+  value?: string
+}
+
+/** Records without a header (plain text lines) are counted under this source and dyno. */
+export const NO_HEADER = '(none)'
+const MAX_HEADER_KEYS = 1000
+/**
+ * Where Heroku error codes are looked for: every Heroku line but the router's `at=info` ones (a router line
+ * with a code says `at=error` or `at=warning`: H15 is a warning), and other lines at error level or above,
+ * since a code makes a line an error (level.ts, rule 3) unless the line names its own level.
+ */
+const ERROR_SEVERITY = 3
+
+interface CodeEntry {
+  count: number
+  first: number
+  last: number
+}
+
+/**
+ * Aggregates records into `Stats` in one pass and bounded memory. The hot path reads only what each kind of
+ * record needs: the header and level of every record, `status`/`connect`/`service`/`path` of router lines
+ * (scanned in place, without parsing the rest), and Heroku's own dyno lines by their fixed prefixes.
+ */
+export class StatsCollector {
+  private records = 0
+  private first = Number.POSITIVE_INFINITY
+  private last = Number.NEGATIVE_INFINITY
+  private readonly sources = new CappedMap<{count: number}>(MAX_HEADER_KEYS, () => ({count: 0}))
+  private readonly dynoCounts = new CappedMap<{count: number}>(MAX_HEADER_KEYS * 10, () => ({count: 0}))
+  private readonly levels = new Float64Array(LEVEL_NAMES.length)
+  private readonly codes = new Map<string, CodeEntry>()
+  private readonly router: RouterAggregator
+  private readonly dynos = new DynoAggregator()
+  private readonly groups: GroupAggregator | undefined
+  private readonly value: ValueAggregator | undefined
+  private readonly valueField: string | undefined
+  private readonly clock = new TimestampClock()
+
+  constructor(private readonly options: StatsOptions) {
+    this.router = new RouterAggregator(options.intervalMs)
+    const valueKey = options.value === undefined ? undefined : valueFieldOf(options.value)
+    this.valueField = valueKey
+    if (options.by !== undefined) {
+      this.groups = new GroupAggregator(options.by, parseFieldKey(options.by), valueKey === undefined ? undefined : {key: options.value as string, name: valueKey})
+    } else if (valueKey !== undefined) {
+      this.value = new ValueAggregator(options.value as string)
+    }
+  }
+
+  add(record: LogRecord): void {
+    this.records++
+    const time = this.clock.time(record)
+    if (time < this.first) this.first = time
+    if (time > this.last) this.last = time
+
+    const source = record.source ?? NO_HEADER
+    const dyno = record.dyno ?? NO_HEADER
+    this.sources.get(source).count++
+    this.dynoCounts.get(dyno).count++
+    const severity = record.severity
+    this.levels[severity]++
+
+    if (source === 'heroku') {
+      if (dyno === 'router') this.router.add(record, time)
+      else this.dynos.addPlatformLine(record.message, dyno)
+    }
+
+    if (source === 'heroku' ? !(dyno === 'router' && record.message.startsWith('at=info ')) : severity <= ERROR_SEVERITY) {
+      const code = errorCodeOf(record.message)
+      if (code !== undefined) this.addCode(code, time, dyno)
+    }
+
+    if (this.groups) this.groups.add(record)
+    else if (this.value) this.value.add(record.field(this.valueField as string))
+  }
+
+  result(): Stats {
+    const {top} = this.options
+    const seconds = this.records > 0 && Number.isFinite(this.first) ? (this.last - this.first) / 1000 : 0
+    const stats: Stats = {
+      dynoTypes: this.dynoTypeCounts(),
+      dynos: this.dynos.result(),
+      errors: this.errorCounts(),
+      levels: Object.fromEntries(LEVEL_NAMES.map((name, severity) => [name, this.levels[severity]])) as Stats['levels'],
+      records: this.records,
+      router: this.router.result(top),
+      sources: sortedCounts(this.sources),
+      span: {
+        first: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
+        last: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
+        perSecond: seconds > 0 ? round3(this.records / seconds) : 0,
+        seconds: round3(seconds),
+      },
+    }
+    if (this.groups) stats.groups = this.groups.result(top)
+    if (this.value) stats.value = this.value.result()
+    return stats
+  }
+
+  private addCode(code: string, time: number, dyno: string): void {
+    let entry = this.codes.get(code)
+    if (entry === undefined) {
+      entry = {count: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY}
+      this.codes.set(code, entry)
+    }
+
+    entry.count++
+    if (time < entry.first) entry.first = time
+    if (time > entry.last) entry.last = time
+    this.dynos.addErrorCode(code, dyno)
+  }
+
+  private dynoTypeCounts(): Count[] {
+    const types = new Map<string, number>()
+    for (const [dyno, {count}] of this.dynoCounts.entries) {
+      const type = dyno === NO_HEADER ? NO_HEADER : dynoType(dyno)
+      types.set(type, (types.get(type) ?? 0) + count)
+    }
+
+    const overflow = this.dynoCounts.overflow
+    if (overflow) types.set(OVERFLOW_KEY, overflow.count)
+    return [...types].map(([key, count]) => ({count, key})).sort(byCount)
+  }
+
+  private errorCounts(): ErrorCodeCount[] {
+    const out: ErrorCodeCount[] = []
+    for (const [code, entry] of this.codes) {
+      const known = ERROR_CODES.get(code)
+      out.push({
+        cause: known?.cause ?? '',
+        code,
+        count: entry.count,
+        first: Number.isFinite(entry.first) ? new Date(entry.first).toISOString() : null,
+        last: Number.isFinite(entry.last) ? new Date(entry.last).toISOString() : null,
+        title: known?.title ?? 'Unknown error code',
+      })
+    }
+
+    return out.sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
+  }
+}
+
+/** The payload field `--value` reads (`fields.` prefix dropped). */
+export function valueFieldOf(key: string): string | undefined {
+  const parsed: FieldKey = parseFieldKey(key)
+  return parsed.kind === 'field' ? parsed.name : undefined
+}
+
+function sortedCounts(map: CappedMap<{count: number}>): Count[] {
+  const counts = [...map.entries].map(([key, {count}]) => ({count, key}))
+  if (map.overflow) counts.push({count: map.overflow.count, key: OVERFLOW_KEY})
+  return counts.sort(byCount)
+}
+
+function byCount(a: Count, b: Count): number {
+  return b.count - a.count || a.key.localeCompare(b.key)
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+
+import {createRedactor} from '../../src/redact/redactor.js'
+import {LogHub} from '../../src/router/hub.js'
+import type {LogMessage} from '../../src/router/message.js'
+import type {RunningRouter} from '../../src/router/server.js'
+import {runCli} from '../helpers/cli.js'
+import {createApp, createSession, frame, postLogplex, postText, readSession, Tail, testRouter} from '../router/helpers.js'
+
+const TS = '2024-05-01T12:00:00.000000+00:00'
+const SECRET_LINE = `${TS} app[web.1]: level=info msg="login" user=bob password=hunter2 auth="Bearer 9f86d081884c7d65"`
+const REDACTED_LINE = `${TS} app[web.1]: level=info msg="login" user=bob password=[REDACTED] auth="Bearer [REDACTED]"`
+
+function recentLines(hub: LogHub): string[] {
+  const recent = hub.recent('app')
+  return Array.from({length: recent.size}, (_, i) => recent.at(i).line)
+}
+
+describe('serve --redact', () => {
+  let router: RunningRouter
+
+  before(async () => {
+    router = await testRouter({redactor: createRedactor({keys: ['pin']})})
+    await createApp(router, 'demo')
+  })
+
+  it('stores what is posted redacted: a session reads back [REDACTED]', async () => {
+    await postText(router, 'demo', `${SECRET_LINE}\n${TS} app[web.2]: pin=1234 ok\n`)
+    const reply = await readSession(await createSession(router, 'demo', {lines: 2}))
+    assert.equal(reply.text, `${REDACTED_LINE}\n${TS} app[web.2]: pin=[REDACTED] ok\n`)
+  })
+
+  it('tails redacted lines, from Logplex frames as from text', async () => {
+    const app = await createApp(router, 'framed')
+    const tail = await Tail.open(await createSession(router, 'framed', {lines: 0, tail: true}))
+    // Closed after the router (hooks run in order): the router ends it, as `serve` does on SIGTERM.
+    after(() => tail.close())
+    const body = frame(`<190>1 ${TS} host app web.1 - connecting to postgres://u1:p4ssw0rd@db.example.com:5432/d1`)
+    const reply = await postLogplex(router, app.log_input_token, body, {'logplex-msg-count': '1'})
+    assert.equal(reply.status, 204)
+    await tail.waitFor('the redacted line', (text) => text.includes('\n'))
+    assert.equal(tail.text, `${TS} app[web.1]: connecting to postgres://u1:[REDACTED]@db.example.com:5432/d1\n`)
+  })
+
+  it('hands subscribers (sessions and drains) the redacted line, and keeps only that', () => {
+    const hub = new LogHub(10, createRedactor())
+    const received: LogMessage[] = []
+    hub.subscribe('app', (batch) => received.push(...batch.messages))
+    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, singleLine: true, source: 'app'}])
+    assert.deepEqual(received.map((message) => message.line), [REDACTED_LINE])
+    assert.deepEqual(recentLines(hub), [REDACTED_LINE])
+  })
+
+  it('without --redact, stores lines as they came', () => {
+    const hub = new LogHub(10)
+    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, singleLine: true, source: 'app'}])
+    assert.deepEqual(recentLines(hub), [SECRET_LINE])
+  })
+
+  it('a bad --redact-pattern stops serve before it listens, naming the flag, exit 2', async () => {
+    const result = await runCli(['serve', '--port', '0', '--syslog-port', '0', '--redact-pattern', '[a-'])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr.replaceAll(/ \n ›\s+/g, ' '), /Error: --redact-pattern "\[a-" is not a valid regular expression: /)
+    assert.equal(result.stdout, '')
+  })
+})

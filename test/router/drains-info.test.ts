@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict'
+
+import {runCli} from '../helpers/cli.js'
+import {isolatedEnv} from '../api/helpers.js'
+import {drainRouter, StrictReceiver} from './drain-receivers.js'
+import {call, createApp, postText, waitFor} from './helpers.js'
+
+describe('logsift drains:info against the router', function () {
+  this.timeout(30_000)
+
+  it('shows state, counts and the last error of a drain, with the password masked', async () => {
+    const receiver = new StrictReceiver()
+    await receiver.start()
+    after(() => receiver.stop())
+    const router = await drainRouter({drains: {backoff: {baseMs: 50, capMs: 200}, timeoutMs: 2000}})
+    await createApp(router, 'info')
+    const added = await call(router, 'POST', '/apps/info/log-drains', {body: {url: receiver.url('user:hunter2')}})
+    const {id, token} = added.json
+    await postText(router, 'info', '2024-05-01T12:00:00.000000+00:00 app[web.1]: taken\n')
+    await waitFor('one delivered', () => router.drainStatus(id)!.delivered === 1)
+    receiver.answer = () => ({status: 400})
+    await postText(router, 'info', '2024-05-01T12:00:01.000000+00:00 app[web.1]: refused\n')
+    await waitFor('one refused', () => router.drainStatus(id)!.droppedRejected === 1)
+
+    const env = isolatedEnv({LOGSIFT_API_KEY: router.apiKey, LOGSIFT_API_URL: router.url})
+    const result = await runCli(['drains:info', token, '-a', 'info'], {env})
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, new RegExp([
+      `^=== http://user:\\*\\*\\*\\*@127\\.0\\.0\\.1:${receiver.port}/drain \\(${token}\\)`,
+      'State: {8}failing \\(last error: the receiver answered 400\\)',
+      'Delivered: {4}1',
+      'Dropped: {6}1 \\(0 to a full queue, 1 refused by the receiver\\)',
+      'Queued: {7}0',
+      'Last success: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$',
+    ].join('\\n')))
+    assert.doesNotMatch(result.stdout + result.stderr, /hunter2/)
+
+    const json = await runCli(['drains:info', receiver.url('user:hunter2'), '-a', 'info', '--json'], {env})
+    assert.equal(json.code, 0, json.stderr)
+    assert.equal(JSON.parse(json.stdout).delivery.dropped_rejected, 1)
+  })
+})
