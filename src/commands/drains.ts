@@ -1,7 +1,7 @@
 import type {Drain} from '../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlag} from '../api/command.js'
-import {maskPassword} from '../api/mask.js'
+import {redactUrl} from '../router/drains/redact.js'
 
 export default class Drains extends ApiCommand {
   static override description = `Prints \`=== Drains\` and then one line per drain, \`URL (TOKEN)\`, as \`heroku drains\` does, and nothing when the app has none; drains an add-on made (on Heroku) follow under \`=== Add-on Drains\` as \`PLAN (ADD-ON)\`. A password in a drain URL is shown as ****; --json prints the API's drains, passwords included.
@@ -31,7 +31,7 @@ Talks to logsift's router (\`logsift serve\`) by default, or to Heroku with --ap
     const own = drains.filter((drain) => drain.addon === null)
     if (own.length > 0) {
       this.log('=== Drains')
-      for (const drain of own) this.log(`${maskPassword(drain.url)} (${drain.token})`)
+      for (const drain of own) this.log(`${redactUrl(drain.url)} (${drain.token})`)
     }
 
     const addonDrains = drains.filter((drain) => drain.addon !== null)

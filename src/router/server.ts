@@ -177,7 +177,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       clearInterval(idle)
       clearTimeout(cutOff)
       // After the inputs: everything accepted is either delivered or spooled.
-      await deliveries.close()
+      await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
       await store.flush()
     }
 

@@ -60,6 +60,12 @@ describe('logsift drains, drains:add, drains:remove (CLI against a Platform API)
     assert.match(String(seen.headers['request-id']), /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/)
   })
 
+  it('masks an ingest token given as the user alone (Falcon LogScale) in the message', async () => {
+    const result = await runAgainst(platform, ['drains:add', 'https://INGEST-TOKEN-123@cloud.example.com/api/v1/ingest/logplex', '-a', 'quiet'])
+    assert.equal(result.stdout, 'Successfully added drain https://****@cloud.example.com/api/v1/ingest/logplex\n')
+    assert.doesNotMatch(result.stdout + result.stderr, /INGEST-TOKEN-123/)
+  })
+
   it('adds a drain, masking its password in the message', async () => {
     const result = await runAgainst(platform, ['drains:add', 'https://me:hunter2@logs.example.org/in', '-a', 'quiet'])
     assert.deepEqual([result.code, result.stdout, result.stderr], [0, 'Successfully added drain https://me:****@logs.example.org/in\n', ''])

@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {maskPassword} from '../../src/api/mask.js'
 import {parseNetrc} from '../../src/api/netrc.js'
 import {planLogSession} from '../../src/api/sessions.js'
-
-describe('maskPassword', () => {
-  const cases: Array<[string, string]> = [
-    ['https://user:s3cr3t@collector.example.com/heroku?x=1', 'https://user:****@collector.example.com/heroku?x=1'],
-    ['https://:token@host.example.com', 'https://:****@host.example.com'],
-    ['https://user@host.example.com/p', 'https://user@host.example.com/p'],
-    ['https://user:@host.example.com/', 'https://user:@host.example.com/'],
-    ['syslog+tls://logs.example.com:6514', 'syslog+tls://logs.example.com:6514'],
-    ['https://u:p@ss@host.example.com/a@b', 'https://u:****@host.example.com/a@b'],
-    ['https://host.example.com/path?user=a:b@c', 'https://host.example.com/path?user=a:b@c'],
-  ]
-  for (const [url, masked] of cases) it(url, () => assert.equal(maskPassword(url), masked))
-})
 
 describe('parseNetrc', () => {
   it('reads machines as heroku login writes them', () => {

@@ -57,7 +57,11 @@ describe('redactUrl', () => {
   const table: Array<[string, string]> = [
     ['https://user:secret@example.com/x', 'https://user:****@example.com/x'],
     ['https://INGEST_TOKEN@cloud.example.com/api/v1/ingest/logplex', 'https://****@cloud.example.com/api/v1/ingest/logplex'],
-    ['https://user:@example.com', 'https://user:****@example.com'],
+    ['https://user:@example.com', 'https://user:@example.com'],
+    ['https://:token@host.example.com', 'https://:****@host.example.com'],
+    ['https://user:s3cr3t@collector.example.com/heroku?x=1', 'https://user:****@collector.example.com/heroku?x=1'],
+    ['https://u:p@ss@host.example.com/a@b', 'https://u:****@host.example.com/a@b'],
+    ['https://host.example.com/path?user=a:b@c', 'https://host.example.com/path?user=a:b@c'],
     ['syslog+tls://logs.example.com:6514', 'syslog+tls://logs.example.com:6514'],
     ['https://example.com/path?q=a@b', 'https://example.com/path?q=a@b'],
   ]

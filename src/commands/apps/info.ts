@@ -1,7 +1,7 @@
 import type {App, Drain} from '../../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
-import {maskPassword} from '../../api/mask.js'
+import {redactUrl} from '../../router/drains/redact.js'
 
 export default class AppsInfo extends ApiCommand {
   static override description = `Prints the app's id, log input token, recent-log buffer use and drains (passwords shown as ****), each when the API reports it: Heroku reports neither a token nor a buffer.`
@@ -35,7 +35,7 @@ function infoRows(app: App, drains: Drain[]): Array<[string, string]> {
   const rows: Array<[string, string]> = [['Id', app.id]]
   if (app.log_input_token) rows.push(['Log input token', app.log_input_token])
   if (app.log_buffer) rows.push(['Buffer', `${app.log_buffer.messages} of ${app.log_buffer.capacity} messages`])
-  for (const [i, drain] of drains.entries()) rows.push([i === 0 ? 'Drains' : '', `${maskPassword(drain.url)} (${drain.token})`])
+  for (const [i, drain] of drains.entries()) rows.push([i === 0 ? 'Drains' : '', `${redactUrl(drain.url)} (${drain.token})`])
   if (app.created_at) rows.push(['Created at', app.created_at])
   return rows
 }

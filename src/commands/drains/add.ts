@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import type {Drain} from '../../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
-import {maskPassword} from '../../api/mask.js'
+import {redactUrl} from '../../router/drains/redact.js'
 
 export default class DrainsAdd extends ApiCommand {
   static override args = {
@@ -31,7 +31,7 @@ export default class DrainsAdd extends ApiCommand {
     const app = this.requireApp(flags.app)
     const api = await this.api(flags['api-url'])
     const drain = await this.createAppOnFirstUse(api, app, () => api.addDrain(app, args.url))
-    this.log(`Successfully added drain ${maskPassword(drain.url)}`)
+    this.log(`Successfully added drain ${redactUrl(drain.url)}`)
     return drain
   }
 }

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import type {Drain} from '../../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
-import {maskPassword} from '../../api/mask.js'
+import {redactUrl} from '../../router/drains/redact.js'
 
 export default class DrainsRemove extends ApiCommand {
   static override args = {
@@ -30,7 +30,7 @@ export default class DrainsRemove extends ApiCommand {
     const {args, flags} = await this.parse(DrainsRemove)
     const app = this.requireApp(flags.app)
     const drain = await (await this.api(flags['api-url'])).removeDrain(app, args.drain)
-    this.log(`Successfully removed drain ${maskPassword(drain.url)}`)
+    this.log(`Successfully removed drain ${redactUrl(drain.url)}`)
     return drain
   }
 }

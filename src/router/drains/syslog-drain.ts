@@ -3,7 +3,7 @@ import {connect as connectTls} from 'node:tls'
 
 import {octetCounted, syslogMessage} from './frames.js'
 import {drainTlsOptions, hostOf} from './tls-options.js'
-import {DeliveryError, networkFailure, type OutgoingBatch, type Transport} from './transport.js'
+import {networkFailure, type OutgoingBatch, type Transport} from './transport.js'
 
 /** Logplex's defaults: 601 for syslog over TCP, 6514 over TLS. */
 const DEFAULT_PORTS = {'syslog+tls:': 6514, 'syslog:': 601}
@@ -105,5 +105,3 @@ export class SyslogTransport implements Transport {
 export function isSyslogDrain(url: URL): boolean {
   return url.protocol === 'syslog:' || url.protocol === 'syslog+tls:'
 }
-
-export {DeliveryError}
