@@ -1,6 +1,7 @@
 import type {App, Drain} from '../../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {deliverySummary} from '../../api/drain-delivery.js'
 import {redactUrl} from '../../router/drains/redact.js'
 
 export default class AppsInfo extends ApiCommand {
@@ -24,7 +25,9 @@ export default class AppsInfo extends ApiCommand {
     const {flags} = await this.parse(AppsInfo)
     const name = this.requireApp(flags.app)
     const api = await this.api(flags['api-url'])
-    const [app, drains] = await Promise.all([api.app(name), api.drains(name)])
+    const [app, listed] = await Promise.all([api.app(name), api.drains(name)])
+    // The list has no delivery state; each drain's own record has it (on logsift's router).
+    const drains = await Promise.all(listed.map((drain) => api.drain(name, drain.id)))
     this.log(`=== ${app.name}`)
     for (const [label, value] of infoRows(app, drains)) this.log(`${(label ? `${label}:` : '').padEnd(17)}${value}`)
     return {app, drains}
@@ -35,7 +38,11 @@ function infoRows(app: App, drains: Drain[]): Array<[string, string]> {
   const rows: Array<[string, string]> = [['Id', app.id]]
   if (app.log_input_token) rows.push(['Log input token', app.log_input_token])
   if (app.log_buffer) rows.push(['Buffer', `${app.log_buffer.messages} of ${app.log_buffer.capacity} messages`])
-  for (const [i, drain] of drains.entries()) rows.push([i === 0 ? 'Drains' : '', `${redactUrl(drain.url)} (${drain.token})`])
+  for (const [i, drain] of drains.entries()) {
+    const delivery = deliverySummary(drain.delivery)
+    rows.push([i === 0 ? 'Drains' : '', `${redactUrl(drain.url)} (${drain.token})${delivery ? `: ${delivery}` : ''}`])
+  }
+
   if (app.created_at) rows.push(['Created at', app.created_at])
   return rows
 }

@@ -1,8 +1,9 @@
 import {Args} from '@oclif/core'
 
-import type {Drain, DrainDelivery} from '../../api/types.js'
+import type {Drain} from '../../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {deliveryRows} from '../../api/drain-delivery.js'
 import {redactUrl} from '../../router/drains/redact.js'
 
 export default class DrainsInfo extends ApiCommand {
@@ -34,16 +35,4 @@ export default class DrainsInfo extends ApiCommand {
     for (const [label, value] of deliveryRows(drain.delivery)) this.log(`${(label + ':').padEnd(14)}${value}`)
     return drain
   }
-}
-
-function deliveryRows(delivery: DrainDelivery | null | undefined): Array<[string, string]> {
-  if (delivery === undefined || delivery === null) return [['State', 'not reported by this API']]
-  const state = delivery.last_error === null ? delivery.state : `${delivery.state} (last error: ${delivery.last_error})`
-  return [
-    ['State', state],
-    ['Delivered', String(delivery.delivered)],
-    ['Dropped', `${delivery.dropped} (${delivery.dropped_overflow} to a full queue, ${delivery.dropped_rejected} refused by the receiver)`],
-    ['Queued', String(delivery.queued)],
-    ['Last success', delivery.last_success_at ?? 'never'],
-  ]
 }
