@@ -34,6 +34,7 @@ mean() {
 stats_cmd="$logsift logs:stats $corpus > $out/stats.txt"
 raw_cmd="$logsift logs $corpus -o raw > $out/raw.log"
 json_cmd="$logsift logs:stats $corpus --json > $out/stats.json"
+router_cmd="$logsift logs:stats $corpus -d router --json > $out/stats-router.json"
 lnav_sql=";SELECT substr(regexp_match(' status=(\\d+)', log_body), 1, 1) || 'xx' AS class, count(*) AS n FROM syslog_log WHERE log_procname = 'heroku[router]' GROUP BY class ORDER BY class"
 lnav_cmd="HOME=$lnav_home lnav -n -c \"$lnav_sql\" $corpus > $out/lnav.txt"
 
@@ -50,26 +51,34 @@ node -e '
 echo "  logsift:  $stats_cmd"
 echo "  baseline: $raw_cmd"
 
+# lnav counts status classes and nothing else; logs:stats is timed twice: the full summary, and the summary
+# of router lines only (-d router), closer to the same work.
 ours=$(mean "$json_cmd")
+router=$(mean "$router_cmd")
 theirs=$(mean "$lnav_cmd")
 node -e '
-  const [ours, theirs] = process.argv.slice(1).map(Number)
-  const speedup = theirs / ours
-  console.log(`status classes: logs:stats --json ${ours.toFixed(3)} s, lnav ${theirs.toFixed(3)} s -> ${speedup.toFixed(2)}x lnav (target >= 3x) ${speedup >= 3 ? "MET" : "MISSED"}`)
-' "$ours" "$theirs"
+  const [ours, router, theirs] = process.argv.slice(1).map(Number)
+  for (const [what, time] of [["logs:stats --json", ours], ["logs:stats -d router --json", router]]) {
+    const speedup = theirs / time
+    console.log(`status classes: ${what} ${time.toFixed(3)} s, lnav ${theirs.toFixed(3)} s -> ${speedup.toFixed(2)}x lnav (target >= 3x) ${speedup >= 3 ? "MET" : "MISSED"}`)
+  }
+' "$ours" "$router" "$theirs"
 echo "  logsift:  $json_cmd"
+echo "  logsift:  $router_cmd"
 echo "  baseline: $lnav_cmd"
 node -e '
   const fs = require("fs")
-  const ours = JSON.parse(fs.readFileSync(process.argv[1])).router.statusClasses
   const theirs = {}
-  for (const line of fs.readFileSync(process.argv[2], "utf8").trim().split("\n").slice(1)) {
+  for (const line of fs.readFileSync(process.argv[1], "utf8").trim().split("\n").slice(1)) {
     const [cls, n] = line.trim().split(/\s+/)
     theirs[cls] = Number(n)
   }
-  const same = Object.entries(theirs).every(([cls, n]) => ours[cls] === n)
-  console.log(`  ${same ? "same counts" : "COUNTS DIFFER"}: logsift ${JSON.stringify(ours)}, lnav ${JSON.stringify(theirs)}`)
-' "$out/stats.json" "$out/lnav.txt"
+  for (const file of process.argv.slice(2)) {
+    const ours = JSON.parse(fs.readFileSync(file)).router.statusClasses
+    const same = Object.entries(theirs).every(([cls, n]) => ours[cls] === n)
+    console.log(`  ${same ? "same counts" : "COUNTS DIFFER"}: ${file} ${JSON.stringify(ours)}, lnav ${JSON.stringify(theirs)}`)
+  }
+' "$out/lnav.txt" "$out/stats.json" "$out/stats-router.json"
 
 echo
 echo "peak RSS (GNU time, max resident KB):"

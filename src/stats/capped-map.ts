@@ -9,9 +9,14 @@ export class CappedMap<V> {
   private readonly recentValues: Array<V | undefined> = Array.from({length: RECENT})
   private next = 0
 
+  /**
+   * @param recent how many of the last keys found to compare before hashing: worth it when a handful of keys
+   * repeat (sources, dynos), not when there are dozens (paths).
+   */
   constructor(
     private readonly limit: number,
     private readonly make: (key: string) => V,
+    private readonly recent = RECENT,
   ) {}
 
   /** The overflow entry, if any key missed the cap. */
@@ -23,7 +28,7 @@ export class CappedMap<V> {
   get(key: string): V {
     // Most keys repeat from a handful (app/heroku, a few dynos): comparing with the last few found avoids
     // hashing a fresh string per record.
-    for (let i = 0; i < RECENT; i++) if (this.recentKeys[i] === key) return this.recentValues[i] as V
+    for (let i = 0; i < this.recent; i++) if (this.recentKeys[i] === key) return this.recentValues[i] as V
     const found = this.entries.get(key)
     if (found !== undefined) {
       this.remember(key, found)
@@ -34,9 +39,10 @@ export class CappedMap<V> {
   }
 
   private remember(key: string, value: V): void {
+    if (this.recent === 0) return
     this.recentKeys[this.next] = key
     this.recentValues[this.next] = value
-    this.next = (this.next + 1) % RECENT
+    this.next = (this.next + 1) % this.recent
   }
 
   private miss(key: string): V {

@@ -5,7 +5,9 @@ import {LogCollapsingLowestDenseDDSketch} from '@datadog/sketches-js'
  *
  * - Up to `exactLimit` values they are kept, and a percentile is the exact value at rank `⌊q·(n−1)⌋` of the
  *   sorted values (the lower nearest rank, the rank DDSketch uses too).
- * - Past that, every value goes into a DDSketch (@datadog/sketches-js, Datadog's own implementation) with
+ * - With `histogram`, past that, as long as every value is an integer from 0 to 65,535 (router `connect` and
+ *   `service` in ms, statuses, sizes in pages), values are counted per integer (512 KB): still exact.
+ * - Otherwise every value goes into a DDSketch (@datadog/sketches-js, Datadog's own implementation) with
  *   1% relative accuracy: a percentile it returns is within ±1% of the exact value at the same rank. Its
  *   bins are capped at 2,048 (≈ 40 KB), collapsing the lowest ones first; with 1% accuracy 2,048 bins span
  *   values from 1 to 10¹⁷ of any unit, so the cap never bites on latencies or sizes.
@@ -21,9 +23,13 @@ export class Distribution {
   max = Number.NEGATIVE_INFINITY
   private values: Float64Array | undefined
   private sketch: LogCollapsingLowestDenseDDSketch | undefined
+  private counts: Float64Array | undefined
   private sorted = true
 
-  constructor(private readonly exactLimit = 65_536) {
+  constructor(
+    private readonly exactLimit = 65_536,
+    private readonly histogram = false,
+  ) {
     this.values = new Float64Array(Math.min(exactLimit, 64))
   }
 
@@ -37,6 +43,12 @@ export class Distribution {
     this.sum += value
     if (value < this.min) this.min = value
     if (value > this.max) this.max = value
+    if (this.counts !== undefined) {
+      if (isHistogramValue(value)) this.counts[value]++
+      else this.histogramToSketch(this.counts).accept(value)
+      return
+    }
+
     if (this.sketch !== undefined) {
       this.sketch.accept(value)
       return
@@ -44,7 +56,16 @@ export class Distribution {
 
     let values = this.values as Float64Array
     if (index === this.exactLimit) {
-      this.toSketch(values, index).accept(value)
+      if (this.histogram && isHistogramValue(value) && values.every((kept) => isHistogramValue(kept))) {
+        const counts = new Float64Array(HISTOGRAM_SIZE)
+        for (const kept of values) counts[kept]++
+        counts[value]++
+        this.counts = counts
+        this.values = undefined
+      } else {
+        this.toSketch(values, index).accept(value)
+      }
+
       return
     }
 
@@ -62,6 +83,7 @@ export class Distribution {
   quantile(q: number): number | undefined {
     if (this.count === 0) return undefined
     if (q >= 1) return this.max
+    if (this.counts !== undefined) return histogramQuantile(this.counts, Math.floor(q * (this.count - 1)))
     if (this.sketch !== undefined) {
       // The sketch answers with its bin's representative value; min and max are known exactly.
       return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(q)))
@@ -77,10 +99,39 @@ export class Distribution {
   }
 
   private toSketch(values: Float64Array, count: number): LogCollapsingLowestDenseDDSketch {
-    const sketch = new LogCollapsingLowestDenseDDSketch({binLimit: BIN_LIMIT, relativeAccuracy: RELATIVE_ACCURACY})
+    const sketch = newSketch()
     for (let i = 0; i < count; i++) sketch.accept(values[i])
     this.sketch = sketch
     this.values = undefined
     return sketch
   }
+
+  private histogramToSketch(counts: Float64Array): LogCollapsingLowestDenseDDSketch {
+    const sketch = newSketch()
+    for (const [value, count] of counts.entries()) if (count > 0) sketch.accept(value, count)
+    this.sketch = sketch
+    this.counts = undefined
+    return sketch
+  }
+}
+
+const HISTOGRAM_SIZE = 65_536
+
+function isHistogramValue(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < HISTOGRAM_SIZE
+}
+
+/** The integer at 0-based `rank` of the counted values. */
+function histogramQuantile(counts: Float64Array, rank: number): number {
+  let seen = 0
+  for (const [value, count] of counts.entries()) {
+    seen += count
+    if (seen > rank) return value
+  }
+
+  return counts.length - 1
+}
+
+function newSketch(): LogCollapsingLowestDenseDDSketch {
+  return new LogCollapsingLowestDenseDDSketch({binLimit: BIN_LIMIT, relativeAccuracy: RELATIVE_ACCURACY})
 }

@@ -49,6 +49,7 @@ export class GroupAggregator {
     all.sort((a, b) => b.group.count - a.group.count || a.key.localeCompare(b.key))
     return {
       by: this.by,
+      capped: this.groups.overflow !== undefined,
       distinct: this.groups.entries.size,
       missing: this.missing,
       top: all.slice(0, top).map(({group, key}) => (group.value ? {count: group.count, key, value: group.value.result()} : {count: group.count, key})),

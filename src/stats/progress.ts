@@ -29,7 +29,7 @@ export async function totalFileBytes(inputs: readonly Input[]): Promise<number |
 /** `[██████░░░░]  45%  171.2MB of 380.4MB` on one stderr line, redrawn at most every 100 ms. */
 export class ProgressBar {
   private read = 0
-  private drawnAt = 0
+  private drawnAt = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -47,7 +47,7 @@ export class ProgressBar {
 
   /** Erases the bar, so the report starts on a clean line. */
   done(): void {
-    if (this.drawnAt > 0) this.stream.write('\r\u001B[K')
+    if (Number.isFinite(this.drawnAt)) this.stream.write('\r\u001B[K')
   }
 }
 

@@ -136,7 +136,7 @@ function dynos(list: readonly DynoStats[], heading: (text: string) => string): s
 function groups(stats: Stats, heading: (text: string) => string): string[] {
   const groups = stats.groups as NonNullable<Stats['groups']>
   const value = groups.top.find((group) => group.value)?.value
-  const title = `${heading(`By ${groups.by}`)}  ${formatCount(groups.distinct)} distinct`
+  const title = `${heading(`By ${groups.by}`)}  ${formatCount(groups.distinct)} distinct${groups.capped ? ' (more count as (other))' : ''}`
     + (groups.missing > 0 ? `, ${formatCount(groups.missing)} records without it` : '')
     + (value ? `; values of ${value.key}` : '')
   const header = value ? ['', 'records', 'values', 'sum', 'p50', 'p90', 'p99', 'max'] : ['', 'records']

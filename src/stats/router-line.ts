@@ -70,18 +70,22 @@ export class RouterLineReader {
       return message.slice(start, end)
     }
 
+    let end = message.indexOf('"', start + 1)
+    if (end === -1) end = message.length
+    const text = message.slice(start + 1, end)
+    if (!text.includes('\\')) {
+      this.position = end
+      return text
+    }
+
+    // Escapes: walk the value, skipping what each backslash escapes (an escaped quote does not end it).
     let i = start + 1
-    let escaped = false
     for (let code = message.charCodeAt(i); i < message.length && code !== QUOTE; code = message.charCodeAt(++i)) {
-      if (code === BACKSLASH) {
-        escaped = true
-        i++
-      }
+      if (code === BACKSLASH) i++
     }
 
     this.position = i
-    const text = message.slice(start + 1, i)
-    return escaped ? text.replaceAll(/\\(.)/g, '$1') : text
+    return message.slice(start + 1, i).replaceAll(/\\(.)/g, '$1')
   }
 
   /** Where the value after `needle` (` key=`) starts, looking from the last value's end, then from the start. */

@@ -21,10 +21,12 @@ interface PathEntry {
 /** Router lines (`heroku[router]`): requests over time, statuses, timings and paths. */
 export class RouterAggregator {
   requests = 0
-  private readonly statusCounts = new Map<number, number>()
-  private readonly connect = new Distribution()
-  private readonly service = new Distribution()
-  private readonly paths = new CappedMap<PathEntry>(MAX_PATHS, () => ({count: 0, service: new Distribution(PATH_EXACT_LIMIT)}))
+  /** Counts by status, indexed by the status itself (HTTP statuses are three digits). */
+  private readonly statusCounts = new Float64Array(1000)
+  // Router timings are whole milliseconds: counted per value, they stay exact.
+  private readonly connect = new Distribution(undefined, true)
+  private readonly service = new Distribution(undefined, true)
+  private readonly paths = new CappedMap<PathEntry>(MAX_PATHS, () => ({count: 0, service: new Distribution(PATH_EXACT_LIMIT)}), 0)
   private readonly buckets: TimeBuckets
   private readonly reader = new RouterLineReader()
 
@@ -46,7 +48,7 @@ export class RouterAggregator {
     const service = reader.millis(' service=')
     if (!Number.isNaN(service)) this.service.add(service)
     const status = reader.integer(' status=')
-    if (!Number.isNaN(status)) this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1)
+    if (status < 1000) this.statusCounts[status]++
 
     if (path !== undefined) {
       const entry = this.paths.get(normalizePath(path))
@@ -57,8 +59,13 @@ export class RouterAggregator {
 
   result(top: number): RouterStats {
     const classes: RouterStats['statusClasses'] = {'1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0}
-    for (const [status, count] of this.statusCounts) classes[statusClass(status)] += count
-    const statuses = [...this.statusCounts].map(([status, count]) => ({count, status}))
+    const statuses: RouterStats['statuses'] = []
+    for (const [status, count] of this.statusCounts.entries()) {
+      if (count === 0) continue
+      classes[statusClass(status)] += count
+      statuses.push({count, status})
+    }
+
     statuses.sort((a, b) => b.count - a.count || a.status - b.status)
 
     const paths: PathStats[] = []

@@ -96,8 +96,9 @@ export interface DynoStats {
 
 export interface Groups {
   by: string
-  /** Distinct values seen (capped; later ones count under `(other)`). */
+  /** Distinct values kept: at most 10,000, after which new values count under `(other)` and `capped` is true. */
   distinct: number
+  capped: boolean
   /** Records that had no value for the key. */
   missing: number
   /** The most frequent groups (`--top`), most first; with `--value`, each has its summary. */

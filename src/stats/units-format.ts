@@ -5,13 +5,14 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US')
 }
 
-/** A duration in ms as people read latencies: `0.4ms`, `23ms`, `1.25s`, `2.5m`. */
+/** A duration in ms as people read latencies: `0.4ms`, `23ms`, `1.25s`, `2.5m`, `195.7h`. */
 export function formatMs(ms: number): string {
   const abs = Math.abs(ms)
   if (abs < 10 && !Number.isInteger(ms)) return `${trim(ms.toFixed(1))}ms`
   if (abs < 1000) return `${Math.round(ms)}ms`
   if (abs < 60_000) return `${trim((ms / 1000).toFixed(2))}s`
-  return `${trim((ms / 60_000).toFixed(1))}m`
+  if (abs < 3_600_000) return `${trim((ms / 60_000).toFixed(1))}m`
+  return `${trim((ms / 3_600_000).toFixed(1))}h`
 }
 
 const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const

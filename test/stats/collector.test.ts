@@ -118,6 +118,15 @@ describe('StatsCollector --by and --value', () => {
     })
   }
 
+  it('keeps at most 10,000 groups; later values count under (other)', () => {
+    const lines = Array.from({length: 10_003}, (_, i) => `2024-05-01T12:00:00Z app[web.1]: id=${i}`)
+    const groups = collect({by: 'id', top: 1}, [...lines, lines[10_002]]).groups
+    assert.equal(groups?.distinct, 10_000)
+    assert.equal(groups?.capped, true)
+    assert.deepEqual(groups?.top, [{count: 4, key: '(other)'}])
+    assert.equal(collect({by: 'dyno'}).groups?.capped, false)
+  })
+
   it('--top keeps the most frequent groups', () => {
     assert.deepEqual(collect({by: 'dyno', top: 2}).groups?.top.map((group) => group.key), ['web.1', 'router'])
   })

@@ -59,6 +59,30 @@ describe('Distribution', () => {
     assert.equal(distribution.sum, values.reduce((a, b) => a + b, 0))
   })
 
+  it('with histogram, stays exact for whole numbers up to 65,535, and falls back to the sketch after', () => {
+    const distribution = new Distribution(4, true)
+    const values = [3, 1, 2, 2, 30_000, 0, 7, 7, 7, 65_535]
+    for (const value of values) distribution.add(value)
+    assert.ok(distribution.exact)
+    const sorted = [...values].sort((a, b) => a - b)
+    for (const q of QUANTILES) assert.equal(distribution.quantile(q), exactQuantile(sorted, q), `p${q * 100}`)
+
+    distribution.add(1.5)
+    values.push(1.5)
+    assert.ok(!distribution.exact)
+    const resorted = [...values].sort((a, b) => a - b)
+    for (const q of QUANTILES) {
+      const exact = exactQuantile(resorted, q)
+      assert.ok(Math.abs((distribution.quantile(q) as number) - exact) <= exact * RELATIVE_ACCURACY, `p${q * 100}`)
+    }
+  })
+
+  it('with histogram, goes straight to the sketch when the kept values are not whole numbers', () => {
+    const distribution = new Distribution(2, true)
+    for (const value of [0.5, 1, 2]) distribution.add(value)
+    assert.ok(!distribution.exact)
+  })
+
   it('stays within the bound on values spanning many magnitudes, zeros and fractions included', () => {
     const values: number[] = [0, 0, 0]
     let seed = 42

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {progressLine} from '../../src/stats/progress.js'
+import {ProgressBar, progressLine} from '../../src/stats/progress.js'
 import {renderTable} from '../../src/stats/table.js'
 import {formatBytes, formatCount, formatMs, formatQuantity, formatSpan} from '../../src/stats/units-format.js'
 
@@ -13,6 +13,7 @@ describe('stats number formats', () => {
     [formatMs(1250), '1.25s'],
     [formatMs(30_000), '30s'],
     [formatMs(150_000), '2.5m'],
+    [formatMs(704_526_000), '195.7h'],
     [formatBytes(512), '512B'],
     [formatBytes(4608), '4.5kB'],
     [formatBytes(221_584_671), '211.3MB'],
@@ -46,5 +47,28 @@ describe('progressLine', () => {
     assert.equal(progressLine(0, 100 * 1024 * 1024), `[${'░'.repeat(30)}]   0%  0B of 100MB`)
     assert.equal(progressLine(45 * 1024 * 1024, 100 * 1024 * 1024), `[${'█'.repeat(14)}${'░'.repeat(16)}]  45%  45MB of 100MB`)
     assert.equal(progressLine(200, 100), `[${'█'.repeat(30)}] 100%  200B of 100B`)
+  })
+})
+
+describe('ProgressBar', () => {
+  it('redraws at most every 100 ms and erases itself when done', () => {
+    const written: string[] = []
+    let now = 1000
+    const stream = {write: (text: string) => written.push(text)} as unknown as NodeJS.WriteStream
+    const progress = new ProgressBar(stream, 100, () => now)
+    progress.add(10)
+    now += 50
+    progress.add(10)
+    now += 50
+    progress.add(30)
+    progress.done()
+    assert.deepEqual(written, [`\r${progressLine(10, 100)}`, `\r${progressLine(50, 100)}`, '\r\u001B[K'])
+  })
+
+  it('writes nothing when it never drew', () => {
+    const written: string[] = []
+    const stream = {write: (text: string) => written.push(text)} as unknown as NodeJS.WriteStream
+    new ProgressBar(stream, 100, () => 0).done()
+    assert.deepEqual(written, [])
   })
 })

@@ -48,6 +48,8 @@ describe('RouterLineReader', () => {
   it('strings: bare values end at a space; an unterminated quote runs to the end', () => {
     assert.equal(reader('at=info path=/x?y=1 host=h').string(' path='), '/x?y=1')
     assert.equal(reader('at=info path="/x').string(' path='), '/x')
+    assert.equal(reader(String.raw`at=info path="/a\\b" host=h`).string(' path='), String.raw`/a\b`)
+    assert.equal(reader(String.raw`at=info path="/a\nb" host=h`).string(' path='), '/anb')
     assert.equal(reader('at=info host=h').string(' path='), undefined)
   })
 })

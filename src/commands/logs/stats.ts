@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {Chalk} from 'chalk'
 
+import type {Input} from '../../sources/inputs.js'
 import type {Stats} from '../../stats/types.js'
 
 import {MAX_SESSION_LINES} from '../../api/types.js'
@@ -25,7 +26,7 @@ export default class LogsStats extends LogReadingCommand {
 
 --by KEY groups records by a key: source, dyno, level and type (dyno type) are the record's own; fields.NAME or any other NAME is a payload field (fields.dyno is the router's upstream dyno=). --value KEY gives count, sum and percentiles of a numeric field with its unit (23ms, 211MB, or bare numbers), per group with --by.
 
-Percentiles are exact up to 65,536 values (256 per path or group), then come from a DDSketch with 1% relative accuracy: within ±1% of the exact value. Memory stays bounded whatever the input size. Exit status is 0 when some record matched, 1 when none did, 2 on an error.`
+Percentiles are exact up to 65,536 values (256 per path or group); router connect and service stay exact beyond that while they are whole milliseconds under 65.5 s (one count per value); otherwise they come from a DDSketch with 1% relative accuracy, within ±1% of the exact value. Memory stays bounded whatever the input size (at most 5,000 paths and 10,000 groups; later ones count as (other)). Exit status is 0 when some record matched, 1 when none did, 2 on an error.`
 
   static override enableJsonFlag = true
 
@@ -98,7 +99,7 @@ Percentiles are exact up to 65,536 values (256 per path or group), then come fro
     return stats
   }
 
-  private async progressBar(inputs: Parameters<typeof totalFileBytes>[0], json: boolean): Promise<ProgressBar | undefined> {
+  private async progressBar(inputs: readonly Input[], json: boolean): Promise<ProgressBar | undefined> {
     if (json || !process.stderr.isTTY) return undefined
     const total = await totalFileBytes(inputs)
     return total !== undefined && total >= PROGRESS_MIN_BYTES ? new ProgressBar(process.stderr, total) : undefined
