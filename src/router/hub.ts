@@ -1,7 +1,7 @@
 import {encodeLogMessage} from './event-encoding.js'
 import type {Redactor} from '../redact/redactor.js'
 import type {LogEntry, LogMessage} from './message.js'
-import {RecentBuffer} from './recent-buffer.js'
+import {BoundedQueue} from './bounded-queue.js'
 
 /** Called with each batch an app receives, in order, synchronously: it must not block. */
 export type Subscriber = (batch: Batch) => void
@@ -30,13 +30,13 @@ function encodeAll(messages: readonly LogMessage[], sse: boolean): Buffer {
 }
 
 class AppLog {
-  readonly recent: RecentBuffer<LogMessage>
+  readonly recent: BoundedQueue<LogMessage>
   readonly subscribers = new Set<Subscriber>()
   /** The seq of the newest message; 0 before the first. */
   lastSeq = 0
 
   constructor(bufferSize: number) {
-    this.recent = new RecentBuffer(bufferSize)
+    this.recent = new BoundedQueue(bufferSize)
   }
 }
 
@@ -66,7 +66,7 @@ export class LogHub {
     for (const subscriber of log.subscribers) subscriber(batch)
   }
 
-  recent(appId: string): RecentBuffer<LogMessage> {
+  recent(appId: string): BoundedQueue<LogMessage> {
     return this.log(appId).recent
   }
 

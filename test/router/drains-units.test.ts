@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 
 import {backoffDelay} from '../../src/router/drains/backoff.js'
 import {logplexMessage, octetCounted, overflowNotice, syslogMessage} from '../../src/router/drains/frames.js'
-import {BoundedQueue} from '../../src/router/drains/queue.js'
+import {BoundedQueue} from '../../src/router/bounded-queue.js'
 import {redactUrl} from '../../src/router/drains/redact.js'
 import {parseAllowEntry} from '../../src/router/receiver-auth.js'
 

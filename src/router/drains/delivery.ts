@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {type BackoffOptions, backoffDelay} from './backoff.js'
 import {type Outgoing, overflowNotice} from './frames.js'
-import {BoundedQueue} from './queue.js'
+import {BoundedQueue} from '../bounded-queue.js'
 import {DeliveryError, type OutgoingBatch, type Transport} from './transport.js'
 
 export interface DeliveryOptions {

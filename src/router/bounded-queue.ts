@@ -1,6 +1,7 @@
 /**
  * A bounded first-in first-out queue on a fixed array: pushing onto a full queue evicts the oldest item and
- * returns it, so the caller counts what was lost. Constant time either way, nothing reallocated.
+ * says so, so the caller counts what was lost. Constant time either way, nothing copied or reallocated however
+ * long the router runs. An app's recent messages and a drain's queue are both this.
  */
 export class BoundedQueue<T> {
   private readonly items: Array<T | undefined>
@@ -15,8 +16,9 @@ export class BoundedQueue<T> {
     return this.count
   }
 
-  /** Adds `item` at the end; returns true when the oldest item was evicted to make room. */
+  /** Adds `item` at the end; returns true when the oldest item was evicted to make room (or, at capacity 0, `item`). */
   push(item: T): boolean {
+    if (this.capacity === 0) return true
     if (this.count < this.capacity) {
       this.items[(this.start + this.count) % this.capacity] = item
       this.count++
@@ -26,6 +28,11 @@ export class BoundedQueue<T> {
     this.items[this.start] = item
     this.start = (this.start + 1) % this.capacity
     return true
+  }
+
+  /** The item at `index`, 0 being the oldest and `size - 1` the newest. */
+  at(index: number): T {
+    return this.items[(this.start + index) % this.capacity] as T
   }
 
   peek(): T | undefined {
