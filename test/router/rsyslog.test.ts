@@ -1,34 +1,16 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
-import {type AddressInfo, connect, createServer} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import type {RunningRouter} from '../../src/router/server.js'
 import {createApp, createSession, dataDir, readSession, testRouter} from './helpers.js'
+import {accepts, freePort} from './rsyslog-peer.js'
 
 const run = promisify(execFile)
 const RSYSLOGD = '/usr/sbin/rsyslogd'
 const INSTALL = 'apt-get install -y --no-install-recommends rsyslog rsyslog-gnutls'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
-}
 
 /**
  * rsyslog as a sender: it receives from `logger` on its own ports and forwards to the router, once per way
