@@ -88,11 +88,6 @@ export class UnitSplitter {
     else if (this.prefilter === undefined || isCandidate(rest, 0, rest.length, this.prefilter)) this.onUnit(rest, false)
   }
 
-  /** True while a partial unit waits for its end (a follower uses this to hold a line without its newline). */
-  get hasPartial(): boolean {
-    return this.pendingBytes > 0
-  }
-
   private splitLines(data: Buffer): void {
     let start = 0
     let newline = data.indexOf(NEWLINE)
