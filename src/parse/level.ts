@@ -71,8 +71,23 @@ function mayNamePayloadKey(message: string): boolean {
   return false
 }
 
+/**
+ * `level=VALUE ...`, the way most logfmt apps open a line, read in place. With no `{` the payload cannot be
+ * JSON, and with no other `level` in the message this token is the only `level` key, so the scan of every
+ * token (a repeated key keeps its last value) is not needed. A quoted value is left to that scan.
+ */
+function fromLeadingLogfmtLevel(message: string): Severity | undefined {
+  if (!message.startsWith('level=') || message.charCodeAt(6) === 0x22 || message.includes('level', 6) || message.includes('{')) return undefined
+  const end = message.indexOf(' ', 6)
+  return severityFromValue('level', message.slice(6, end === -1 ? message.length : end))
+}
+
 function fromPayload(record: LogRecord): Severity | undefined {
-  if (!mayNamePayloadKey(record.message)) return undefined
+  const {message} = record
+  if (!mayNamePayloadKey(message)) return undefined
+  // `level` is the first key asked for, so when it gives a level the other keys do not matter.
+  const leading = fromLeadingLogfmtLevel(message)
+  if (leading !== undefined) return leading
   for (const key of PAYLOAD_KEYS) {
     const severity = severityFromValue(key, record.field(key))
     if (severity !== undefined) return severity
@@ -177,16 +192,22 @@ function hasHerokuErrorCode(message: string): boolean {
   return false
 }
 
+/** Whether the message opens with `at=VALUE` (then a space or the end), compared in place: no slice per line. */
+function opensWithAt(message: string, value: string): boolean {
+  const end = 3 + value.length
+  return message.startsWith(value, 3) && (end === message.length || message.charCodeAt(end) === SPACE)
+}
+
 function routerSeverity(record: LogRecord): Severity | undefined {
   const message = record.message
-  let at: FieldValue | undefined
   if (message.startsWith('at=')) {
-    const end = message.indexOf(' ', 3)
-    at = message.slice(3, end === -1 ? message.length : end)
-  } else {
-    at = record.field('at')
+    if (opensWithAt(message, 'info')) return 6
+    if (opensWithAt(message, 'error')) return 3
+    if (opensWithAt(message, 'warning') || opensWithAt(message, 'warn')) return 4
+    return undefined
   }
 
+  const at = record.field('at')
   if (at === 'error') return 3
   if (at === 'warning' || at === 'warn') return 4
   if (at === 'info') return 6
@@ -214,5 +235,7 @@ function fromPri(record: LogRecord): Severity | undefined {
 
 /** The record's severity by the rules above. Pure; `LogRecord.severity` caches it. */
 export function detectLevel(record: LogRecord): Severity {
-  return fromPayload(record) ?? fromLeadingWord(record.message) ?? fromHeroku(record) ?? fromPri(record) ?? INFO
+  const {message} = record
+  // `at=` is how every router line opens, and no leading level word can be followed by `=` (rule 2).
+  return fromPayload(record) ?? (message.startsWith('at=') ? undefined : fromLeadingWord(message)) ?? fromHeroku(record) ?? fromPri(record) ?? INFO
 }
