@@ -3,20 +3,39 @@ import {join} from 'node:path'
 
 import {ROOT} from './cli.js'
 
-/**
- * The project's shared corpus generator (deterministic: same seed, same lines), in `shared/` beside the
- * repository as the developers' guide lays it out; LOGSIFT_CORPUS_GENERATOR points elsewhere.
- */
-export const GENERATOR = process.env.LOGSIFT_CORPUS_GENERATOR ?? join(ROOT, '..', 'shared', 'corpus', 'gen-heroku-logs.mjs')
+/** The project's corpus generator (deterministic: same seed, same lines). */
+export const GENERATOR = join(ROOT, 'scripts', 'gen-heroku-logs.mjs')
+
+export type CorpusFormat = 'ndjson' | 'syslog' | 'text'
+
+/** A record as the generator's ndjson format writes it. */
+export interface CorpusRecord {
+  dyno: string
+  fields: Record<string, unknown>
+  kind: string
+  level: string
+  msg: string
+  source: string
+  time: string
+}
+
+/** The generator's raw output. */
+export function generateBytes(lines: number, seed: number, format: CorpusFormat = 'text'): Buffer {
+  return execFileSync(process.execPath, [GENERATOR, '--lines', String(lines), '--seed', String(seed), '--format', format], {
+    maxBuffer: 1024 * 1024 * 1024,
+  })
+}
 
 /** `lines` generated lines (without their newlines) in the given format. */
-export function generate(lines: number, seed: number, format: 'ndjson' | 'text' = 'text'): string[] {
-  const out = execFileSync(process.execPath, [GENERATOR, '--lines', String(lines), '--seed', String(seed), '--format', format], {
-    maxBuffer: 1024 * 1024 * 1024,
-  }).toString('utf8')
-  const result = out.split('\n')
+export function generate(lines: number, seed: number, format: CorpusFormat = 'text'): string[] {
+  const result = generateBytes(lines, seed, format).toString('utf8').split('\n')
   if (result.at(-1) === '') result.pop()
   return result
+}
+
+/** `lines` generated records, as the ndjson format gives them. */
+export function generateRecords(lines: number, seed: number): CorpusRecord[] {
+  return generate(lines, seed, 'ndjson').map((line) => JSON.parse(line) as CorpusRecord)
 }
 
 /** The MESSAGE part of a generated `heroku logs` line. */
