@@ -147,7 +147,7 @@ describe('scanField', () => {
       }
     }
 
-    // JSON-bearing app lines are about a sixth of the corpus; everything else must be answered by scanning.
+    // JSON-bearing app lines are about an eighth of the corpus; everything else must be answered by scanning.
     assert.ok(scanned > 20_000 * SCAN_KEYS.length * 0.75, `only ${scanned} answered by scanning`)
   })
 })
