@@ -1,7 +1,7 @@
 /**
  * Heroku's error codes (H: router, R: runtime, L: Logplex): the title Heroku prints after the code and one
- * line on what usually causes it. Titles follow /work/shared/spec/heroku-log-format.md; causes summarise
- * Heroku's own error-code documentation.
+ * line on what usually causes it. Titles and causes follow Heroku's error-code documentation
+ * (https://devcenter.heroku.com/articles/error-codes), titles spelled as Heroku spells them.
  */
 export interface ErrorCode {
   /** `H12`, `R14`, `L10`. */
@@ -19,25 +19,25 @@ const TABLE: ReadonlyArray<readonly [code: string, title: string, cause: string]
   ['H13', 'Connection closed without response', 'the dyno accepted the connection but closed it without answering (often a crashed worker process)'],
   ['H14', 'No web dynos running', 'the app has no web dynos scaled up'],
   ['H15', 'Idle connection', 'the dyno sent no data for 55 s on an open connection'],
-  ['H16', '(no longer used)', 'a redirect to herokuapp.com; Heroku no longer emits this code'],
+  ['H16', '(No Longer in Use)', 'a redirect to herokuapp.com; Heroku no longer emits this code'],
   ['H17', 'Poorly formatted HTTP response', 'the app answered with malformed HTTP (bad status line or headers)'],
-  ['H18', 'Server request interrupted', 'the dyno closed the socket or answered before the whole request body was read'],
+  ['H18', 'Server Request Interrupted', 'the dyno closed the socket or answered before the whole request body was read'],
   ['H19', 'Backend connection timeout', 'the router could not open a connection to the dyno within 5 s (dyno overloaded)'],
   ['H20', 'App boot timeout', 'the web process did not bind to $PORT within the boot timeout (60 s by default)'],
   ['H21', 'Backend connection refused', 'the dyno refused the connection (process not listening on $PORT)'],
   ['H22', 'Connection limit reached', 'the app hit the router\'s limit of concurrent connections'],
   ['H23', 'Endpoint misconfigured', 'the app\'s endpoint or proxy settings are wrong (for example a bad PROXY protocol setup)'],
   ['H24', 'Forced close', 'a long-lived connection was closed by the router after its maximum lifetime'],
-  ['H25', 'HTTP restriction', 'the request broke an HTTP restriction (header or request line too large, bad characters)'],
-  ['H26', 'Request error', 'the client sent a malformed HTTP request'],
-  ['H27', 'Client request interrupted', 'the client closed the socket before the app answered'],
-  ['H28', 'Client connection idle', 'the client sent no data for 55 s while the router waited for the request'],
-  ['H31', 'Misdirected request', 'the request reached a host this app does not serve (HTTP 421)'],
-  ['H32', 'TLS certificate mismatch', 'the TLS SNI name did not match the Host header'],
+  ['H25', 'HTTP Restriction', 'the request broke an HTTP restriction (header or request line too large, bad characters)'],
+  ['H26', 'Request Error', 'the client sent a malformed HTTP request'],
+  ['H27', 'Client Request Interrupted', 'the client closed the socket before the app answered'],
+  ['H28', 'Client Connection Idle', 'the client sent no data for 55 s while the router waited for the request'],
+  ['H31', 'Misdirected Request', 'the request reached a host this app does not serve (HTTP 421)'],
+  ['H32', 'TLS Certificate Mismatch', 'the TLS SNI name did not match the Host header'],
   ['H80', 'Maintenance mode', 'maintenance mode is on; the router served the maintenance page'],
   ['H81', 'Blank app', 'no code has been deployed to the app yet'],
-  ['H82', 'Dyno hour pool used up', 'the account used up its free or eco dyno hours for the month'],
-  ['H83', 'Planned service degradation', 'Heroku is degrading the service on purpose during planned maintenance'],
+  ['H82', "You've used up your dyno hour pool", 'the account used up its free or eco dyno hours for the month'],
+  ['H83', 'Planned Service Degradation', 'Heroku is degrading the service on purpose during planned maintenance'],
   ['H99', 'Platform error', 'an internal error in Heroku\'s router, not in the app'],
   ['R10', 'Boot timeout', 'the web process did not bind to $PORT within 60 s of starting'],
   ['R12', 'Exit timeout', 'the process did not exit within 30 s of SIGTERM and was killed with SIGKILL'],

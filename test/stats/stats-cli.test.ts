@@ -88,7 +88,7 @@ describe('logsift logs:stats (CLI)', function () {
     assert.equal(stats.router.topPathsByCount.length, 10)
     assert.deepEqual(stats.errors.map((error) => [error.code, error.title, error.count]), [
       ['R14', 'Memory quota exceeded', 3], ['H12', 'Request timeout', 2], ['H10', 'App crashed', 1], ['H15', 'Idle connection', 1],
-      ['H27', 'Client request interrupted', 1],
+      ['H27', 'Client Request Interrupted', 1],
     ])
     assert.deepEqual(stats.dynos.map((dyno) => dyno.dyno), ['web.1', 'web.2', 'worker.1'])
     assert.equal(stats.groups, undefined)
