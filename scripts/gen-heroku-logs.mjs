@@ -371,13 +371,13 @@ class Generator {
     const duration = error?.[0] === 'TimeoutError' ? random.int(5000, 5200) : Math.round(level === 'warn' ? random.int(1500, 8000) : exponential(random, 120) + 1)
     if (random.chance(0.7)) {
       // pino: numeric levels, epoch-millisecond time.
-      let message = `{"level":${PINO_LEVELS[level]},"time":${ms},"pid":${this.pid.get(dyno)},"hostname":"${dyno}","req_id":"${uuid(random)}","msg":"${msg}","status":${status},"duration_ms":${duration}`
+      let message = `{"level":${PINO_LEVELS[level]},"time":${ms},"pid":${this.pid.get(dyno)},"hostname":"${dyno}","req_id":"${uuid(random)}","msg":"${msg}","res":{"statusCode":${status}},"duration_ms":${duration}`
       if (error) message += `,"err":{"type":"${error[0]}","message":"${error[1]}"}`
       return {dyno, kind: 'app-json', level, message: message + '}', source: 'app'}
     }
 
     // winston: named levels, `message`, an ISO timestamp.
-    let message = `{"level":"${level}","message":"${msg}","service":"shop-web","status":${status},"duration_ms":${duration}`
+    let message = `{"level":"${level}","message":"${msg}","service":"shop-web","statusCode":${status},"duration_ms":${duration}`
     if (error) message += `,"err":{"type":"${error[0]}","message":"${error[1]}"}`
     message += `,"timestamp":"${new Date(ms).toISOString()}"}`
     return {dyno, kind: 'app-json', level, message, source: 'app'}
