@@ -304,7 +304,7 @@ function median(values) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'logsift-ingest-'))
   const linesFile = join(dir, 'lines.log')
-  const corpus = fileURLToPath(new URL('../../shared/corpus/gen-heroku-logs.mjs', import.meta.url))
+  const corpus = fileURLToPath(new URL('../scripts/gen-heroku-logs.mjs', import.meta.url))
   writeFileSync(linesFile, execFileSync(process.execPath, [corpus, '--lines', '20000', '--seed', '1'], {maxBuffer: 64 * 1024 * 1024}))
 
   const cases = new Set(opts.cases.split(','))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory of `logsift logs` against baselines run side by side on the same machine and corpus.
 #
-#   bench/logs.sh [LINES]        (default 2,000,000 lines; the corpus is cached in bench/data/)
+#   bench/logs.sh [LINES]        (default 2,000,000 lines of scripts/gen-heroku-logs.mjs --seed 1, cached in bench/data/)
 #
 # Needs hyperfine and GNU time (apt-get install hyperfine time), jq and mawk; installs pino-pretty into
 # bench/.tools (not a project dependency). Prints each comparison with the ratio logsift/baseline, and the
@@ -13,9 +13,10 @@ lines=${1:-2000000}
 runs=${RUNS:-3}
 data=bench/data
 mkdir -p "$data" bench/out
-text=$data/corpus-$lines.log
-ndjson=$data/corpus-$lines.ndjson
-gen=../shared/corpus/gen-heroku-logs.mjs
+# Named for the generator, so a corpus cached from another generator is not reused.
+text=$data/gen-heroku-logs-$lines.log
+ndjson=$data/gen-heroku-logs-$lines.ndjson
+gen=scripts/gen-heroku-logs.mjs
 [ -s "$text" ] || node "$gen" --lines "$lines" --seed 1 --out "$text"
 [ -s "$ndjson" ] || node "$gen" --lines "$lines" --seed 1 --format ndjson --out "$ndjson"
 [ -x bench/.tools/node_modules/.bin/pino-pretty ] || npm install --silent --prefix bench/.tools pino-pretty@13 >/dev/null
