@@ -148,6 +148,15 @@ function uuid(random) {
     + HEX[c & 0xff] + HEX[d >>> 24] + HEX[(d >>> 16) & 0xff] + HEX[(d >>> 8) & 0xff] + HEX[d & 0xff] + HEX[e & 0xff]
 }
 
+const SCALE = [1, 10, 100, 1000]
+
+/** `x.toFixed(digits)` for a non-negative x, without toFixed's cost (rounding may differ in the last digit). */
+function fixed(x, digits) {
+  const scaled = Math.round(x * SCALE[digits])
+  const whole = Math.floor(scaled / SCALE[digits])
+  return digits === 0 ? String(whole) : `${whole}.${String(scaled - whole * SCALE[digits]).padStart(digits, '0')}`
+}
+
 /** A draw from an exponential distribution with the given mean, for latencies and sizes. */
 function exponential(random, mean) {
   return -Math.log(1 - random.float()) * mean
@@ -350,14 +359,14 @@ class Generator {
     if (dyno === 'worker.1' && random.chance(0.6)) {
       const failed = random.chance(0.05)
       const level = failed ? 'error' : 'info'
-      const message = `level=${level} msg="${failed ? 'job failed' : 'job done'}" job=${random.pick(WORKER_JOBS)} job_id=${uuid(random)} queue=default attempts=${failed ? random.int(2, 5) : 1} duration_ms=${(exponential(random, 900) + 3).toFixed(1)}`
+      const message = `level=${level} msg="${failed ? 'job failed' : 'job done'}" job=${random.pick(WORKER_JOBS)} job_id=${uuid(random)} queue=default attempts=${failed ? random.int(2, 5) : 1} duration_ms=${fixed(exponential(random, 900) + 3, 1)}`
       return {dyno, kind: 'app-logfmt', level, message, source: 'app'}
     }
 
     const [level, msg, extra] = random.pick(APP_EVENTS)
     // Slow requests are slow, and a gateway timeout takes the gateway's 5 s.
     const duration = msg === 'slow request' ? random.int(1000, 9000) : msg === 'payment failed' ? random.int(5000, 5400) : exponential(random, 180) + 0.4
-    const message = `level=${level} msg="${msg}" request_id=${uuid(random)} ${this.fill(extra)} duration_ms=${duration.toFixed(1)}`
+    const message = `level=${level} msg="${msg}" request_id=${uuid(random)} ${this.fill(extra)} duration_ms=${fixed(duration, 1)}`
     return {dyno, kind: 'app-logfmt', level, message, source: 'app'}
   }
 
@@ -395,7 +404,7 @@ class Generator {
       }
 
       case 1: {
-        return line(`Completed ${random.pick(['200 OK', '200 OK', '200 OK', '302 Found', '404 Not Found'])} in ${this.serviceMs()}ms (Views: ${(exponential(random, 20)).toFixed(1)}ms | ActiveRecord: ${(exponential(random, 8)).toFixed(1)}ms)`)
+        return line(`Completed ${random.pick(['200 OK', '200 OK', '200 OK', '302 Found', '404 Not Found'])} in ${this.serviceMs()}ms (Views: ${fixed(exponential(random, 20), 1)}ms | ActiveRecord: ${fixed(exponential(random, 8), 1)}ms)`)
       }
 
       case 2: {
@@ -444,14 +453,14 @@ class Generator {
     const prefix = `source=${dyno} dyno=${this.runtimeIds.get(dyno)}`
     if (random.chance(0.5)) {
       const load = exponential(random, 0.4)
-      const message = `${prefix} sample#load_avg_1m=${load.toFixed(2)} sample#load_avg_5m=${(load * 0.9).toFixed(2)} sample#load_avg_15m=${(load * 0.8).toFixed(2)}`
+      const message = `${prefix} sample#load_avg_1m=${fixed(load, 2)} sample#load_avg_5m=${fixed(load * 0.9, 2)} sample#load_avg_15m=${fixed(load * 0.8, 2)}`
       return {dyno, kind: 'metrics', level: 'info', message, source: 'heroku'}
     }
 
     const rss = 120 + exponential(random, 160)
     const cache = exponential(random, 20)
     const swap = rss > MEMORY_QUOTA_MB ? rss - MEMORY_QUOTA_MB : 0
-    const message = `${prefix} sample#memory_total=${(rss + cache).toFixed(2)}MB sample#memory_rss=${rss.toFixed(2)}MB sample#memory_cache=${cache.toFixed(2)}MB sample#memory_swap=${swap.toFixed(2)}MB sample#memory_pgpgin=${random.int(10_000, 900_000)}pages sample#memory_pgpgout=${random.int(10_000, 900_000)}pages sample#memory_quota=${MEMORY_QUOTA_MB}.00MB`
+    const message = `${prefix} sample#memory_total=${fixed(rss + cache, 2)}MB sample#memory_rss=${fixed(rss, 2)}MB sample#memory_cache=${fixed(cache, 2)}MB sample#memory_swap=${fixed(swap, 2)}MB sample#memory_pgpgin=${random.int(10_000, 900_000)}pages sample#memory_pgpgout=${random.int(10_000, 900_000)}pages sample#memory_quota=${MEMORY_QUOTA_MB}.00MB`
     return {dyno, kind: 'metrics', level: 'info', message, source: 'heroku'}
   }
 
