@@ -130,6 +130,25 @@ describe('logsift logs:stats (CLI)', function () {
     ].join('\n')), text.stdout)
   })
 
+  it('--by dyno --value service: one row per dyno that served requests, none for the router', async () => {
+    const lines = [
+      ...[12, 30, 18, 40].map((service, i) => herokuLine(i, 'router', `at=info method=GET path="/" dyno=web.${(i % 2) + 1} connect=1ms service=${service}ms status=200 bytes=10`)),
+      herokuLine(4, 'router', 'at=error code=H10 desc="App crashed" method=GET path="/" dyno= connect= service= status=503 bytes='),
+      herokuLine(5, 'web.1', 'Listening on port 3000'),
+    ]
+    const file = join(dir, 'dynos.log')
+    writeFileSync(file, lines.join('\n') + '\n')
+    const text = await runStats([file, '--by', 'dyno', '--value', 'service'])
+    assert.equal(text.code, 0, text.stderr)
+    assert.ok(text.stdout.endsWith([
+      'By dyno  2 distinct, 1 records without it; values of service',
+      '         records  values   sum   p50   p90   p99   max',
+      '  web.1        3       2  30ms  12ms  12ms  12ms  18ms',
+      '  web.2        2       2  70ms  30ms  30ms  30ms  40ms',
+      '',
+    ].join('\n')), text.stdout)
+  })
+
   it('--value alone summarises a field over every record', async () => {
     const stats = await statsJson([EXAMPLE_LOG, '--value', 'fields.duration_ms'])
     assert.equal(stats.value?.key, 'fields.duration_ms')
