@@ -30,7 +30,8 @@ export class RouterAggregator {
   private readonly buckets: TimeBuckets
   private readonly reader = new RouterLineReader()
 
-  constructor(intervalMs: number) {
+  /** `intervalMs` undefined: a width that fits the span (see TimeBuckets). */
+  constructor(intervalMs: number | undefined) {
     this.buckets = new TimeBuckets(intervalMs)
   }
 

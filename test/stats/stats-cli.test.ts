@@ -46,8 +46,8 @@ describe('logsift logs:stats (CLI)', function () {
     ])
     for (const expected of [
       'Router  81 requests',
-      '  2024-05-01 12:00 █',
-      '  one column = 1m; █ = 81',
+      '  2024-05-01 12:00:00 █',
+      '  one column = 1s; █ = 81',
       '    2xx  55  67.9%  ██████████████████████████████',
       '    5xx   4   4.9%  ██▏',
       '  top statuses  200 46 · 404 7 · 201 5 · 304 5 · 204 4 · 301 4 · 503 4 · 422 3 · 401 2 · 499 1',
@@ -68,7 +68,7 @@ describe('logsift logs:stats (CLI)', function () {
     assert.equal(result.code, 0)
     const lines = result.stdout.split('\n')
     assert.equal(lines[0], '\u001B[1mRecords\u001B[22m  212 over 0.218s, 972.5/s')
-    assert.ok(lines.includes('  \u001B[2m2024-05-01 12:00\u001B[22m \u001B[36m█\u001B[39m'), result.stdout)
+    assert.ok(lines.includes('  \u001B[2m2024-05-01 12:00:00\u001B[22m \u001B[36m█\u001B[39m'), result.stdout)
     assert.ok(lines.includes('    5xx   4   4.9%  \u001B[31m██▏\u001B[39m'), result.stdout)
     assert.ok(lines.some((line) => line.startsWith('  \u001B[31mH12\u001B[39m  Request timeout')), result.stdout)
     const plain = await runStats([EXAMPLE_LOG])
@@ -172,11 +172,35 @@ describe('logsift logs:stats (CLI)', function () {
       .replace('12:00:', `12:${String(i * 2).padStart(2, '0')}:`))
     const file = join(dir, 'spread.log')
     writeFileSync(file, lines.join('\n') + '\n')
-    const perMinute = await statsJson([file])
+    const perMinute = await statsJson([file, '--interval', '1m'])
     assert.equal(perMinute.router.perInterval.length, 13)
     const perFive = await statsJson([file, '--interval', '5m'])
     assert.equal(perFive.router.intervalSeconds, 300)
     assert.deepEqual(perFive.router.perInterval.map((bucket) => bucket.count), [3, 2, 2])
+    for (const [interval, seconds, buckets] of [['90s', 90, 9], ['2m', 120, 7], ['1h', 3600, 1], ['1d', 86_400, 1]] as const) {
+      const stats = await statsJson([file, '--interval', interval])
+      assert.equal(stats.router.intervalSeconds, seconds, interval)
+      assert.equal(stats.router.perInterval.length, buckets, interval)
+    }
+
+    // By default, 12 minutes of requests are 25 buckets of 30 s.
+    const fitted = await statsJson([file])
+    assert.equal(fitted.router.intervalSeconds, 30)
+    assert.equal(fitted.router.perInterval.length, 25)
+  })
+
+  it('by default charts 100 seconds of requests in 5-second columns, not one or two bars', async () => {
+    const lines = Array.from({length: 100}, (_, i) => herokuLine(i, 'router', `at=info method=GET path="/" dyno=web.1 service=${i}ms status=200`)
+      .replace(/^2024-05-01T12:00:\d\d/, new Date(Date.UTC(2024, 4, 1, 12, 0, i)).toISOString().slice(0, 19)))
+    const file = join(dir, 'hundred-seconds.log')
+    writeFileSync(file, lines.join('\n') + '\n')
+    const result = await runStats([file])
+    assert.equal(result.code, 0, result.stderr)
+    const chart = result.stdout.split('\n').filter((line) => line.startsWith('  2024-05-01 12:'))
+    assert.equal(chart.length, 1, result.stdout)
+    const bars = chart[0].slice('  2024-05-01 12:00:00 '.length)
+    assert.equal(bars, '█'.repeat(20), result.stdout)
+    assert.ok(result.stdout.includes('\n  one column = 5s; █ = 5\n'), result.stdout)
   })
 
   it('--redact masks secrets before they are counted', async () => {
@@ -206,10 +230,14 @@ describe('logsift logs:stats (CLI)', function () {
     })
 
     it('is 2 for bad flags, naming the flag', async () => {
-      const interval = await runStats([EXAMPLE_LOG, '--interval', '2m'])
-      assert.equal(interval.code, 2)
-      assert.match(interval.stderr, /--interval/)
-      assert.match(interval.stderr, /1m, 5m, 1h|1h, 1m, 5m/)
+      for (const bad of ['2x', 'soon', '0s', '0.5s', '1.25s', '-1m']) {
+        const interval = await runStats([EXAMPLE_LOG, '--interval', bad])
+        assert.equal(interval.code, 2, bad)
+        assert.equal(interval.stdout, '')
+        assert.match(interval.stderr.replaceAll(/\s*\n ›\s+/g, ' '), new RegExp(`--interval ${bad}: expected a duration of whole seconds, at least 1s \\(10s, 30s, 15m, 2h, 1d\\)`))
+        assert.doesNotMatch(interval.stderr, /\n\s+at /, 'no stack trace')
+      }
+
       const top = await runStats([EXAMPLE_LOG, '--top', '0'])
       assert.equal(top.code, 2)
       assert.match(top.stderr, /--top/)
