@@ -75,6 +75,14 @@ describe('StatsCollector', () => {
     assert.deepEqual(stats.router.topPathsByP99.map((path) => path.path), ['/users/:id', '/login'])
   })
 
+  it('breaks ties in p99 by count, then by path', () => {
+    const lines = [['/b', 100], ['/a', 100], ['/c', 100], ['/c', 100], ['/d', 50], ['/a/x', 100]].map(([path, service], i) =>
+      `2024-05-01T12:00:0${i}Z heroku[router]: at=info method=GET path="${path}" dyno=web.1 connect=1ms service=${service}ms status=200`)
+    const byP99 = collect({}, lines).router.topPathsByP99
+    assert.deepEqual(byP99.map(({count, p99, path}) => [path, p99, count]), [['/c', 100, 2], ['/a', 100, 1], ['/a/x', 100, 1], ['/b', 100, 1], ['/d', 50, 1]])
+    assert.deepEqual(collect({}, [...lines].reverse()).router.topPathsByP99, byP99)
+  })
+
   it('lists every error code with its title, count and first and last time', () => {
     assert.deepEqual(stats.errors.map(({code, count, first, last, title}) => ({code, count, first, last, title})), [
       {code: 'H12', count: 2, first: '2024-05-01T12:01:30.000Z', last: '2024-05-01T12:03:05.000Z', title: 'Request timeout'},
