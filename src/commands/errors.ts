@@ -1,6 +1,6 @@
 import {Args, Command} from '@oclif/core'
 
-import {closeCodes} from '../explain/close-codes.js'
+import {suggestCodes} from '../explain/close-codes.js'
 import {type ErrorGuide, ERROR_GUIDES} from '../explain/error-guide.js'
 import {type ErrorCode, ERROR_CODES} from '../parse/error-codes.js'
 
@@ -9,7 +9,7 @@ type Explanation = ErrorCode & ErrorGuide
 
 export default class Errors extends Command {
   static override args = {
-    code: Args.string({description: 'an error code: H12, R14, L10 (any case)'}),
+    code: Args.string({description: 'an error code: H12, R14, L10 (any case); anything else lists the codes it is close to or whose title has its words'}),
   }
 
   static override description = `Heroku writes these codes into the log: H codes from the router (\`code=H12 desc="Request timeout"\`), R codes from the runtime (\`Error R14 (Memory quota exceeded)\`), L codes from Logplex. Without a code, lists them all with what usually causes each; with one, explains it: what it means, usual causes, what to do. \`logs --explain\` notes the same on each line that carries a code.`
@@ -37,7 +37,7 @@ export default class Errors extends Command {
     const code = ERROR_CODES.get(wanted)
     const guide = ERROR_GUIDES.get(wanted)
     if (code === undefined || guide === undefined) {
-      const close = closeCodes(wanted)
+      const close = suggestCodes(args.code)
       const suggestions = close.map((near) => `${this.config.bin} ${this.id} ${near}  (${ERROR_CODES.get(near)!.title})`)
       this.error(`${args.code} is not a Heroku error code`, {exit: 2, suggestions: [...suggestions, `${this.config.bin} ${this.id} lists every code`]})
     }

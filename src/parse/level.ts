@@ -20,6 +20,14 @@ import type {FieldValue, LogRecord, Severity} from './record.js'
  *    - after leading `[...]` tags (and Heroku Postgres's `sql_error_code = XXXXX`), an upper-case word
  *      followed by `:` or a space: `[DATABASE] [9-1]  sql_error_code = 57014 ERROR:  canceling ...`,
  *      `[12:00:00.123] WARN (app): x`. Postgres's own words count here: LOG is info, DEBUG1-5 debug.
+ *    - the first line of a crash report is an error: an exception's class name (its last part starts upper
+ *      case and ends in `Error` or `Exception`, dotted or `::` paths allowed) followed by `:` (Node's
+ *      `TypeError: x`, Python's `KeyError: 'id'`, Java's `java.lang.IllegalStateException: x`), by
+ *      ` [CODE]:` (Node's `Error [ERR_X]: x`), and, for a name longer than the bare `Error`/`Exception`, by
+ *      ` (` (Ruby's `NoMethodError (undefined method ...)`, `ActionController::RoutingError (...)`) or by
+ *      nothing; `Uncaught TypeError: x`; Node's `UnhandledPromiseRejection...:`, also bracketed or after
+ *      `(node:PID) `; Python's `Traceback (most recent call last):`; Java's `Exception in thread "main" ...`
+ *      and `Caused by: ...`. A name followed by a space and a word (`Error while reading`) stays prose.
  * 3. Heroku's own signals: a router line (source `heroku`, dyno `router`) takes its `at=`: error, warning
  *    (or warn) or info, whatever the status; any Heroku error code (`Error H12`, `Error R14 (...)`,
  *    `Error L10 (...)`, `code=H12`) is an error; `State changed from X to crashed` is an error; and Heroku's
@@ -32,6 +40,11 @@ import type {FieldValue, LogRecord, Severity} from './record.js'
  */
 
 const INFO: Severity = 6
+const ERROR: Severity = 3
+const MAX_CLASS_NAME = 200
+const PYTHON_TRACEBACK = 'Traceback (most recent call last):'
+const JAVA_UNCAUGHT = 'Exception in thread "'
+const JAVA_CAUSE = 'Caused by: '
 const SPACE = 0x20
 const PAYLOAD_KEYS = ['level', 'severity', 'lvl', 'log_level'] as const
 const HEROKU_PRIS = new Set([40, 158, 172, 190])
@@ -154,17 +167,103 @@ function fromLeadingWord(message: string): Severity | undefined {
       if (bracketed !== undefined) return bracketed
     }
 
-    return fromAfterTags(message, i)
+    // Node 15+ prints an unhandled rejection as `[UnhandledPromiseRejection: ...]`.
+    return fromAfterTags(message, i) ?? (opensCrashReport(message, i + 1) ? ERROR : undefined)
   }
 
+  if (first === 0x28) return message.startsWith('(node:', i) ? fromNodeWarningPrefix(message, i + 6) : undefined // (
   if (!isLetter(first)) return undefined
   let end = i + 1
   while (end - i < 14 && isLetter(message.charCodeAt(end))) end++
   const next = message.charCodeAt(end)
-  if (next === 0x3a) return severityFromName(message.slice(i, end)) // :
-  if (next === 0x2c && end === i + 1) return fromRubyLogger(message, i) // ,
-  if (next === SPACE || end === message.length) return fromUpperCaseWordAt(message, i, false)
-  return undefined
+  let word: Severity | undefined
+  if (next === 0x3a) word = severityFromName(message.slice(i, end)) // :
+  else if (next === 0x2c && end === i + 1) word = fromRubyLogger(message, i) // ,
+  else if (next === SPACE || end === message.length) word = fromUpperCaseWordAt(message, i, false)
+  if (word !== undefined) return word
+  return mayOpenCrashReport(message, i, end) && opensCrashReport(message, i) ? ERROR : undefined
+}
+
+/**
+ * A cheap look at the first letters (`message[i, end)`) and what follows them, which rules out most lines
+ * before `opensCrashReport` scans anything: a crash report's first word is followed by `:`, the end, more of
+ * a class name, ` (` or ` [`, or is `Uncaught`, `Exception` or `Caused` followed by a space.
+ */
+function mayOpenCrashReport(message: string, i: number, end: number): boolean {
+  const next = message.charCodeAt(end)
+  if (next !== SPACE) return end === message.length || next === 0x3a || isClassNameChar(next)
+  const after = message.charCodeAt(end + 1)
+  if (after === 0x28 || after === 0x5b) return true // ( [
+  const initial = message.charCodeAt(i)
+  const length = end - i
+  return (length === 8 && initial === 0x55) || (length === 9 && initial === 0x45) || (length === 6 && initial === 0x43) // U E C
+}
+
+/** `(node:1234) UnhandledPromiseRejectionWarning: x`, from after `(node:`. */
+function fromNodeWarningPrefix(message: string, i: number): Severity | undefined {
+  let end = i
+  while (isDigit(message.charCodeAt(end))) end++
+  if (end === i || message.charCodeAt(end) !== 0x29 || message.charCodeAt(end + 1) !== SPACE) return undefined
+  return opensCrashReport(message, end + 2) ? ERROR : undefined
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39
+}
+
+function isClassNameChar(code: number): boolean {
+  return isLetter(code) || isDigit(code) || code === 0x5f || code === 0x24 || code === 0x2e // _ $ .
+}
+
+/**
+ * Where the class name at `i` ends: letters, digits, `_`, `$`, `.`, and `::` (Ruby's namespaces; a single
+ * `:` ends the name). Bounded, so a long first word costs little.
+ */
+function classNameEnd(message: string, i: number): number {
+  const limit = Math.min(message.length, i + MAX_CLASS_NAME)
+  let end = i
+  while (end < limit) {
+    const code = message.charCodeAt(end)
+    if (isClassNameChar(code)) end++
+    else if (code === 0x3a && message.charCodeAt(end + 1) === 0x3a) end += 2
+    else break
+  }
+
+  return end
+}
+
+/**
+ * Whether `message[i, end)` names an exception: its last part (after `.` or `::`) starts upper case and
+ * ends in `Error` or `Exception`, or is Node's `UnhandledPromiseRejection...`. `bare` says whether the bare
+ * `Error` or `Exception` counts.
+ */
+function isExceptionName(message: string, i: number, end: number, bare: boolean): boolean {
+  let last = end
+  while (last > i && message.charCodeAt(last - 1) !== 0x2e && message.charCodeAt(last - 1) !== 0x3a) last--
+  const initial = message.charCodeAt(last)
+  if (initial < 0x41 || initial > 0x5a) return false
+  if (message.startsWith('UnhandledPromiseRejection', last)) return true
+  const suffix = message.endsWith('Error', end) ? 5 : message.endsWith('Exception', end) ? 9 : 0
+  return suffix > 0 && (bare || end - last > suffix)
+}
+
+/** The first line of a crash report at `i` (rule 2, last item). Most lines fail on their first word's end. */
+function opensCrashReport(message: string, i: number): boolean {
+  const end = classNameEnd(message, i)
+  if (end === i) return false
+  const next = message.charCodeAt(end)
+  if (next === 0x3a) return isExceptionName(message, i, end, true) // :
+  if (end === message.length) return isExceptionName(message, i, end, false)
+  if (next !== SPACE) return false
+  const after = message.charCodeAt(end + 1)
+  if (after === 0x28) return isExceptionName(message, i, end, false) || message.startsWith(PYTHON_TRACEBACK, i) // (
+  if (after === 0x5b) { // [: Node's `Error [ERR_INVALID_ARG_TYPE]: x`
+    const close = message.indexOf(']', end + 2)
+    return close !== -1 && message.charCodeAt(close + 1) === 0x3a && isExceptionName(message, i, end, true)
+  }
+
+  if (message.startsWith('Uncaught ', i)) return end - i === 8 && opensCrashReport(message, end + 1)
+  return message.startsWith(JAVA_UNCAUGHT, i) || message.startsWith(JAVA_CAUSE, i)
 }
 
 function isErrorCodeAt(message: string, i: number): boolean {

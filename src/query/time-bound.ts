@@ -18,6 +18,12 @@ const EXPECTED =
   'expected an RFC 3339 time (2024-05-01T12:00:00Z, 2024-05-01T12:00:00.5-07:00, 2024-05-01) ' +
   'or a duration before now (30s, 15m, 2h, 3d, 1w)'
 
+/** A duration (`30s`, `15m`, `2h`, `1.5d`, `1w`) in milliseconds; NaN when the text is not one. */
+export function parseDuration(text: string): number {
+  const match = RELATIVE.exec(text.trim())
+  return match === null ? Number.NaN : Number(match[1]) * MS_PER_UNIT[match[2]]
+}
+
 /**
  * A `--since`/`--until` value as epoch milliseconds. A relative value counts back from `now`. An absolute
  * time without an offset is UTC, and a date alone is UTC midnight, so a query means the same on every
@@ -25,8 +31,8 @@ const EXPECTED =
  */
 export function parseTimeBound(flag: string, text: string, now: number): number {
   const trimmed = text.trim()
-  const relative = RELATIVE.exec(trimmed)
-  if (relative !== null) return now - Number(relative[1]) * MS_PER_UNIT[relative[2]]
+  const duration = parseDuration(trimmed)
+  if (!Number.isNaN(duration)) return now - duration
   const time = parseAbsolute(trimmed)
   if (Number.isNaN(time)) throw new QueryError(flag, text, EXPECTED)
   return time

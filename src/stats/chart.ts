@@ -58,32 +58,37 @@ export function renderTimeChart(buckets: readonly ChartBucket[], options: ChartO
     columns.push({count, start: buckets[i].start})
   }
 
+  const columnMs = options.intervalMs * perColumn
   let max = 0
   for (const column of columns) if (column.count > max) max = column.count
   const lines: string[] = []
   for (let row = 0; row < columns.length; row += options.columns) {
     const slice = columns.slice(row, row + options.columns)
-    lines.push(`${chalk.dim(chartTime(slice[0].start))} ${sparkline(slice.map((column) => column.count), max, chalk)}`)
+    lines.push(`${chalk.dim(chartTime(slice[0].start, columnMs < MINUTE))} ${sparkline(slice.map((column) => column.count), max, chalk)}`)
   }
 
-  lines.push(chalk.dim(`one column = ${durationLabel(options.intervalMs * perColumn)}; █ = ${max.toLocaleString('en-US')}`))
+  lines.push(chalk.dim(`one column = ${durationLabel(columnMs)}; █ = ${max.toLocaleString('en-US')}`))
   return lines
 }
 
-/** `2024-05-01 12:00` (UTC). */
-function chartTime(ms: number): string {
+const MINUTE = 60_000
+
+/** `2024-05-01 12:00` (UTC), with `:05` seconds when columns are narrower than a minute. */
+function chartTime(ms: number, seconds: boolean): string {
   const iso = new Date(ms).toISOString()
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`
+  return `${iso.slice(0, 10)} ${iso.slice(11, seconds ? 19 : 16)}`
 }
 
-/** `1m`, `5m`, `1h`, `2h 30m`, `45s`. */
+/** `1m`, `5m`, `1h`, `2h 30m`, `45s`, `1d`. */
 export function durationLabel(ms: number): string {
   const seconds = Math.round(ms / 1000)
   if (seconds < 60) return `${seconds}s`
-  const hours = Math.floor(seconds / 3600)
+  const days = Math.floor(seconds / 86_400)
+  const hours = Math.floor((seconds % 86_400) / 3600)
   const minutes = Math.floor((seconds % 3600) / 60)
   const rest = seconds % 60
   const parts: string[] = []
+  if (days > 0) parts.push(`${days}d`)
   if (hours > 0) parts.push(`${hours}h`)
   if (minutes > 0) parts.push(`${minutes}m`)
   if (rest > 0) parts.push(`${rest}s`)

@@ -12,8 +12,8 @@ import {RouterAggregator} from './router.js'
 import {ValueAggregator} from './values.js'
 
 export interface StatsOptions {
-  /** Chart bucket width, ms. */
-  intervalMs: number
+  /** Chart bucket width, ms; by default one that fits the span (`defaultIntervalMs`). */
+  intervalMs?: number
   /** How many rows the top lists keep. */
   top: number
   /** `--by KEY`. */

@@ -1,10 +1,13 @@
 import type {FieldValue, LogRecord} from '../parse/record.js'
 
 /**
- * How `--by` and `--value` name what they read, as the logfmt output names keys: `source`, `dyno` and
- * `level` are the record's own (the header's `heroku[router]`, the detected level); `type` is the dyno type
- * (`web` for `web.1`); `fields.NAME` is the payload field NAME, even when NAME is one of those
- * (`fields.dyno` is the router's upstream `dyno=web.1`); any other key is a payload field as well
+ * How `--by` and `--value` name what they read, as the logfmt output names keys: `source` and `level` are
+ * the record's own (the header's `heroku`, the detected level); `dyno` is the dyno a line is about: the
+ * header's (`app[web.1]`, `heroku[worker.1]`), except on a router line, where it is the dyno that served the
+ * request (its `dyno=web.1`; none when the router reached no dyno, as with H10), so that
+ * `--by dyno --value service` gives service time per dyno; `type` is the header dyno's type (`web` for
+ * `web.1`, `router` for router lines, as in the totals); `fields.NAME` is the payload field NAME, even when
+ * NAME is one of those (`fields.dyno` is `dyno=` on every line); any other key is a payload field as well
  * (`user_id` = `fields.user_id`), dotted paths included (`err.type`).
  */
 export type FieldKey =
@@ -33,7 +36,7 @@ export function parseFieldKey(key: string): FieldKey {
 export function groupValue(record: LogRecord, key: FieldKey): string | undefined {
   switch (key.kind) {
     case 'dyno': {
-      return record.dyno
+      return isRouterLine(record) ? nonEmpty(asText(record.field('dyno'))) : record.dyno
     }
 
     case 'dyno-type': {
@@ -57,6 +60,14 @@ export function groupValue(record: LogRecord, key: FieldKey): string | undefined
 export function dynoType(dyno: string): string {
   const dot = dyno.indexOf('.')
   return dot === -1 ? dyno : dyno.slice(0, dot)
+}
+
+function isRouterLine(record: LogRecord): boolean {
+  return record.dyno === 'router' && record.source === 'heroku'
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === '' ? undefined : text
 }
 
 function asText(value: FieldValue | undefined): string | undefined {

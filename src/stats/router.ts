@@ -30,7 +30,8 @@ export class RouterAggregator {
   private readonly buckets: TimeBuckets
   private readonly reader = new RouterLineReader()
 
-  constructor(intervalMs: number) {
+  /** `intervalMs` undefined: a width that fits the span (see TimeBuckets). */
+  constructor(intervalMs: number | undefined) {
     this.buckets = new TimeBuckets(intervalMs)
   }
 
@@ -72,7 +73,8 @@ export class RouterAggregator {
     for (const [path, entry] of this.paths.entries) paths.push(pathStats(path, entry))
     if (this.paths.overflow) paths.push(pathStats('(other)', this.paths.overflow))
     const byCount = [...paths].sort((a, b) => b.count - a.count || a.path.localeCompare(b.path))
-    const byP99 = paths.filter((path) => path.p99 !== null).sort((a, b) => (b.p99 ?? 0) - (a.p99 ?? 0) || b.count - a.count)
+    // Equal p99s (common: router timings are whole ms, and timeouts all read 30000ms) go by count, then path.
+    const byP99 = paths.filter((path) => path.p99 !== null).sort((a, b) => (b.p99 ?? 0) - (a.p99 ?? 0) || b.count - a.count || a.path.localeCompare(b.path))
 
     return {
       connect: percentilesOf(this.connect),

@@ -1,6 +1,16 @@
-/** Chart bucket widths `--interval` accepts. */
-export const INTERVALS = {'1h': 3_600_000, '1m': 60_000, '5m': 300_000} as const
-export type IntervalName = keyof typeof INTERVALS
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const HOUR = 60 * MINUTE
+
+/**
+ * The bucket widths chosen when `--interval` is not given, narrowest first. Each divides the next, so buckets
+ * of one merge exactly into the next as the span grows.
+ */
+export const DEFAULT_WIDTHS_MS: readonly number[] = [
+  SECOND, 5 * SECOND, 10 * SECOND, 30 * SECOND, MINUTE, 5 * MINUTE, 10 * MINUTE, 30 * MINUTE, HOUR, 6 * HOUR, 24 * HOUR,
+]
+/** The default width is the narrowest that gives at most this many buckets over the span. */
+export const DEFAULT_MAX_BUCKETS = 60
 
 /**
  * When the buckets from first to last would pass this many (about 70 days of minutes), the width doubles, so
@@ -8,26 +18,50 @@ export type IntervalName = keyof typeof INTERVALS
  */
 const MAX_BUCKETS = 100_000
 
+/** Epoch-aligned buckets of `width` from the one holding `first` to the one holding `last`. */
+function bucketCount(first: number, last: number, width: number): number {
+  return Math.floor(last / width) - Math.floor(first / width) + 1
+}
+
+/**
+ * The default bucket width for events from `first` to `last` (ms since the epoch): the narrowest of
+ * DEFAULT_WIDTHS_MS that gives at most DEFAULT_MAX_BUCKETS buckets, or the widest.
+ */
+export function defaultIntervalMs(first: number, last: number): number {
+  for (const width of DEFAULT_WIDTHS_MS) {
+    if (bucketCount(first, last, width) <= DEFAULT_MAX_BUCKETS) return width
+  }
+
+  return DEFAULT_WIDTHS_MS.at(-1) as number
+}
+
 export interface Bucket {
   /** Start of the bucket, ms since the epoch. */
   start: number
   count: number
 }
 
-/** Counts of events per fixed-width time bucket, aligned to the epoch (so 1h buckets start on the hour). */
+/**
+ * Counts of events per fixed-width time bucket, aligned to the epoch (so 1h buckets start on the hour). With
+ * no width given, it starts at the narrowest default width and moves up DEFAULT_WIDTHS_MS as the span grows,
+ * ending at `defaultIntervalMs(first, last)`.
+ */
 export class TimeBuckets {
   private counts = new Map<number, number>()
   private width: number
+  /** Index in DEFAULT_WIDTHS_MS of the width in use, or -1 when the width was given. */
+  private ladder: number
   private first = Number.POSITIVE_INFINITY
   private last = Number.NEGATIVE_INFINITY
   private recentIndex = Number.NaN
   private recentCount = 0
 
-  constructor(widthMs: number) {
-    this.width = widthMs
+  constructor(widthMs?: number) {
+    this.ladder = widthMs === undefined ? 0 : -1
+    this.width = widthMs ?? DEFAULT_WIDTHS_MS[0]
   }
 
-  /** The bucket width in use: the one asked for, or a multiple of it after very long inputs. */
+  /** The bucket width in use: the one asked for (a multiple of it after very long inputs), or the default. */
   get widthMs(): number {
     return this.width
   }
@@ -40,7 +74,8 @@ export class TimeBuckets {
     }
 
     this.settle()
-    this.recentIndex = index
+    // Settling may have widened the buckets: the index is taken again at the width now in use.
+    this.recentIndex = Math.floor(time / this.width)
     this.recentCount = 1
   }
 
@@ -61,19 +96,25 @@ export class TimeBuckets {
     this.recentIndex = Number.NaN
     if (index < this.first) this.first = index
     if (index > this.last) this.last = index
-    while (this.last - this.first >= MAX_BUCKETS) this.coarsen()
+    while (this.ladder !== -1 && this.ladder < DEFAULT_WIDTHS_MS.length - 1 && this.last - this.first >= DEFAULT_MAX_BUCKETS) {
+      this.ladder++
+      this.widen(DEFAULT_WIDTHS_MS[this.ladder] / this.width)
+    }
+
+    while (this.last - this.first >= MAX_BUCKETS) this.widen(2)
   }
 
-  private coarsen(): void {
+  /** Merges every `factor` buckets into one. */
+  private widen(factor: number): void {
     const counts = new Map<number, number>()
     for (const [index, count] of this.counts) {
-      const merged = Math.floor(index / 2)
+      const merged = Math.floor(index / factor)
       counts.set(merged, (counts.get(merged) ?? 0) + count)
     }
 
     this.counts = counts
-    this.width *= 2
-    this.first = Math.floor(this.first / 2)
-    this.last = Math.floor(this.last / 2)
+    this.width *= factor
+    this.first = Math.floor(this.first / factor)
+    this.last = Math.floor(this.last / factor)
   }
 }

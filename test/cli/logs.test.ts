@@ -48,6 +48,14 @@ describe('logsift logs (CLI)', () => {
     assert.ok(!kept.some((line) => line.includes('at=info')), 'a router at=info line is not an error even with status 500')
   })
 
+  it('--level warn keeps the first line of a crash report, not the stack under it', async () => {
+    const result = await runCli(['logs', EXAMPLE_LOG, '--level', 'warn'])
+    assert.equal(result.code, 0)
+    const kept = result.stdout.split('\n')
+    assert.ok(kept.includes("2024-05-01T12:00:00.216020+00:00 app[web.1]: TypeError: Cannot read properties of undefined (reading 'id')"), result.stdout)
+    assert.ok(!kept.some((line) => line.includes('    at OrdersController.show')), 'a stack frame has no level of its own')
+  })
+
   it('raw output keeps a frame whole, so the selection is itself a valid drain body', async () => {
     const result = await runCli(['logs', EXAMPLE_DRAIN, '-d', 'router', '-o', 'raw'])
     const input = readFileSync(EXAMPLE_DRAIN, 'latin1')

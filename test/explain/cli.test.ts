@@ -76,6 +76,25 @@ describe('logsift errors (CLI)', () => {
     assert.match(stderr, /logsift errors H28 {2}\(Client Connection Idle\)/)
     assert.match(stderr, /logsift errors lists every code/)
   })
+
+  const unknown: Array<[string, string[]]> = [
+    ['H99x', ['H99  (Platform error)', 'R99  (Platform error)']],
+    ['h12x', ['H12  (Request timeout)', 'H11  (Backlog too deep)']],
+    ['12', ['H12  (Request timeout)', 'L12  (Local buffer overflow)', 'R12  (Exit timeout)']],
+    ['timeout', ['H12  (Request timeout)', 'R10  (Boot timeout)', 'H20  (App boot timeout)', 'R12  (Exit timeout)']],
+    ['R1', ['R10  (Boot timeout)', 'R12  (Exit timeout)']],
+  ]
+  for (const [input, expected] of unknown) {
+    it(`${input}: exit 2, with the closest codes`, async () => {
+      const result = await runCli(['errors', input])
+      assert.equal(result.code, 2)
+      assert.equal(result.stdout, '')
+      const stderr = unwrap(result.stderr)
+      assert.match(stderr, new RegExp(`Error: ${input} is not a Heroku error code`))
+      for (const suggestion of expected) assert.ok(stderr.includes(`logsift errors ${suggestion}`), `${suggestion} in\n${stderr}`)
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace')
+    })
+  }
 })
 
 describe('logsift autocomplete (CLI)', () => {

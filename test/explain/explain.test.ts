@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {Chalk} from 'chalk'
 
 import {explainMessage} from '../../src/explain/annotation.js'
-import {closeCodes} from '../../src/explain/close-codes.js'
+import {closeCodes, codesTitled, suggestCodes} from '../../src/explain/close-codes.js'
 import {ERROR_GUIDES} from '../../src/explain/error-guide.js'
 import {createFormatter} from '../../src/format/index.js'
 import {createPrettyFormatter} from '../../src/format/pretty.js'
@@ -66,5 +66,26 @@ describe('--explain', () => {
     assert.deepEqual(closeCodes('X12'), ['H12', 'L12', 'R12'])
     assert.deepEqual(closeCodes('12'), ['H12', 'L12', 'R12'])
     assert.deepEqual(closeCodes('TIMEOUT'), [])
+  })
+
+  const suggestions: Array<[string, string[]]> = [
+    // any case, by edit distance when not a letter and two digits; ties to the nearest number
+    ['H99x', ['H99', 'R99', 'H19']], ['h12x', ['H12', 'H11', 'H13']], ['h30', ['H31', 'H28', 'H32']], ['l1o', ['L10', 'L11', 'L12']],
+    ['H-12', ['H12', 'H11', 'H13']], ['12', ['H12', 'L12', 'R12']], ['R1', ['R10', 'R12', 'R13']],
+    // words of the titles, more words matched first, then H, R, L
+    ['timeout', ['H12', 'H19', 'H20', 'R10', 'R12']], ['TIMEOUT', ['H12', 'H19', 'H20', 'R10', 'R12']],
+    ['boot timeout', ['H20', 'R10', 'H12', 'H19', 'R12']], ['memory', ['R14', 'R15']], ['crash', ['H10']],
+    // nothing close: too far from any code, too short, or no title word
+    ['503', []], ['x', []], ['', []], ['banana', []], ['to', []],
+  ]
+  for (const [input, expected] of suggestions) {
+    it(`suggests ${JSON.stringify(input)} -> ${expected.join(', ') || 'nothing'}`, () => {
+      assert.deepEqual(suggestCodes(input), expected)
+    })
+  }
+
+  it('matches title words by their start, in any case', () => {
+    assert.deepEqual(codesTitled('Quota'), ['R14', 'R15'])
+    assert.deepEqual(codesTitled('overflow buffer'), ['L10', 'L11', 'L12', 'L15'])
   })
 })

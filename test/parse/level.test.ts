@@ -130,6 +130,55 @@ describe('detectLevel: a leading level word', () => {
   })
 })
 
+describe('detectLevel: the first line of a crash report', () => {
+  const table: Array<[string, LevelName]> = [
+    // Node
+    ["TypeError: Cannot read properties of undefined (reading 'id')", 'error'],
+    ['ReferenceError: foo is not defined', 'error'], ['RangeError: Maximum call stack size exceeded', 'error'],
+    ['SyntaxError: Unexpected token } in JSON at position 12', 'error'], ['Error: listen EADDRINUSE: address already in use :::3000', 'error'],
+    ["Uncaught TypeError: Cannot read properties of null (reading 'x')", 'error'],
+    ['Error [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string', 'error'],
+    ['TypeError [ERR_INVALID_URL]: Invalid URL', 'error'],
+    ['[UnhandledPromiseRejection: This error originated either by throwing inside of an async function without a catch block.] {', 'error'],
+    ['(node:42) UnhandledPromiseRejectionWarning: Error: boom', 'error'],
+    ['UnhandledPromiseRejection: boom', 'error'],
+    ['MongoServerError: E11000 duplicate key error', 'error'],
+    // Python
+    ['Traceback (most recent call last):', 'error'], ["KeyError: 'user_id'", 'error'], ['ZeroDivisionError: division by zero', 'error'],
+    ['requests.exceptions.ConnectionError: HTTPSConnectionPool(host=x, port=443)', 'error'],
+    ['psycopg2.OperationalError: could not connect to server', 'error'], ['ValueError', 'error'],
+    ['django.core.exceptions.ImproperlyConfigured: x', 'info'], ['  File "/app/main.py", line 3, in <module>', 'info'],
+    // Ruby
+    ["NoMethodError (undefined method `name' for nil:NilClass):", 'error'], ['NameError (uninitialized constant Foo):', 'error'],
+    ['ActionController::RoutingError (No route matches [GET] "/wp-login.php"):', 'error'],
+    ['RuntimeError (boom):', 'error'], ['ActiveRecord::StatementInvalid (PG::UndefinedTable: ERROR: x)', 'info'],
+    // Java
+    ['Exception in thread "main" java.lang.NullPointerException', 'error'],
+    ['Caused by: java.net.ConnectException: Connection refused', 'error'],
+    ['java.lang.IllegalStateException: Expected BEGIN_OBJECT', 'error'], ['Exception: x', 'error'],
+    // Prose keeps today's level: a name followed by a word, lower-case names, no delimiter.
+    ['Error while reading', 'info'], ['TypeError thrown by the parser', 'info'], ['Error (retrying)', 'info'],
+    ['Exception handling done', 'info'], ['typeError: x', 'info'], ['ERRORS: 3', 'info'], ['Errors: 3', 'info'],
+    ['NoMethodError', 'error'], ['Error', 'info'], ['Uncaught exception handler installed', 'info'],
+    ['Caused by the cache', 'info'], ['Traceback (none)', 'info'], ['(node:42) Warning: x', 'info'], ['(node) TypeError: x', 'info'],
+    ['[TypeError] x', 'info'], ['http://example.com/TypeError: x', 'info'], ['Processed 118 jobs', 'info'],
+    ['TypeErrorish: x', 'info'], ['Error.prototype: x', 'info'],
+    // An explicit level wins over the pattern.
+    ['TypeError: x level=warn', 'warn'], ['level=info msg="TypeError: x"', 'info'],
+  ]
+  for (const [message, expected] of table) {
+    it(`${JSON.stringify(message).slice(0, 70)} -> ${expected}`, () => {
+      assert.equal(level(app(message)), expected)
+    })
+  }
+
+  it('takes a JSON level, a router\'s at= and a syslog PRI as they are', () => {
+    assert.equal(level(app('{"level":"info","msg":"TypeError: x"}')), 'info')
+    assert.equal(level(herokuLine('router', 'at=info method=GET path="/TypeError:" dyno=web.1 status=200')), 'info')
+    assert.equal(level(parseLine(Buffer.from('<14>1 2024-05-01T12:00:00Z myhost myapp - - - TypeError: x\n'))), 'error')
+  })
+})
+
 describe('detectLevel: Heroku signals', () => {
   const table: Array<[LogRecord, LevelName]> = [
     // https://devcenter.heroku.com/articles/error-codes

@@ -56,13 +56,22 @@ describe('renderTimeChart', () => {
     ])
   })
 
+  it('gives row starts to the second when columns are narrower than a minute', () => {
+    const seconds = [1, 2, 3].map((count, i) => ({count, start: START + 35_000 + i * 5000}))
+    assert.deepEqual(renderTimeChart(seconds, {columns: 2, intervalMs: 5000, maxRows: 10}, plain), [
+      '2024-05-01 12:00:35 ▃▆',
+      '2024-05-01 12:00:45 █',
+      'one column = 5s; █ = 3',
+    ])
+  })
+
   it('prints nothing without buckets', () => {
     assert.deepEqual(renderTimeChart([], {columns: 60, intervalMs: MINUTE, maxRows: 10}, plain), [])
   })
 })
 
 describe('durationLabel', () => {
-  for (const [ms, label] of [[45_000, '45s'], [60_000, '1m'], [300_000, '5m'], [3_600_000, '1h'], [9_000_000, '2h 30m']] as const) {
+  for (const [ms, label] of [[45_000, '45s'], [60_000, '1m'], [300_000, '5m'], [3_600_000, '1h'], [9_000_000, '2h 30m'], [86_400_000, '1d'], [108_000_000, '1d 6h']] as const) {
     it(`${ms} ms → ${label}`, () => assert.equal(durationLabel(ms), label))
   }
 })

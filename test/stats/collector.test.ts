@@ -75,6 +75,14 @@ describe('StatsCollector', () => {
     assert.deepEqual(stats.router.topPathsByP99.map((path) => path.path), ['/users/:id', '/login'])
   })
 
+  it('breaks ties in p99 by count, then by path', () => {
+    const lines = [['/b', 100], ['/a', 100], ['/c', 100], ['/c', 100], ['/d', 50], ['/a/x', 100]].map(([path, service], i) =>
+      `2024-05-01T12:00:0${i}Z heroku[router]: at=info method=GET path="${path}" dyno=web.1 connect=1ms service=${service}ms status=200`)
+    const byP99 = collect({}, lines).router.topPathsByP99
+    assert.deepEqual(byP99.map(({count, p99, path}) => [path, p99, count]), [['/c', 100, 2], ['/a', 100, 1], ['/a/x', 100, 1], ['/b', 100, 1], ['/d', 50, 1]])
+    assert.deepEqual(collect({}, [...lines].reverse()).router.topPathsByP99, byP99)
+  })
+
   it('lists every error code with its title, count and first and last time', () => {
     assert.deepEqual(stats.errors.map(({code, count, first, last, title}) => ({code, count, first, last, title})), [
       {code: 'H12', count: 2, first: '2024-05-01T12:01:30.000Z', last: '2024-05-01T12:03:05.000Z', title: 'Request timeout'},
@@ -101,7 +109,8 @@ describe('StatsCollector', () => {
 
 describe('StatsCollector --by and --value', () => {
   const rows: Array<[string, Array<{count: number; key: string}>, number]> = [
-    ['dyno', [{count: 9, key: 'web.1'}, {count: 6, key: 'router'}, {count: 2, key: 'web.2'}, {count: 2, key: 'worker.1'}], 1],
+    // A router line counts for the dyno that served it (`dyno=`); the H10 line reached none.
+    ['dyno', [{count: 12, key: 'web.1'}, {count: 4, key: 'web.2'}, {count: 2, key: 'worker.1'}], 2],
     ['type', [{count: 11, key: 'web'}, {count: 6, key: 'router'}, {count: 2, key: 'worker'}], 1],
     ['source', [{count: 16, key: 'heroku'}, {count: 3, key: 'app'}], 1],
     ['level', [{count: 10, key: 'info'}, {count: 8, key: 'error'}, {count: 2, key: 'warn'}], 0],
@@ -128,7 +137,7 @@ describe('StatsCollector --by and --value', () => {
   })
 
   it('--top keeps the most frequent groups', () => {
-    assert.deepEqual(collect({by: 'dyno', top: 2}).groups?.top.map((group) => group.key), ['web.1', 'router'])
+    assert.deepEqual(collect({by: 'dyno', top: 2}).groups?.top.map((group) => group.key), ['web.1', 'web.2'])
   })
 
   it('--value reads units: a duration makes bare numbers milliseconds', () => {
@@ -149,6 +158,13 @@ describe('StatsCollector --by and --value', () => {
     assert.deepEqual(collect({value: 'x'}, lines).value, {
       count: 3, dimension: 'bytes', key: 'x', max: 1_048_576, min: 1024, p50: 524_288, p90: 524_288, p99: 524_288, skipped: 2, sum: 1_573_888, unit: 'bytes',
     })
+  })
+
+  it('--by dyno --value service gives service time per serving dyno', () => {
+    const top = collect({by: 'dyno', value: 'service'}).groups?.top
+    assert.deepEqual(top?.map((group) => [group.key, group.count, group.value?.count, group.value?.sum]), [
+      ['web.1', 12, 3, 20 + 300 + 30_000], ['web.2', 4, 2, 40 + 30_001], ['worker.1', 2, 0, 0],
+    ])
   })
 
   it('--by with --value summarises each group', () => {

@@ -41,13 +41,13 @@ describe('logsift logs:stats (CLI)', function () {
       '  2024-05-01T12:00:00.000Z → 2024-05-01T12:00:00.218Z',
       '  sources     heroku 116 · app 96',
       '  dyno types  router 81 · web 78 · worker 31 · api 9 · heroku-postgres 9 · postgres 2 · scheduler 2',
-      '  levels      error 20 · warn 13 · info 174 · debug 5',
+      '  levels      error 21 · warn 13 · info 173 · debug 5',
       '',
     ])
     for (const expected of [
       'Router  81 requests',
-      '  2024-05-01 12:00 █',
-      '  one column = 1m; █ = 81',
+      '  2024-05-01 12:00:00 █',
+      '  one column = 1s; █ = 81',
       '    2xx  55  67.9%  ██████████████████████████████',
       '    5xx   4   4.9%  ██▏',
       '  top statuses  200 46 · 404 7 · 201 5 · 304 5 · 204 4 · 301 4 · 503 4 · 422 3 · 401 2 · 499 1',
@@ -68,7 +68,7 @@ describe('logsift logs:stats (CLI)', function () {
     assert.equal(result.code, 0)
     const lines = result.stdout.split('\n')
     assert.equal(lines[0], '\u001B[1mRecords\u001B[22m  212 over 0.218s, 972.5/s')
-    assert.ok(lines.includes('  \u001B[2m2024-05-01 12:00\u001B[22m \u001B[36m█\u001B[39m'), result.stdout)
+    assert.ok(lines.includes('  \u001B[2m2024-05-01 12:00:00\u001B[22m \u001B[36m█\u001B[39m'), result.stdout)
     assert.ok(lines.includes('    5xx   4   4.9%  \u001B[31m██▏\u001B[39m'), result.stdout)
     assert.ok(lines.some((line) => line.startsWith('  \u001B[31mH12\u001B[39m  Request timeout')), result.stdout)
     const plain = await runStats([EXAMPLE_LOG])
@@ -80,7 +80,7 @@ describe('logsift logs:stats (CLI)', function () {
     assert.equal(stats.records, 212)
     assert.deepEqual(stats.span, {first: '2024-05-01T12:00:00.000Z', last: '2024-05-01T12:00:00.218Z', perSecond: 972.477, seconds: 0.218})
     assert.deepEqual(stats.sources, [{count: 116, key: 'heroku'}, {count: 96, key: 'app'}])
-    assert.deepEqual(stats.levels, {alert: 0, crit: 0, debug: 5, emerg: 0, error: 20, info: 174, notice: 0, warn: 13})
+    assert.deepEqual(stats.levels, {alert: 0, crit: 0, debug: 5, emerg: 0, error: 21, info: 173, notice: 0, warn: 13})
     assert.equal(stats.router.requests, 81)
     assert.deepEqual(stats.router.statusClasses, {'1xx': 0, '2xx': 55, '3xx': 9, '4xx': 13, '5xx': 4, other: 0})
     assert.deepEqual(stats.router.perInterval, [{count: 81, start: '2024-05-01T12:00:00.000Z'}])
@@ -122,10 +122,29 @@ describe('logsift logs:stats (CLI)', function () {
     assert.ok(text.stdout.endsWith([
       'By level  4 distinct; values of duration_ms',
       '         records  values      sum     p50     p90     p99     max',
-      '  info       174      36  85794.7  2297.8  4194.5    4864  4905.6',
-      '  error       20       5  13629.5  2680.6  3705.9  3705.9  3807.5',
+      '  info       173      36  85794.7  2297.8  4194.5    4864  4905.6',
+      '  error       21       5  13629.5  2680.6  3705.9  3705.9  3807.5',
       '  warn        13       3   6889.5  2298.3  2298.3  2298.3  3334.6',
       '  debug        5       4   4818.5   412.6  1346.1  1346.1  2833.7',
+      '',
+    ].join('\n')), text.stdout)
+  })
+
+  it('--by dyno --value service: one row per dyno that served requests, none for the router', async () => {
+    const lines = [
+      ...[12, 30, 18, 40].map((service, i) => herokuLine(i, 'router', `at=info method=GET path="/" dyno=web.${(i % 2) + 1} connect=1ms service=${service}ms status=200 bytes=10`)),
+      herokuLine(4, 'router', 'at=error code=H10 desc="App crashed" method=GET path="/" dyno= connect= service= status=503 bytes='),
+      herokuLine(5, 'web.1', 'Listening on port 3000'),
+    ]
+    const file = join(dir, 'dynos.log')
+    writeFileSync(file, lines.join('\n') + '\n')
+    const text = await runStats([file, '--by', 'dyno', '--value', 'service'])
+    assert.equal(text.code, 0, text.stderr)
+    assert.ok(text.stdout.endsWith([
+      'By dyno  2 distinct, 1 records without it; values of service',
+      '         records  values   sum   p50   p90   p99   max',
+      '  web.1        3       2  30ms  12ms  12ms  12ms  18ms',
+      '  web.2        2       2  70ms  30ms  30ms  30ms  40ms',
       '',
     ].join('\n')), text.stdout)
   })
@@ -153,11 +172,35 @@ describe('logsift logs:stats (CLI)', function () {
       .replace('12:00:', `12:${String(i * 2).padStart(2, '0')}:`))
     const file = join(dir, 'spread.log')
     writeFileSync(file, lines.join('\n') + '\n')
-    const perMinute = await statsJson([file])
+    const perMinute = await statsJson([file, '--interval', '1m'])
     assert.equal(perMinute.router.perInterval.length, 13)
     const perFive = await statsJson([file, '--interval', '5m'])
     assert.equal(perFive.router.intervalSeconds, 300)
     assert.deepEqual(perFive.router.perInterval.map((bucket) => bucket.count), [3, 2, 2])
+    for (const [interval, seconds, buckets] of [['90s', 90, 9], ['2m', 120, 7], ['1h', 3600, 1], ['1d', 86_400, 1]] as const) {
+      const stats = await statsJson([file, '--interval', interval])
+      assert.equal(stats.router.intervalSeconds, seconds, interval)
+      assert.equal(stats.router.perInterval.length, buckets, interval)
+    }
+
+    // By default, 12 minutes of requests are 25 buckets of 30 s.
+    const fitted = await statsJson([file])
+    assert.equal(fitted.router.intervalSeconds, 30)
+    assert.equal(fitted.router.perInterval.length, 25)
+  })
+
+  it('by default charts 100 seconds of requests in 5-second columns, not one or two bars', async () => {
+    const lines = Array.from({length: 100}, (_, i) => herokuLine(i, 'router', `at=info method=GET path="/" dyno=web.1 service=${i}ms status=200`)
+      .replace(/^2024-05-01T12:00:\d\d/, new Date(Date.UTC(2024, 4, 1, 12, 0, i)).toISOString().slice(0, 19)))
+    const file = join(dir, 'hundred-seconds.log')
+    writeFileSync(file, lines.join('\n') + '\n')
+    const result = await runStats([file])
+    assert.equal(result.code, 0, result.stderr)
+    const chart = result.stdout.split('\n').filter((line) => line.startsWith('  2024-05-01 12:'))
+    assert.equal(chart.length, 1, result.stdout)
+    const bars = chart[0].slice('  2024-05-01 12:00:00 '.length)
+    assert.equal(bars, '█'.repeat(20), result.stdout)
+    assert.ok(result.stdout.includes('\n  one column = 5s; █ = 5\n'), result.stdout)
   })
 
   it('--redact masks secrets before they are counted', async () => {
@@ -187,10 +230,14 @@ describe('logsift logs:stats (CLI)', function () {
     })
 
     it('is 2 for bad flags, naming the flag', async () => {
-      const interval = await runStats([EXAMPLE_LOG, '--interval', '2m'])
-      assert.equal(interval.code, 2)
-      assert.match(interval.stderr, /--interval/)
-      assert.match(interval.stderr, /1m, 5m, 1h|1h, 1m, 5m/)
+      for (const bad of ['2x', 'soon', '0s', '0.5s', '1.25s', '-1m']) {
+        const interval = await runStats([EXAMPLE_LOG, '--interval', bad])
+        assert.equal(interval.code, 2, bad)
+        assert.equal(interval.stdout, '')
+        assert.match(interval.stderr.replaceAll(/\s*\n ›\s+/g, ' '), new RegExp(`--interval ${bad}: expected a duration of whole seconds, at least 1s \\(10s, 30s, 15m, 2h, 1d\\)`))
+        assert.doesNotMatch(interval.stderr, /\n\s+at /, 'no stack trace')
+      }
+
       const top = await runStats([EXAMPLE_LOG, '--top', '0'])
       assert.equal(top.code, 2)
       assert.match(top.stderr, /--top/)

@@ -10,11 +10,11 @@ import {resolveColorLevel} from '../../format/color.js'
 import {OutputSink} from '../../output/sink.js'
 import {runLogs} from '../../pipeline/logs.js'
 import {compileLinePrefilter} from '../../query/prefilter.js'
+import {parseDuration} from '../../query/time-bound.js'
 import {redactRecord} from '../../redact/record.js'
 import {StatsCollector, valueFieldOf} from '../../stats/collector.js'
 import {PROGRESS_MIN_BYTES, ProgressBar, totalFileBytes} from '../../stats/progress.js'
 import {renderReport} from '../../stats/report.js'
-import {INTERVALS} from '../../stats/time-buckets.js'
 
 /** Chart columns when stdout is not a terminal (or does not say how wide it is). */
 const DEFAULT_CHART_COLUMNS = 60
@@ -22,9 +22,9 @@ const DEFAULT_CHART_COLUMNS = 60
 export default class LogsStats extends LogReadingCommand {
   static override args = inputArgs
 
-  static override description = `Reads logs as \`logs\` does (files, stdin, log stream URLs, -a APP; every filter flag applies) and prints what they add up to: records by source, dyno type and level, the time span and rate; router requests per interval as a chart, status classes and top statuses, p50/p90/p99/max of connect and service, the top paths by count and by p99 (ids, UUIDs and hex ids become :id; query strings are dropped); every Heroku error code with its description, count and first and last time; per dyno, R14/R15 counts, peak memory (runtime metrics and "Process running mem="), restarts and crashes.
+  static override description = `Reads logs as \`logs\` does (files, stdin, log stream URLs, -a APP; every filter flag applies) and prints what they add up to: records by source, dyno type and level, the time span and rate; router requests per interval as a chart (of a width that fits the span, unless --interval gives one), status classes and top statuses, p50/p90/p99/max of connect and service, the top paths by count and by p99 (ids, UUIDs and hex ids become :id; query strings are dropped); every Heroku error code with its description, count and first and last time; per dyno, R14/R15 counts, peak memory (runtime metrics and "Process running mem="), restarts and crashes.
 
---by KEY groups records by a key: source, dyno, level and type (dyno type) are the record's own; fields.NAME or any other NAME is a payload field (fields.dyno is the router's upstream dyno=). --value KEY gives count, sum and percentiles of a numeric field with its unit (23ms, 211MB, or bare numbers), per group with --by.
+--by KEY groups records by a key: source, level and type (dyno type) are the record's own; dyno is the record's dyno, except on router lines, where it is the dyno that served the request (dyno=web.1; router lines that reached no dyno count as without it); fields.NAME or any other NAME is a payload field (fields.dyno is dyno= on every line). --value KEY gives count, sum and percentiles of a numeric field with its unit (23ms, 211MB, or bare numbers), per group with --by.
 
 Percentiles are exact up to 65,536 values (256 per path or group); router connect and service stay exact beyond that while they are whole milliseconds under 65.5 s (one count per value); otherwise they come from a DDSketch with 1% relative accuracy, within ±1% of the exact value. Memory stays bounded whatever the input size (at most 5,000 paths and 10,000 groups; later ones count as (other)). Exit status is 0 when some record matched, 1 when none did, 2 on an error.`
 
@@ -32,8 +32,8 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> examples/heroku.log', description: 'Summarise a saved log'},
-    {command: "<%= config.bin %> <%= command.id %> app.log --since 1h -d router --interval 5m", description: 'The last hour of router traffic in 5-minute buckets'},
-    {command: '<%= config.bin %> <%= command.id %> app.log --by dyno --value service', description: 'Requests and service time per dyno'},
+    {command: "<%= config.bin %> <%= command.id %> app.log --since 1h -d router --interval 2m", description: 'The last hour of router traffic in 2-minute buckets'},
+    {command: '<%= config.bin %> <%= command.id %> app.log --by dyno --value service', description: 'Records and service time per dyno (router lines count for the dyno that served them)'},
     {command: '<%= config.bin %> <%= command.id %> app.log --by fields.user_id --value duration_ms --top 5', description: 'The five busiest users and their durations'},
     {command: "<%= config.bin %> <%= command.id %> app.log --json | jq '.router.statusClasses'", description: 'Status classes for a script'},
     {command: '<%= config.bin %> <%= command.id %> app.log --by fields.session --redact', description: 'Group by a field without printing secrets'},
@@ -42,9 +42,9 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
 
   static override flags = {
     ...logReadingFlags,
-    by: Flags.string({description: 'group records by this key: source, dyno, level, type, or a payload field (fields.NAME or NAME)'}),
+    by: Flags.string({description: 'group records by this key: source, dyno (on router lines, the dyno that served the request), level, type, or a payload field (fields.NAME or NAME)'}),
     color: Flags.option({default: 'auto', description: 'colour the output', options: ['auto', 'always', 'never'] as const})(),
-    interval: Flags.option({default: '1m', description: 'width of the requests chart buckets', options: Object.keys(INTERVALS) as Array<keyof typeof INTERVALS>})(),
+    interval: Flags.string({description: 'width of the requests chart buckets, a duration (10s, 30s, 15m, 2h, 1d); by default the narrowest of 1s, 5s, 10s, 30s, 1m, 5m, 10m, 30m, 1h, 6h, 1d that gives at most 60 buckets over the requests\' span'}),
     top: Flags.integer({default: 10, description: 'rows in each top list (statuses, paths, groups)', min: 1}),
     value: Flags.string({description: 'count, sum and percentiles of this numeric payload field (fields.NAME or NAME), units understood'}),
   }
@@ -63,13 +63,22 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
       })
     }
 
+    const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
+    // Whole seconds: the chart labels its columns in seconds.
+    if (intervalMs !== undefined && !(intervalMs >= 1000 && Number.isInteger(intervalMs / 1000))) {
+      this.error(`--interval ${flags.interval}: expected a duration of whole seconds, at least 1s (10s, 30s, 15m, 2h, 1d)`, {
+        exit: 2,
+        suggestions: ['--interval 30s', '--interval 5m', 'leave --interval out for a width that fits the span'],
+      })
+    }
+
     const app = this.appToRead(flags, args)
     const query = this.queryOptions(flags)
     const predicate = this.compile(query)
     const redactor = this.redactor(flags)
     // All the app's recent lines: a summary of the last 100 would say little.
     const {inputs} = app === undefined ? {inputs: this.argumentInputs(args)} : await this.appInput(app, flags, MAX_SESSION_LINES)
-    const collector = new StatsCollector({by: flags.by, intervalMs: INTERVALS[flags.interval], top: flags.top, value: flags.value})
+    const collector = new StatsCollector({by: flags.by, intervalMs, top: flags.top, value: flags.value})
     const progress = await this.progressBar(inputs, Boolean(flags.json))
     const sink = new OutputSink(process.stdout)
     const result = await runLogs({
