@@ -41,6 +41,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     color: Flags.option({default: 'auto', description: 'colour the output', options: ['auto', 'always', 'never'] as const})(),
     explain: Flags.boolean({description: 'after a line with a Heroku error code (H12, R14, L10...), note what it means and what usually causes it (pretty output)'}),
     'force-colors': Flags.boolean({description: 'colour even when not writing to a terminal (as --color always)'}),
+    'no-color': Flags.boolean({description: 'no colour (as --color never; also HEROKU_LOGS_COLOR=0 or NO_COLOR=1)'}),
     num: Flags.integer({char: 'n', description: 'only the last N matching records (with -a: 100 unless given)', min: 0}),
     output: Flags.option({char: 'o', default: 'pretty', description: 'output format', options: OUTPUT_FORMATS})(),
     tail: Flags.boolean({char: 't', description: 'print the last lines (10, or --num) then follow the files like tail -F, or the app or URL'}),
@@ -64,7 +65,8 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     const {inputs, last} = app === undefined ? this.fileInputs(args, flags) : await this.appInput(app, flags, flags.num)
     const colorLevel = resolveColorLevel({
       env: process.env,
-      flag: flags['force-colors'] ? 'always' : flags.color,
+      flag: flags['no-color'] ? 'never' : flags.color,
+      forceColors: flags['force-colors'],
       isTTY: Boolean(process.stdout.isTTY),
     })
     const sink = new OutputSink(process.stdout)
