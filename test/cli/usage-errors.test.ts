@@ -65,6 +65,15 @@ describe('usage errors (CLI)', () => {
     assertUsageError(result, /--explain annotates pretty output/, /^ › {3}Try this: /)
   })
 
+  it('--color on the command line does not colour help into a pipe; log output still follows it', async () => {
+    const help = await runCli(['logs', '--color', 'always', '--help'])
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /--tz/)
+    assert.doesNotMatch(help.stdout, ANSI)
+    const output = await runCli(['logs', '--color', 'always', log])
+    assert.match(output.stdout, ANSI)
+  })
+
   describe('serve', () => {
     const serve = (...args: string[]) => runCli(['serve', '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, 'data'), ...args])
 
