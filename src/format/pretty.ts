@@ -93,7 +93,7 @@ export function createPrettyFormatter(chalk: ChalkInstance, options: PrettyOptio
 
 function zonedStamp(timeZone: string): Stamp {
   const convert = createTimestampConverter(timeZone)
-  return (record) => (record.timestamp === undefined ? undefined : convert(record.timestamp, record.time))
+  return (record) => (record.timestamp === undefined ? undefined : convert(record.timestamp))
 }
 
 /** The uncoloured line: Heroku's own shape, so piping the output into logsift again parses the same. */
