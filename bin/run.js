@@ -7,6 +7,14 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // supports-color, which oclif asks whether to colour its help and errors, reads --color and --no-color from
+  // the command line as it loads. Those are logsift's flags, about log output: hidden from it while oclif loads,
+  // so help and errors are coloured by stderr/stdout and the environment alone, and never into a pipe.
+  const argv = process.argv
+  process.argv = argv.filter((arg, i) => i < 2 || !/^--(no-)?colou?rs?(=|$)/.test(arg))
+  // oclif's execute(), with logsift's error output: usage errors as one plain line and a hint (see error-output.ts).
+  const [{flush, run}, {handleCliError}] = await Promise.all([import('@oclif/core'), import('../dist/cli/error-output.js')])
+  process.argv = argv
+  // Not awaited, as execute() does not: stdout whose reader went away (| head) never drains.
+  await run(process.argv.slice(2), import.meta.url).then(() => void flush()).catch(handleCliError)
 }

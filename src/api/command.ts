@@ -5,6 +5,7 @@ import type {ApiTarget} from './target.js'
 import type {App} from './types.js'
 
 import {ApiError, ApiUnreachableError} from './errors.js'
+import {appFromDefaultRemote, appFromGitRemote, GitRemoteError} from './git-remote.js'
 import {closeHttp} from './http.js'
 import {DEFAULT_API_URL} from './types.js'
 
@@ -13,7 +14,18 @@ export const apiUrlFlag = Flags.string({
   helpGroup: 'API',
 })
 
-export const appFlag = Flags.string({char: 'a', description: 'the app [env: LOGSIFT_APP, HEROKU_APP]'})
+export const appFlag = Flags.string({char: 'a', description: 'the app [env: LOGSIFT_APP, HEROKU_APP; else the app of git remote heroku]'})
+
+/** The Heroku CLI's `-r`: the app a git remote of the current repository pushes to. */
+export const remoteFlag = Flags.string({char: 'r', description: 'the app of this git remote (https://git.heroku.com/APP.git), as heroku -r', exclusive: ['app']})
+
+/** `-a` and `-r`, for every command that works on one app. */
+export const appFlags = {app: appFlag, remote: remoteFlag}
+
+export interface AppFlagValues {
+  app?: string
+  remote?: string
+}
 
 /**
  * A command that talks to the Platform API: it finds the API and its key, turns API answers that are errors
@@ -36,16 +48,31 @@ export abstract class ApiCommand extends Command {
     return new PlatformApi(this.target)
   }
 
-  /** The app from `-a`, else `LOGSIFT_APP`, else `HEROKU_APP`; undefined when none names one. */
-  protected appFromEnv(flag: string | undefined): string | undefined {
-    return flag || process.env.LOGSIFT_APP || process.env.HEROKU_APP || undefined
+  /** The app named on the command line: `-a`, or the app of `-r`'s git remote; undefined when neither is given. */
+  protected appFromFlags(flags: AppFlagValues): string | undefined {
+    if (flags.app) return flags.app
+    if (flags.remote === undefined) return undefined
+    try {
+      return appFromGitRemote(flags.remote, process.cwd())
+    } catch (error) {
+      if (!(error instanceof GitRemoteError)) throw error
+      this.error(error.message, {exit: 2, suggestions: error.suggestions})
+    }
+  }
+
+  /**
+   * The app from `-a` or `-r`, else `LOGSIFT_APP`, else `HEROKU_APP`, else the git remote the Heroku CLI would
+   * use (`heroku`); undefined when none names one.
+   */
+  protected appFromEnv(flags: AppFlagValues): string | undefined {
+    return this.appFromFlags(flags) || process.env.LOGSIFT_APP || process.env.HEROKU_APP || appFromDefaultRemote(process.cwd())
   }
 
   /** As `appFromEnv`, but a command that needs an app stops here without one. */
-  protected requireApp(flag: string | undefined): string {
-    const app = this.appFromEnv(flag)
+  protected requireApp(flags: AppFlagValues): string {
+    const app = this.appFromEnv(flags)
     if (app === undefined) {
-      this.error('no app given', {exit: 2, suggestions: [`${this.config.bin} ${this.id} -a myapp`, 'export LOGSIFT_APP=myapp']})
+      this.error('no app given', {exit: 2, suggestions: [`${this.config.bin} ${this.id} -a myapp`, 'export LOGSIFT_APP=myapp', `${this.config.bin} ${this.id} -r REMOTE, in a git repository with a Heroku remote`]})
     }
 
     return app

@@ -2,7 +2,7 @@ import {Args, Flags, Interfaces} from '@oclif/core'
 
 import type {Predicate, QueryOptions} from '../query/compile.js'
 
-import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlag} from '../api/command.js'
+import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlags} from '../api/command.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
 import type {Redactor} from '../redact/redactor.js'
@@ -18,11 +18,14 @@ export const inputArgs = {
 /** Where logs come from and which records count: shared by `logs` and every command built on its pipeline. */
 export const logReadingFlags = {
   'api-url': apiUrlFlag,
-  app: appFlag,
+  ...appFlags,
   dyno: Flags.string({char: 'd', description: 'only these dynos: web matches web.1, web.1 is exact, !router excludes; comma list', multiple: true}),
+  // The Heroku CLI's spellings: its -d is --dyno-name, which logsift's -d already covers.
+  'dyno-name': Flags.string({description: 'only this dyno, as heroku logs --dyno-name (web.1); the same as -d web.1'}),
   exclude: Flags.string({description: 'drop records whose message matches this regex', multiple: true}),
   grep: Flags.string({char: 'g', description: 'only records whose message matches this regex', multiple: true}),
   'ignore-case': Flags.boolean({char: 'i', description: 'make --grep and --exclude case-insensitive'}),
+  'process-type': Flags.string({char: 'p', description: 'only dynos of this type, as heroku logs -p (web: web.1, web.2...); the same as -d web'}),
   level: Flags.string({char: 'l', description: 'this level and everything more severe (debug, info, notice, warn, error, crit, alert, emerg)'}),
   ...redactFlags,
   since: Flags.string({description: 'records at or after this time: RFC 3339 or relative (30s, 15m, 2h, 3d)'}),
@@ -46,10 +49,11 @@ export interface ResolvedInputs {
 export abstract class LogReadingCommand extends ApiCommand {
   /** The app to read, from `-a`, or from the environment when nothing else is given to read. */
   protected appToRead(flags: LogReadingFlags, args: string[]): string | undefined {
-    // LOGSIFT_APP and HEROKU_APP name the app only when nothing else is given to read.
-    const app = flags.app ?? (args.length === 0 && process.stdin.isTTY ? this.appFromEnv(undefined) : undefined)
+    // LOGSIFT_APP, HEROKU_APP and the git remote name the app only when nothing else is given to read.
+    const app = this.appFromFlags(flags) ?? (args.length === 0 && process.stdin.isTTY ? this.appFromEnv({}) : undefined)
     if (app !== undefined && args.length > 0) {
-      this.error("-a reads the app's log: give it no files or URLs as well", {exit: 2, suggestions: [`${this.config.bin} ${this.id} -a ${app}`]})
+      const flag = flags.app === undefined ? '-r' : '-a'
+      this.error(`${flag} reads the app's log: give it no files or URLs as well`, {exit: 2, suggestions: [`${this.config.bin} ${this.id} -a ${app}`]})
     }
 
     return app
@@ -72,7 +76,7 @@ export abstract class LogReadingCommand extends ApiCommand {
   protected async appInput(app: string, flags: LogReadingFlags, num: number | undefined): Promise<ResolvedInputs> {
     const {openAppSessions, planLogSession} = await import('../api/sessions.js')
     const plan = planLogSession({
-      dyno: flags.dyno,
+      dyno: dynoSelection(flags),
       num,
       otherFilters: Boolean(flags.level || flags.since || flags.until || flags.grep?.length || flags.exclude?.length || flags.where?.length),
       source: flags.source,
@@ -84,7 +88,7 @@ export abstract class LogReadingCommand extends ApiCommand {
 
   protected queryOptions(flags: LogReadingFlags): QueryOptions {
     return {
-      dyno: flags.dyno,
+      dyno: dynoSelection(flags),
       exclude: flags.exclude,
       grep: flags.grep,
       ignoreCase: flags['ignore-case'],
@@ -111,6 +115,12 @@ export abstract class LogReadingCommand extends ApiCommand {
       this.error(error.message, {exit: 2, suggestions: suggestionsFor(error)})
     }
   }
+}
+
+/** `-d`, `--dyno-name` and `-p` are one selection: their values combine with OR, as repeated `-d` values do. */
+function dynoSelection(flags: LogReadingFlags): string[] | undefined {
+  const extra = [flags['dyno-name'], flags['process-type']].filter((value) => value !== undefined)
+  return extra.length === 0 ? flags.dyno : [...(flags.dyno ?? []), ...extra]
 }
 
 function suggestionsFor(error: QueryError): string[] {

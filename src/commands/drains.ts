@@ -1,6 +1,6 @@
 import type {Drain} from '../api/types.js'
 
-import {apiUrlFlag, ApiCommand, appFlag} from '../api/command.js'
+import {apiUrlFlag, ApiCommand, appFlags} from '../api/command.js'
 import {redactUrl} from '../router/drains/redact.js'
 
 export default class Drains extends ApiCommand {
@@ -18,14 +18,14 @@ Talks to logsift's router (\`logsift serve\`) by default, or to Heroku with --ap
 
   static override flags = {
     'api-url': apiUrlFlag,
-    app: appFlag,
+    ...appFlags,
   }
 
   static override summary = "List an app's log drains"
 
   async run(): Promise<Drain[]> {
     const {flags} = await this.parse(Drains)
-    const app = this.requireApp(flags.app)
+    const app = this.requireApp(flags)
     const api = await this.api(flags['api-url'])
     const drains = await api.drains(app)
     const own = drains.filter((drain) => drain.addon === null)

@@ -3,6 +3,7 @@ import {Chalk} from 'chalk'
 
 import {inputArgs, LogReadingCommand, logReadingFlags, type ResolvedInputs} from '../cli/log-reading.js'
 import {resolveColorLevel} from '../format/color.js'
+import {resolveTimeZone, TimeZoneError} from '../format/time-zone.js'
 import {OUTPUT_FORMATS} from '../format/index.js'
 import {createRecordWriter} from '../output/records.js'
 import {OutputSink} from '../output/sink.js'
@@ -41,9 +42,11 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     color: Flags.option({default: 'auto', description: 'colour the output', options: ['auto', 'always', 'never'] as const})(),
     explain: Flags.boolean({description: 'after a line with a Heroku error code (H12, R14, L10...), note what it means and what usually causes it (pretty output)'}),
     'force-colors': Flags.boolean({description: 'colour even when not writing to a terminal (as --color always)'}),
+    'no-color': Flags.boolean({description: 'no colour (as --color never; also HEROKU_LOGS_COLOR=0 or NO_COLOR=1)'}),
     num: Flags.integer({char: 'n', description: 'only the last N matching records (with -a: 100 unless given)', min: 0}),
     output: Flags.option({char: 'o', default: 'pretty', description: 'output format', options: OUTPUT_FORMATS})(),
     tail: Flags.boolean({char: 't', description: 'print the last lines (10, or --num) then follow the files like tail -F, or the app or URL'}),
+    tz: Flags.string({description: 'pretty output shows each time in this zone, with its offset: local, UTC or Area/City (Europe/Paris) [env: LOGSIFT_TZ; default: as written]', helpValue: 'ZONE'}),
   }
 
   static override strict = false
@@ -61,10 +64,12 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       this.error(`--explain annotates pretty output; -o ${flags.output} stays as it is for scripts`, {exit: 2, suggestions: [`${this.config.bin} errors CODE explains a code on its own`]})
     }
 
+    const timeZone = this.timeZone(flags.tz)
     const {inputs, last} = app === undefined ? this.fileInputs(args, flags) : await this.appInput(app, flags, flags.num)
     const colorLevel = resolveColorLevel({
       env: process.env,
-      flag: flags['force-colors'] ? 'always' : flags.color,
+      flag: flags['no-color'] ? 'never' : flags.color,
+      forceColors: flags['force-colors'],
       isTTY: Boolean(process.stdout.isTTY),
     })
     const sink = new OutputSink(process.stdout)
@@ -76,12 +81,25 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       prefilter: compileLinePrefilter(query),
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
-      write: createRecordWriter(flags.output, new Chalk({level: colorLevel}), sink, {explain: flags.explain, redactor}),
+      write: createRecordWriter(flags.output, new Chalk({level: colorLevel}), sink, {explain: flags.explain, redactor, timeZone}),
     })
 
     if (sink.failure) this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
     if (result.inputFailed) this.exit(2)
     if (result.matched === 0 && !sink.closed) this.exit(1)
+  }
+
+  /** The IANA zone `--tz`, else LOGSIFT_TZ, names; undefined to keep timestamps as written. */
+  private timeZone(flag: string | undefined): string | undefined {
+    const zone = flag ?? (process.env.LOGSIFT_TZ || undefined)
+    if (zone === undefined) return undefined
+    try {
+      return resolveTimeZone(zone)
+    } catch (error) {
+      if (!(error instanceof TimeZoneError)) throw error
+      const source = flag === undefined ? `LOGSIFT_TZ=${zone}` : `--tz ${zone}`
+      this.error(`${source}: not a time zone`, {exit: 2, suggestions: ['--tz UTC, --tz local or an IANA name such as --tz Europe/Paris']})
+    }
   }
 
   private fileInputs(args: string[], flags: {num?: number; tail: boolean}): ResolvedInputs {

@@ -2,7 +2,7 @@ import {Command, Flags} from '@oclif/core'
 
 import {redactFlags, redactorFor} from '../cli/redaction.js'
 import {type AllowEntry, parseAllowEntry} from '../router/receiver-auth.js'
-import {ListenError, type RunningRouter, startRouter, StateFileError} from '../router/server.js'
+import {DataDirError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
@@ -81,13 +81,25 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     try {
       return await startRouter(options)
     } catch (error) {
+      if (error instanceof ListenError && error.blame === 'host') {
+        this.error(`--host ${error.message}`, {exit: 2, suggestions: ['--host 127.0.0.1 for this machine only, or --host 0.0.0.0 for every interface']})
+      }
+
       if (error instanceof ListenError) {
         const flag = error.what.startsWith('HTTP') ? '--port' : error.what === 'syslog TLS' ? '--syslog-tls-port' : '--syslog-port'
         this.error(error.message, {exit: 2, suggestions: [`choose another with ${flag}, or ${flag} 0 for a free one`]})
       }
 
+      if (error instanceof DataDirError) {
+        this.error(`--data-dir ${error.dir}: ${error.reason}`, {exit: 2, suggestions: ['--data-dir a directory, or a path where one can be created']})
+      }
+
+      if (error instanceof TlsFilesError) {
+        this.error(`--tls-cert ${options.tlsCert} --tls-key ${options.tlsKey}: ${error.message}`, {exit: 2, suggestions: ['--tls-cert cert.pem --tls-key key.pem, e.g. from: openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -keyout key.pem -out cert.pem']})
+      }
+
       if (error instanceof StateFileError) this.error(error.message, {exit: 2})
-      // TLS files and the API key file: their messages name the file.
+      // The API key file and the CA file: their messages name the file.
       this.error(`cannot start: ${(error as Error).message}`, {exit: 2})
     }
   }

@@ -5,7 +5,7 @@ export const COLOR_FLAGS = ['auto', 'always', 'never'] as const
 export type ColorFlag = (typeof COLOR_FLAGS)[number]
 
 export interface ColorSettings {
-  /** Process environment; only NO_COLOR, FORCE_COLOR, TERM and COLORTERM are read. */
+  /** Process environment; only NO_COLOR, HEROKU_LOGS_COLOR, HEROKU_COLOR, FORCE_COLOR, TERM and COLORTERM are read. */
   env: Readonly<Record<string, string | undefined>>
   /** `--color`; undefined is `auto`. */
   flag?: ColorFlag
@@ -22,7 +22,8 @@ export interface ColorSettings {
  *    out of a file is the safer reading.
  * 2. `--color always` or `--force-colors` → on, whatever the environment says: FORCE_COLOR's depth when it asks
  *    for colour, otherwise the terminal's (COLORTERM/TERM, TTY only), otherwise 16 colours.
- * 3. auto: NO_COLOR (non-empty) → off; a flag is the only thing that overrides a user's NO_COLOR.
+ * 3. auto: NO_COLOR (non-empty), or the Heroku CLI's HEROKU_LOGS_COLOR=0 or HEROKU_COLOR=0 → off; a flag is
+ *    the only thing that overrides them.
  *    FORCE_COLOR set → its level (`0`/`false` off, empty/`true` 16 colours, `1`–`3`), even into a pipe or a dumb
  *    terminal, since forcing is what it is for. Otherwise on only for a TTY whose TERM is not `dumb`.
  *
@@ -40,7 +41,7 @@ export function resolveColorLevel(settings: ColorSettings): ColorLevel {
     return isTTY ? terminalDepth(env) : 1
   }
 
-  if (env.NO_COLOR) return 0
+  if (env.NO_COLOR || env.HEROKU_LOGS_COLOR === '0' || env.HEROKU_COLOR === '0') return 0
   if (forced !== undefined) return forced
   if (!isTTY || env.TERM === 'dumb') return 0
   return terminalDepth(env)

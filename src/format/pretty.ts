@@ -3,6 +3,7 @@ import type {ChalkInstance, ForegroundColorName, ModifierName} from 'chalk'
 import type {LogRecord} from '../parse/record.js'
 
 import {explainMessage} from '../explain/annotation.js'
+import {createTimestampConverter} from './time-zone.js'
 
 type StyleName = ForegroundColorName | ModifierName
 
@@ -60,7 +61,12 @@ const BACKSLASH = 0x5C
 export interface PrettyOptions {
   /** Append `  # CODE Title: usual cause` to lines that carry a Heroku error code. */
   explain?: boolean
+  /** `--tz`: show each timestamp as the instant in this IANA zone, with its offset; without it, as written. */
+  timeZone?: string
 }
+
+/** The timestamp a line shows. */
+type Stamp = (record: LogRecord) => string | undefined
 
 /** Between a line and its `--explain` note. */
 const EXPLAIN_MARK = '  # '
@@ -72,8 +78,10 @@ const EXPLAIN_MARK = '  # '
  * note with `explain`.
  */
 export function createPrettyFormatter(chalk: ChalkInstance, options: PrettyOptions = {}): (record: LogRecord) => string {
-  const painter = chalk.level === 0 ? undefined : new PrettyPainter(chalk)
-  const format = painter === undefined ? herokuLine : (record: LogRecord) => painter.format(record)
+  const stamp = options.timeZone === undefined ? undefined : zonedStamp(options.timeZone)
+  const painter = chalk.level === 0 ? undefined : new PrettyPainter(chalk, stamp)
+  const plain = stamp === undefined ? herokuLine : (record: LogRecord) => herokuLine(record, stamp(record))
+  const format = painter === undefined ? plain : (record: LogRecord) => painter.format(record)
   if (!options.explain) return format
   const note = styleOf(chalk, ['italic'])
   return (record) => {
@@ -83,10 +91,15 @@ export function createPrettyFormatter(chalk: ChalkInstance, options: PrettyOptio
   }
 }
 
+function zonedStamp(timeZone: string): Stamp {
+  const convert = createTimestampConverter(timeZone)
+  return (record) => (record.timestamp === undefined ? undefined : convert(record.timestamp))
+}
+
 /** The uncoloured line: Heroku's own shape, so piping the output into logsift again parses the same. */
-function herokuLine(record: LogRecord): string {
+function herokuLine(record: LogRecord, timestamp = record.timestamp): string {
   if (record.format === 'text') return record.message
-  const {dyno, source, timestamp} = record
+  const {dyno, source} = record
   if (timestamp !== undefined && source !== undefined && dyno !== undefined) {
     return timestamp + ' ' + source + '[' + dyno + ']: ' + record.message
   }
@@ -212,7 +225,10 @@ class PrettyPainter {
   private tagCount = 0
   private readonly warn: Style
 
-  constructor(chalk: ChalkInstance) {
+  constructor(
+    chalk: ChalkInstance,
+    private readonly stamp: Stamp | undefined,
+  ) {
     this.dim = styleOf(chalk, ['dim'])
     this.error = styleOf(chalk, ['red'])
     this.fatal = styleOf(chalk, ['red', 'bold'])
@@ -230,7 +246,8 @@ class PrettyPainter {
   }
 
   format(record: LogRecord): string {
-    const {dyno, message, source, timestamp} = record
+    const {dyno, message, source} = record
+    const timestamp = this.stamp === undefined ? record.timestamp : this.stamp(record)
     const body = dyno === 'router' && source === 'heroku' ? this.router(message) : this.app(record)
     if (record.format === 'text') return body
     return assemble(timestamp === undefined ? undefined : paint(this.dim, timestamp), this.tag(source, dyno), body)

@@ -13,6 +13,8 @@ export interface RecordWriterOptions {
   explain?: boolean
   /** `--redact`: secrets become `[REDACTED]` in every format; without it records are written untouched. */
   redactor?: Redactor
+  /** `--tz`: pretty output shows timestamps in this IANA zone; the other formats keep them as written. */
+  timeZone?: string
 }
 
 /** Writes each record to the sink in the chosen format; `raw` copies the input bytes (with `redactor`, all but the secrets). */
@@ -23,7 +25,7 @@ export function createRecordWriter(format: OutputFormat, chalk: ChalkInstance, s
     return (record) => sink.raw(redactRecord(redactor, record).raw)
   }
 
-  const formatRecord = createFormatter(format, chalk, {explain: options.explain})
+  const formatRecord = createFormatter(format, chalk, {explain: options.explain, timeZone: options.timeZone})
   if (redactor === undefined) return (record) => sink.line(formatRecord(record))
   return (record) => sink.line(formatRecord(redactRecord(redactor, record)))
 }

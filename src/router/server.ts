@@ -2,7 +2,7 @@ import {mkdir, readFile} from 'node:fs/promises'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
-import {createServer as createTlsServer} from 'node:tls'
+import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
 import {createRequestHandler} from './api.js'
@@ -81,17 +81,34 @@ export interface RunningRouter {
   close(): Promise<void>
 }
 
-/** A port could not be listened on; the message names it and what it was for. */
+/**
+ * A port could not be listened on; the message names it and what it was for. `blame` says which input to
+ * change: the port (in use, privileged) or the host (not an address of this machine, or no address at all).
+ */
 export class ListenError extends Error {
   constructor(
     readonly port: number,
     readonly what: string,
     readonly code: string | undefined,
     message: string,
+    readonly blame: 'host' | 'port' = 'port',
   ) {
     super(message)
   }
 }
+
+/** The data directory cannot be created or used (a file is in the way, no permission). */
+export class DataDirError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
+    super(`cannot use ${dir} as the data directory: ${reason}`)
+  }
+}
+
+/** The TLS certificate or key file cannot be read, or the two are not a PEM certificate and its key. */
+export class TlsFilesError extends Error {}
 
 /** How long close() lets senders and in-flight requests finish before cutting them off. */
 const CLOSE_GRACE_MS = 2000
@@ -103,7 +120,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const maxConnections = options.maxConnections ?? 512
   const maxFrameBytes = options.maxFrameBytes ?? 10_240
 
-  await mkdir(dataDir, {mode: 0o700, recursive: true})
+  await mkdir(dataDir, {mode: 0o700, recursive: true}).catch((error: NodeJS.ErrnoException) => {
+    throw new DataDirError(dataDir, dataDirProblem(error))
+  })
   const store = await AppStore.open(dataDir)
   const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
   const tls = await readTlsFiles(options)
@@ -214,7 +233,15 @@ function listen(server: Server, host: string, port: number, what: string, listen
   })
 }
 
+/** Errors that mean the host is wrong, not the port: a name that does not resolve, an address not on this machine. */
+const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ENOTFOUND'])
+
 function listenError(error: NodeJS.ErrnoException, port: number, what: string, host: string): ListenError {
+  if (error.code !== undefined && HOST_ERRORS.has(error.code)) {
+    const reason = error.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : 'is neither an address nor a name that resolves to one'
+    return new ListenError(port, what, error.code, `${host} ${reason} (${error.code})`, 'host')
+  }
+
   const reason = error.code === 'EADDRINUSE'
     ? 'is already in use'
     : error.code === 'EACCES' ? 'needs more privileges' : `cannot be used (${error.message})`
@@ -225,9 +252,37 @@ async function readTlsFiles(options: RouterOptions): Promise<{cert: Buffer; key:
   if (options.tlsCert === undefined && options.tlsKey === undefined) return undefined
   if (options.tlsCert === undefined || options.tlsKey === undefined) throw new Error('TLS needs both a certificate and a key')
   const read = (file: string) => readFile(file).catch((error: Error) => {
-    throw new Error(`cannot read ${file}: ${error.message}`)
+    throw new TlsFilesError(`cannot read ${file}: ${error.message}`)
   })
-  return {cert: await read(options.tlsCert), key: await read(options.tlsKey)}
+  const files = {cert: await read(options.tlsCert), key: await read(options.tlsKey)}
+  try {
+    createSecureContext(files)
+  } catch (error) {
+    // OpenSSL's reason ("no start line", "key values mismatch") is the useful part of its message.
+    const reason = (error as Error).message.replace(/^error:[\dA-F]+:[^:]*::/, '')
+    throw new TlsFilesError(`not a PEM certificate and its private key (${reason})`)
+  }
+
+  return files
+}
+
+function dataDirProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EEXIST':
+    case 'ENOTDIR': {
+      return 'a file is in the way, not a directory'
+    }
+
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS': {
+      return `no permission to create it (${error.code})`
+    }
+
+    default: {
+      return error.message
+    }
+  }
 }
 
 /** The host as a client should write it in a URL: loopback for a wildcard address, IPv6 in brackets. */

@@ -53,6 +53,11 @@ describe('resolveColorLevel', () => {
     ['never on a TTY', {env: TERMINAL, expected: 0, flag: 'never', isTTY: true}],
     ['never beats FORCE_COLOR=3', {env: {FORCE_COLOR: '3'}, expected: 0, flag: 'never', isTTY: true}],
     ['never beats --force-colors', {env: {}, expected: 0, flag: 'never', forceColors: true, isTTY: true}],
+    ['auto, HEROKU_LOGS_COLOR=0 on a TTY', {env: {...TERMINAL, HEROKU_LOGS_COLOR: '0'}, expected: 0, isTTY: true}],
+    ['auto, HEROKU_COLOR=0 on a TTY', {env: {...TERMINAL, HEROKU_COLOR: '0'}, expected: 0, isTTY: true}],
+    ['auto, HEROKU_LOGS_COLOR=0 beats FORCE_COLOR', {env: {FORCE_COLOR: '1', HEROKU_LOGS_COLOR: '0'}, expected: 0, isTTY: false}],
+    ['auto, HEROKU_LOGS_COLOR=1 changes nothing', {env: {...TERMINAL, HEROKU_LOGS_COLOR: '1'}, expected: 1, isTTY: true}],
+    ['always beats HEROKU_LOGS_COLOR=0', {env: {HEROKU_LOGS_COLOR: '0'}, expected: 1, flag: 'always', isTTY: false}],
   ]
 
   for (const [name, {env = {}, expected, flag, forceColors, isTTY}] of rows) {

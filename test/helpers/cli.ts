@@ -17,6 +17,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** Working directory; default the project root. */
+  cwd?: string
   env?: NodeJS.ProcessEnv
   /** Bytes for stdin; without it stdin is an empty pipe. */
   input?: Buffer | string
@@ -26,7 +28,7 @@ export interface CliOptions {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     })

@@ -1,6 +1,6 @@
 import type {App, Drain} from '../../api/types.js'
 
-import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {apiUrlFlag, ApiCommand, appFlags} from '../../api/command.js'
 import {deliverySummary} from '../../api/drain-delivery.js'
 import {redactUrl} from '../../router/drains/redact.js'
 
@@ -16,14 +16,14 @@ export default class AppsInfo extends ApiCommand {
 
   static override flags = {
     'api-url': apiUrlFlag,
-    app: appFlag,
+    ...appFlags,
   }
 
   static override summary = "Show an app's log input token, drains and buffer use"
 
   async run(): Promise<{app: App; drains: Drain[]}> {
     const {flags} = await this.parse(AppsInfo)
-    const name = this.requireApp(flags.app)
+    const name = this.requireApp(flags)
     const api = await this.api(flags['api-url'])
     const [app, listed] = await Promise.all([api.app(name), api.drains(name)])
     // The list has no delivery state; each drain's own record has it (on logsift's router).

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import type {Drain} from '../../api/types.js'
 
-import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {apiUrlFlag, ApiCommand, appFlags} from '../../api/command.js'
 import {redactUrl} from '../../router/drains/redact.js'
 
 export default class DrainsAdd extends ApiCommand {
@@ -21,14 +21,14 @@ export default class DrainsAdd extends ApiCommand {
 
   static override flags = {
     'api-url': apiUrlFlag,
-    app: appFlag,
+    ...appFlags,
   }
 
   static override summary = 'Add a log drain to an app'
 
   async run(): Promise<Drain> {
     const {args, flags} = await this.parse(DrainsAdd)
-    const app = this.requireApp(flags.app)
+    const app = this.requireApp(flags)
     const api = await this.api(flags['api-url'])
     const drain = await this.createAppOnFirstUse(api, app, () => api.addDrain(app, args.url))
     this.log(`Successfully added drain ${redactUrl(drain.url)}`)

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import type {Drain} from '../../api/types.js'
 
-import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {apiUrlFlag, ApiCommand, appFlags} from '../../api/command.js'
 import {deliveryRows} from '../../api/drain-delivery.js'
 import {redactUrl} from '../../router/drains/redact.js'
 
@@ -22,14 +22,14 @@ export default class DrainsInfo extends ApiCommand {
 
   static override flags = {
     'api-url': apiUrlFlag,
-    app: appFlag,
+    ...appFlags,
   }
 
   static override summary = 'Show a log drain and how its delivery is going'
 
   async run(): Promise<Drain> {
     const {args, flags} = await this.parse(DrainsInfo)
-    const app = this.requireApp(flags.app)
+    const app = this.requireApp(flags)
     const drain = await (await this.api(flags['api-url'])).drain(app, args.drain)
     this.log(`=== ${redactUrl(drain.url)} (${drain.token})`)
     for (const [label, value] of deliveryRows(drain.delivery)) this.log(`${(label + ':').padEnd(14)}${value}`)

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import type {Drain} from '../../api/types.js'
 
-import {apiUrlFlag, ApiCommand, appFlag} from '../../api/command.js'
+import {apiUrlFlag, ApiCommand, appFlags} from '../../api/command.js'
 import {redactUrl} from '../../router/drains/redact.js'
 
 export default class DrainsRemove extends ApiCommand {
@@ -21,14 +21,14 @@ export default class DrainsRemove extends ApiCommand {
 
   static override flags = {
     'api-url': apiUrlFlag,
-    app: appFlag,
+    ...appFlags,
   }
 
   static override summary = 'Remove a log drain from an app'
 
   async run(): Promise<Drain> {
     const {args, flags} = await this.parse(DrainsRemove)
-    const app = this.requireApp(flags.app)
+    const app = this.requireApp(flags)
     const drain = await (await this.api(flags['api-url'])).removeDrain(app, args.drain)
     this.log(`Successfully removed drain ${redactUrl(drain.url)}`)
     return drain
