@@ -100,7 +100,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return output
   }
 
-  const value = (key: string | undefined, input: FieldValue): FieldValue => {
+  /** A string, number or literal redacted by its key and value (objects and arrays are `fields`' work). */
+  const scalar = (key: string | undefined, input: boolean | null | number | string): FieldValue => {
     if (typeof input === 'string') {
       if (key === undefined || !isSecretKey(key) || NOT_SECRETS.has(input)) return text(input)
       const scheme = AUTH_SCHEME.exec(input)
@@ -112,13 +113,42 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       return Number.isInteger(input) && isCardNumber(String(input)) ? REDACTED : input
     }
 
-    if (input === null || typeof input === 'boolean') return input
-    if (Array.isArray(input)) return input.map((item) => value(undefined, item))
-    return fields(input)
+    return input
   }
 
-  // fromEntries defines each key as its own property, so a JSON key `__proto__` stays a field.
-  const fields = (input: Fields): Fields => Object.fromEntries(Object.keys(input).map((key) => [key, value(key, input[key])]))
+  /**
+   * A redacted copy, nested values included. Objects and arrays are copied with a stack of their own rather
+   * than by recursion, so nesting never overflows the call stack: each copy is made empty, then filled when
+   * its turn comes.
+   */
+  const fields = (input: Fields): Fields => {
+    const root: Fields = {}
+    const sources: Array<Fields | FieldValue[]> = [input]
+    const copies: Array<Fields | FieldValue[]> = [root]
+    const copy = (key: string | undefined, value: FieldValue): FieldValue => {
+      if (value === null || typeof value !== 'object') return scalar(key, value)
+      const empty: Fields | FieldValue[] = Array.isArray(value) ? [] : {}
+      sources.push(value)
+      copies.push(empty)
+      return empty
+    }
+
+    while (sources.length > 0) {
+      const source = sources.pop()!
+      const target = copies.pop()!
+      if (Array.isArray(source)) {
+        for (const item of source) (target as FieldValue[]).push(copy(undefined, item))
+        continue
+      }
+
+      // Defined, not assigned, so a JSON key `__proto__` stays a field.
+      for (const key of Object.keys(source)) {
+        Object.defineProperty(target, key, {configurable: true, enumerable: true, value: copy(key, source[key]), writable: true})
+      }
+    }
+
+    return root
+  }
 
   return {fields, text}
 }
