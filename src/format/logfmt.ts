@@ -41,25 +41,34 @@ export function formatLogfmt(record: LogRecord): string {
   return rest === '' ? line : line + ' ' + rest
 }
 
+/**
+ * `value` under `key` as pairs, objects flattened to dotted keys in the order written. Depth first with its own
+ * stack rather than recursion, so nesting never overflows the call stack.
+ */
 function flatten(pairs: Pairs, key: string, value: FieldValue): void {
-  if (value === null || typeof value !== 'object') {
-    pairs[safeKey(key)] = typeof value === 'string' ? safeValue(value) : value
-    return
-  }
+  const keys = [key]
+  const values = [value]
+  while (keys.length > 0) {
+    const name = keys.pop()!
+    const current = values.pop()!
+    if (current === null || typeof current !== 'object') {
+      pairs[safeKey(name)] = typeof current === 'string' ? safeValue(current) : current
+      continue
+    }
 
-  if (Array.isArray(value)) {
-    pairs[safeKey(key)] = safeValue(JSON.stringify(value))
-    return
-  }
+    if (Array.isArray(current)) {
+      pairs[safeKey(name)] = safeValue(JSON.stringify(current))
+      continue
+    }
 
-  let empty = true
-  for (const child in value) {
-    if (!Object.hasOwn(value, child)) continue
-    empty = false
-    flatten(pairs, key + '.' + child, value[child])
+    const children = Object.keys(current)
+    if (children.length === 0) pairs[safeKey(name)] = '{}'
+    // Pushed last first, so the children come out in the order written.
+    for (let i = children.length - 1; i >= 0; i--) {
+      keys.push(name + '.' + children[i])
+      values.push(current[children[i]])
+    }
   }
-
-  if (empty) pairs[safeKey(key)] = '{}'
 }
 
 function safeKey(key: string): string {

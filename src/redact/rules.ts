@@ -56,8 +56,17 @@ export function keyValueSource(keys: string): string {
   return String.raw`(?:${keys})(["']?)([ \t]*(?:=>|:)[ \t]*|[ \t]+=[ \t]*|=)(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|((?:(?<!=)${scheme})?)(?!${scheme})([^\s"&,;})\][][^\s"&,;})\]]*))`
 }
 
-/** A key naming a secret, in the text: the word and the rest of the key after it (`session_id`). */
-export const SECRET_KEYS_SOURCE = '(?:' + anyCase(SECRET_KEY_WORDS.join('|')) + String.raw`)[\w.-]*`
+const SECRET_WORDS_SOURCE = '(?:' + anyCase(SECRET_KEY_WORDS.join('|')) + ')'
+
+/**
+ * A key naming a secret, in the text: the word and the rest of the key after it (`session_id`). Only the
+ * key's first secret word starts a match: the lookbehind refuses a word with another one earlier in the same
+ * run of `[\w.-]`. Without it a line of `tokentoken…` was quadratic, every `token` in it scanning the rest of
+ * the run before failing on the missing separator; a later word in the run could only fail the same way. The
+ * lazy lookbehind stops at the nearest earlier word, so each character is looked at a few times at most, and
+ * it comes after the word so that V8 still skips quickly over text where no secret word starts.
+ */
+export const SECRET_KEYS_SOURCE = String.raw`${SECRET_WORDS_SOURCE}(?<!${SECRET_WORDS_SOURCE}[\w.-]*?${SECRET_WORDS_SOURCE})[\w.-]*`
 
 /** `scheme://user:password@`: groups 1 the user, 2 the password. Found from the `://`, so only URLs cost anything. */
 export const URL_CREDENTIALS_SOURCE = String.raw`:\/\/([^\s:/?#@"'<>]*):([^\s/?#@"'<>]+)@`
@@ -68,8 +77,13 @@ export const AUTH_CREDENTIAL_SOURCE = String.raw`\b((?:Bearer|bearer|BEARER|Basi
 /** AWS access key ids: long-term (`AKIA`) and temporary (`ASIA`), 20 characters. */
 export const AWS_ACCESS_KEY_SOURCE = String.raw`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`
 
-/** A JWT: three base64url segments, the first (`{"` encoded) starting `eyJ`; the signature may be empty (alg none). */
-export const JWT_SOURCE = String.raw`\beyJ[\w-]{7,}\.[\w-]{2,}\.[\w-]*`
+/**
+ * A JWT: three base64url segments, the first (`{"` encoded) starting `eyJ`; the signature may be empty (alg
+ * none). Only the first `eyJ` of a run of `[\w-]` starts a match (the lookbehind refuses one with another
+ * earlier in the run): every `-eyJ` of a long run (`eyJ-eyJ-…`) used to scan the rest of the run for the
+ * first dot, a quadratic line, and a later one can only fail where the first failed.
+ */
+export const JWT_SOURCE = String.raw`\beyJ(?<!eyJ[\w-]*?eyJ)[\w-]{7,}\.[\w-]{2,}\.[\w-]*`
 
 /**
  * Card numbers: 13 to 19 digits together, or in groups of four (`4111 1111 1111 1111`, `4111-1111-...`), or

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {lookupField, parsePayload, scanField, UNSCANNABLE} from '../../src/parse/payload.js'
+import {lookupField, MAX_JSON_DEPTH, parsePayload, scanField, UNSCANNABLE} from '../../src/parse/payload.js'
 import type {FieldValue, Fields} from '../../src/parse/record.js'
 import {generate, messageOf} from '../helpers/corpus.js'
 
@@ -149,5 +149,65 @@ describe('scanField', () => {
 
     // JSON-bearing app lines are about an eighth of the corpus; everything else must be answered by scanning.
     assert.ok(scanned > 20_000 * SCAN_KEYS.length * 0.75, `only ${scanned} answered by scanning`)
+  })
+})
+
+describe('deeply nested JSON payloads', () => {
+  /** `{"a":{"a":…1…}}`, `depth` objects deep. */
+  const deepObject = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
+  /** How many objects deep `value` goes along `a`, and what it ends in. */
+  function followA(value: FieldValue): [number, FieldValue] {
+    let depth = 0
+    let current = value
+    while (typeof current === 'object' && current !== null && !Array.isArray(current)) {
+      depth++
+      current = current.a
+    }
+
+    return [depth, current]
+  }
+
+  it(`keeps ${MAX_JSON_DEPTH} levels parsed, and the deeper part as its text exactly as written`, () => {
+    const [depth, rest] = followA(parsePayload(deepObject(10_000)))
+    assert.equal(depth, MAX_JSON_DEPTH)
+    assert.equal(rest, deepObject(10_000 - MAX_JSON_DEPTH))
+  })
+
+  it(`parses JSON exactly ${MAX_JSON_DEPTH} levels deep as before`, () => {
+    assert.deepEqual(followA(parsePayload(deepObject(MAX_JSON_DEPTH))), [MAX_JSON_DEPTH, 1])
+  })
+
+  it('keeps deep arrays as text too, with strings holding brackets and quotes left alone', () => {
+    const deep = '['.repeat(10_000) + String.raw`"]\"[{"` + ']'.repeat(10_000)
+    const fields = parsePayload(`event {"s":"}{[","b":{"c":${deep}},"n":2}`)
+    assert.equal(fields.s, '}{[')
+    assert.equal(fields.n, 2)
+    let value = (fields.b as Fields).c
+    let depth = 2
+    while (Array.isArray(value)) {
+      depth++
+      value = value[0]
+    }
+
+    assert.equal(depth, MAX_JSON_DEPTH)
+    assert.equal(value, '['.repeat(10_002 - MAX_JSON_DEPTH) + String.raw`"]\"[{"` + ']'.repeat(10_002 - MAX_JSON_DEPTH))
+  })
+
+  it('handles 100,000 levels (200 KB) the same way', () => {
+    const [depth, rest] = followA(parsePayload(deepObject(100_000)))
+    assert.equal(depth, MAX_JSON_DEPTH)
+    assert.equal((rest as string).length, deepObject(100_000 - MAX_JSON_DEPTH).length)
+  })
+
+  it('looks up a long dotted path without recursion, and every way of cutting it', () => {
+    const fields = parsePayload(deepObject(10_000))
+    const path = Array.from({length: MAX_JSON_DEPTH}, () => 'a').join('.')
+    assert.equal(lookupField(fields, path), deepObject(10_000 - MAX_JSON_DEPTH))
+    assert.equal(lookupField(fields, path + '.a'), undefined)
+    assert.equal(lookupField({a: {'b.c': {d: 1}, b: {c: {e: 2}}}}, 'a.b.c.e'), 2)
+    assert.equal(lookupField({a: {'b.c': {d: 1}, b: {c: {e: 2}}}}, 'a.b.c.d'), 1)
+    assert.equal(lookupField({'': {a: 1}}, '.a'), 1)
+    const longPath = Array.from({length: 100_000}, () => 'a').join('.')
+    assert.equal(lookupField(fields, longPath), undefined)
   })
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 
+import type {FieldValue, Fields} from '../../src/parse/record.js'
 import {createRedactor, RedactPatternError} from '../../src/redact/redactor.js'
 import {isCardNumber, passesLuhn} from '../../src/redact/rules.js'
 
@@ -152,6 +153,18 @@ describe('redactor', () => {
   it('keeps a JSON key named __proto__ as a field', () => {
     const redacted = redact.fields(JSON.parse('{"__proto__":{"token":"x"},"a":1}'))
     assert.equal(JSON.stringify(redacted), `{"__proto__":{"token":"${R}"},"a":1}`)
+  })
+
+  it('redacts fields nested 100,000 deep, without recursion', () => {
+    const deep = (leaf: FieldValue): Fields => {
+      let value: FieldValue = leaf
+      for (let i = 0; i < 100_000; i++) value = i % 2 === 0 ? [value] : {a: value}
+      return {a: value, n: 1}
+    }
+
+    let value: FieldValue = redact.fields(deep({token: 'hunter2', ok: 'x'}))
+    while (typeof value === 'object' && value !== null && !('token' in value)) value = Array.isArray(value) ? value[0] : value.a
+    assert.deepEqual(value, {ok: 'x', token: R})
   })
 
   it('knows a card number: Luhn, length, and the first digit of an issuer', () => {

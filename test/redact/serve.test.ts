@@ -57,6 +57,26 @@ describe('serve --redact', () => {
     assert.deepEqual(recentLines(hub), [SECRET_LINE])
   })
 
+  it('redacts frames that once took the redactor quadratic time, promptly: each near the 10 KB frame limit', async () => {
+    const app = await createApp(router, 'adversarial')
+    const header = `<190>1 ${TS} host app web.1 - `
+    const frames: string[] = []
+    for (const unit of ['token', 'Password', 'session_', 'api-key-', 'eyJ-']) {
+      const message = header + unit.repeat(Math.ceil(10_000 / unit.length)).slice(0, 10_000)
+      for (let i = 0; i < 30; i++) frames.push(frame(message))
+    }
+
+    frames.push(frame(header + 'tokentokentoken=abc'))
+    const started = performance.now()
+    const reply = await postLogplex(router, app.log_input_token, frames.join(''), {'logplex-msg-count': String(frames.length)})
+    const elapsed = performance.now() - started
+    assert.equal(reply.status, 204)
+    // Generous for two busy cores; the quadratic redactor took several seconds on this body.
+    assert.ok(elapsed < 2000, `${elapsed.toFixed(0)} ms to accept ${frames.length} frames`)
+    const last = await readSession(await createSession(router, 'adversarial', {lines: 1}))
+    assert.equal(last.text, `${TS} app[web.1]: tokentokentoken=[REDACTED]\n`)
+  })
+
   it('a bad --redact-pattern stops serve before it listens, naming the flag, exit 2', async () => {
     const result = await runCli(['serve', '--port', '0', '--syslog-port', '0', '--redact-pattern', '[a-'])
     assert.equal(result.code, 2)

@@ -28,24 +28,41 @@ function targetApp(store: AppStore, text: string): App | undefined {
 export function drainLoopProblem(store: AppStore, app: App, url: string): string | undefined {
   const first = targetApp(store, url)
   if (first === undefined) return undefined
-  const path = [first]
-  const seen = new Set<string>()
-  const visit = (current: App): boolean => {
-    if (current.id === app.id) return true
-    if (seen.has(current.id)) return false
-    seen.add(current.id)
-    for (const drain of current.drains) {
-      const next = targetApp(store, drain.url)
-      if (next === undefined) continue
-      path.push(next)
-      if (visit(next)) return true
-      path.pop()
+  const route = routeBack(store, first, app)
+  if (route === undefined) return undefined
+  const names = [app, ...route].map((each) => each.name).join(' → ')
+  return `Url sends ${app.name}'s logs back into this router in a loop (${names}); messages would go round forever.`
+}
+
+/**
+ * The apps from `from` to `to` along drains into this router, both included, or undefined when there is no
+ * such route. Depth first with its own stack rather than recursion: however long a chain of apps the API was
+ * given, it cannot overflow the call stack.
+ */
+function routeBack(store: AppStore, from: App, to: App): App[] | undefined {
+  if (from.id === to.id) return [from]
+  const route = [from]
+  // For each app on the route, the index of its next drain to follow.
+  const nextDrain = [0]
+  const seen = new Set([from.id])
+  while (route.length > 0) {
+    const current = route.at(-1)!
+    const index = nextDrain.at(-1)!
+    if (index === current.drains.length) {
+      route.pop()
+      nextDrain.pop()
+      continue
     }
 
-    return false
+    nextDrain[nextDrain.length - 1] = index + 1
+    const next = targetApp(store, current.drains[index].url)
+    if (next === undefined) continue
+    if (next.id === to.id) return [...route, next]
+    if (seen.has(next.id)) continue
+    seen.add(next.id)
+    route.push(next)
+    nextDrain.push(0)
   }
 
-  if (!visit(first)) return undefined
-  const route = [app, ...path].map((each) => each.name).join(' → ')
-  return `Url sends ${app.name}'s logs back into this router in a loop (${route}); messages would go round forever.`
+  return undefined
 }
