@@ -29,6 +29,12 @@ const DIGIT_9 = 0x39
 
 const HEADER_INCOMPLETE = Number.MAX_SAFE_INTEGER
 
+const EMPTY = Buffer.alloc(0)
+/** Pending bytes up to this size are kept in a buffer of their size: most are a line cut by a chunk's end. */
+const SMALL_PENDING = 64 * 1024
+/** Room past a line's limit for the chunk that crosses it, so the line's buffer is seldom outgrown. */
+const LINE_END_ROOM = 1024 * 1024
+
 /** Logplex refuses frames over 10,240 bytes; files written by other tools may hold longer ones. */
 export const DEFAULT_MAX_FRAME = 10 * 1024 * 1024
 
@@ -46,8 +52,8 @@ export interface SplitLimits {
 
 export class UnitSplitter {
   private framing: 'detect' | 'lines' | 'octets' = 'detect'
-  /** Bytes of an unfinished unit, kept until the rest arrives. */
-  private pending: Buffer[] = []
+  /** Bytes of an unfinished unit, kept until the rest arrives: the first pendingBytes of this buffer. */
+  private pending: Buffer = EMPTY
   private pendingBytes = 0
   /** The pending bytes start a line (not a frame): they end at the next newline, and are cut when too long. */
   private awaitingNewline = false
@@ -222,12 +228,12 @@ export class UnitSplitter {
   private keepLine(data: Buffer, from: number): void {
     if (from >= data.length) return
     if (this.pendingBytes + data.length - from <= this.maxLine) {
-      this.keep(data, from)
       this.awaitingNewline = true
+      this.keep(data, from)
       return
     }
 
-    const line = this.takePending(data.subarray(from))
+    const line = this.pendingBytes === 0 ? data.subarray(from) : this.takePending(data.subarray(from))
     this.onCut?.()
     let start = 0
     while (line.length - start > this.maxLine) {
@@ -235,21 +241,35 @@ export class UnitSplitter {
       start += this.maxLine
     }
 
-    this.keep(line, start)
     this.awaitingNewline = true
+    this.keep(line, start)
   }
 
+  /**
+   * Copies `data[from..]` after the pending bytes (the caller may reuse its chunk, and a subarray would pin
+   * the whole chunk in memory). A unit that outgrows a small buffer gets room for all it may grow to at once,
+   * a line's limit or a frame's length: one buffer filled in place, never copied to grow, and the pages of it
+   * that are not filled yet cost no memory.
+   */
   private keep(data: Buffer, from: number): void {
     if (from >= data.length) return
-    // Copy: the caller may reuse its chunk, and a subarray would pin the whole chunk in memory.
-    const piece = Buffer.from(data.subarray(from))
-    this.pending.push(piece)
-    this.pendingBytes += piece.length
+    const needed = this.pendingBytes + data.length - from
+    if (needed > this.pending.length) {
+      const room = needed <= SMALL_PENDING ? needed : Math.max(needed, this.awaitingNewline ? this.maxLine + LINE_END_ROOM : this.frameBytesNeeded)
+      const grown = Buffer.allocUnsafeSlow(room)
+      this.pending.copy(grown, 0, 0, this.pendingBytes)
+      this.pending = grown
+    }
+
+    data.copy(this.pending, this.pendingBytes, from)
+    this.pendingBytes = needed
   }
 
+  /** The pending bytes followed by `next`, as one buffer that is the caller's alone. */
   private takePending(next: Buffer): Buffer {
-    const joined = Buffer.concat([...this.pending, next], this.pendingBytes + next.length)
-    this.pending = []
+    this.keep(next, 0)
+    const joined = this.pending.subarray(0, this.pendingBytes)
+    this.pending = EMPTY
     this.pendingBytes = 0
     this.awaitingNewline = false
     return joined
