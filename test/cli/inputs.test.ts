@@ -4,6 +4,8 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
+import {isGzipFile} from '../../src/sources/file.js'
+import {totalFileBytes} from '../../src/stats/progress.js'
 import {BIN, cliEnv, ROOT, runCli, tempDir, waitFor} from '../helpers/cli.js'
 
 const line = (n: number) => `2024-05-01T12:00:${String(n % 60).padStart(2, '0')}.000000+00:00 app[web.1]: line ${n}\n`
@@ -67,6 +69,13 @@ describe('logsift logs: inputs that are not regular files', () => {
     await writeToFifo(path, gzipSync(line(1) + line(2)))
     assert.equal(await run.exited, 0)
     assert.equal(run.stdout.toString(), line(1) + line(2))
+  })
+
+  it('never opens a FIFO or a device to sniff or size it (the open would wait for a writer)', async () => {
+    const path = fifo()
+    assert.equal(await isGzipFile(path), false)
+    assert.equal(await totalFileBytes([{kind: 'file', path}]), undefined)
+    assert.equal(await totalFileBytes([{kind: 'file', path: '/dev/zero'}]), undefined)
   })
 
   it('reads /dev/stdin as the pipe it is', async () => {
