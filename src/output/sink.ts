@@ -1,5 +1,3 @@
-import type {Writable} from 'node:stream'
-
 /** About one pipe buffer's worth: large enough to amortise write calls, small enough to stay prompt. */
 const FLUSH_BYTES = 64 * 1024
 
@@ -17,8 +15,8 @@ export class OutputSink {
   private text = ''
   private bytes: Buffer = Buffer.allocUnsafe(FLUSH_BYTES)
   private bytesUsed = 0
-  /** A write since the last flush found the stream full: the next flush waits for it to drain. */
-  private full = false
+  /** Settles when the stream, found full by a write since the last flush, has drained; the next flush waits for it. */
+  private drained: Promise<unknown> | undefined
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     this.whenClosed = new Promise((resolve) => {
@@ -72,12 +70,8 @@ export class OutputSink {
   async flush(): Promise<void> {
     if (this.text.length > 0) this.writeText()
     else if (this.bytesUsed > 0) this.writeBytes()
-    // A drain that came before this flush was called is not waited for.
-    if (this.full && !this.closed && (this.stream as Partial<Writable>).writableNeedDrain !== false) {
-      await Promise.race([new Promise((resolve) => this.stream.once('drain', resolve)), this.whenClosed])
-    }
-
-    this.full = false
+    if (this.drained && !this.closed) await Promise.race([this.drained, this.whenClosed])
+    this.drained = undefined
   }
 
   private writeBytes(): void {
@@ -96,7 +90,8 @@ export class OutputSink {
 
   private write(data: Buffer | string): void {
     if (this.closed) return
-    if (!this.stream.write(data)) this.full = true
+    // Listened for at once: a drain that comes before the flush must not be missed.
+    if (!this.stream.write(data) && this.drained === undefined) this.drained = new Promise((resolve) => this.stream.once('drain', resolve))
   }
 }
 
