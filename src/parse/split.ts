@@ -38,7 +38,10 @@ const LINE_END_ROOM = 1024 * 1024
 /** Logplex refuses frames over 10,240 bytes; files written by other tools may hold longer ones. */
 export const DEFAULT_MAX_FRAME = 10 * 1024 * 1024
 
-/** Lines longer than this are passed on in pieces, so memory stays bounded whatever the input. */
+/**
+ * Lines longer than this are passed on in pieces, so memory stays bounded whatever the input. The router's
+ * inputs use this default; logsift's reading commands pass --max-line-size (smaller by default).
+ */
 export const DEFAULT_MAX_LINE = 64 * 1024 * 1024
 
 export interface SplitLimits {

@@ -7,7 +7,7 @@ import {stat} from 'node:fs/promises'
 
 import {MAX_SESSION_LINES} from '../api/types.js'
 import {parseFrame, parseLine} from '../parse/line.js'
-import {DEFAULT_MAX_LINE, type LinePrefilter, UnitSplitter} from '../parse/split.js'
+import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
 import {isGzipFile, isNamedFifo, readFile} from '../sources/file.js'
 import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
@@ -30,8 +30,8 @@ export interface LogsPipeline {
   report: (message: string) => void
   /** Told the size of every chunk read (after gunzip), for a progress display. */
   progress?: (bytes: number) => void
-  /** A longer line is passed on in pieces of this many bytes (DEFAULT_MAX_LINE unless given). */
-  maxLineBytes?: number
+  /** A longer line is passed on in pieces of this many bytes, with one notice per input. */
+  maxLineBytes: number
 }
 
 export interface LogsResult {
@@ -200,7 +200,7 @@ class PipelineRun {
   }
 
   private splitter(name: string): UnitSplitter {
-    const {maxLineBytes = DEFAULT_MAX_LINE, predicate, prefilter, report, write} = this.pipeline
+    const {maxLineBytes, predicate, prefilter, report, write} = this.pipeline
     const onCut = () => {
       if (this.cutReported.has(name)) return
       this.cutReported.add(name)
