@@ -5,6 +5,7 @@ import type {Predicate, QueryOptions} from '../query/compile.js'
 import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlags} from '../api/command.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
+import {parseQuantity} from '../query/units.js'
 import type {Redactor} from '../redact/redactor.js'
 import {type Input, resolveInputs} from '../sources/inputs.js'
 import {redactFlags, redactorFor} from './redaction.js'
@@ -14,6 +15,16 @@ export const inputArgs = {
   // ignoreStdin: stdin is log input, read by the pipeline, never an argument's value.
   file: Args.string({description: 'log files to read in order (.gz is read transparently); - for stdin; http(s) URLs are log streams', ignoreStdin: true}),
 }
+
+/**
+ * The default of --max-line-size: the largest that keeps the peak resident memory of `logs` under 150 MB
+ * whatever the input (an endless line from /dev/zero, raw or pretty, measured by bench/dev-zero.sh). A 64 MiB
+ * piece peaks at 230-270 MB: the piece, its decoded text and read buffers that garbage collection has yet
+ * to free.
+ */
+const MAX_LINE_SIZE = '4MiB'
+/** Buffers beyond this are refused by Node on some platforms; no log line needs one. */
+const MAX_LINE_SIZE_LIMIT = 1024 ** 3
 
 /** Where logs come from and which records count: shared by `logs` and every command built on its pipeline. */
 export const logReadingFlags = {
@@ -27,6 +38,7 @@ export const logReadingFlags = {
   'ignore-case': Flags.boolean({char: 'i', description: 'make --grep and --exclude case-insensitive'}),
   'process-type': Flags.string({char: 'p', description: 'only dynos of this type, as heroku logs -p (web: web.1, web.2...); the same as -d web'}),
   level: Flags.string({char: 'l', description: 'this level and everything more severe (debug, info, notice, warn, error, crit, alert, emerg)'}),
+  'max-line-size': Flags.string({default: MAX_LINE_SIZE, description: 'a longer line is passed on in pieces of this size (one notice on stderr), so memory stays bounded: 512KiB, 64MiB (more memory)', helpValue: 'SIZE'}),
   ...redactFlags,
   since: Flags.string({description: 'records at or after this time: RFC 3339 or relative (30s, 15m, 2h, 3d)'}),
   source: Flags.string({char: 's', description: 'only these sources (app, heroku); !heroku excludes; comma list', multiple: true}),
@@ -84,6 +96,18 @@ export abstract class LogReadingCommand extends ApiCommand {
     const api = await this.api(flags['api-url'])
     const sessions = await openAppSessions(api, app, plan.request, (created) => this.logToStderr(appCreatedNotice(this.config.bin, created)))
     return {inputs: [{kind: 'app', sessions}], last: plan.last}
+  }
+
+  /** --max-line-size in bytes, or one line naming the bad value. */
+  protected maxLineBytes(flags: LogReadingFlags): number {
+    const text = flags['max-line-size']
+    const size = parseQuantity(text)
+    const bytes = size && (size.dimension === 'bytes' || size.unit === '') ? Math.floor(size.value) : Number.NaN
+    if (!(bytes >= 1 && bytes <= MAX_LINE_SIZE_LIMIT)) {
+      this.error(`--max-line-size ${text}: give a size from 1B to 1GiB`, {exit: 2, suggestions: ['--max-line-size 64MiB', '--max-line-size 512KiB', '--max-line-size 100000 (bytes)']})
+    }
+
+    return bytes
   }
 
   protected queryOptions(flags: LogReadingFlags): QueryOptions {

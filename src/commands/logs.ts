@@ -60,6 +60,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     const query = this.queryOptions(flags)
     const predicate = this.compile(query)
     const redactor = this.redactor(flags)
+    const maxLineBytes = this.maxLineBytes(flags)
     if (flags.explain && flags.output !== 'pretty') {
       this.error(`--explain annotates pretty output; -o ${flags.output} stays as it is for scripts`, {exit: 2, suggestions: [`${this.config.bin} errors CODE explains a code on its own`]})
     }
@@ -77,6 +78,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       follow: flags.tail,
       inputs,
       last,
+      maxLineBytes,
       predicate,
       prefilter: compileLinePrefilter(query),
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),

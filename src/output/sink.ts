@@ -15,6 +15,8 @@ export class OutputSink {
   private text = ''
   private bytes: Buffer = Buffer.allocUnsafe(FLUSH_BYTES)
   private bytesUsed = 0
+  /** Settles when the stream, found full by a write since the last flush, has drained; the next flush waits for it. */
+  private drained: Promise<unknown> | undefined
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     this.whenClosed = new Promise((resolve) => {
@@ -29,47 +31,70 @@ export class OutputSink {
   /** Appends `text` and a newline. */
   line(text: string): void {
     if (this.bytesUsed > 0) this.writeBytes()
-    this.text += text + '\n'
-    if (this.text.length >= FLUSH_BYTES) this.writeText()
-  }
-
-  /** Appends bytes as they are, adding a newline if they lack one (a last line without its terminator). */
-  raw(bytes: Buffer): void {
-    if (this.text.length > 0) this.writeText()
-    const needed = bytes.length + 1
-    if (this.bytesUsed + needed > this.bytes.length) {
-      this.writeBytes()
-      if (needed > this.bytes.length) this.bytes = Buffer.allocUnsafe(needed)
+    if (text.length < FLUSH_BYTES) {
+      this.text += text + '\n'
+      if (this.text.length >= FLUSH_BYTES) this.writeText()
+      return
     }
 
+    // A long line (a piece of an over-long input line can be megabytes) is written in slices rather than
+    // joined: each copy of it would be another line's worth of memory.
+    if (this.text.length > 0) this.writeText()
+    let start = 0
+    while (start < text.length) {
+      let end = Math.min(start + FLUSH_BYTES, text.length)
+      // Never between the halves of a surrogate pair, which would each become U+FFFD.
+      if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--
+      this.write(text.slice(start, end))
+      start = end
+    }
+
+    this.text = '\n'
+  }
+
+  /** Appends bytes exactly as they are: a last line without its newline stays without one. */
+  raw(bytes: Buffer): void {
+    if (this.text.length > 0) this.writeText()
+    if (bytes.length >= FLUSH_BYTES) {
+      // Large bytes go out as they are, not copied into the batch; no one changes a unit's bytes later.
+      if (this.bytesUsed > 0) this.writeBytes()
+      this.write(bytes)
+      return
+    }
+
+    if (this.bytesUsed + bytes.length > this.bytes.length) this.writeBytes()
     this.bytesUsed += bytes.copy(this.bytes, this.bytesUsed)
-    if (bytes.length === 0 || bytes[bytes.length - 1] !== 0x0a) this.bytes[this.bytesUsed++] = 0x0a
   }
 
   /** Writes what is batched and resolves once the stream can take more. */
   async flush(): Promise<void> {
-    const ready = this.text.length > 0 ? this.writeText() : this.bytesUsed > 0 ? this.writeBytes() : true
-    if (!ready && !this.closed) {
-      await Promise.race([new Promise((resolve) => this.stream.once('drain', resolve)), this.whenClosed])
-    }
+    if (this.text.length > 0) this.writeText()
+    else if (this.bytesUsed > 0) this.writeBytes()
+    if (this.drained && !this.closed) await Promise.race([this.drained, this.whenClosed])
+    this.drained = undefined
   }
 
-  private writeBytes(): boolean {
+  private writeBytes(): void {
     const data = this.bytes.subarray(0, this.bytesUsed)
     // The stream may hold `data` until it is written, so the next batch gets a fresh buffer.
     this.bytes = Buffer.allocUnsafe(FLUSH_BYTES)
     this.bytesUsed = 0
-    return this.write(data)
+    this.write(data)
   }
 
-  private writeText(): boolean {
+  private writeText(): void {
     const data = this.text
     this.text = ''
-    return this.write(data)
+    this.write(data)
   }
 
-  private write(data: Buffer | string): boolean {
-    if (this.closed) return true
-    return this.stream.write(data)
+  private write(data: Buffer | string): void {
+    if (this.closed) return
+    // Listened for at once: a drain that comes before the flush must not be missed.
+    if (!this.stream.write(data) && this.drained === undefined) this.drained = new Promise((resolve) => this.stream.once('drain', resolve))
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd8_00 && code <= 0xdb_ff
 }

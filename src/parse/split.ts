@@ -26,47 +26,86 @@ const QUOTE = 0x22
 const DIGIT_0 = 0x30
 const DIGIT_1 = 0x31
 const DIGIT_9 = 0x39
-/** Enough bytes to hold `LEN SP <` for any frame length we accept. */
-const DETECT_BYTES = 10
 
 const HEADER_INCOMPLETE = Number.MAX_SAFE_INTEGER
+
+const EMPTY = Buffer.alloc(0)
+/** Pending bytes up to this size are kept in a buffer of their size: most are a line cut by a chunk's end. */
+const SMALL_PENDING = 64 * 1024
+/** Room past a line's limit for the chunk that crosses it, so the line's buffer is seldom outgrown. */
+const LINE_END_ROOM = 1024 * 1024
 
 /** Logplex refuses frames over 10,240 bytes; files written by other tools may hold longer ones. */
 export const DEFAULT_MAX_FRAME = 10 * 1024 * 1024
 
+/**
+ * Lines longer than this are passed on in pieces, so memory stays bounded whatever the input. The router's
+ * inputs use this default; logsift's reading commands pass --max-line-size (smaller by default).
+ */
+export const DEFAULT_MAX_LINE = 64 * 1024 * 1024
+
+export interface SplitLimits {
+  /** The longest octet-counted frame taken as one; a longer one's bytes are read as a line. */
+  maxFrame?: number
+  /** The most bytes a unit holds before its newline: a longer line is passed on in pieces of this size. */
+  maxLine?: number
+  /** Called each time a line is cut into pieces. */
+  onCut?: () => void
+}
+
 export class UnitSplitter {
   private framing: 'detect' | 'lines' | 'octets' = 'detect'
-  /** Bytes of an unfinished unit, kept until the rest arrives. */
-  private pending: Buffer[] = []
+  /** Bytes of an unfinished unit, kept until the rest arrives: the first pendingBytes of this buffer. */
+  private pending: Buffer = EMPTY
   private pendingBytes = 0
+  /** The pending bytes start a line (not a frame): they end at the next newline, and are cut when too long. */
+  private awaitingNewline = false
   /** Octet framing: how many bytes the unfinished frame needs in all, so a long frame is joined once. */
   private frameBytesNeeded = 0
+  private readonly maxFrame: number
+  private readonly maxLine: number
+  private readonly onCut: (() => void) | undefined
 
   constructor(
     private readonly onUnit: UnitHandler,
     private readonly prefilter?: LinePrefilter,
-    private readonly maxFrame = DEFAULT_MAX_FRAME,
-  ) {}
+    limits: number | SplitLimits = {},
+  ) {
+    const {maxFrame = DEFAULT_MAX_FRAME, maxLine = DEFAULT_MAX_LINE, onCut} = typeof limits === 'number' ? {maxFrame: limits} : limits
+    // A frame is a unit too: no longer than a line may be.
+    this.maxFrame = Math.min(maxFrame, maxLine)
+    this.maxLine = maxLine
+    this.onCut = onCut
+  }
 
   /** Splits what it can; a partial last unit waits for the next chunk (or `end`). */
   push(chunk: Buffer): void {
     let data = chunk
     if (this.pendingBytes > 0) {
-      // Join a long unit once, when its end has arrived, rather than once per chunk.
-      const incomplete =
-        this.framing === 'lines'
-          ? data.indexOf(NEWLINE) === -1
-          : this.pendingBytes + data.length < this.frameBytesNeeded
-      if (incomplete) {
-        this.keep(data, 0)
-        return
-      }
+      if (this.awaitingNewline) {
+        // Finish the pending line first: in octet framing what follows its newline may be a frame.
+        const newline = data.indexOf(NEWLINE)
+        if (newline === -1) {
+          this.keepLine(data, 0)
+          return
+        }
 
-      data = this.takePending(data)
+        const line = this.takePending(data.subarray(0, newline + 1))
+        this.emitLine(line, 0, line.length)
+        data = data.subarray(newline + 1)
+      } else {
+        // Join a long frame once, when its end has arrived, rather than once per chunk.
+        if (this.pendingBytes + data.length < this.frameBytesNeeded) {
+          this.keep(data, 0)
+          return
+        }
+
+        data = this.takePending(data)
+      }
     }
 
     if (this.framing === 'detect') {
-      const decided = detectFraming(data)
+      const decided = detectFraming(data, this.maxFrame)
       if (decided === undefined) {
         this.keep(data, 0)
         return
@@ -83,21 +122,24 @@ export class UnitSplitter {
   /** The stream ended: whatever is left is a last unit without its terminator. */
   end(): void {
     if (this.pendingBytes === 0) return
+    const frame = this.framing === 'octets' && !this.awaitingNewline
     const rest = this.takePending(Buffer.alloc(0))
-    if (this.framing === 'octets') this.splitFrames(rest, true)
-    else if (this.prefilter === undefined || isCandidate(rest, 0, rest.length, this.prefilter)) this.onUnit(rest, false)
+    if (frame) this.splitFrames(rest, true)
+    else this.emitLine(rest, 0, rest.length)
   }
 
   private splitLines(data: Buffer): void {
+    const {maxLine} = this
     let start = 0
     let newline = data.indexOf(NEWLINE)
     while (newline !== -1) {
-      this.onUnit(data.subarray(start, newline + 1), false)
+      if (newline - start > maxLine) this.emitLine(data, start, newline + 1)
+      else this.onUnit(data.subarray(start, newline + 1), false)
       start = newline + 1
       newline = data.indexOf(NEWLINE, start)
     }
 
-    this.keep(data, start)
+    this.keepLine(data, start)
   }
 
   /**
@@ -108,7 +150,7 @@ export class UnitSplitter {
   private splitCandidateLines(data: Buffer, prefilter: LinePrefilter): void {
     const lastNewline = data.lastIndexOf(NEWLINE)
     if (lastNewline === -1) {
-      this.keep(data, 0)
+      this.keepLine(data, 0)
       return
     }
 
@@ -122,11 +164,12 @@ export class UnitSplitter {
 
       const start = hit === 0 ? 0 : data.lastIndexOf(NEWLINE, hit - 1) + 1
       const end = data.indexOf(NEWLINE, hit) + 1
-      this.onUnit(data.subarray(start, end), false)
+      if (end - 1 - start > this.maxLine) this.emitLine(data, start, end)
+      else this.onUnit(data.subarray(start, end), false)
       hit = data.indexOf(needle, end)
     }
 
-    this.keep(data, lastNewline + 1)
+    this.keepLine(data, lastNewline + 1)
   }
 
   private splitFrames(data: Buffer, atEnd = false): void {
@@ -136,48 +179,102 @@ export class UnitSplitter {
       if (length === undefined) {
         // Not a frame header: pass the bytes up to the next newline on as a line, then resynchronise.
         const newline = data.indexOf(NEWLINE, start)
-        if (newline === -1 && !atEnd) {
-          this.frameBytesNeeded = 0
-          break
+        if (newline === -1) {
+          if (atEnd) this.emitLine(data, start, data.length)
+          else this.keepLine(data, start)
+          return
         }
 
-        const end = newline === -1 ? data.length : newline + 1
-        this.onUnit(data.subarray(start, end), false)
-        start = end
+        this.emitLine(data, start, newline + 1)
+        start = newline + 1
         continue
       }
 
       if (length.end > data.length) {
-        if (!atEnd) {
-          this.frameBytesNeeded = length.end === HEADER_INCOMPLETE ? 0 : length.end - start
-          break
+        if (atEnd) {
+          // A frame cut short by the end of input is kept as a line so nothing is lost.
+          this.emitLine(data, start, data.length)
+          return
         }
 
-        // A frame cut short by the end of input is kept as a line so nothing is lost.
-        this.onUnit(data.subarray(start), false)
-        start = data.length
-        break
+        this.frameBytesNeeded = length.end === HEADER_INCOMPLETE ? 0 : length.end - start
+        this.keep(data, start)
+        return
       }
 
       this.onUnit(data.subarray(start, length.end), true)
       start = length.end
     }
-
-    if (start < data.length) this.keep(data, start)
   }
 
+  /**
+   * Passes on the line `data[start, end)` (its newline included, if it has one), in pieces of maxLine bytes
+   * while more than maxLine bytes come before its end; pieces without the prefilter's needle are dropped.
+   */
+  private emitLine(data: Buffer, start: number, end: number): void {
+    const contentEnd = data[end - 1] === NEWLINE ? end - 1 : end
+    let from = start
+    if (contentEnd - from > this.maxLine) this.onCut?.()
+    while (contentEnd - from > this.maxLine) {
+      this.emitPiece(data, from, from + this.maxLine)
+      from += this.maxLine
+    }
+
+    this.emitPiece(data, from, end)
+  }
+
+  private emitPiece(data: Buffer, start: number, end: number): void {
+    if (this.prefilter === undefined || isCandidate(data, start, end, this.prefilter)) this.onUnit(data.subarray(start, end), false)
+  }
+
+  /** Keeps the start of a line until its newline arrives; once it holds more than maxLine bytes, pieces go on. */
+  private keepLine(data: Buffer, from: number): void {
+    if (from >= data.length) return
+    if (this.pendingBytes + data.length - from <= this.maxLine) {
+      this.awaitingNewline = true
+      this.keep(data, from)
+      return
+    }
+
+    const line = this.pendingBytes === 0 ? data.subarray(from) : this.takePending(data.subarray(from))
+    this.onCut?.()
+    let start = 0
+    while (line.length - start > this.maxLine) {
+      this.emitPiece(line, start, start + this.maxLine)
+      start += this.maxLine
+    }
+
+    this.awaitingNewline = true
+    this.keep(line, start)
+  }
+
+  /**
+   * Copies `data[from..]` after the pending bytes (the caller may reuse its chunk, and a subarray would pin
+   * the whole chunk in memory). A unit that outgrows a small buffer gets room for all it may grow to at once,
+   * a line's limit or a frame's length: one buffer filled in place, never copied to grow, and the pages of it
+   * that are not filled yet cost no memory.
+   */
   private keep(data: Buffer, from: number): void {
     if (from >= data.length) return
-    // Copy: the caller may reuse its chunk, and a subarray would pin the whole chunk in memory.
-    const piece = Buffer.from(data.subarray(from))
-    this.pending.push(piece)
-    this.pendingBytes += piece.length
+    const needed = this.pendingBytes + data.length - from
+    if (needed > this.pending.length) {
+      const room = needed <= SMALL_PENDING ? needed : Math.max(needed, this.awaitingNewline ? this.maxLine + LINE_END_ROOM : this.frameBytesNeeded)
+      const grown = Buffer.allocUnsafeSlow(room)
+      this.pending.copy(grown, 0, 0, this.pendingBytes)
+      this.pending = grown
+    }
+
+    data.copy(this.pending, this.pendingBytes, from)
+    this.pendingBytes = needed
   }
 
+  /** The pending bytes followed by `next`, as one buffer that is the caller's alone. */
   private takePending(next: Buffer): Buffer {
-    const joined = Buffer.concat([...this.pending, next], this.pendingBytes + next.length)
-    this.pending = []
+    this.keep(next, 0)
+    const joined = this.pending.subarray(0, this.pendingBytes)
+    this.pending = EMPTY
     this.pendingBytes = 0
+    this.awaitingNewline = false
     return joined
   }
 }
@@ -215,14 +312,24 @@ const VALUE_END = new Uint8Array(256)
 for (const byte of [SPACE, NEWLINE, 0x0d, 0x09]) VALUE_END[byte] = 1
 
 /**
- * `octets` when the stream opens with `LEN SP <` (a digit never starts a syslog line, and a Heroku line's
- * timestamp has a `-` after its first digits); `lines` otherwise; undefined while there are too few bytes.
+ * `octets` when the stream opens with `LEN SP <` and LEN is a frame length we accept (a digit never starts a
+ * syslog line, and a Heroku line's timestamp has a `-` after its first digits); `lines` otherwise; undefined
+ * while the bytes so far could still be either. A pure function of the bytes: the same stream is framed the
+ * same way however it arrives in chunks.
  */
-export function detectFraming(data: Buffer): 'lines' | 'octets' | undefined {
+export function detectFraming(data: Buffer, maxFrame = DEFAULT_MAX_FRAME): 'lines' | 'octets' | undefined {
+  if (data.length === 0) return undefined
+  if (data[0] < DIGIT_1 || data[0] > DIGIT_9) return 'lines'
+  let length = 0
   let i = 0
-  while (i < data.length && data[i] >= DIGIT_0 && data[i] <= DIGIT_9) i++
-  if (i === data.length) return data.length >= DETECT_BYTES ? 'lines' : undefined
-  if (i === 0 || data[0] === DIGIT_0 || data[i] !== SPACE) return 'lines'
+  while (i < data.length && data[i] >= DIGIT_0 && data[i] <= DIGIT_9) {
+    length = length * 10 + (data[i] - DIGIT_0)
+    if (length > maxFrame) return 'lines'
+    i++
+  }
+
+  if (i === data.length) return undefined
+  if (data[i] !== SPACE) return 'lines'
   if (i + 1 === data.length) return undefined
   return data[i + 1] === LESS_THAN ? 'octets' : 'lines'
 }

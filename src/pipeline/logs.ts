@@ -3,13 +3,16 @@ import type {LogRecord} from '../parse/record.js'
 import type {Predicate} from '../query/compile.js'
 import type {Input} from '../sources/inputs.js'
 
+import {stat} from 'node:fs/promises'
+
 import {MAX_SESSION_LINES} from '../api/types.js'
 import {parseFrame, parseLine} from '../parse/line.js'
 import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
-import {isGzipFile, readFile} from '../sources/file.js'
-import {FileFollower} from '../sources/follow.js'
+import {isGzipFile, isNamedFifo, readFile} from '../sources/file.js'
+import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
 import {inputName} from '../sources/inputs.js'
+import {formatBytes} from '../stats/units-format.js'
 import {LastRecords} from './last-records.js'
 
 export interface LogsPipeline {
@@ -27,6 +30,8 @@ export interface LogsPipeline {
   report: (message: string) => void
   /** Told the size of every chunk read (after gunzip), for a progress display. */
   progress?: (bytes: number) => void
+  /** A longer line is passed on in pieces of this many bytes, with one notice per input. */
+  maxLineBytes: number
 }
 
 export interface LogsResult {
@@ -47,7 +52,9 @@ class PipelineRun {
   inputFailed = false
   matched = 0
   private last: LastRecords | undefined
-  private readonly followers: FileFollower[] = []
+  private readonly followers: Array<FifoFollower | FileFollower> = []
+  /** Inputs whose over-long lines were already reported: one notice per input, however many lines. */
+  private readonly cutReported = new Set<string>()
 
   constructor(private readonly pipeline: LogsPipeline) {
     if (pipeline.last !== undefined) this.last = new LastRecords(pipeline.last)
@@ -86,7 +93,7 @@ class PipelineRun {
   }
 
   private async read(input: Input): Promise<void> {
-    const splitter = this.splitter()
+    const splitter = this.splitter(inputName(input))
     if (input.kind === 'app' || input.kind === 'url') {
       await this.readStream(input, splitter)
       return
@@ -99,23 +106,58 @@ class PipelineRun {
       return
     }
 
-    // A compressed file is finished, so it is read rather than followed.
-    if (!this.pipeline.follow || (await isGzipFile(input.path))) {
-      await this.readChunks(readFile(input.path), splitter)
+    const {path} = input
+    if (!this.pipeline.follow) {
+      await this.readChunks(readFile(path), splitter)
+      return
+    }
+
+    const info = await stat(path).catch(() => undefined)
+    if (info?.isFIFO()) {
+      await this.readFifo(path, splitter)
+      return
+    }
+
+    // A compressed file is finished, and a device (/dev/zero) has no end to wait at: both are read, not followed.
+    if (info?.isCharacterDevice() || (await isGzipFile(path))) {
+      await this.readChunks(readFile(path), splitter)
       return
     }
 
     let current = splitter
-    const follower = new FileFollower(input.path, {
+    const follower = new FileFollower(path, {
       data: (chunk) => this.take(chunk, current),
       fileEnded: () => {
         current.end()
-        current = this.splitter()
+        current = this.splitter(path)
       },
       notice: (message) => this.pipeline.report(message),
     })
+    try {
+      await follower.readExisting()
+    } catch (error) {
+      // Only a file that may yet appear is waited for: a directory or an unreadable path is dropped, and with
+      // nothing left to follow the run ends.
+      if (await canAppearLater(path, error)) this.followers.push(follower)
+      throw error
+    }
+
     this.followers.push(follower)
-    await follower.readExisting()
+  }
+
+  /**
+   * A FIFO while following, as `tail -F` reads one: like a pipe until its writers close it (so what `--num`
+   * held so far is printed first), then whatever later writers send.
+   */
+  private async readFifo(path: string, splitter: UnitSplitter): Promise<void> {
+    await this.writeLast()
+    await this.readChunks(readFile(path), splitter)
+    if (this.pipeline.sink.closed || !(await isNamedFifo(path))) return
+    const later = this.splitter(path)
+    this.followers.push(new FifoFollower(path, {
+      data: (chunk) => this.take(chunk, later),
+      notice: (message) => this.pipeline.report(message),
+    }))
   }
 
   /**
@@ -157,14 +199,20 @@ class PipelineRun {
     return this.pipeline.sink.flush()
   }
 
-  private splitter(): UnitSplitter {
-    const {predicate, prefilter, write} = this.pipeline
+  private splitter(name: string): UnitSplitter {
+    const {maxLineBytes, predicate, prefilter, report, write} = this.pipeline
+    const onCut = () => {
+      if (this.cutReported.has(name)) return
+      this.cutReported.add(name)
+      report(`${name}: a line longer than ${formatBytes(maxLineBytes)} is passed on in pieces of that size (--max-line-size)`)
+    }
+
     return new UnitSplitter((raw, framed) => {
       const record = framed ? parseFrame(raw) : parseLine(raw)
       if (!predicate(record)) return
       this.matched++
       if (this.last) this.last.push(record)
       else write(record)
-    }, prefilter)
+    }, prefilter, {maxLine: maxLineBytes, onCut})
   }
 }

@@ -1,10 +1,12 @@
 import type {FileHandle} from 'node:fs/promises'
 
+import type {Socket} from 'node:net'
+
 import {type FSWatcher, watch} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 
-import {openInput, READ_CHUNK_BYTES} from './file.js'
+import {openFifoForFollowing, openInput, READ_CHUNK_BYTES} from './file.js'
 import {inputErrorFrom} from './input-error.js'
 
 /**
@@ -12,6 +14,16 @@ import {inputErrorFrom} from './input-error.js'
  * polling is the fallback where they are late or missing (network file systems, some containers).
  */
 export const FOLLOW_POLL_MS = 50
+
+/**
+ * Whether a path that cannot be opened may open later, so following it means waiting for it: a file missing
+ * from a directory that exists. A directory, a path under a missing directory or a file we may not read stays
+ * as it is by itself.
+ */
+export async function canAppearLater(path: string, error: unknown): Promise<boolean> {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false
+  return stat(dirname(path)).then((info) => info.isDirectory(), () => false)
+}
 
 export interface FollowEvents {
   /** New bytes of the current file, in order. */
@@ -180,5 +192,37 @@ export class FileFollower {
       this.position += bytesRead
       await this.events.data(buffer.subarray(0, bytesRead))
     }
+  }
+}
+
+/**
+ * Follows a named FIFO once its first writers have closed it, as `tail -F` does: what every later writer
+ * sends, until `stop`. The first writers' bytes are read before, as a pipe's.
+ */
+export class FifoFollower {
+  private socket: Socket | undefined
+  private stopped = false
+
+  constructor(
+    readonly path: string,
+    private readonly events: Pick<FollowEvents, 'data' | 'notice'>,
+  ) {}
+
+  follow(): void {
+    this.read().catch((error: unknown) => {
+      if (!this.stopped) this.events.notice(inputErrorFrom(this.path, error).message)
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.socket?.destroy()
+  }
+
+  private async read(): Promise<void> {
+    const socket = await openFifoForFollowing(this.path)
+    this.socket = socket
+    if (this.stopped) socket.destroy()
+    for await (const chunk of socket) await this.events.data(chunk as Buffer)
   }
 }

@@ -3,6 +3,8 @@ export class InputError extends Error {
   constructor(
     readonly input: string,
     reason: string,
+    /** The system's error code (ENOENT...), when a system error caused it. */
+    readonly code?: string,
   ) {
     super(`${input}: ${reason}`)
   }
@@ -20,7 +22,7 @@ const REASONS: Record<string, string> = {
 /** Turns a system error into an InputError naming the input, keeping the system's words for rare cases. */
 export function inputErrorFrom(input: string, error: unknown): InputError {
   const {code, message} = error as NodeJS.ErrnoException
-  if (code && REASONS[code]) return new InputError(input, REASONS[code])
   if (error instanceof InputError) return error
-  return new InputError(input, message.replace(/^\w+: /, ''))
+  if (code && REASONS[code]) return new InputError(input, REASONS[code], code)
+  return new InputError(input, message.replace(/^\w+: /, ''), code)
 }

@@ -12,13 +12,13 @@ const WIDTH = 30
 
 /**
  * The total bytes to read when every input is a plain file (a gzip's bytes read are its uncompressed ones,
- * so its size says nothing about progress), or undefined.
+ * so its size says nothing about progress, and a FIFO or a device has no size), or undefined.
  */
 export async function totalFileBytes(inputs: readonly Input[]): Promise<number | undefined> {
   let total = 0
   for (const input of inputs) {
     if (input.kind !== 'file' || (await isGzipFile(input.path))) return undefined
-    const size = await stat(input.path).then((stats) => stats.size, () => undefined)
+    const size = await stat(input.path).then((stats) => (stats.isFile() ? stats.size : undefined), () => undefined)
     if (size === undefined) return undefined
     total += size
   }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 
-import {detectFraming, UnitSplitter} from '../../src/parse/split.js'
+import {detectFraming, type SplitLimits, UnitSplitter} from '../../src/parse/split.js'
 
 type Unit = [text: string, framed: boolean]
 
 /** Feeds the chunks through a splitter and returns the units it produced. */
-function split(chunks: Array<Buffer | string>, maxFrame?: number): Unit[] {
+function split(chunks: Array<Buffer | string>, limits?: number | SplitLimits): Unit[] {
   const units: Unit[] = []
-  const splitter = new UnitSplitter((raw, framed) => units.push([raw.toString('latin1'), framed]), undefined, maxFrame)
+  const splitter = new UnitSplitter((raw, framed) => units.push([raw.toString('latin1'), framed]), undefined, limits)
   for (const chunk of chunks) splitter.push(Buffer.from(chunk as string, 'latin1'))
   splitter.end()
   return units
@@ -16,6 +16,11 @@ function split(chunks: Array<Buffer | string>, maxFrame?: number): Unit[] {
 /** Every way of cutting `input` in two, so chunk boundaries land on every byte. */
 function everySplit(input: string): string[][] {
   return Array.from({length: input.length + 1}, (_, i) => [input.slice(0, i), input.slice(i)])
+}
+
+/** Every chunking worth trying: whole, one byte at a time, and cut in two at every byte. */
+function everyChunking(input: string): string[][] {
+  return [[input], [...input], ...everySplit(input)]
 }
 
 const FRAME_A = '<190>1 2024-05-01T12:00:00+00:00 host app web.1 - hello\n'
@@ -32,6 +37,10 @@ describe('detectFraming', () => {
     ['58', undefined],
     ['58 ', undefined],
     ['1234567890123', 'lines'],
+    ['1234567', undefined],
+    ['12345678901 <190>1', 'lines'],
+    ['10485761 <1>', 'lines'],
+    ['10485760 <1>', 'octets'],
     ['plain text\n', 'lines'],
     ['', undefined],
   ]
@@ -40,6 +49,89 @@ describe('detectFraming', () => {
       assert.equal(detectFraming(Buffer.from(input)), expected)
     })
   }
+})
+
+describe('framing is decided by the bytes, not by how they arrive', () => {
+  const inputs = [
+    // Ten or more digits: too long for a frame length, so lines however the first chunk ends.
+    '12345678901 <190>1 2024-05-01T12:00:00+00:00 host app web.1 - a\n' + framed(FRAME_A),
+    '1234567890\n' + framed(FRAME_A),
+    framed(FRAME_A) + framed(FRAME_B),
+    '58 hello\n' + framed(FRAME_A),
+    '2024-05-01T12:00:00+00:00 app[web.1]: hi\n' + framed(FRAME_A),
+    '7',
+    '58 ',
+    '1234567',
+  ]
+  for (const input of inputs) {
+    it(`${JSON.stringify(input.slice(0, 30))}: the same units in every chunking`, () => {
+      const whole = split([input])
+      for (const chunks of everyChunking(input)) assert.deepEqual(split(chunks), whole, chunks.join('|'))
+    })
+  }
+
+  it('reads ten or more leading digits as lines', () => {
+    const input = '12345678901 <190>1 2024-05-01T12:00:00+00:00 host app web.1 - a\n' + framed(FRAME_A)
+    assert.deepEqual(split([...input]), [['12345678901 <190>1 2024-05-01T12:00:00+00:00 host app web.1 - a\n', false], [framed(FRAME_A), false]])
+  })
+})
+
+describe('lines longer than the limit', () => {
+  const limits = {maxLine: 8}
+  const cases: Array<[string, string[]]> = [
+    ['12345678\n', ['12345678\n']],
+    ['123456789\n', ['12345678', '9\n']],
+    ['1234567812345678\nshort\n', ['12345678', '12345678\n', 'short\n']],
+    ['abcdefghijklmnopqrstuvwxyz', ['abcdefgh', 'ijklmnop', 'qrstuvwx', 'yz']],
+    ['abcdefghijklmnop', ['abcdefgh', 'ijklmnop']],
+    ['ok\n' + 'x'.repeat(20) + '\r\nok\n', ['ok\n', 'xxxxxxxx', 'xxxxxxxx', 'xxxx\r\n', 'ok\n']],
+  ]
+  for (const [input, pieces] of cases) {
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(pieces)} in every chunking`, () => {
+      for (const chunks of everyChunking(input)) {
+        assert.deepEqual(split(chunks, limits), pieces.map((piece) => [piece, false]), chunks.join('|'))
+      }
+    })
+  }
+
+  it('cuts an over-long frame header and the bytes after it into pieces too, and frames stay whole', () => {
+    const input = framed(FRAME_A) + 'y'.repeat(300) + '\n' + framed(FRAME_B)
+    for (const chunks of everyChunking(input)) {
+      const units = split(chunks, {maxLine: 100})
+      assert.equal(units.map(([raw]) => raw).join(''), input, chunks.join('|'))
+      assert.ok(units.every(([raw]) => raw.length <= 101))
+      assert.deepEqual(units.filter(([, isFrame]) => isFrame).map(([raw]) => raw), [framed(FRAME_A), framed(FRAME_B)])
+    }
+  })
+
+  it('reads a frame longer than the line limit as a line, in pieces', () => {
+    const units = split([framed(FRAME_A)], {maxLine: 20})
+    assert.equal(units.map(([raw]) => raw).join(''), framed(FRAME_A))
+    assert.ok(units.every(([raw, isFrame]) => raw.length <= 21 && !isFrame))
+  })
+
+  it('tells each time it cuts a line', () => {
+    let cuts = 0
+    const splitter = new UnitSplitter(() => {}, undefined, {maxLine: 4, onCut: () => cuts++})
+    for (const chunk of ['ab', 'cdef', 'gh\nok\n', '123456\n']) splitter.push(Buffer.from(chunk))
+    splitter.end()
+    assert.equal(cuts, 2)
+  })
+
+  it('holds at most the limit of an endless line, passing the rest on as it comes', () => {
+    let held = 0
+    let passed = 0
+    const chunk = Buffer.alloc(64 * 1024)
+    const splitter = new UnitSplitter((raw) => (passed += raw.length), undefined, {maxLine: 1024 * 1024})
+    for (let i = 0; i < 64; i++) {
+      splitter.push(chunk)
+      held = (i + 1) * chunk.length - passed
+      assert.ok(held <= 1024 * 1024, `holds ${held} bytes`)
+    }
+
+    // 4 MiB in: three whole pieces have gone on, the fourth MiB waits to see whether a newline ends it.
+    assert.equal(passed, 3 * 1024 * 1024)
+  })
 })
 
 describe('UnitSplitter', () => {

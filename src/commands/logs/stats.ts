@@ -76,6 +76,7 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
     const query = this.queryOptions(flags)
     const predicate = this.compile(query)
     const redactor = this.redactor(flags)
+    const maxLineBytes = this.maxLineBytes(flags)
     // All the app's recent lines: a summary of the last 100 would say little.
     const {inputs} = app === undefined ? {inputs: this.argumentInputs(args)} : await this.appInput(app, flags, MAX_SESSION_LINES)
     const collector = new StatsCollector({by: flags.by, intervalMs, top: flags.top, value: flags.value})
@@ -84,6 +85,7 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
     const result = await runLogs({
       follow: false,
       inputs,
+      maxLineBytes,
       predicate,
       prefilter: compileLinePrefilter(query),
       progress: progress && ((bytes) => progress.add(bytes)),

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Peak memory of `logsift logs` on input that never ends a line (issue 8): /dev/zero for 15 s, raw and pretty,
+# and a gzip of 1 GiB of zeros. Every figure must stay under 150 MB; the output goes to a file, as a user's would.
+#
+#   bench/dev-zero.sh [SECONDS] [--max-line-size SIZE]     (default 15 s and the default size)
+#
+# Needs GNU time (installed with apt-get when missing). Prints one line per run: peak RSS (GNU time's %M), the
+# bytes written, and the command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-15}
+shift || true
+out=bench/out
+data=bench/data
+mkdir -p "$out" "$data"
+[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
+zeros=$data/zeros-1g.gz
+[ -s "$zeros" ] || head -c 1G /dev/zero | gzip > "$zeros"
+
+echo "node $(node --version); $(nproc) cores; limit ${*:-default}"
+run() { # label, then the logsift command's arguments
+  local label=$1
+  shift
+  # timeout ends the endless reads; its status (124) is expected, so only the figures count.
+  /usr/bin/time -f '%M' -o "$out/dev-zero.rss" timeout "$seconds" node bin/run.js "$@" >"$out/dev-zero.out" 2>/dev/null || true
+  local rss_kb bytes
+  rss_kb=$(tail -1 "$out/dev-zero.rss")
+  bytes=$(stat -c %s "$out/dev-zero.out")
+  printf '%-34s peak RSS %4d MB  %6d MB written  logsift %s\n' "$label" $((rss_kb / 1024)) $((bytes / 1024 / 1024)) "$*"
+}
+
+run "/dev/zero -o raw, ${seconds}s" logs /dev/zero -o raw "$@"
+run "/dev/zero pretty, ${seconds}s" logs /dev/zero "$@"
+run "/dev/zero pretty coloured, ${seconds}s" logs /dev/zero --color always "$@"
+run "gzip of 1 GiB of zeros -o raw" logs "$zeros" -o raw "$@"
+run "gzip of 1 GiB of zeros, pretty" logs "$zeros" "$@"
+rm -f "$out/dev-zero.out" "$out/dev-zero.rss"
