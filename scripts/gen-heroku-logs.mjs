@@ -499,7 +499,9 @@ class Generator {
         '    return sum(item.price for item in self.items)',
         `KeyError: '${random.pick(['price', 'sku', 'currency'])}'`,
       ]
-    const [first, ...rest] = lines.map((message) => ({dyno, kind: 'trace', level: 'info', message, source: 'app'}))
+    // A crash report's first line (and Python's closing `KeyError: ...`) is an error; its frames stay info.
+    const levelOf = (message) => (/^(\w*Error:|Traceback )/.test(message) ? 'error' : 'info')
+    const [first, ...rest] = lines.map((message) => ({dyno, kind: 'trace', level: levelOf(message), message, source: 'app'}))
     for (const record of rest) record.burst = true
     this.pending.push(...rest)
     return first
