@@ -82,7 +82,9 @@ describe('the Heroku CLI (heroku@11) against the router', function () {
     }
   })
 
-  it('heroku drains, drains:add, drains --json and drains:remove by URL and by token', async () => {
+  it('heroku drains, drains:add, drains --json and drains:remove by URL and by token', async function () {
+    // Eight runs of the Heroku CLI, each 1–3 s of start-up alone on a busy two-core machine.
+    this.timeout(90_000)
     assert.equal((await heroku('drains', '-a', 'demo')).stdout, '')
 
     const first = 'syslog+tls://logs.example.com:6514'
