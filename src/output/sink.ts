@@ -30,14 +30,21 @@ export class OutputSink {
 
   /** Appends `text` and a newline. */
   line(text: string): void {
+    this.append(text)
+    this.text += '\n'
+    if (this.text.length >= FLUSH_BYTES) this.writeText()
+  }
+
+  /** Appends `text`, a line or a part of one, with no newline. */
+  append(text: string): void {
     if (this.bytesUsed > 0) this.writeBytes()
     if (text.length < FLUSH_BYTES) {
-      this.text += text + '\n'
+      this.text += text
       if (this.text.length >= FLUSH_BYTES) this.writeText()
       return
     }
 
-    // A long line (a piece of an over-long input line can be megabytes) is written in slices rather than
+    // A long text (a piece of an over-long input line can be megabytes) is written in slices rather than
     // joined: each copy of it would be another line's worth of memory.
     if (this.text.length > 0) this.writeText()
     let start = 0
@@ -48,8 +55,6 @@ export class OutputSink {
       this.write(text.slice(start, end))
       start = end
     }
-
-    this.text = '\n'
   }
 
   /** Appends bytes exactly as they are: a last line without its newline stays without one. */
