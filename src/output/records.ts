@@ -41,8 +41,7 @@ export function createRecordWriter(format: OutputFormat, chalk: ChalkInstance, s
         return
       }
 
-      for (const part of formatParts(record)) sink.append(part)
-      sink.line('')
+      sink.lineInParts(formatParts(record))
     }
 
   if (redactor === undefined) return writeRecord
