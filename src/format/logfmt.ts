@@ -2,6 +2,8 @@ import logfmt from 'logfmt'
 
 import type {FieldValue, LogRecord} from '../parse/record.js'
 
+import {messageSlices} from './message-slices.js'
+
 /** The record's own keys; a payload field with one of these names is written as `fields.NAME`. */
 const RECORD_KEYS = new Set(['dyno', 'level', 'message', 'source', 'timestamp'])
 
@@ -10,6 +12,14 @@ const RECORD_KEYS = new Set(['dyno', 'level', 'message', 'source', 'timestamp'])
 const UNSAFE_KEY = /[\s\u0000-\u001F\u007F"=\\]/g
 const CONTROL = /[\u0000-\u001F\u007F]/g
 const CONTROL_ESCAPES: Readonly<Record<string, string>> = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
+/** Each control character's escape by its code, made once: a message of NULs needs millions of them. */
+const CONTROL_ESCAPE_TABLE: readonly string[] = Array.from({length: 0x80}, (_, code) => {
+  const char = String.fromCharCode(code)
+  return CONTROL_ESCAPES[char] ?? '\\u' + code.toString(16).padStart(4, '0')
+})
+/** What logfmt.stringify backslash-escapes, and the characters that make it do so once controls are escaped. */
+const STRINGIFY_ESCAPES = /["\\]/g
+const ESCAPED_BY_STRINGIFY = /["\\\u0000-\u001F\u007F]/
 
 /** A logfmt line's pairs, as `logfmt.stringify` takes them. */
 type Pairs = Record<string, boolean | null | number | string>
@@ -21,13 +31,47 @@ type Pairs = Record<string, boolean | null | number | string>
  * written as `\n`-style escapes so a record stays one line.
  */
 export function formatLogfmt(record: LogRecord): string {
+  const header = headerPairs(record)
+  header.message = safeValue(record.message)
+  const line = logfmt.stringify(header)
+  const rest = logfmt.stringify(fieldPairs(record))
+  return rest === '' ? line : line + ' ' + rest
+}
+
+/**
+ * The line `formatLogfmt` makes, in parts that join to it: the message escaped a slice at a time. A long message
+ * (a piece of an endless line) would otherwise become several strings of up to seven times its size (`\\u0000`
+ * for each NUL) on its way through the escapes, the quoting and the joining.
+ */
+export function * formatLogfmtParts(record: LogRecord): Generator<string> {
+  const {message} = record
+  // As logfmt.stringify decides for the whole value: quoted for a space or `=`, and backslash-escaped (and so
+  // quoted) for a `"` or `\`, which every escaped control character contains.
+  const escaped = ESCAPED_BY_STRINGIFY.test(message)
+  const quote = escaped || message.includes(' ') || message.includes('=') ? '"' : ''
+  // `level` is always there, so the head is never empty; an empty message is short and never comes here.
+  yield logfmt.stringify(headerPairs(record)) + ' message=' + quote
+  for (const slice of messageSlices(message)) {
+    const value = safeValue(slice)
+    yield escaped ? value.replaceAll(STRINGIFY_ESCAPES, '\\$&') : value
+  }
+
+  const rest = logfmt.stringify(fieldPairs(record))
+  yield rest === '' ? quote : quote + ' ' + rest
+}
+
+/** The record's header pairs but the message, in the order written. */
+function headerPairs(record: LogRecord): Pairs {
   const header: Pairs = {}
   if (record.timestamp !== undefined) header.timestamp = record.timestamp
   if (record.source !== undefined) header.source = safeValue(record.source)
   if (record.dyno !== undefined) header.dyno = safeValue(record.dyno)
   header.level = record.level
-  header.message = safeValue(record.message)
+  return header
+}
 
+/** The payload's fields as pairs, after the header. */
+function fieldPairs(record: LogRecord): Pairs {
   // Two objects, not one: an object enumerates integer-like keys (a field named "404") before all others,
   // which would put them ahead of `timestamp`. No prototype, so a field named `__proto__` is kept like any other.
   const pairs: Pairs = Object.create(null)
@@ -36,9 +80,7 @@ export function formatLogfmt(record: LogRecord): string {
     if (Object.hasOwn(fields, key)) flatten(pairs, RECORD_KEYS.has(key) ? 'fields.' + key : key, fields[key])
   }
 
-  const line = logfmt.stringify(header)
-  const rest = logfmt.stringify(pairs)
-  return rest === '' ? line : line + ' ' + rest
+  return pairs
 }
 
 /**
@@ -80,5 +122,5 @@ function safeValue(value: string): string {
 }
 
 function escapeControl(char: string): string {
-  return CONTROL_ESCAPES[char] ?? '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0')
+  return CONTROL_ESCAPE_TABLE[char.charCodeAt(0)]
 }

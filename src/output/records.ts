@@ -5,8 +5,14 @@ import type {LogRecord} from '../parse/record.js'
 import type {Redactor} from '../redact/redactor.js'
 import type {OutputSink} from './sink.js'
 
-import {createFormatter} from '../format/index.js'
+import {createFormatter, createPartsFormatter} from '../format/index.js'
 import {redactRecord} from '../redact/record.js'
+
+/**
+ * A message longer than this (in characters) is formatted and written in parts: a piece of an endless line
+ * (4 MiB by default) escaped as one string, then joined to its line, peaks at many times its size.
+ */
+const LONG_MESSAGE = 64 * 1024
 
 export interface RecordWriterOptions {
   /** `--explain`: pretty output notes what a Heroku error code means. */
@@ -26,6 +32,18 @@ export function createRecordWriter(format: OutputFormat, chalk: ChalkInstance, s
   }
 
   const formatRecord = createFormatter(format, chalk, {explain: options.explain, timeZone: options.timeZone})
-  if (redactor === undefined) return (record) => sink.line(formatRecord(record))
-  return (record) => sink.line(formatRecord(redactRecord(redactor, record)))
+  const formatParts = createPartsFormatter(format)
+  const writeRecord = formatParts === undefined
+    ? (record: LogRecord) => sink.line(formatRecord(record))
+    : (record: LogRecord) => {
+      if (record.message.length <= LONG_MESSAGE) {
+        sink.line(formatRecord(record))
+        return
+      }
+
+      sink.lineInParts(formatParts(record))
+    }
+
+  if (redactor === undefined) return writeRecord
+  return (record) => writeRecord(redactRecord(redactor, record))
 }

@@ -17,6 +17,11 @@ export class OutputSink {
   private bytesUsed = 0
   /** Settles when the stream, found full by a write since the last flush, has drained; the next flush waits for it. */
   private drained: Promise<unknown> | undefined
+  /**
+   * Output the stream could not take yet, in order: the rest of a line given in parts, and whatever came after
+   * it. flush() writes it as the stream drains, so a line of many MB is never all held at once.
+   */
+  private readonly backlog: Array<Iterator<string>> = []
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     this.whenClosed = new Promise((resolve) => {
@@ -30,14 +35,35 @@ export class OutputSink {
 
   /** Appends `text` and a newline. */
   line(text: string): void {
+    if (this.backlog.length > 0) {
+      this.backlog.push([text, '\n'][Symbol.iterator]())
+      return
+    }
+
+    this.append(text)
+    this.text += '\n'
+    if (this.text.length >= FLUSH_BYTES) this.writeText()
+  }
+
+  /**
+   * Appends a line given as the parts that make it, and a newline, no faster than the stream takes them: the
+   * parts are only made (a long message escaped a slice at a time) as they are written.
+   */
+  lineInParts(parts: Iterable<string>): void {
+    this.backlog.push(parts[Symbol.iterator](), ['\n'][Symbol.iterator]())
+    this.writeBacklog()
+  }
+
+  /** Appends `text`, a line or a part of one, with no newline. */
+  private append(text: string): void {
     if (this.bytesUsed > 0) this.writeBytes()
     if (text.length < FLUSH_BYTES) {
-      this.text += text + '\n'
+      this.text += text
       if (this.text.length >= FLUSH_BYTES) this.writeText()
       return
     }
 
-    // A long line (a piece of an over-long input line can be megabytes) is written in slices rather than
+    // A long text (a piece of an over-long input line can be megabytes) is written in slices rather than
     // joined: each copy of it would be another line's worth of memory.
     if (this.text.length > 0) this.writeText()
     let start = 0
@@ -48,12 +74,11 @@ export class OutputSink {
       this.write(text.slice(start, end))
       start = end
     }
-
-    this.text = '\n'
   }
 
   /** Appends bytes exactly as they are: a last line without its newline stays without one. */
   raw(bytes: Buffer): void {
+    // Raw records never follow a line in parts (one run writes one format), so the backlog holds no bytes.
     if (this.text.length > 0) this.writeText()
     if (bytes.length >= FLUSH_BYTES) {
       // Large bytes go out as they are, not copied into the batch; no one changes a unit's bytes later.
@@ -68,10 +93,27 @@ export class OutputSink {
 
   /** Writes what is batched and resolves once the stream can take more. */
   async flush(): Promise<void> {
-    if (this.text.length > 0) this.writeText()
-    else if (this.bytesUsed > 0) this.writeBytes()
-    if (this.drained && !this.closed) await Promise.race([this.drained, this.whenClosed])
-    this.drained = undefined
+    for (;;) {
+      this.writeBacklog()
+      if (this.backlog.length === 0) {
+        if (this.text.length > 0) this.writeText()
+        else if (this.bytesUsed > 0) this.writeBytes()
+      }
+
+      if (this.drained && !this.closed) await Promise.race([this.drained, this.whenClosed])
+      this.drained = undefined
+      if (this.closed) this.backlog.length = 0
+      if (this.backlog.length === 0) return
+    }
+  }
+
+  /** Writes backlogged parts until the stream is full or none are left. */
+  private writeBacklog(): void {
+    while (this.backlog.length > 0 && this.drained === undefined && !this.closed) {
+      const next = this.backlog[0].next()
+      if (next.done) this.backlog.shift()
+      else this.append(next.value)
+    }
   }
 
   private writeBytes(): void {
