@@ -46,26 +46,21 @@ describe('redactor on adversarial lines (linear time)', () => {
   const redact = createRedactor()
   const redactEmail = createRedactor({email: true})
 
-  for (const [unit, input, expected] of REPETITIONS) {
-    it(`redacts a 1 MB line of ${JSON.stringify(unit)} within the deadline, and short ones as before`, () => {
-      assert.equal(redact.text(input), expected)
-      const line = repeatTo(unit, MEGABYTE)
-      const started = performance.now()
-      redact.text(line)
-      const elapsed = performance.now() - started
-      assert.ok(elapsed < DEADLINE_MS, `${elapsed.toFixed(0)} ms on 1 MB of ${JSON.stringify(unit)}`)
-    })
-  }
-
-  for (const [unit, input, expected] of EMAIL_REPETITIONS) {
-    it(`with --redact-email, redacts a 1 MB line of ${JSON.stringify(unit)} within the deadline`, () => {
-      assert.equal(redactEmail.text(input), expected)
-      const line = repeatTo(unit, MEGABYTE)
-      const started = performance.now()
-      redactEmail.text(line)
-      const elapsed = performance.now() - started
-      assert.ok(elapsed < DEADLINE_MS, `${elapsed.toFixed(0)} ms on 1 MB of ${JSON.stringify(unit)}`)
-    })
+  const cases: Array<[string, ReturnType<typeof createRedactor>, typeof REPETITIONS]> = [
+    ['', redact, REPETITIONS],
+    ['with --redact-email, ', redactEmail, EMAIL_REPETITIONS],
+  ]
+  for (const [label, redactor, repetitions] of cases) {
+    for (const [unit, input, expected] of repetitions) {
+      it(`${label}redacts a 1 MB line of ${JSON.stringify(unit)} within the deadline, and short ones as before`, () => {
+        assert.equal(redactor.text(input), expected)
+        const line = repeatTo(unit, MEGABYTE)
+        const started = performance.now()
+        redactor.text(line)
+        const elapsed = performance.now() - started
+        assert.ok(elapsed < DEADLINE_MS, `${elapsed.toFixed(0)} ms on 1 MB of ${JSON.stringify(unit)}`)
+      })
+    }
   }
 
   it('still finds the key after many secret words in one run, and a JWT after a dash', () => {
