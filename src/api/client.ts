@@ -1,5 +1,5 @@
 import type {ApiTarget} from './target.js'
-import type {Addon, App, Drain, LogSession, LogSessionRequest} from './types.js'
+import type {Addon, App, Drain, LogSession, LogSessionRequest, RouterStatus} from './types.js'
 
 import {ApiError, ApiUnreachableError, networkReason} from './errors.js'
 import {httpAgent} from './http.js'
@@ -51,6 +51,11 @@ export class PlatformApi {
 
   createLogSession(app: string, request: LogSessionRequest): Promise<LogSession> {
     return this.call('POST', `/apps/${encodeURIComponent(app)}/log-sessions`, request)
+  }
+
+  /** logsift's router only: its listeners, traffic and drops (`GET /status`). */
+  status(): Promise<RouterStatus> {
+    return this.call('GET', '/status')
   }
 
   private async call<T>(method: Method, path: string, body?: object): Promise<T> {

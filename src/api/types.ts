@@ -10,7 +10,12 @@ export interface App {
   log_input_token?: string
   /** logsift's router only: how full the app's recent-log buffer is. */
   log_buffer?: {capacity: number; messages: number}
+  /** logsift's router only: what was dropped of this app's messages, by reason (reasons with none left out). */
+  log_drops?: Record<string, number>
 }
+
+/** logsift's router only: `GET /status`, what `logsift status` shows. */
+export type {RouterStatus} from '../router/observability/status.js'
 
 export interface Drain {
   id: string

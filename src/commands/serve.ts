@@ -2,6 +2,7 @@ import {Command, Flags} from '@oclif/core'
 
 import {redactFlags, redactorFor} from '../cli/redaction.js'
 import {type AllowEntry, parseAllowEntry} from '../router/receiver-auth.js'
+import {describeUdpBuffer} from '../router/observability/udp-buffer.js'
 import {DataDirError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
 export default class Serve extends Command {
@@ -27,12 +28,15 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     'data-dir': Flags.directory({description: 'where apps, tokens, drains and the API key are kept [default: logsift\'s data directory]'}),
     'drain-buffer': Flags.integer({default: 1024, description: 'messages each drain keeps waiting; when full the oldest are dropped and an L10 line says how many', min: 1}),
     host: Flags.string({default: '127.0.0.1', description: 'address to listen on'}),
+    'metrics-host': Flags.string({dependsOn: ['metrics-port'], description: 'address for --metrics-port [default: --host]'}),
+    'metrics-port': Flags.integer({description: 'also serve GET /metrics (Prometheus) without the API key on this port; 0 picks a free one', max: 65_535, min: 0}),
     ...redactFlags,
     port: Flags.integer({default: 5580, description: 'HTTP port (API, log input, sessions); 0 picks a free one', max: 65_535, min: 0}),
     'syslog-port': Flags.integer({default: 5514, description: 'syslog port, TCP and UDP; 0 picks free ones', max: 65_535, min: 0}),
     'syslog-tls-port': Flags.integer({dependsOn: ['tls-cert'], description: 'syslog over TLS port [default: 6514]', max: 65_535, min: 0}),
     'tls-cert': Flags.file({dependsOn: ['tls-key'], description: 'PEM certificate: serve HTTPS and syslog over TLS', exists: true}),
     'tls-key': Flags.file({dependsOn: ['tls-cert'], description: 'PEM private key for --tls-cert', exists: true}),
+    'udp-receive-buffer': Flags.integer({default: 8 * 1024 * 1024, description: 'bytes of syslog UDP datagrams the kernel may hold while the router catches up (Linux grants at most net.core.rmem_max)', min: 1024}),
   }
 
   static override summary = 'Run the embedded log router (a local Logplex)'
@@ -55,12 +59,15 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       drainCaFile: flags.ca,
       drains: {queueSize: flags['drain-buffer']},
       host: flags.host,
+      metricsHost: flags['metrics-host'],
+      metricsPort: flags['metrics-port'],
       port: flags.port,
       redactor,
       syslogPort: flags['syslog-port'],
       syslogTlsPort: flags['syslog-tls-port'],
       tlsCert: flags['tls-cert'],
       tlsKey: flags['tls-key'],
+      udpReceiveBufferBytes: flags['udp-receive-buffer'],
     })
     this.log(describe(router))
 
@@ -86,7 +93,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       }
 
       if (error instanceof ListenError) {
-        const flag = error.what.startsWith('HTTP') ? '--port' : error.what === 'syslog TLS' ? '--syslog-tls-port' : '--syslog-port'
+        const flag = error.what.startsWith('HTTP') ? '--port' : error.what === 'syslog TLS' ? '--syslog-tls-port' : error.what === 'metrics' ? '--metrics-port' : '--syslog-port'
         this.error(error.message, {exit: 2, suggestions: [`choose another with ${flag}, or ${flag} 0 for a free one`]})
       }
 
@@ -111,5 +118,6 @@ function describe(router: RunningRouter): string {
   const syslog = [`syslog tcp://${syslogHost}:${router.syslogTcpPort}`, `udp://${syslogHost}:${router.syslogUdpPort}`]
   if (router.syslogTlsPort !== undefined) syslog.push(`tls://${syslogHost}:${router.syslogTlsPort}`)
   const key = router.apiKeyFile === undefined ? 'API key from LOGSIFT_API_KEY' : `API key in ${router.apiKeyFile}`
-  return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')}; data in ${router.dataDir}; ${key}`
+  const metrics = router.metricsUrl === undefined ? '' : `; metrics on ${router.metricsUrl}`
+  return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')} (${describeUdpBuffer(router.udpReceiveBuffer)})${metrics}; data in ${router.dataDir}; ${key}`
 }

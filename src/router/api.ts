@@ -8,10 +8,13 @@ import {drainUrlProblem, sameDrainUrl} from './drain-url.js'
 import type {DrainStatus} from './drains/delivery.js'
 import {drainLoopProblem} from './drains/loop.js'
 import {deliveryJson} from './drains/status-json.js'
-import type {DropCounter} from './drops.js'
+import type {DropCounter, DropOrigin} from './drops.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
 import type {LogHub} from './hub.js'
 import {basicPassword, decodeLogplexBody, LOGPLEX_CONTENT_TYPES} from './logplex-input.js'
+import type {RouterMetrics} from './observability/metrics.js'
+import {appDrops, type RouterStatus} from './observability/status.js'
+import type {Traffic} from './observability/traffic.js'
 import type {ReceiverAuth} from './receiver-auth.js'
 import type {LogEntry} from './message.js'
 import {SessionStream} from './session-stream.js'
@@ -40,6 +43,10 @@ export interface ApiContext {
   receiver?: ReceiverAuth
   /** A drain's delivery state, shown by `GET /apps/{app}/log-drains/{id}`. */
   drainStatus?: (drainId: string) => DrainStatus | undefined
+  /** logsift's own `GET /status` and `GET /metrics` (Prometheus), behind the API key. */
+  observability?: {status: () => Promise<RouterStatus>; metrics: RouterMetrics}
+  /** Where messages written to session clients are counted. */
+  traffic?: Traffic
 }
 
 /** Heroku's rule for app names. */
@@ -97,6 +104,11 @@ class Routes {
     }
 
     this.authorize(req)
+    if ((first === 'status' || first === 'metrics') && app === undefined) {
+      allow(method, 'GET')
+      return this.observe(res, first)
+    }
+
     if (first !== 'apps' || rest.length > 0) throw endpointNotFound()
     if (app === undefined) {
       if (allow(method, 'GET', 'POST') === 'GET') return sendJson(res, 200, this.context.store.list().map((each) => this.appJson(each)))
@@ -162,10 +174,18 @@ class Routes {
       generation: {name: 'cedar'},
       id: app.id,
       log_buffer: {capacity: recent.capacity, messages: recent.size},
+      log_drops: appDrops(this.context.drops, app.id),
       log_input_token: app.inputToken,
       name: app.name,
       updated_at: app.updatedAt,
     }
+  }
+
+  private async observe(res: ServerResponse, what: 'metrics' | 'status'): Promise<void> {
+    const {observability} = this.context
+    if (observability === undefined) throw endpointNotFound()
+    if (what === 'status') return sendJson(res, 200, await observability.status())
+    res.writeHead(200, {'Content-Type': observability.metrics.contentType}).end(await observability.metrics.text())
   }
 
   private async createApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -200,6 +220,7 @@ class Routes {
       lastEventId: typeof lastEventId === 'string' && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId) : undefined,
       maxQueueBytes: this.context.limits.sessionQueueBytes,
       sse: (req.headers.accept ?? '').includes('text/event-stream'),
+      traffic: this.context.traffic,
     })
     streams.add(stream)
     // The response's close, not the request's: on Node 20 that is what says the client has gone.
@@ -236,10 +257,11 @@ class Routes {
 
   private async logplexInput(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const {drops, limits, store} = this.context
+    let app: App | undefined
     try {
       const token = basicPassword(req)
       const {receiver} = this.context
-      const app = receiver === undefined ? (token === undefined ? undefined : store.findByInputToken(token)) : receiver.authorize(req)
+      app = receiver === undefined ? (token === undefined ? undefined : store.findByInputToken(token)) : receiver.authorize(req)
       if (app === undefined) {
         throw new ApiError(401, 'unauthorized', 'Send an app input token as the Basic-auth password (token:t.UUID).', {
           'WWW-Authenticate': 'Basic realm="logsift"',
@@ -261,7 +283,8 @@ class Routes {
 
       sendNoContent(res)
     } catch (error) {
-      if (error instanceof ApiError) drops.count(error.status === 401 ? 'unauthorized' : error.status === 413 ? 'body_too_large' : 'bad_request')
+      // A refused sender is logged by ReceiverAuth already, with why.
+      if (error instanceof ApiError) drops.count(error.status === 401 ? 'unauthorized' : error.status === 413 ? 'body_too_large' : 'bad_request', 1, app?.id, error.status === 401 ? undefined : inputOrigin(req))
       throw error
     }
   }
@@ -272,13 +295,19 @@ class Routes {
     try {
       entries = decodeTextBody(await readBody(req, limits.maxBodyBytes), query, limits.maxFrameBytes, Date.now())
     } catch (error) {
-      if (error instanceof ApiError) this.context.drops.count(error.status === 413 ? 'body_too_large' : 'bad_request')
+      if (error instanceof ApiError) this.context.drops.count(error.status === 413 ? 'body_too_large' : 'bad_request', 1, app.id, inputOrigin(req))
       throw error
     }
 
     this.context.hub.publish(app.id, entries)
     sendNoContent(res)
   }
+}
+
+/** Who posted a refused input request, for the router's log. */
+function inputOrigin(req: IncomingMessage): DropOrigin {
+  const {remoteAddress = 'unknown', remotePort} = req.socket
+  return {key: remoteAddress, sender: `${req.method} ${req.url?.split('?')[0]} from ${remoteAddress}:${remotePort}`}
 }
 
 /** The method when it is one of `allowed`; otherwise a 405 naming them. */

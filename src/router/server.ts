@@ -11,7 +11,12 @@ import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js
 import type {DrainStatus} from './drains/delivery.js'
 import {drainCertificates} from './drains/tls-options.js'
 import {type DropCounts, DropCounter} from './drops.js'
-import {LogHub} from './hub.js'
+import {DropNotices} from './observability/drop-notices.js'
+import {metricsRequestHandler, RouterMetrics} from './observability/metrics.js'
+import {udpKernelDrops} from './observability/proc-net-udp.js'
+import {type ListenerStatus, type RouterStatus, routerStatus} from './observability/status.js'
+import {CountingHub, Traffic} from './observability/traffic.js'
+import {type UdpReceiveBuffer, udpReceiveBuffer} from './observability/udp-buffer.js'
 import {type AllowEntry, ReceiverAuth} from './receiver-auth.js'
 import type {SessionStream} from './session-stream.js'
 import {SessionRegistry} from './sessions.js'
@@ -60,6 +65,14 @@ export interface RouterOptions {
   log?: (line: string) => void
   /** `serve --redact`: secrets in every incoming message are masked before it is stored, tailed or drained. */
   redactor?: Redactor
+  /** SO_RCVBUF asked for the syslog UDP socket: a burst up to this size waits in the kernel. Default 8 MiB. */
+  udpReceiveBufferBytes?: number
+  /** A listener of its own for `GET /metrics` without the API key (it is also on the main port, with it). */
+  metricsPort?: number
+  /** Default: `host`. */
+  metricsHost?: string
+  /** The router's log says the first drop of each cause from each sender in this time. Default 60 s. */
+  dropNoticeMs?: number
 }
 
 export interface RunningRouter {
@@ -75,6 +88,12 @@ export interface RunningRouter {
   readonly dataDir: string
   /** What was refused or dropped so far, by reason. */
   drops(): DropCounts
+  /** What `GET /status` answers. */
+  status(): Promise<RouterStatus>
+  /** The syslog UDP socket's receive buffer: asked and granted. */
+  readonly udpReceiveBuffer: UdpReceiveBuffer
+  /** `http://host:port/metrics` with `metricsPort`; undefined without. */
+  readonly metricsUrl: string | undefined
   /** How a drain is doing; undefined for a drain id the router does not deliver to. */
   drainStatus(drainId: string): DrainStatus | undefined
   /** Stops accepting, finishes accepted requests and connections, ends sessions cleanly, writes state. Idempotent. */
@@ -110,6 +129,9 @@ export class DataDirError extends Error {
 /** The TLS certificate or key file cannot be read, or the two are not a PEM certificate and its key. */
 export class TlsFilesError extends Error {}
 
+/** Room for a burst of about 50,000 small syslog datagrams while the router catches up. */
+const DEFAULT_UDP_RECEIVE_BUFFER = 8 * 1024 * 1024
+
 /** How long close() lets senders and in-flight requests finish before cutting them off. */
 const CLOSE_GRACE_MS = 2000
 
@@ -129,19 +151,25 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
   const drainCa = await drainCertificates(options.drainCaFile)
 
-  const drops = new DropCounter()
-  const hub = new LogHub(bufferSize, options.redactor)
+  const startedAt = Date.now()
+  const drops = new DropCounter(new DropNotices(log, {windowMs: options.dropNoticeMs}).notice)
+  const traffic = new Traffic()
+  const hub = new CountingHub(traffic, bufferSize, options.redactor)
   const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000)
   const streams = new Set<SessionStream>()
-  const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca})
+  const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
   const spoolProblem = await deliveries.start()
   if (spoolProblem !== undefined) log(spoolProblem)
+  let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
+  const metrics = new RouterMetrics(() => status())
   const handler = createRequestHandler({
     apiKey: key.key,
     drainStatus: (drainId) => deliveries.status(drainId),
     drops,
     hub,
+    observability: {metrics, status: () => status()},
+    traffic,
     limits: {
       bufferSize,
       maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
@@ -157,7 +185,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
   const http: HttpServer = tls === undefined ? createHttpServer(handler) : createHttpsServer(tls, handler)
   http.maxConnections = maxConnections
-  http.on('drop', () => drops.count('connections'))
+  http.on('drop', (peer?: {remoteAddress?: string; remotePort?: number}) => {
+    const {remoteAddress = 'unknown', remotePort} = peer ?? {}
+    drops.count('connections', 1, undefined, {key: remoteAddress, sender: `HTTP client ${remoteAddress}:${remotePort}`})
+  })
   const syslog = new SyslogInput({apps: store, drops, hub, maxFrameBytes})
   const tcp = createTcpServer()
   tcp.maxConnections = maxConnections
@@ -174,12 +205,36 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const httpPort = await listen(http, host, options.port ?? 5580, tls === undefined ? 'HTTP' : 'HTTPS', listening)
     const syslogTcpPort = await listen(tcp, host, options.syslogPort ?? 5514, 'syslog TCP', listening)
     const udpPort = options.syslogPort ?? 5514
-    udp = await syslog.listenUdp(host, udpPort).catch((error: NodeJS.ErrnoException) => {
+    const udpBufferBytes = options.udpReceiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER
+    udp = await syslog.listenUdp(host, udpPort, udpBufferBytes).catch((error: NodeJS.ErrnoException) => {
       throw listenError(error, udpPort, 'syslog UDP', host)
     })
     const syslogTlsPort = syslogTls === undefined ? undefined : await listen(syslogTls, host, options.syslogTlsPort ?? 6514, 'syslog TLS', listening)
     const running = udp
     const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(host)}:${httpPort}`
+    const metricsHost = options.metricsHost ?? host
+    const metricsServer = options.metricsPort === undefined ? undefined : createHttpServer(metricsRequestHandler(metrics))
+    const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, metricsHost, options.metricsPort!, 'metrics', listening)
+    const metricsUrl = metricsPort === undefined ? undefined : `http://${urlHost(metricsHost)}:${metricsPort}/metrics`
+    const udpBuffer = await udpReceiveBuffer(running, udpBufferBytes)
+    const syslogUrl = (scheme: string, port: number) => `${scheme}://${urlHost(host)}:${port}`
+    const listeners = async (): Promise<ListenerStatus[]> => [
+      {connections: await connectionsOf(http), name: tls === undefined ? 'http' : 'https', url},
+      {connections: await connectionsOf(tcp), name: 'syslog_tcp', url: syslogUrl('tcp', syslogTcpPort)},
+      {name: 'syslog_udp', url: syslogUrl('udp', running.address().port)},
+      ...(syslogTls === undefined ? [] : [{connections: await connectionsOf(syslogTls), name: 'syslog_tls' as const, url: syslogUrl('tls', syslogTlsPort!)}]),
+      ...(metricsServer === undefined ? [] : [{connections: await connectionsOf(metricsServer), name: 'metrics' as const, url: metricsUrl!}]),
+    ]
+    status = () => routerStatus({
+      apps: () => store.list(),
+      drops,
+      listeners,
+      sessions: () => streams.size,
+      startedAt,
+      traffic,
+      udpBuffer,
+      udpKernelDrops: () => udpKernelDrops(running.address().address, running.address().port),
+    })
 
     let closing: Promise<void> | undefined
     const shutdown = async (): Promise<void> => {
@@ -207,9 +262,12 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       dataDir,
       drainStatus: (drainId) => deliveries.status(drainId),
       drops: () => drops.snapshot(),
+      metricsUrl,
+      status: () => status(),
       syslogTcpPort,
       syslogTlsPort,
       syslogUdpPort: running.address().port,
+      udpReceiveBuffer: udpBuffer,
       url,
     }
   } catch (error) {
@@ -219,6 +277,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     throw error
   }
+}
+
+function connectionsOf(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)))
 }
 
 function listen(server: Server, host: string, port: number, what: string, listening: Server[]): Promise<number> {

@@ -1,6 +1,7 @@
 import type {ServerResponse} from 'node:http'
 
-import type {DropCounter} from './drops.js'
+import type {DropCounter, DropOrigin} from './drops.js'
+import type {Traffic} from './observability/traffic.js'
 import {encodeLogMessage, encodeMessage} from './event-encoding.js'
 import type {Batch, LogHub} from './hub.js'
 import {herokuTimestamp, type LogMessage, logplexLine} from './message.js'
@@ -14,6 +15,8 @@ export interface StreamOptions {
   /** Bytes waiting for a slow client beyond which new messages are dropped for it. */
   maxQueueBytes: number
   drops: DropCounter
+  /** Where messages written to the client are counted, per app. */
+  traffic?: Traffic
 }
 
 /**
@@ -93,7 +96,7 @@ export class SessionStream {
     const overflowing = this.res.writableLength >= this.options.maxQueueBytes
     if (session.dynoTest === undefined && session.sourceTest === undefined) {
       if (overflowing) this.drop(batch.messages.length, batch.messages.at(-1)!.seq)
-      else this.write(batch.encoded(this.options.sse))
+      else this.write(batch.encoded(this.options.sse), batch.messages.length)
       return
     }
 
@@ -109,19 +112,26 @@ export class SessionStream {
 
     if (matched === 0) return
     if (overflowing) this.drop(matched, lastSeq)
-    else this.write(text)
+    else this.write(text, matched)
   }
 
   private drop(count: number, lastSeq: number): void {
     if (this.dropped === 0) this.firstDropAt = Date.now()
     this.dropped += count
     this.lastDroppedSeq = lastSeq
-    this.options.drops.count('session_overflow', count)
+    this.options.drops.count('session_overflow', count, this.session.appId, this.origin)
   }
 
-  private write(data: Buffer | string): void {
+  /** The client, for the router's log line about its first overflow. */
+  private get origin(): DropOrigin {
+    const {remoteAddress = 'unknown', remotePort} = this.res.socket ?? {}
+    return {key: remoteAddress, sender: `log session client ${remoteAddress}:${remotePort}`}
+  }
+
+  private write(data: Buffer | string, count: number): void {
     this.reportDrops()
     this.res.write(data)
+    this.options.traffic?.streamed(this.session.appId, count)
   }
 
   /**

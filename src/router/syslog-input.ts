@@ -4,7 +4,7 @@ import {isIPv6, type Server, type Socket} from 'node:net'
 import {parseFrame, parseLine} from '../parse/line.js'
 import type {LogRecord} from '../parse/record.js'
 import {UnitSplitter} from '../parse/split.js'
-import type {DropCounter} from './drops.js'
+import type {DropCounter, DropOrigin, DropReason} from './drops.js'
 import type {LogHub} from './hub.js'
 import {type LogEntry, toEntry} from './message.js'
 import {type AppLookup, routeSyslog} from './placement.js'
@@ -33,21 +33,34 @@ export class SyslogInput {
   /** Serves the connections of a net.Server, or the decrypted ones of a tls.Server. */
   attach(server: Server, event: 'connection' | 'secureConnection'): void {
     server.on(event, (socket: Socket) => this.accept(socket))
-    server.on('drop', () => this.deps.drops.count('connections'))
+    server.on('drop', (peer?: {remoteAddress?: string; remotePort?: number}) => this.drop('connections', {address: peer?.remoteAddress, port: peer?.remotePort}))
   }
 
-  /** A UDP socket for `host`, bound to `port` (0: a free one); resolves with it listening. */
-  async listenUdp(host: string, port: number): Promise<UdpSocket> {
-    const udp = createSocket(isIPv6(host) ? 'udp6' : 'udp4')
-    udp.on('message', (datagram) => {
+  /**
+   * A UDP socket for `host`, bound to `port` (0: a free one); resolves with it listening. `receiveBufferBytes`
+   * is asked of the kernel (SO_RCVBUF), which may grant less: a burst larger than the buffer is lost there.
+   */
+  async listenUdp(host: string, port: number, receiveBufferBytes?: number): Promise<UdpSocket> {
+    const udp = createSocket({recvBufferSize: receiveBufferBytes, type: isIPv6(host) ? 'udp6' : 'udp4'})
+    // Datagrams read in one turn of the event loop are published together: a burst costs fewer publishes.
+    const batch = new Batch()
+    let publishing = false
+    const publish = () => {
+      publishing = false
+      batch.publish(this.deps.hub)
+    }
+
+    udp.on('message', (datagram, peer) => {
       if (datagram.length > this.deps.maxFrameBytes + FRAMING_SLACK) {
-        this.deps.drops.count('syslog_too_large')
+        this.drop('syslog_too_large', peer)
         return
       }
 
-      const batch = new Batch()
-      this.route(parseLine(datagram), batch, Date.now())
-      batch.publish(this.deps.hub)
+      this.route(parseLine(datagram), batch, Date.now(), peer)
+      if (!publishing) {
+        publishing = true
+        setImmediate(publish)
+      }
     })
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject)
@@ -77,11 +90,12 @@ export class SyslogInput {
   }
 
   private accept(socket: Socket): void {
-    const connection = new Connection((record, batch, now) => this.route(record, batch, now), this.deps)
+    const peer = {address: socket.remoteAddress, port: socket.remotePort}
+    const connection = new Connection((record, batch, now) => this.route(record, batch, now, peer), this.deps)
     this.connections.set(socket, connection)
     socket.on('data', (chunk: Buffer) => {
       if (connection.push(chunk) > this.deps.maxFrameBytes + FRAMING_SLACK) {
-        this.deps.drops.count('syslog_too_large')
+        this.drop('syslog_too_large', peer)
         this.connections.delete(socket)
         socket.destroy()
       }
@@ -99,21 +113,34 @@ export class SyslogInput {
     socket.destroy()
   }
 
-  private route(record: LogRecord, batch: Batch, now: number): void {
+  private route(record: LogRecord, batch: Batch, now: number, peer: Peer): void {
     if (record.format !== 'syslog') {
       // A blank keep-alive line is not a message.
-      if (record.message.trim() !== '') this.deps.drops.count('syslog_malformed')
+      if (record.message.trim() !== '') this.drop('syslog_malformed', peer)
       return
     }
 
     const routed = routeSyslog(record, this.deps.apps)
     if (routed === undefined) {
-      this.deps.drops.count('syslog_unknown_app')
+      this.drop('syslog_unknown_app', peer, record.source ?? record.host)
       return
     }
 
     batch.add(routed.app.id, toEntry(record, routed.placement, now))
   }
+
+  /** Counts an app-less drop, router-wide, naming its sender for the router's log. */
+  private drop(reason: DropReason, peer: Peer, detail?: string): void {
+    const {address = 'unknown', port} = peer
+    const origin: DropOrigin = {detail, key: address, sender: `syslog from ${port === undefined ? address : `${address}:${port}`}`}
+    this.deps.drops.count(reason, 1, undefined, origin)
+  }
+}
+
+/** Who sent a message: a datagram's sender, a connection's peer (undefined once it has gone). */
+interface Peer {
+  address?: string
+  port?: number
 }
 
 /** Entries by app, published together: a session then gets one write per read, not one per message. */

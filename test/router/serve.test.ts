@@ -34,7 +34,7 @@ describe('logsift serve', () => {
       const dir = dataDir()
       const serve = new Serve(['--data-dir', dir])
       const line = await serve.started()
-      const match = /^logsift router on (http:\/\/127\.0\.0\.1:\d+) \(API, log input, sessions\), syslog tcp:\/\/127\.0\.0\.1:\d+ udp:\/\/127\.0\.0\.1:\d+; data in (\S+); API key in (\S+)$/.exec(line)
+      const match = /^logsift router on (http:\/\/127\.0\.0\.1:\d+) \(API, log input, sessions\), syslog tcp:\/\/127\.0\.0\.1:\d+ udp:\/\/127\.0\.0\.1:\d+ \(UDP receive buffer \d+ [KM]iB[^()]*\); data in (\S+); API key in (\S+)$/.exec(line)
       assert.ok(match, line)
       assert.equal(match[2], dir)
       assert.equal(match[3], join(dir, 'api-key'))

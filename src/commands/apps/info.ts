@@ -3,9 +3,10 @@ import type {App, Drain} from '../../api/types.js'
 import {apiUrlFlag, ApiCommand, appFlags} from '../../api/command.js'
 import {deliverySummary} from '../../api/drain-delivery.js'
 import {redactUrl} from '../../router/drains/redact.js'
+import {dropList} from '../../router/observability/status-text.js'
 
 export default class AppsInfo extends ApiCommand {
-  static override description = `Prints the app's id, log input token, recent-log buffer use and drains (passwords shown as ****), each when the API reports it: Heroku reports neither a token nor a buffer.`
+  static override description = `Prints the app's id, log input token, recent-log buffer use, what was dropped of its messages and why (see \`logsift status\` for drops that name no app) and drains (passwords shown as ****), each when the API reports it: Heroku reports no token, buffer or drops.`
 
   static override enableJsonFlag = true
 
@@ -38,6 +39,7 @@ function infoRows(app: App, drains: Drain[]): Array<[string, string]> {
   const rows: Array<[string, string]> = [['Id', app.id]]
   if (app.log_input_token) rows.push(['Log input token', app.log_input_token])
   if (app.log_buffer) rows.push(['Buffer', `${app.log_buffer.messages} of ${app.log_buffer.capacity} messages`])
+  if (app.log_drops) rows.push(['Dropped', dropList(app.log_drops)])
   for (const [i, drain] of drains.entries()) {
     const delivery = deliverySummary(drain.delivery)
     rows.push([i === 0 ? 'Drains' : '', `${redactUrl(drain.url)} (${drain.token})${delivery ? `: ${delivery}` : ''}`])

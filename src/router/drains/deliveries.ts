@@ -1,4 +1,6 @@
+import type {DropCounter, DropOrigin} from '../drops.js'
 import type {LogHub} from '../hub.js'
+import type {Traffic} from '../observability/traffic.js'
 import {logplexLine} from '../message.js'
 import type {App, AppStore, Drain} from '../store.js'
 import {type BackoffOptions, DEFAULT_BACKOFF} from './backoff.js'
@@ -22,6 +24,9 @@ export interface DrainDeliveryOptions {
   timeoutMs?: number
   /** At most one L14 line per drain in this time. Default 60 s. */
   certificateNoticeMs?: number
+  /** Where messages delivered and lost are counted, per app. */
+  drops?: DropCounter
+  traffic?: Traffic
 }
 
 interface Running {
@@ -104,6 +109,8 @@ export class DrainDeliveries {
       : new HttpsTransport(url, {ca: this.options.ca, timeoutMs, token: drain.token})
     const noticeEvery = this.options.certificateNoticeMs ?? 60_000
     let lastNotice = -Infinity
+    const origin: DropOrigin = {key: drain.id, sender: `drain ${redactUrl(drain.url)} of ${app.name}`}
+    const {drops, traffic} = this.options
     return new DrainDelivery(transport, {
       backoff: this.options.backoff ?? DEFAULT_BACKOFF,
       batchBytes: this.options.batchBytes ?? 100 * 1024,
@@ -114,6 +121,8 @@ export class DrainDeliveries {
         const line = logplexLine(certificateNotice(reason, redactUrl(drain.url)), now)
         this.hub.publish(app.id, [{dyno: 'logplex', line, singleLine: true, source: 'heroku'}])
       },
+      onDelivered: (count) => traffic?.drained(app.id, count),
+      onDropped: (reason, count) => drops?.count(reason, count, app.id, origin),
       queueSize: this.options.queueSize ?? 1024,
     })
   }

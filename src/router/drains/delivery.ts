@@ -13,6 +13,10 @@ export interface DeliveryOptions {
   backoff: BackoffOptions
   /** Told when an attempt failed on the receiver's certificate (the message is safe to show). */
   onCertificateError?: (reason: string) => void
+  /** Told of messages the receiver took (L10 lines included), for the router's per-app counts. */
+  onDelivered?: (count: number) => void
+  /** Told of messages lost to a full queue (L10) or in batches the receiver refused. */
+  onDropped?: (reason: 'drain_overflow' | 'drain_rejected', count: number) => void
 }
 
 /**
@@ -78,9 +82,12 @@ export class DrainDelivery {
 
   push(messages: readonly Outgoing[]): void {
     if (this.stopped) return
+    let lost = 0
     for (const message of messages) {
-      if (this.queue.push(message)) this.lose(1)
+      if (this.queue.push(message)) lost++
     }
+
+    if (lost > 0) this.lose(lost)
 
     this.start()
   }
@@ -129,6 +136,7 @@ export class DrainDelivery {
     if (this.unreported === 0) this.firstLossAt = Date.now()
     this.unreported += count
     this.status.droppedOverflow += count
+    this.options.onDropped?.('drain_overflow', count)
   }
 
   private start(): void {
@@ -151,6 +159,7 @@ export class DrainDelivery {
         await this.transport.send(batch)
         if (this.stopped) return
         this.status.delivered += batch.messages.length
+        this.options.onDelivered?.(batch.messages.length)
         this.status.lastSuccessAt = Date.now()
         this.status.lastError = undefined
         this.status.state = 'connected'
@@ -162,6 +171,7 @@ export class DrainDelivery {
         this.status.lastError = failure.message
         if (failure.kind === 'reject') {
           this.status.droppedRejected += batch.messages.length
+          this.options.onDropped?.('drain_rejected', batch.messages.length)
           this.status.state = 'failing'
           this.inFlight = undefined
           continue

@@ -1,0 +1,128 @@
+import type {IncomingMessage, ServerResponse} from 'node:http'
+
+import {Counter, Gauge, Registry} from 'prom-client'
+
+import {DROP_REASONS} from '../drops.js'
+import type {RouterStatus} from './status.js'
+
+/**
+ * The router's Prometheus exposition, on a registry of its own (several routers can run in one process).
+ * Nothing is counted twice: each scrape takes one `RouterStatus` and the metrics are read from it, so the
+ * hot path only bumps the plain counters status is made of.
+ */
+export class RouterMetrics {
+  private readonly registry = new Registry()
+  private current: RouterStatus | undefined
+
+  constructor(private readonly status: () => Promise<RouterStatus>) {
+    const current = () => this.current!
+    const registers = [this.registry]
+    new Counter({
+      collect() {
+        this.reset()
+        for (const app of current().apps) this.inc({app: app.name}, app.messages_in)
+      },
+      help: 'Messages accepted, per app.',
+      labelNames: ['app'],
+      name: 'logsift_messages_received_total',
+      registers,
+    })
+    new Counter({
+      collect() {
+        this.reset()
+        for (const app of current().apps) {
+          this.inc({app: app.name, to: 'drain'}, app.messages_out.drains)
+          this.inc({app: app.name, to: 'session'}, app.messages_out.sessions)
+        }
+      },
+      help: 'Messages taken by drain receivers and written to tailing session clients, per app.',
+      labelNames: ['app', 'to'],
+      name: 'logsift_messages_delivered_total',
+      registers,
+    })
+    new Counter({
+      collect() {
+        this.reset()
+        const {apps, drops} = current()
+        for (const reason of DROP_REASONS) {
+          let ofApps = 0
+          for (const app of apps) {
+            ofApps += app.drops[reason]
+            if (app.drops[reason] > 0) this.inc({app: app.name, reason}, app.drops[reason])
+          }
+
+          // What no app can be blamed for (an unknown app, a refused connection) has app="".
+          this.inc({app: '', reason}, (drops[reason] ?? 0) - ofApps)
+        }
+
+        if (drops.udp_kernel_drops !== null) this.inc({app: '', reason: 'udp_kernel_drops'}, drops.udp_kernel_drops)
+      },
+      help: 'Messages (for `connections`: connections, for HTTP reasons: requests) refused or lost, per app and reason.',
+      labelNames: ['app', 'reason'],
+      name: 'logsift_messages_dropped_total',
+      registers,
+    })
+    new Gauge({
+      collect() {
+        this.reset()
+        for (const listener of current().listeners) {
+          if (listener.connections !== undefined) this.set({listener: listener.name}, listener.connections)
+        }
+      },
+      help: 'Open connections, per listener.',
+      labelNames: ['listener'],
+      name: 'logsift_connections',
+      registers,
+    })
+    new Gauge({
+      collect() {
+        this.set(current().sessions)
+      },
+      help: 'Open log session streams.',
+      name: 'logsift_sessions',
+      registers,
+    })
+    new Gauge({
+      collect() {
+        this.set(current().udp_receive_buffer.granted_bytes)
+      },
+      help: 'The syslog UDP socket\'s receive buffer, as the kernel granted it.',
+      name: 'logsift_udp_receive_buffer_bytes',
+      registers,
+    })
+    new Gauge({
+      collect() {
+        this.set(Date.parse(current().started_at) / 1000)
+      },
+      help: 'When the router started, in seconds since the epoch.',
+      name: 'logsift_start_time_seconds',
+      registers,
+    })
+  }
+
+  get contentType(): string {
+    return this.registry.contentType
+  }
+
+  /** The exposition text, from the router's state now. */
+  async text(): Promise<string> {
+    this.current = await this.status()
+    return this.registry.metrics()
+  }
+}
+
+/** `serve --metrics-port`: `GET /metrics` without a key, on a listener of its own; nothing else. */
+export function metricsRequestHandler(metrics: RouterMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, {'Content-Type': 'text/plain; charset=utf-8'}).end('Only GET /metrics is served here.\n')
+      return
+    }
+
+    metrics.text().then(
+      (text) => res.writeHead(200, {'Content-Type': metrics.contentType}).end(req.method === 'HEAD' ? undefined : text),
+      (error: Error) => res.writeHead(500, {'Content-Type': 'text/plain; charset=utf-8'}).end(`${error.message}\n`),
+    )
+  }
+}

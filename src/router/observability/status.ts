@@ -1,0 +1,82 @@
+import {DROP_REASONS, type DropCounter, type DropReason} from '../drops.js'
+import type {App} from '../store.js'
+import type {Traffic} from './traffic.js'
+import type {UdpReceiveBuffer} from './udp-buffer.js'
+
+/** The kernel's count of datagrams it dropped for the syslog UDP socket, beside the router's own reasons. */
+export type StatusDropReason = DropReason | 'udp_kernel_drops'
+
+/** `GET /status` (behind the API key): the router as `logsift status` shows it. */
+export interface RouterStatus {
+  started_at: string
+  uptime_seconds: number
+  listeners: ListenerStatus[]
+  /** Open log session streams. */
+  sessions: number
+  udp_receive_buffer: {requested_bytes: number; granted_bytes: number; capped: boolean; rmem_max_bytes: number | null}
+  /** Router-wide totals, app or not; `udp_kernel_drops` is null where the kernel does not say (not Linux). */
+  drops: Record<StatusDropReason, number | null>
+  apps: AppStatus[]
+}
+
+export interface ListenerStatus {
+  name: 'http' | 'https' | 'metrics' | 'syslog_tcp' | 'syslog_tls' | 'syslog_udp'
+  url: string
+  /** Open connections; absent for UDP. */
+  connections?: number
+}
+
+export interface AppStatus {
+  id: string
+  name: string
+  /** Messages accepted for it. */
+  messages_in: number
+  /** Messages written to tailing session clients, and taken by its drains' receivers. */
+  messages_out: {sessions: number; drains: number}
+  drops: Record<DropReason, number>
+}
+
+export interface StatusSources {
+  startedAt: number
+  apps: () => readonly App[]
+  drops: DropCounter
+  traffic: Traffic
+  listeners: () => Promise<ListenerStatus[]>
+  sessions: () => number
+  udpBuffer: UdpReceiveBuffer
+  udpKernelDrops: () => Promise<number | undefined>
+}
+
+export async function routerStatus(sources: StatusSources): Promise<RouterStatus> {
+  const [listeners, kernelDrops] = await Promise.all([sources.listeners(), sources.udpKernelDrops()])
+  const {udpBuffer} = sources
+  const now = Date.now()
+  return {
+    apps: sources.apps().map((app) => appStatus(app, sources)),
+    drops: {...sources.drops.snapshot(), udp_kernel_drops: kernelDrops ?? null},
+    listeners,
+    sessions: sources.sessions(),
+    started_at: new Date(sources.startedAt).toISOString(),
+    udp_receive_buffer: {
+      capped: udpBuffer.capped, granted_bytes: udpBuffer.grantedBytes, requested_bytes: udpBuffer.requestedBytes, rmem_max_bytes: udpBuffer.rmemMaxBytes ?? null,
+    },
+    uptime_seconds: Math.floor((now - sources.startedAt) / 1000),
+  }
+}
+
+/** The `log_drops` field logsift's router adds to `GET /apps/{app}`: only the reasons that happened. */
+export function appDrops(drops: DropCounter, appId: string): Partial<Record<DropReason, number>> {
+  const counts = drops.forApp(appId)
+  return Object.fromEntries(DROP_REASONS.filter((reason) => counts[reason] > 0).map((reason) => [reason, counts[reason]]))
+}
+
+function appStatus(app: App, sources: StatusSources): AppStatus {
+  const traffic = sources.traffic.forApp(app.id)
+  return {
+    drops: sources.drops.forApp(app.id),
+    id: app.id,
+    messages_in: traffic.received,
+    messages_out: {drains: traffic.drained, sessions: traffic.streamed},
+    name: app.name,
+  }
+}

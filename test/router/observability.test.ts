@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {createSocket} from 'node:dgram'
+import {type AddressInfo, connect, createServer} from 'node:net'
+import {request} from 'undici'
+
+import type {RunningRouter} from '../../src/router/server.js'
+import {call, createApp, createSession, postLogplex, postText, testRouter, waitFor} from './helpers.js'
+
+/** Sends `data` over one TCP connection to the router's syslog port and waits until the router has closed it or read it. */
+async function sendTcp(router: RunningRouter, data: string): Promise<void> {
+  const socket = connect(router.syslogTcpPort, '127.0.0.1')
+  socket.on('error', () => {})
+  await new Promise<void>((resolve) => {
+    socket.end(data)
+    socket.on('close', () => resolve())
+  })
+}
+
+function sendUdp(port: number, data: Buffer | string): Promise<void> {
+  const socket = createSocket('udp4')
+  return new Promise((resolve, reject) => {
+    socket.send(data, port, '127.0.0.1', (error) => {
+      socket.close()
+      if (error) reject(error)
+      else resolve()
+    })
+  })
+}
+
+async function status(router: RunningRouter): Promise<any> {
+  const reply = await call(router, 'GET', '/status')
+  assert.equal(reply.status, 200, reply.text)
+  return reply.json
+}
+
+/** `name{labels} value` lines of a Prometheus exposition, as a map from `name{labels}` to the value. */
+function samples(text: string): Map<string, number> {
+  const map = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue
+    const at = line.lastIndexOf(' ')
+    map.set(line.slice(0, at), Number(line.slice(at + 1)))
+  }
+
+  return map
+}
+
+/** A port nothing listens on: a drain receiver that is down. */
+async function deadPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('router drops and traffic: GET /status, /metrics, the router log', function () {
+  this.timeout(30_000)
+
+  it('counts syslog drops router-wide and says the first of each cause from a sender in the log, once', async () => {
+    const log: string[] = []
+    const router = await testRouter({log: (line) => log.push(line), maxFrameBytes: 200})
+    await createApp(router, 'demo')
+    await sendTcp(router, 'this is not syslog\n<13>1 2024-05-01T12:00:00Z host foo web.1 - - for an app that does not exist\n')
+    await sendTcp(router, '<13>1 2024-05-01T12:00:00Z host foo web.1 - - again for foo\n')
+    // More than maxFrameBytes without ending a message: the connection is cut.
+    await sendTcp(router, `<13>1 2024-05-01T12:00:00Z host demo web.1 - - ${'x'.repeat(1000)}`)
+    await sendTcp(router, '<13>1 2024-05-01T12:00:00Z host demo web.1 - - kept\n')
+    await waitFor('the drops to be counted', () => router.drops().syslog_too_large === 1 && router.drops().syslog_unknown_app === 2)
+
+    const body = await status(router)
+    assert.equal(body.drops.syslog_malformed, 1)
+    assert.equal(body.drops.syslog_unknown_app, 2)
+    assert.equal(body.drops.syslog_too_large, 1)
+    const demo = body.apps.find((app: any) => app.name === 'demo')
+    assert.equal(demo.messages_in, 1)
+    // None of those had an app: they are not the app's.
+    assert.ok(Object.values(demo.drops).every((count) => count === 0), JSON.stringify(demo.drops))
+
+    const lines = log.filter((line) => line.startsWith('syslog from'))
+    assert.equal(lines.length, 3, lines.join('\n'))
+    assert.match(lines[0], /^syslog from 127\.0\.0\.1:\d+: 1 message dropped \(not syslog\); further drops from this sender are counted, see logsift status$/)
+    assert.match(lines[1], /^syslog from 127\.0\.0\.1:\d+: 1 message dropped \(unknown app "foo"\); further drops from this sender are counted, see logsift status$/)
+    assert.match(lines[2], /^syslog from 127\.0\.0\.1:\d+: 1 message dropped \(longer than the largest message accepted\); further drops/)
+  })
+
+  it('counts UDP drops: an over-long datagram, an unknown app', async () => {
+    const router = await testRouter({log: () => {}, maxFrameBytes: 200})
+    await sendUdp(router.syslogUdpPort, `<13>1 2024-05-01T12:00:00Z host demo web.1 - - ${'x'.repeat(300)}`)
+    await sendUdp(router.syslogUdpPort, '<13>1 2024-05-01T12:00:00Z host nope web.1 - - hello')
+    await waitFor('both drops', () => router.drops().syslog_too_large === 1 && router.drops().syslog_unknown_app === 1)
+    assert.equal((await status(router)).drops.udp_kernel_drops, 0)
+  })
+
+  it('a bad Basic token on POST /logs is counted as unauthorized, router-wide, and logged once per sender (by ReceiverAuth)', async () => {
+    const log: string[] = []
+    const router = await testRouter({log: (line) => log.push(line)})
+    for (let i = 0; i < 3; i++) assert.equal((await postLogplex(router, 't.00000000-0000-0000-0000-000000000000', '')).status, 401)
+    assert.equal((await status(router)).drops.unauthorized, 3)
+    assert.deepEqual(log, ['refused POST /logs from 127.0.0.1: unknown credentials'])
+  })
+
+  it('per app: messages in, out to a session and to a drain; L10 drops of a dead drain; GET /apps/{app} log_drops', async () => {
+    const log: string[] = []
+    const router = await testRouter({drains: {backoff: {baseMs: 5000, capMs: 5000}, queueSize: 5}, log: (line) => log.push(line)})
+    await createApp(router, 'demo')
+    await createApp(router, 'quiet')
+    const drainUrl = `http://127.0.0.1:${await deadPort()}/drain`
+    const drain = await call(router, 'POST', '/apps/demo/log-drains', {body: {url: drainUrl}})
+    assert.equal(drain.status, 201)
+    await postText(router, 'demo', 'first\n')
+    await waitFor('the first batch to fail', () => router.drainStatus(drain.json.id)?.state === 'retrying')
+
+    const session = await createSession(router, 'demo', {lines: 0, tail: true})
+    const response = await request(session)
+    let received = ''
+    response.body.setEncoding('utf8')
+    response.body.on('data', (chunk: string) => (received += chunk))
+    // One request of 20: 5 wait in the queue, 15 are lost to it at once (the receiver is down).
+    await postText(router, 'demo', Array.from({length: 20}, (_, i) => `line ${i}`).join('\n') + '\n')
+    await waitFor('the session to get all 20', () => received.includes('line 19'))
+    response.body.destroy()
+
+    const demo = (await status(router)).apps.find((app: any) => app.name === 'demo')
+    assert.equal(demo.messages_in, 21)
+    assert.deepEqual(demo.messages_out, {drains: 0, sessions: 20})
+    assert.equal(demo.drops.drain_overflow, 15)
+    const quiet = (await status(router)).apps.find((app: any) => app.name === 'quiet')
+    assert.equal(quiet.messages_in, 0)
+
+    assert.deepEqual((await call(router, 'GET', '/apps/demo')).json.log_drops, {drain_overflow: 15})
+    assert.deepEqual((await call(router, 'GET', '/apps/quiet')).json.log_drops, {})
+    assert.deepEqual(log.filter((line) => line.startsWith('drain')), [
+      `drain ${drainUrl} of demo: 15 messages dropped (L10: the drain's queue was full); further drops from this sender are counted, see logsift status`,
+    ])
+  })
+
+  it('L11: a session client that does not read has its drops counted for its app', async () => {
+    const log: string[] = []
+    const router = await testRouter({log: (line) => log.push(line), sessionQueueBytes: 16 * 1024})
+    await createApp(router, 'demo')
+    const url = new URL(await createSession(router, 'demo', {lines: 0, tail: true}))
+    const socket = connect(Number(url.port), url.hostname)
+    socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)
+    await new Promise((resolve) => socket.once('data', resolve))
+    socket.pause()
+    const batch = Array.from({length: 500}, (_, i) => `line ${i} ${'x'.repeat(200)}`).join('\n') + '\n'
+    const deadline = Date.now() + 15_000
+    while (router.drops().session_overflow === 0) {
+      if (Date.now() > deadline) throw new Error('no message was ever dropped for the paused client')
+      await postText(router, 'demo', batch)
+    }
+
+    socket.destroy()
+    const demo = (await status(router)).apps.find((app: any) => app.name === 'demo')
+    assert.equal(demo.drops.session_overflow, router.drops().session_overflow)
+    assert.ok(demo.messages_out.sessions < demo.messages_in)
+    assert.equal(log.filter((line) => /^log session client 127\.0\.0\.1:\d+: \d+ messages? dropped \(L11: the session client reads too slowly\)/.test(line)).length, 1, log.join('\n'))
+  })
+
+  it('a connection refused at the limit is counted and logged', async () => {
+    const log: string[] = []
+    const router = await testRouter({log: (line) => log.push(line), maxConnections: 1})
+    const held = connect(router.syslogTcpPort, '127.0.0.1')
+    await new Promise((resolve) => held.once('connect', resolve))
+    const extra = connect(router.syslogTcpPort, '127.0.0.1')
+    extra.on('error', () => {})
+    await new Promise((resolve) => extra.once('close', resolve))
+    await waitFor('the refused connection to be counted', () => router.drops().connections === 1)
+    held.destroy()
+    assert.equal((await status(router)).drops.connections, 1)
+    assert.ok(log.some((line) => /^syslog from 127\.0\.0\.1:\d+: 1 connection refused \(too many open connections\)/.test(line)), log.join('\n'))
+  })
+
+  it('GET /status needs the API key and names the listeners, sessions and UDP buffer', async () => {
+    const router = await testRouter({log: () => {}, udpReceiveBufferBytes: 256 * 1024})
+    assert.equal((await call(router, 'GET', '/status', {key: 'wrong'})).status, 401)
+    const body = await status(router)
+    assert.deepEqual(body.listeners.map((each: any) => each.name), ['http', 'syslog_tcp', 'syslog_udp'])
+    assert.equal(body.listeners[2].url, `udp://127.0.0.1:${router.syslogUdpPort}`)
+    assert.equal(body.sessions, 0)
+    assert.equal(body.udp_receive_buffer.requested_bytes, 256 * 1024)
+    assert.ok(body.udp_receive_buffer.granted_bytes > 0)
+    assert.equal(body.udp_receive_buffer.capped, body.udp_receive_buffer.granted_bytes < 256 * 1024)
+    assert.ok(body.uptime_seconds >= 0)
+  })
+
+  it('GET /metrics: Prometheus text with the counters real traffic drove, behind the key; --metrics-port without', async () => {
+    const router = await testRouter({log: () => {}, metricsPort: 0})
+    const {log_input_token: token} = await createApp(router, 'demo')
+    await postText(router, 'demo', 'one\ntwo\nthree\n')
+    await sendTcp(router, '<13>1 2024-05-01T12:00:00Z host ghost web.1 - - nobody\n')
+    assert.equal((await postLogplex(router, token.replace(/.$/, '0'), '')).status, 401)
+    await waitFor('the unknown app', () => router.drops().syslog_unknown_app === 1)
+
+    assert.equal((await call(router, 'GET', '/metrics', {key: null})).status, 401)
+    const reply = await call(router, 'GET', '/metrics')
+    assert.equal(reply.status, 200)
+    assert.match(String(reply.headers['content-type']), /^text\/plain; version=0\.0\.4/)
+    const metrics = samples(reply.text)
+    assert.equal(metrics.get('logsift_messages_received_total{app="demo"}'), 3)
+    assert.equal(metrics.get('logsift_messages_dropped_total{app="",reason="syslog_unknown_app"}'), 1)
+    assert.equal(metrics.get('logsift_messages_dropped_total{app="",reason="unauthorized"}'), 1)
+    assert.equal(metrics.get('logsift_messages_dropped_total{app="",reason="udp_kernel_drops"}'), 0)
+    assert.equal(metrics.get('logsift_messages_delivered_total{app="demo",to="session"}'), 0)
+    assert.equal(metrics.get('logsift_sessions'), 0)
+    assert.ok(metrics.get('logsift_connections{listener="http"}')! >= 1)
+    assert.ok(metrics.get('logsift_udp_receive_buffer_bytes')! > 0)
+
+    assert.ok(router.metricsUrl !== undefined)
+    const own = await request(router.metricsUrl)
+    assert.equal(own.statusCode, 200)
+    assert.equal(samples(await own.body.text()).get('logsift_messages_received_total{app="demo"}'), 3)
+    const other = await request(router.metricsUrl.replace('/metrics', '/apps'))
+    assert.equal(other.statusCode, 404)
+    await other.body.dump()
+  })
+
+  it('a burst of 50,000 UDP datagrams from another process: at least 99% kept, the rest counted as kernel drops', async function () {
+    this.timeout(60_000)
+    const router = await testRouter({log: () => {}})
+    await createApp(router, 'burst')
+    const sender = `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+port = int(sys.argv[1])
+for i in range(50000):
+    s.sendto(b'<13>1 2024-05-01T12:00:00Z host burst web.1 - - datagram %d of a burst' % i, ('127.0.0.1', port))
+`
+    const exit = await new Promise((resolve) => spawn('python3', ['-c', sender, String(router.syslogUdpPort)], {stdio: 'inherit'}).on('close', resolve))
+    assert.equal(exit, 0)
+    let kept = 0
+    let kernel = 0
+    const poll = async () => {
+      const body = await status(router)
+      kept = body.apps.find((app: any) => app.name === 'burst').messages_in
+      kernel = body.drops.udp_kernel_drops
+    }
+
+    const deadline = Date.now() + 20_000
+    // The router may still be reading what the kernel holds for it.
+    for (await poll(); kept + kernel < 50_000 && Date.now() < deadline; await poll()) await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(kept + kernel, 50_000, `kept ${kept}, kernel drops ${kernel}`)
+    assert.ok(kept >= 49_500, `only ${kept} of 50,000 kept (${kernel} dropped by the kernel; UDP buffer ${JSON.stringify(router.udpReceiveBuffer)})`)
+  })
+})
