@@ -306,7 +306,8 @@ class Routes {
 
 /** Who posted a refused input request, for the router's log. */
 function inputOrigin(req: IncomingMessage): DropOrigin {
-  const {remoteAddress = 'unknown', remotePort} = req.socket
+  // A request cut off mid-body may have lost its socket already.
+  const {remoteAddress = 'unknown', remotePort = undefined} = (req.socket as IncomingMessage['socket'] | null) ?? {}
   return {key: remoteAddress, sender: `${req.method} ${req.url?.split('?')[0]} from ${remoteAddress}:${remotePort}`}
 }
 

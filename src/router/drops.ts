@@ -6,11 +6,12 @@
  *   for an over-long unit counts once);
  * - `session_overflow`: messages a slow session client did not get (it is told with an L11 line);
  * - `drain_overflow`: messages a drain lost to its full queue (the receiver is told with an L10 line);
- * - `drain_rejected`: messages in batches a drain's receiver refused (4xx).
+ * - `drain_rejected`: messages in batches a drain's receiver refused (4xx);
+ * - `udp_backlog`: syslog datagrams read but dropped because too many were waiting to be routed.
  */
 export const DROP_REASONS = [
   'bad_request', 'body_too_large', 'connections', 'drain_overflow', 'drain_rejected', 'session_overflow',
-  'syslog_malformed', 'syslog_too_large', 'syslog_unknown_app', 'unauthorized',
+  'syslog_malformed', 'syslog_too_large', 'syslog_unknown_app', 'udp_backlog', 'unauthorized',
 ] as const
 export type DropReason = (typeof DROP_REASONS)[number]
 export type DropCounts = Readonly<Record<DropReason, number>>

@@ -216,7 +216,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const metricsServer = options.metricsPort === undefined ? undefined : createHttpServer(metricsRequestHandler(metrics))
     const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, metricsHost, options.metricsPort!, 'metrics', listening)
     const metricsUrl = metricsPort === undefined ? undefined : `http://${urlHost(metricsHost)}:${metricsPort}/metrics`
-    const udpBuffer = await udpReceiveBuffer(running, udpBufferBytes)
+    const udpBuffer = await udpReceiveBuffer(running.receiveBufferSize, udpBufferBytes)
     const syslogUrl = (scheme: string, port: number) => `${scheme}://${urlHost(host)}:${port}`
     const listeners = async (): Promise<ListenerStatus[]> => [
       {connections: await connectionsOf(http), name: tls === undefined ? 'http' : 'https', url},
@@ -240,14 +240,14 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const shutdown = async (): Promise<void> => {
       sessions.close()
       const closed = listening.map((server) => new Promise((resolve) => server.close(resolve)))
-      running.close()
+      const udpClosed = running.close()
       for (const stream of streams) stream.end()
       // In-flight requests finish; keep-alive connections are closed as soon as they are idle.
       const idle = setInterval(() => http.closeIdleConnections(), 20)
       const cutOff = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS)
       http.closeIdleConnections()
       await syslog.close(CLOSE_GRACE_MS)
-      await Promise.all(closed)
+      await Promise.all([...closed, udpClosed])
       clearInterval(idle)
       clearTimeout(cutOff)
       // After the inputs: everything accepted is either delivered or spooled.
@@ -271,7 +271,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       url,
     }
   } catch (error) {
-    udp?.close()
+    await udp?.close()
     sessions.close()
     await deliveries.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))

@@ -1,4 +1,3 @@
-import {createSocket, type Socket as UdpSocket} from 'node:dgram'
 import {isIPv6, type Server, type Socket} from 'node:net'
 
 import {parseFrame, parseLine} from '../parse/line.js'
@@ -8,6 +7,7 @@ import type {DropCounter, DropOrigin, DropReason} from './drops.js'
 import type {LogHub} from './hub.js'
 import {type LogEntry, toEntry} from './message.js'
 import {type AppLookup, routeSyslog} from './placement.js'
+import {startUdpReader, type UdpReader} from './udp-reader.js'
 
 export interface SyslogDeps {
   apps: AppLookup
@@ -15,6 +15,9 @@ export interface SyslogDeps {
   hub: LogHub
   maxFrameBytes: number
 }
+
+/** UDP datagrams read but not yet routed, at most: beyond this the router is not keeping up and drops them. */
+const UDP_BACKLOG_BYTES = 64 * 1024 * 1024
 
 /** Room for `LEN SP` and a line terminator around a message of the largest size accepted. */
 const FRAMING_SLACK = 16
@@ -37,41 +40,25 @@ export class SyslogInput {
   }
 
   /**
-   * A UDP socket for `host`, bound to `port` (0: a free one); resolves with it listening. `receiveBufferBytes`
-   * is asked of the kernel (SO_RCVBUF), which may grant less: a burst larger than the buffer is lost there.
+   * A UDP socket for `host`, bound to `port` (0: a free one), read on a thread of its own; resolves with it
+   * listening. `receiveBufferBytes` is asked of the kernel (SO_RCVBUF), which may grant less: a burst larger
+   * than the buffer is lost there (the kernel counts it, see udpKernelDrops).
    */
-  async listenUdp(host: string, port: number, receiveBufferBytes?: number): Promise<UdpSocket> {
-    const udp = createSocket({recvBufferSize: receiveBufferBytes, type: isIPv6(host) ? 'udp6' : 'udp4'})
-    // Datagrams read in one turn of the event loop are published together: a burst costs fewer publishes.
+  async listenUdp(host: string, port: number, receiveBufferBytes?: number): Promise<UdpReader> {
+    // Datagrams read in one turn of the reader's event loop are published together.
     const batch = new Batch()
-    let publishing = false
-    const publish = () => {
-      publishing = false
-      batch.publish(this.deps.hub)
-    }
-
-    udp.on('message', (datagram, peer) => {
-      if (datagram.length > this.deps.maxFrameBytes + FRAMING_SLACK) {
-        this.drop('syslog_too_large', peer)
-        return
-      }
-
-      this.route(parseLine(datagram), batch, Date.now(), peer)
-      if (!publishing) {
-        publishing = true
-        setImmediate(publish)
-      }
-    })
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject)
-      udp.bind(port, host, () => {
-        udp.off('error', reject)
-        resolve()
-      })
-    })
-    // After binding, a socket error (ICMP noise) must not crash the router.
-    udp.on('error', () => {})
-    return udp
+    return startUdpReader({
+      host,
+      maxBacklogBytes: UDP_BACKLOG_BYTES,
+      onBacklogDrops: (count) => this.deps.drops.count('udp_backlog', count, undefined, {key: 'udp', sender: `syslog over UDP on port ${port}`}),
+      onDatagram: (datagram, peer) => {
+        if (datagram.length > this.deps.maxFrameBytes + FRAMING_SLACK) this.drop('syslog_too_large', peer)
+        else this.route(parseLine(datagram), batch, Date.now(), peer)
+      },
+      onRunEnd: () => batch.publish(this.deps.hub),
+      port,
+      receiveBufferBytes,
+    }, isIPv6(host) ? 'udp6' : 'udp4')
   }
 
   /**

@@ -83,4 +83,21 @@ describe('logsift serve', () => {
     assert.equal(result.code, 2)
     assert.ok(result.stderr.includes(join(dir, 'state.json')), result.stderr)
   })
+
+  it('--udp-receive-buffer and --metrics-port: the start line says what the kernel granted and where metrics are', async () => {
+    const serve = new Serve(['--data-dir', dataDir(), '--udp-receive-buffer', String(1024 * 1024), '--metrics-port', '0'])
+    const line = await serve.started()
+    assert.match(line, /udp:\/\/127\.0\.0\.1:\d+ \(UDP receive buffer 1 MiB\); metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics); data in /)
+    const scrape = await request(/metrics on (\S+);/.exec(line)![1])
+    assert.equal(scrape.statusCode, 200)
+    assert.match(await scrape.body.text(), /^logsift_udp_receive_buffer_bytes 1048576$/m)
+    serve.child.kill('SIGTERM')
+    assert.equal(await serve.exit, 0)
+
+    // More than any kernel grants without privileges: the line says so, and how to raise the limit.
+    const capped = new Serve(['--data-dir', dataDir(), '--udp-receive-buffer', String(1024 * 1024 * 1024)])
+    assert.match(await capped.started(), /\(UDP receive buffer \d+ [KM]iB, less than the 1024 MiB asked: net\.core\.rmem_max caps it, raise it with sysctl -w net\.core\.rmem_max=1073741824\); data in/)
+    capped.child.kill('SIGTERM')
+    assert.equal(await capped.exit, 0)
+  })
 })

@@ -18,6 +18,7 @@ const WHAT: Record<DropReason, {noun: string; verb: string; why: string}> = {
   syslog_malformed: {noun: 'message', verb: 'dropped', why: 'not syslog'},
   syslog_too_large: {noun: 'message', verb: 'dropped', why: 'longer than the largest message accepted'},
   syslog_unknown_app: {noun: 'message', verb: 'dropped', why: 'it names no app of this router'},
+  udp_backlog: {noun: 'message', verb: 'dropped', why: 'the router could not keep up with the datagrams'},
   unauthorized: {noun: 'request', verb: 'refused', why: 'no valid input token or credentials'},
 }
 

@@ -1,4 +1,3 @@
-import type {Socket as UdpSocket} from 'node:dgram'
 import {readFile} from 'node:fs/promises'
 
 /** What the syslog UDP socket asked the kernel for as its receive buffer, and what it got. */
@@ -11,10 +10,10 @@ export interface UdpReceiveBuffer {
   capped: boolean
 }
 
-/** Reads back what `udp` was granted after asking for `requestedBytes`. */
-export async function udpReceiveBuffer(udp: UdpSocket, requestedBytes: number): Promise<UdpReceiveBuffer> {
+/** What was granted, from the SO_RCVBUF the socket reports after asking for `requestedBytes`. */
+export async function udpReceiveBuffer(reportedBytes: number, requestedBytes: number): Promise<UdpReceiveBuffer> {
   // Linux doubles what is set (for its bookkeeping) and reports the doubled figure.
-  const granted = process.platform === 'linux' ? Math.floor(udp.getRecvBufferSize() / 2) : udp.getRecvBufferSize()
+  const granted = process.platform === 'linux' ? Math.floor(reportedBytes / 2) : reportedBytes
   const rmemMax = await readFile('/proc/sys/net/core/rmem_max', 'utf8').then(Number, () => undefined)
   return {capped: granted < requestedBytes, grantedBytes: granted, requestedBytes, rmemMaxBytes: Number.isFinite(rmemMax) ? rmemMax : undefined}
 }
