@@ -47,35 +47,37 @@ const {createSocket} = require('node:dgram')
 const {host, port, receiveBufferBytes, maxBacklogBytes, type, backlog} = workerData
 const pending = new Int32Array(backlog)
 const socket = createSocket({type, recvBufferSize: receiveBufferBytes})
-let run = []
+let datagrams = []
+let peers = []
 let runBytes = 0
 let dropped = 0
 let scheduled = false
 function post() {
   scheduled = false
   const data = Buffer.allocUnsafeSlow(runBytes)
-  const lengths = new Uint32Array(run.length)
-  const addresses = new Array(run.length)
-  const ports = new Uint16Array(run.length)
+  const lengths = new Uint32Array(datagrams.length)
+  const addresses = new Array(datagrams.length)
+  const ports = new Uint16Array(datagrams.length)
   let offset = 0
-  for (let i = 0; i < run.length; i++) {
-    const [datagram, peer] = run[i]
-    datagram.copy(data, offset)
-    offset += datagram.length
-    lengths[i] = datagram.length
-    addresses[i] = peer.address
-    ports[i] = peer.port
+  for (let i = 0; i < datagrams.length; i++) {
+    datagrams[i].copy(data, offset)
+    offset += datagrams[i].length
+    lengths[i] = datagrams[i].length
+    addresses[i] = peers[i].address
+    ports[i] = peers[i].port
   }
   Atomics.add(pending, 0, runBytes)
   parentPort.postMessage({type: 'run', data: data.buffer, lengths, addresses, ports, dropped}, [data.buffer])
-  run = []
+  datagrams = []
+  peers = []
   runBytes = 0
   dropped = 0
 }
 socket.on('message', (datagram, peer) => {
   if (Atomics.load(pending, 0) + runBytes + datagram.length > maxBacklogBytes) dropped++
   else {
-    run.push([datagram, peer])
+    datagrams.push(datagram)
+    peers.push(peer)
     runBytes += datagram.length
   }
   if (!scheduled) {
