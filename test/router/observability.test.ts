@@ -129,6 +129,12 @@ describe('router drops and traffic: GET /status, /metrics, the router log', func
     const quiet = (await status(router)).apps.find((app: any) => app.name === 'quiet')
     assert.equal(quiet.messages_in, 0)
 
+    const metrics = samples((await call(router, 'GET', '/metrics')).text)
+    assert.equal(metrics.get('logsift_messages_dropped_total{app="demo",reason="drain_overflow"}'), 15)
+    assert.equal(metrics.get('logsift_messages_dropped_total{app="",reason="drain_overflow"}'), 0)
+    assert.equal(metrics.get('logsift_messages_delivered_total{app="demo",to="session"}'), 20)
+    assert.equal(metrics.get('logsift_messages_received_total{app="quiet"}'), 0)
+
     assert.deepEqual((await call(router, 'GET', '/apps/demo')).json.log_drops, {drain_overflow: 15})
     assert.deepEqual((await call(router, 'GET', '/apps/quiet')).json.log_drops, {})
     assert.deepEqual(log.filter((line) => line.startsWith('drain')), [
