@@ -4,10 +4,11 @@
 // kernel dropped for want of buffer room.
 //
 //   npm run build && node bench/udp-burst.mjs [--bursts 1000,50000] [--runs 3] [--udp-receive-buffer BYTES]
+//                                             [--rsyslog-rcvbuf BYTES]
 //
 // Processes, all on 127.0.0.1: this one (orchestration), the router (`bin/run.js serve` from dist/, its
-// defaults: an 8 MiB receive buffer asked), rsyslogd (`-n`, imudp with its defaults, an omfile with the raw
-// message), and the sender (python3, one socket, sendto in a loop: no pacing). The router's count is what
+// defaults: an 8 MiB receive buffer asked), rsyslogd (`-n`, imudp with its defaults or `RcvBufSize` from
+// --rsyslog-rcvbuf, which rsyslog as root forces past net.core.rmem_max; an omfile with the raw message), and the sender (python3, one socket, sendto in a loop: no pacing). The router's count is what
 // `GET /status` says the app took in; rsyslog's is the lines of its file. Each is read once it stops growing.
 import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -21,6 +22,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const {values: opts} = parseArgs({
   options: {
     bursts: {default: '1000,50000', type: 'string'},
+    'rsyslog-rcvbuf': {type: 'string'},
     runs: {default: '3', type: 'string'},
     'udp-receive-buffer': {type: 'string'},
   },
@@ -119,7 +121,7 @@ class Rsyslog {
     writeFileSync(join(dir, 'rsyslog.conf'), `
 global(workDirectory="${join(dir, 'work')}")
 module(load="imudp")
-input(type="imudp" address="127.0.0.1" port="${rsyslog.port}" ruleset="toFile")
+input(type="imudp" address="127.0.0.1" port="${rsyslog.port}" ruleset="toFile"${opts['rsyslog-rcvbuf'] ? ` rcvbufSize="${opts['rsyslog-rcvbuf']}"` : ''})
 template(name="raw" type="string" string="%rawmsg%\\n")
 ruleset(name="toFile") { action(type="omfile" file="${rsyslog.file}" template="raw") }
 `)
