@@ -36,6 +36,7 @@ export interface AppStatus {
   drops: Record<DropReason, number>
 }
 
+/** Where the status is read from; the router's own parts, so this file needs no server. */
 export interface StatusSources {
   startedAt: number
   apps: () => readonly App[]
@@ -47,6 +48,7 @@ export interface StatusSources {
   udpKernelDrops: () => Promise<number | undefined>
 }
 
+/** The router as it is now: what `GET /status` answers and `/metrics` is read from. */
 export async function routerStatus(sources: StatusSources): Promise<RouterStatus> {
   const [listeners, kernelDrops] = await Promise.all([sources.listeners(), sources.udpKernelDrops()])
   const {udpBuffer} = sources

@@ -26,6 +26,7 @@ export function describeUdpBuffer(buffer: UdpReceiveBuffer): string {
   return `${granted}, less than the ${formatBytes(buffer.requestedBytes)} asked${fix}`
 }
 
+/** `512 B`, `208 KiB`, `8 MiB`, `1.5 MiB`. */
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
