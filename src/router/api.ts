@@ -185,7 +185,8 @@ class Routes {
     const {observability} = this.context
     if (observability === undefined) throw endpointNotFound()
     if (what === 'status') return sendJson(res, 200, await observability.status())
-    res.writeHead(200, {'Content-Type': observability.metrics.contentType}).end(await observability.metrics.text())
+    const {contentType, text} = await observability.metrics.scrape()
+    res.writeHead(200, {'Content-Type': contentType}).end(text)
   }
 
   private async createApp(req: IncomingMessage, res: ServerResponse): Promise<void> {

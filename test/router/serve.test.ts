@@ -84,10 +84,10 @@ describe('logsift serve', () => {
     assert.ok(result.stderr.includes(join(dir, 'state.json')), result.stderr)
   })
 
-  it('--udp-receive-buffer and --metrics-port: the start line says what the kernel granted and where metrics are', async () => {
-    const serve = new Serve(['--data-dir', dataDir(), '--udp-receive-buffer', String(1024 * 1024), '--metrics-port', '0'])
+  it('--udp-receive-buffer, --metrics-port and --metrics-host: the start line says what the kernel granted and where metrics are', async () => {
+    const serve = new Serve(['--data-dir', dataDir(), '--udp-receive-buffer', String(1024 * 1024), '--metrics-port', '0', '--metrics-host', '127.0.0.3'])
     const line = await serve.started()
-    assert.match(line, /udp:\/\/127\.0\.0\.1:\d+ \(UDP receive buffer 1 MiB\); metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics); data in /)
+    assert.match(line, /udp:\/\/127\.0\.0\.1:\d+ \(UDP receive buffer 1 MiB\); metrics on (http:\/\/127\.0\.0\.3:\d+\/metrics); data in /)
     const scrape = await request(/metrics on (\S+);/.exec(line)![1])
     assert.equal(scrape.statusCode, 200)
     assert.match(await scrape.body.text(), /^logsift_udp_receive_buffer_bytes 1048576$/m)
