@@ -15,7 +15,7 @@ const MAX_RETRY_MS = 5000
 /** A replay that goes quiet this long without the message we stopped at did not have it: print what it sent. */
 const RESUME_IDLE_MS = 1000
 /** A plain text stream quiet this long after a message has sent all of its lines. */
-const HOLD_IDLE_MS = 100
+const HOLD_IDLE_MS = 250
 
 /** A log stream URL that answered with an error status, or broke off. */
 export class StreamError extends Error {

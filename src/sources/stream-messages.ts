@@ -39,6 +39,11 @@ const HEAD_BYTES = 256
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 const COLON = 0x3a
+/**
+ * Far more than a router takes in one message (Logplex: 10 KB): lines past it are not joined, so a stream of
+ * other text after one `heroku logs` line is not held whole.
+ */
+const MAX_JOINED_BYTES = 1024 * 1024
 
 /**
  * Whether a line opens as a `heroku logs` line does (as parseLine reads one): an RFC 3339 timestamp, a
@@ -69,6 +74,7 @@ export class PlainMessages implements MessageDecoder {
   private partial: Buffer | undefined
   /** The lines of the last message, which may yet get more. */
   private current: Buffer[] = []
+  private currentBytes = 0
 
   get holding(): boolean {
     return this.current.length > 0
@@ -104,14 +110,21 @@ export class PlainMessages implements MessageDecoder {
   }
 
   private line(line: Buffer, messages: StreamMessage[]): void {
-    if (this.current.length > 0 && !opensHerokuLine(line)) {
+    const opens = opensHerokuLine(line)
+    if (this.current.length > 0 && !opens && this.currentBytes + line.length <= MAX_JOINED_BYTES) {
       this.current.push(line)
+      this.currentBytes += line.length
       return
     }
 
     this.finish(messages)
-    if (opensHerokuLine(line)) this.current.push(line)
-    else messages.push({pri: undefined, raw: line})
+    if (!opens) {
+      messages.push({pri: undefined, raw: line})
+      return
+    }
+
+    this.current.push(line)
+    this.currentBytes = line.length
   }
 
   private finish(messages: StreamMessage[]): void {

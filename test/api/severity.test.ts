@@ -5,7 +5,7 @@ import type {AddressInfo} from 'node:net'
 import {connect} from 'node:net'
 
 import type {RunningRouter} from '../../src/router/server.js'
-import {runCli, waitFor} from '../helpers/cli.js'
+import {BIN, cliEnv, ROOT, runCli, waitFor} from '../helpers/cli.js'
 import {drainRouter, OctetReceiver, StrictReceiver} from '../router/drain-receivers.js'
 import {call, createApp, createSession, frame, postLogplex, readSession, sseEvents} from '../router/helpers.js'
 import {isolatedEnv} from './helpers.js'
@@ -142,6 +142,32 @@ describe('severity and multi-line messages end to end', function () {
       assert.equal(json.code, 0, json.stderr)
       assert.deepEqual(json.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).message), [TRACE])
     } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('logs URL --tail of a plain text stream joins lines sent apart, and prints the last message while the stream stays open', async () => {
+    const lines = `2024-05-01T12:00:00Z app[web.1]: ${TRACE}\n`.split(/(?<=\n)/)
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, {'content-type': 'text/plain'})
+      const next = () => {
+        const line = lines.shift()
+        if (line !== undefined) res.write(line, () => setImmediate(next))
+      }
+
+      next()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`
+    const tail = spawn(process.execPath, [BIN, 'logs', url, '--tail', '-o', 'json'], {cwd: ROOT, env: cliEnv(env)})
+    let output = ''
+    tail.stdout.on('data', (chunk) => (output += chunk))
+    try {
+      await waitFor(`a record (have ${JSON.stringify(output)})`, () => output.includes('\n'))
+      assert.deepEqual(output.split('\n').filter(Boolean).map((line) => JSON.parse(line).message), [TRACE])
+    } finally {
+      tail.kill('SIGTERM')
+      server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
     }
   })

@@ -6,6 +6,7 @@ const L1 = '2024-05-01T12:00:01.000000+00:00 app[web.1]: Error: boom\n'
 const L2 = '2024-05-01T12:00:02Z heroku[router]: at=info status=200\n'
 const AT_A = '    at a (a.js:1:2)\n'
 const AT_B = '    at b (b.js:3:4)\n'
+const HUGE = 'x'.repeat(1024 * 1024) + '\n'
 
 /** What a decoder passes on for each step: a chunk pushed, a flush after a quiet moment, or the end. */
 function run(decoder: MessageDecoder, steps: Array<string | 'END' | 'FLUSH'>): Array<Array<[string, number | undefined]>> {
@@ -45,6 +46,7 @@ describe('log stream messages', () => {
       ['a quiet moment passes the held message on', [L1, 'FLUSH', AT_A], [[], [L1], [AT_A]]],
       ['lines that are not `heroku logs` lines, with none before them, are each a message', ['a\nb\n', 'END'], [['a\n', 'b\n'], []]],
       ['a last line without its newline', [L1 + '    at a', 'END'], [[], [L1 + '    at a\n']]],
+      ['a further line that would make the message over 1 MiB is a message of its own', [L1 + HUGE + AT_A + L2], [[L1, HUGE, AT_A]]],
     ]
     for (const [name, steps, expected] of table) {
       it(name, () => assert.deepEqual(run(new PlainMessages(), steps), expected.map((raws) => raws.map((raw) => [raw, undefined]))))
