@@ -34,7 +34,7 @@ const SPACE = 0x20
 const DIGIT_0 = 0x30
 const DIGIT_9 = 0x39
 const NEWLINE_BUFFER = Buffer.from('\n')
-/** Room for a timestamp (at most 35 characters), a source (an APP-NAME, at most 48) and a dyno (a PROCID, at most 128). */
+/** Room for a timestamp (at most 35 characters), a source (APP-NAME: at most 48) and a dyno (PROCID: 128). */
 const HEAD_BYTES = 256
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d

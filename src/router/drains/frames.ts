@@ -6,7 +6,10 @@ export interface Outgoing {
   readonly dyno: string
   /** The `heroku logs` line: `TIMESTAMP SOURCE[DYNO]: MESSAGE`. */
   readonly line: string
-  /** Syslog PRI: the one the message came with; one that came without (plain text) goes out as 190 (local7.info), as log-shuttle sends it. */
+  /**
+   * Syslog PRI: the one the message came with. One that came without (plain text) goes out as 190
+   * (local7.info), as log-shuttle sends it.
+   */
   readonly pri?: number
   /** Known to hold no line break (the hub's messages say so), so it needs no replacing. */
   readonly singleLine?: boolean
