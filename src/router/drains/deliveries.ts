@@ -1,5 +1,5 @@
 import type {LogHub} from '../hub.js'
-import {logplexLine} from '../message.js'
+import {logplexLine, routerEntry} from '../message.js'
 import type {App, AppStore, Drain} from '../store.js'
 import {type BackoffOptions, DEFAULT_BACKOFF} from './backoff.js'
 import {DrainDelivery, type DrainStatus} from './delivery.js'
@@ -112,7 +112,7 @@ export class DrainDeliveries {
         if (now - lastNotice < noticeEvery) return
         lastNotice = now
         const line = logplexLine(certificateNotice(reason, redactUrl(drain.url)), now)
-        this.hub.publish(app.id, [{dyno: 'logplex', line, singleLine: true, source: 'heroku'}])
+        this.hub.publish(app.id, [routerEntry(line)])
       },
       queueSize: this.options.queueSize ?? 1024,
     })
