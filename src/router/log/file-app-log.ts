@@ -1,0 +1,350 @@
+import {fdatasync, mkdirSync, unlinkSync} from 'node:fs'
+import {readdir} from 'node:fs/promises'
+import {dirname} from 'node:path'
+import {promisify} from 'node:util'
+
+import {type BatchEncoder, decodeBatch, firstOffsetAtTime} from './batch.js'
+import {CursorFile, syncDirectory} from './cursors.js'
+import {
+  type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type ReadResult,
+  type ReadStart, type StoredMessage,
+} from './engine.js'
+import type {FsyncPolicy} from './file-engine.js'
+import {AppendWaiters, follow} from './follow.js'
+import {Segment, segmentBase} from './segment.js'
+
+const syncData = promisify(fdatasync)
+
+/** What an app's log takes from its engine. */
+export interface AppLogContext {
+  readonly fsync: FsyncPolicy
+  readonly segmentBytes: number
+  readonly segmentMs: number
+  readonly indexIntervalBytes: number
+  readonly encoder: BatchEncoder
+  now(): number
+  /** Called with the change in stored bytes, after every append and removal. */
+  bytesChanged(delta: number): void
+  /** Called after a segment is sealed: retention may have something to do. */
+  rolled(): void
+}
+
+/** A torn or damaged tail cut at open. */
+export interface RecoveryCut {
+  readonly appId: string
+  readonly segment: string
+  /** Where the good data ends, which is the file's size now. */
+  readonly at: number
+  readonly bytes: number
+}
+
+/** What retention took. */
+export interface Removed {
+  messages: number
+  bytes: number
+}
+
+/**
+ * One app's log in its own directory: segments in offset order, the last one taking appends. Appends are
+ * written synchronously, one write per batch, so a batch's bytes are in the file (the page cache) when
+ * append() returns its promise, and the offsets, the file and what readers see never disagree. Only the
+ * fsync is asynchronous: under `always` the batches written while one runs share the next (group commit).
+ */
+export class FileAppLog implements AppLog {
+  closed = false
+  bytes = 0
+  private readonly segments: Segment[] = []
+  private nextOffset = 1
+  /** Segments written since their last fsync, and those an fsync in progress covers. */
+  private readonly dirty = new Set<Segment>()
+  private readonly syncing = new Set<Segment>()
+  private directoryDirty = false
+  private parentDirty = false
+  private commitWaiters: Array<{resolve: () => void; reject: (error: Error) => void}> = []
+  private committing: Promise<void> | undefined
+  private readonly waiters = new AppendWaiters()
+  private readonly cursors: CursorFile
+
+  constructor(readonly appId: string, readonly directory: string, private readonly context: AppLogContext) {
+    this.cursors = new CursorFile(directory, context.fsync)
+  }
+
+  /** Finds the segments on disk and repairs the last one's tail (and any sealed one's); returns what was cut. */
+  async load(): Promise<RecoveryCut[]> {
+    const names = await readdir(this.directory)
+    const bases = names.map((name) => segmentBase(name)).filter((base) => base !== undefined).sort((a, b) => a - b)
+    const cuts: RecoveryCut[] = []
+    for (const [i, base] of bases.entries()) {
+      const segment = new Segment(this.directory, base)
+      const last = i === bases.length - 1
+      const cut = await segment.recover(this.context.indexIntervalBytes, !last)
+      if (cut > 0) cuts.push({appId: this.appId, at: segment.size, bytes: cut, segment: segment.path})
+      segment.sealed = !last
+      this.segments.push(segment)
+      this.bytes += segment.size
+    }
+
+    const active = this.segments.at(-1)
+    if (active !== undefined) {
+      active.open()
+      this.nextOffset = active.next
+    }
+
+    this.context.bytesChanged(this.bytes)
+    return cuts
+  }
+
+  async append(messages: readonly NewMessage[]): Promise<AppendResult> {
+    if (this.closed) throw new LogWriteError('closed', `the log of ${this.appId} is closed`)
+    const first = this.nextOffset
+    if (messages.length === 0) return {first, next: first}
+    const batch = this.context.encoder.encode(messages, first)
+    try {
+      const segment = this.activeSegment()
+      segment.write(batch, this.context.indexIntervalBytes)
+      if (this.context.fsync !== 'never') this.dirty.add(segment)
+    } catch (error) {
+      throw writeError(this.appId, error)
+    }
+
+    this.nextOffset = first + messages.length
+    this.bytes += batch.length
+    this.context.bytesChanged(batch.length)
+    this.waiters.wake()
+    if (this.context.fsync === 'always') await this.commit()
+    return {first, next: this.nextOffset}
+  }
+
+  async read(start: ReadStart, limit: number): Promise<ReadResult> {
+    if ('time' in start) {
+      const offset = await this.offsetAtTime(start.time)
+      return offset === undefined ? {messages: [], next: this.nextOffset} : this.readFrom(offset, limit)
+    }
+
+    return this.readFrom(start.offset, limit)
+  }
+
+  follow(from: number, options?: FollowOptions): AsyncIterable<StoredMessage[]> {
+    return follow(this, from, options)
+  }
+
+  appendedAfter(offset: number, signal?: AbortSignal): Promise<void> {
+    return this.waiters.wait(() => this.closed || this.nextOffset > offset, signal)
+  }
+
+  cursor(name: string): Promise<number | undefined> {
+    return this.cursors.get(name)
+  }
+
+  setCursor(name: string, offset: number): Promise<void> {
+    return this.cursors.set(name, offset)
+  }
+
+  async stats(): Promise<AppLogStats> {
+    const oldest = this.segments.find((segment) => segment.messages > 0)
+    return {
+      bytes: this.bytes,
+      firstOffset: this.firstOffset,
+      nextOffset: this.nextOffset,
+      oldestTime: await oldest?.loadFirstTime(),
+      segments: this.segments.length,
+    }
+  }
+
+  get hasData(): boolean {
+    return this.segments.length > 0
+  }
+
+  /** The latest receive time in the oldest sealed segment: what retention across apps compares. */
+  get oldestSealedTime(): number | undefined {
+    const oldest = this.segments[0]
+    return oldest?.sealed ? oldest.maxTime : undefined
+  }
+
+  /** Removes whole segments, oldest first, while every message in them was received before `cutoff`. */
+  expire(cutoff: number): Removed {
+    const removed = {bytes: 0, messages: 0}
+    for (let oldest = this.segments[0]; oldest !== undefined && oldest.maxTime < cutoff; oldest = this.segments[0]) {
+      if (!oldest.sealed) {
+        if (oldest.size === 0) break
+        this.roll()
+      }
+
+      this.removeOldest(removed)
+    }
+
+    return removed
+  }
+
+  /** Removes sealed segments, oldest first, while the log holds more than `maxBytes`. */
+  shrinkTo(maxBytes: number): Removed {
+    const removed = {bytes: 0, messages: 0}
+    while (this.bytes > maxBytes && this.segments[0]?.sealed) this.removeOldest(removed)
+    return removed
+  }
+
+  /** Removes the oldest segment, which must be sealed. */
+  removeOldest(removed: Removed): void {
+    const segment = this.segments.shift() as Segment
+    unlinkSync(segment.path)
+    try {
+      unlinkSync(segment.indexPath)
+    } catch {}
+
+    if (!this.dirty.has(segment) && !this.syncing.has(segment)) segment.closeFd()
+    this.dirty.delete(segment)
+    this.bytes -= segment.size
+    this.context.bytesChanged(-segment.size)
+    removed.bytes += segment.size
+    removed.messages += segment.messages
+  }
+
+  /** Makes what was written durable (fsync of the segments written and of the directory if it changed). */
+  flush(): Promise<void> {
+    if (this.dirty.size === 0 && !this.directoryDirty && !this.parentDirty && this.committing === undefined) return Promise.resolve()
+    return this.commit()
+  }
+
+  /** Ends follows and refuses appends; waits for fsyncs in progress; closes the files. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.waiters.wake()
+    await this.flush().catch(() => {})
+    await this.cursors.flush()
+    for (const segment of this.segments) segment.closeFd()
+  }
+
+  private get firstOffset(): number {
+    return this.segments.find((segment) => segment.messages > 0)?.base ?? this.nextOffset
+  }
+
+  /** The segment to write to: created with the app's first message, sealed and replaced when full or old. */
+  private activeSegment(): Segment {
+    const active = this.segments.at(-1)
+    if (active === undefined) {
+      // The engine's directory too, should it have been removed; the new entry in it is synced like a segment's.
+      mkdirSync(this.directory, {mode: 0o700, recursive: true})
+      this.parentDirty = this.context.fsync !== 'never'
+      return this.createSegment()
+    }
+
+    const old = active.size > 0 && this.context.now() - (active.firstTime ?? Number.POSITIVE_INFINITY) >= this.context.segmentMs
+    if (active.size >= this.context.segmentBytes || old) return this.roll()
+    return active
+  }
+
+  private createSegment(): Segment {
+    const segment = new Segment(this.directory, this.nextOffset)
+    segment.create()
+    this.segments.push(segment)
+    this.directoryDirty = this.context.fsync !== 'never'
+    return segment
+  }
+
+  /** Seals the active segment and starts the next at the next offset; the old one closes after its fsync. */
+  private roll(): Segment {
+    const old = this.segments.at(-1) as Segment
+    const segment = this.createSegment()
+    old.sealed = true
+    if (!this.dirty.has(old) && !this.syncing.has(old)) old.closeFd()
+    this.context.rolled()
+    return segment
+  }
+
+  private commit(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.commitWaiters.push({reject, resolve})
+      if (this.committing === undefined) this.startCommit()
+    })
+  }
+
+  /** One fsync round for everything written so far; appends arriving meanwhile wait for the next round. */
+  private startCommit(): void {
+    const waiters = this.commitWaiters
+    this.commitWaiters = []
+    const segments = [...this.dirty]
+    this.dirty.clear()
+    for (const segment of segments) this.syncing.add(segment)
+    const directories = [...(this.directoryDirty ? [this.directory] : []), ...(this.parentDirty ? [dirname(this.directory)] : [])]
+    this.directoryDirty = false
+    this.parentDirty = false
+    const round = Promise.all([
+      ...segments.map((segment) => syncData(segment.fd as number)),
+      ...directories.map((directory) => syncDirectory(directory)),
+    ])
+    this.committing = round.then(() => undefined, (error: Error) => error).then((error) => {
+      for (const segment of segments) {
+        this.syncing.delete(segment)
+        if (segment.sealed && !this.dirty.has(segment)) segment.closeFd()
+      }
+
+      this.committing = undefined
+      for (const waiter of waiters) {
+        if (error === undefined) waiter.resolve()
+        else waiter.reject(writeError(this.appId, error))
+      }
+
+      if (this.commitWaiters.length > 0) this.startCommit()
+    })
+  }
+
+  private async readFrom(from: number, limit: number): Promise<ReadResult> {
+    const messages: StoredMessage[] = []
+    let offset = Math.max(from, this.firstOffset)
+    while (messages.length < limit && offset < this.nextOffset) {
+      const segment = this.segmentHolding(offset)
+      if (segment === undefined) break
+      offset = Math.max(offset, segment.base)
+      const {next, size} = segment
+      const {position} = segment.positionFor(offset)
+      const outcome = await segment.forEachBatch(position, size, (buffer, at, header) => {
+        if (header.firstOffset + header.count > offset) decodeBatch(buffer, at, header, offset, limit, messages)
+        return messages.length < limit
+      })
+      const last = messages.at(-1)
+      if (last !== undefined) offset = last.offset + 1
+      if (outcome === 'missing' && !this.segments.includes(segment)) {
+        // Removed by retention while this read waited: go on from the oldest that is left.
+        offset = Math.max(offset, this.firstOffset)
+        continue
+      }
+
+      if (messages.length < limit) offset = Math.max(offset, next)
+    }
+
+    return {messages, next: offset}
+  }
+
+  /** The segment holding `offset` or, when it falls in a gap, the first one after it. */
+  private segmentHolding(offset: number): Segment | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const segment = this.segments[i]
+      if (segment.base <= offset) return offset < segment.next ? segment : this.segments[i + 1]
+    }
+
+    return this.segments[0]
+  }
+
+  private async offsetAtTime(time: number): Promise<number | undefined> {
+    for (const segment of this.segments) {
+      if (segment.maxTime < time) continue
+      let found: number | undefined
+      await segment.forEachBatch(segment.positionForTime(time).position, segment.size, (buffer, at, header) => {
+        found = firstOffsetAtTime(buffer, at, header, time)
+        return found === undefined
+      })
+      if (found !== undefined) return found
+    }
+
+    return undefined
+  }
+}
+
+const FULL_CODES = new Set(['EDQUOT', 'EFBIG', 'ENOSPC'])
+
+function writeError(appId: string, error: unknown): Error {
+  if (error instanceof LogWriteError || error instanceof RangeError) return error
+  const code = (error as NodeJS.ErrnoException).code ?? ''
+  const reason = FULL_CODES.has(code) ? 'full' : 'io'
+  return new LogWriteError(reason, `cannot append to the log of ${appId}: ${(error as Error).message}`, {cause: error})
+}
