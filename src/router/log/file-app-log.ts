@@ -27,15 +27,17 @@ export interface AppLogContext {
   bytesChanged(delta: number): void
   /** Called after a segment is sealed: retention may have something to do. */
   rolled(): void
+  /** Called when an fsync round starts. */
+  syncing(): void
 }
 
-/** A torn or damaged tail cut at open. */
-export interface RecoveryCut {
+/** What recovery did to a segment file at open: a torn tail cut, damaged ranges left for readers to skip. */
+export interface RecoveryRepair {
   readonly appId: string
   readonly segment: string
-  /** Where the good data ends, which is the file's size now. */
-  readonly at: number
-  readonly bytes: number
+  /** Bytes cut from the end; the file's size is now where the good data ends. */
+  readonly cut: number
+  readonly skipped: ReadonlyArray<{from: number; to: number}>
 }
 
 /** What retention took. */
@@ -69,16 +71,16 @@ export class FileAppLog implements AppLog {
     this.cursors = new CursorFile(directory, context.fsync)
   }
 
-  /** Finds the segments on disk and repairs the last one's tail (and any sealed one's); returns what was cut. */
-  async load(): Promise<RecoveryCut[]> {
+  /** Finds the segments on disk and repairs what a crash left (Segment.recover); returns what was repaired. */
+  async load(): Promise<RecoveryRepair[]> {
     const names = await readdir(this.directory)
     const bases = names.map((name) => segmentBase(name)).filter((base) => base !== undefined).sort((a, b) => a - b)
-    const cuts: RecoveryCut[] = []
+    const repairs: RecoveryRepair[] = []
     for (const [i, base] of bases.entries()) {
       const segment = new Segment(this.directory, base)
       const last = i === bases.length - 1
-      const cut = await segment.recover(this.context.indexIntervalBytes, !last)
-      if (cut > 0) cuts.push({appId: this.appId, at: segment.size, bytes: cut, segment: segment.path})
+      const {cut, skipped} = await segment.recover(this.context.indexIntervalBytes, last)
+      if (cut > 0 || skipped.length > 0) repairs.push({appId: this.appId, cut, segment: segment.path, skipped})
       segment.sealed = !last
       this.segments.push(segment)
       this.bytes += segment.size
@@ -91,7 +93,7 @@ export class FileAppLog implements AppLog {
     }
 
     this.context.bytesChanged(this.bytes)
-    return cuts
+    return repairs
   }
 
   async append(messages: readonly NewMessage[]): Promise<AppendResult> {
@@ -268,6 +270,7 @@ export class FileAppLog implements AppLog {
     const directories = [...(this.directoryDirty ? [this.directory] : []), ...(this.parentDirty ? [dirname(this.directory)] : [])]
     this.directoryDirty = false
     this.parentDirty = false
+    this.context.syncing()
     const round = Promise.all([
       ...segments.map((segment) => syncData(segment.fd as number)),
       ...directories.map((directory) => syncDirectory(directory)),
@@ -309,7 +312,9 @@ export class FileAppLog implements AppLog {
         continue
       }
 
-      if (messages.length < limit) offset = Math.max(offset, next)
+      if (messages.length >= limit) break
+      // A damaged batch is stepped over to the next indexed one: what lies between cannot be read.
+      offset = Math.max(offset, typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.offset ?? next : next)
     }
 
     return {messages, next: offset}
@@ -328,12 +333,17 @@ export class FileAppLog implements AppLog {
   private async offsetAtTime(time: number): Promise<number | undefined> {
     for (const segment of this.segments) {
       if (segment.maxTime < time) continue
-      let found: number | undefined
-      await segment.forEachBatch(segment.positionForTime(time).position, segment.size, (buffer, at, header) => {
-        found = firstOffsetAtTime(buffer, at, header, time)
-        return found === undefined
-      })
-      if (found !== undefined) return found
+      let position: number | undefined = segment.positionForTime(time).position
+      while (position !== undefined) {
+        let found: number | undefined
+        const outcome = await segment.forEachBatch(position, segment.size, (buffer, at, header) => {
+          found = firstOffsetAtTime(buffer, at, header, time)
+          return found === undefined
+        })
+        if (found !== undefined) return found
+        // Past a damaged batch, the search goes on from the next indexed one.
+        position = typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.position : undefined
+      }
     }
 
     return undefined

@@ -5,7 +5,7 @@ import {BatchEncoder} from './batch.js'
 import {
   type AppLog, DEFAULT_RETENTION, type EngineCapabilities, type LogEngine, type RetentionPolicy, type RetentionReport,
 } from './engine.js'
-import {type AppLogContext, FileAppLog, type RecoveryCut, type Removed} from './file-app-log.js'
+import {type AppLogContext, FileAppLog, type RecoveryRepair, type Removed} from './file-app-log.js'
 
 /**
  * When appended data reaches the disk:
@@ -41,8 +41,8 @@ export interface RecoveryReport {
   readonly apps: number
   readonly segments: number
   readonly messages: number
-  /** Torn or damaged tails cut (a crash in the middle of a write leaves one). */
-  readonly cuts: readonly RecoveryCut[]
+  /** Segments repaired: torn tails cut (a crash in the middle of a write leaves one), damage stepped over. */
+  readonly repairs: readonly RecoveryRepair[]
 }
 
 const MIN_SEGMENT_BYTES = 4096
@@ -53,7 +53,9 @@ const MIN_SEGMENT_BYTES = 4096
  */
 export class FileLogEngine implements LogEngine {
   readonly capabilities: EngineCapabilities = {durable: true}
-  recovery: RecoveryReport = {apps: 0, cuts: [], messages: 0, segments: 0}
+  recovery: RecoveryReport = {apps: 0, messages: 0, repairs: [], segments: 0}
+  /** fsync rounds so far: fewer than appends under `always` when appends arrive together (group commit). */
+  fsyncRounds = 0
   private readonly logs = new Map<string, FileAppLog>()
   private readonly context: AppLogContext
   private readonly retention: RetentionPolicy
@@ -75,6 +77,9 @@ export class FileLogEngine implements LogEngine {
       indexIntervalBytes: options.indexIntervalBytes ?? 64 * 1024,
       now: options.now ?? Date.now,
       rolled: () => this.scheduleRetention(),
+      syncing: () => {
+        this.fsyncRounds++
+      },
       segmentBytes: Math.min(options.segmentBytes ?? 16 * 1024 * 1024, maxSegmentBytes),
       segmentMs: options.segmentMs ?? 6 * 60 * 60 * 1000,
     }
@@ -140,20 +145,20 @@ export class FileLogEngine implements LogEngine {
   private async load(): Promise<void> {
     await mkdir(this.options.dir, {mode: 0o700, recursive: true})
     const entries = await readdir(this.options.dir, {withFileTypes: true})
-    const cuts: RecoveryCut[] = []
+    const repairs: RecoveryRepair[] = []
     let segments = 0
     let messages = 0
     for (const entry of entries) {
       const appId = entry.isDirectory() ? appIdOf(entry.name) : undefined
       if (appId === undefined) continue
       const log = this.log(appId)
-      cuts.push(...(await log.load()))
+      repairs.push(...(await log.load()))
       const stats = await log.stats()
       segments += stats.segments
       messages += stats.nextOffset - stats.firstOffset
     }
 
-    this.recovery = {apps: this.logs.size, cuts, messages, segments}
+    this.recovery = {apps: this.logs.size, messages, repairs, segments}
   }
 
   private startTimers(): void {

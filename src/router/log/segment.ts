@@ -102,6 +102,11 @@ export class Segment {
     return entry ?? {offset: this.base, position: 0}
   }
 
+  /** The first indexed batch after `position`, where reading can resume past a damaged one. */
+  entryAfter(position: number): IndexEntry | undefined {
+    return this.index.find((entry) => entry.position > position)
+  }
+
   /** Where to start reading for a receive time: past every indexed batch whose predecessors are all older. */
   positionForTime(time: number): {position: number; offset: number} {
     const entry = lastAtOrBefore(this.index, (candidate) => candidate.maxTimeBefore < time)
@@ -109,38 +114,47 @@ export class Segment {
   }
 
   /**
-   * Reads the state of an existing segment and repairs its tail: the batches after the last index entry (all
-   * of them when the index cannot be trusted) are checked, and whatever follows the last good one is cut.
-   * Returns the bytes cut.
+   * Reads the state of an existing segment and repairs it. Sealed segments are checked from their last
+   * index entry on (when the index holds up), the last one entirely, its index rebuilt. A damaged batch
+   * followed by a good indexed one is left in place (readers step over it); one followed by nothing good is a
+   * torn tail, and is cut.
    */
-  async recover(indexIntervalBytes: number, trustIndex: boolean): Promise<number> {
+  async recover(indexIntervalBytes: number, last: boolean): Promise<SegmentRecovery> {
     const handle = await open(this.path, 'r+')
     try {
       const fileSize = (await handle.stat()).size
-      const entries = trustIndex ? await this.loadIndex(handle, fileSize) : undefined
-      const start = entries?.at(-1) ?? {maxTimeBefore: 0, offset: this.base, position: 0}
-      if (entries !== undefined) this.index.push(...entries)
-      this.maxTime = start.maxTimeBefore
+      const stored = await this.storedIndex(fileSize)
+      const tail = last ? undefined : stored.at(-1)
+      const trusted = tail !== undefined && (await checkedBatchAt(handle, tail, fileSize)) !== undefined
+      let from: IndexEntry = trusted ? tail : {maxTimeBefore: 0, offset: this.base, position: 0}
+      if (trusted) this.index.push(...stored)
+      this.maxTime = from.maxTimeBefore
       this.bytesSinceIndex = 0
-      const rebuilt: IndexEntry[] = []
-      const scan = await scanBatches(handle, start.position, fileSize, start.offset, (position, header) => {
-        if (entries === undefined && (position === 0 || this.bytesSinceIndex >= indexIntervalBytes)) {
-          rebuilt.push({maxTimeBefore: this.maxTime, offset: header.firstOffset, position})
-          this.bytesSinceIndex = 0
-        }
+      let indexNext = !trusted
+      const skipped: Array<{from: number; to: number}> = []
+      for (;;) {
+        const scan = await scanBatches(handle, from.position, fileSize, from.offset, (position, header) => {
+          if (indexNext || (!trusted && this.bytesSinceIndex >= indexIntervalBytes)) {
+            this.index.push({maxTimeBefore: this.maxTime, offset: header.firstOffset, position})
+            this.bytesSinceIndex = 0
+            indexNext = false
+          }
 
-        this.bytesSinceIndex += header.length
-        if (header.maxTime > this.maxTime) this.maxTime = header.maxTime
-      })
-      this.size = scan.end
-      this.next = scan.next
-      if (entries === undefined) {
-        this.index.push(...rebuilt)
-        await writeFile(this.indexPath, encodeIndex(rebuilt), {mode: 0o600})
+          this.bytesSinceIndex += header.length
+          if (header.maxTime > this.maxTime) this.maxTime = header.maxTime
+        })
+        this.size = scan.end
+        this.next = scan.next
+        const resume = scan.end < fileSize ? await firstGood(handle, stored, scan, fileSize) : undefined
+        if (resume === undefined) break
+        skipped.push({from: scan.end, to: resume.position})
+        from = resume
+        indexNext = true
       }
 
-      if (scan.end < fileSize) await handle.truncate(scan.end)
-      return fileSize - scan.end
+      if (!trusted) await writeFile(this.indexPath, encodeIndex(this.index), {mode: 0o600})
+      if (this.size < fileSize) await handle.truncate(this.size)
+      return {cut: fileSize - this.size, skipped}
     } finally {
       await handle.close()
     }
@@ -162,10 +176,10 @@ export class Segment {
 
   /**
    * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false.
-   * Returns `missing` when the file is gone (removed by retention meanwhile) and `corrupt` at a batch that
-   * fails its checksum, which the reader steps over by going on with the next segment.
+   * Returns `missing` when the file is gone (removed by retention meanwhile), and the position of a batch
+   * that fails its checksum, which a reader steps over to the next index entry.
    */
-  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'corrupt' | 'done' | 'missing'> {
+  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'done' | 'missing' | {corruptAt: number}> {
     let handle: FileHandle
     try {
       handle = await open(this.path, 'r')
@@ -185,12 +199,12 @@ export class Segment {
           if (!whole) {
             // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
             const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
-            if (!cutByChunk) return 'corrupt'
+            if (!cutByChunk) return {corruptAt: position + at}
             if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
             break
           }
 
-          if (checkedBatch(buffer, at, bytesRead) === undefined) return 'corrupt'
+          if (checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
           if (!visit(buffer, at, header)) return 'done'
           at += header.length
         }
@@ -224,28 +238,49 @@ export class Segment {
     } catch {}
   }
 
-  /** The index file's entries when they are consistent with the segment file; undefined otherwise. */
-  private async loadIndex(handle: FileHandle, fileSize: number): Promise<IndexEntry[] | undefined> {
+  /** The index file's entries as far as they are in order and inside the file (none when it is missing). */
+  private async storedIndex(fileSize: number): Promise<IndexEntry[]> {
     let bytes: Buffer
     try {
       bytes = await readFile(this.indexPath)
     } catch {
-      return undefined
+      return []
     }
 
     const entries = decodeIndex(bytes)
-    let previous: IndexEntry | undefined
-    for (const entry of entries) {
-      if (previous !== undefined && (entry.position <= previous.position || entry.offset <= previous.offset)) return undefined
-      if (entry.position >= fileSize) return undefined
-      previous = entry
-    }
-
-    if (previous === undefined) return undefined
-    const head = Buffer.alloc(BATCH_HEADER_BYTES)
-    await handle.read(head, 0, head.length, previous.position)
-    return batchHeader(head, 0)?.firstOffset === previous.offset ? entries : undefined
+    const usable = entries.findIndex((entry, i) => {
+      const previous = entries[i - 1]
+      return entry.position >= fileSize || (previous !== undefined && (entry.position <= previous.position || entry.offset <= previous.offset))
+    })
+    return usable === -1 ? entries : entries.slice(0, usable)
   }
+}
+
+/** The result of a segment's recovery. */
+export interface SegmentRecovery {
+  /** Bytes cut from the end. */
+  readonly cut: number
+  /** Damaged byte ranges left in place, good batches after them. */
+  readonly skipped: ReadonlyArray<{from: number; to: number}>
+}
+
+/** The first stored index entry past a damaged batch that starts a good one continuing the offsets. */
+async function firstGood(handle: FileHandle, stored: readonly IndexEntry[], damage: {end: number; next: number}, fileSize: number): Promise<IndexEntry | undefined> {
+  for (const entry of stored) {
+    if (entry.position > damage.end && entry.offset >= damage.next && (await checkedBatchAt(handle, entry, fileSize)) !== undefined) return entry
+  }
+
+  return undefined
+}
+
+async function checkedBatchAt(handle: FileHandle, entry: IndexEntry, fileSize: number): Promise<BatchHeader | undefined> {
+  const head = Buffer.alloc(BATCH_HEADER_BYTES)
+  await handle.read(head, 0, head.length, entry.position)
+  const header = batchHeader(head, 0)
+  if (header === undefined || header.firstOffset !== entry.offset || entry.position + header.length > fileSize) return undefined
+  const whole = Buffer.alloc(header.length)
+  await handle.read(whole, 0, whole.length, entry.position)
+  return checkedBatch(whole, 0)
 }
 
 /**
@@ -263,8 +298,10 @@ async function scanBatches(
   while (end < fileSize) {
     const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, fileSize - end), end)
     let at = 0
-    for (;;) {
+    while (at < bytesRead) {
       const header = batchHeader(buffer, at, bytesRead)
+      // Fewer bytes than a header left in this chunk, but more in the file: read on from here.
+      if (header === undefined && bytesRead - at < BATCH_HEADER_BYTES && end + BATCH_HEADER_BYTES <= fileSize) break
       if (header === undefined || header.firstOffset !== next) return {end, next}
       if (at + header.length > bytesRead) {
         if (end + header.length > fileSize) return {end, next}
