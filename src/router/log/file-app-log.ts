@@ -109,12 +109,13 @@ export class FileAppLog implements AppLog {
       throw writeError(this.appId, error)
     }
 
-    this.nextOffset = first + messages.length
+    const next = first + messages.length
+    this.nextOffset = next
     this.bytes += batch.length
     this.context.bytesChanged(batch.length)
     this.waiters.wake()
     if (this.context.fsync === 'always') await this.commit()
-    return {first, next: this.nextOffset}
+    return {first, next}
   }
 
   async read(start: ReadStart, limit: number): Promise<ReadResult> {

@@ -82,7 +82,7 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
     it('keeps the order of appends made without waiting for each other', async () => {
       const log = (await open()).app('web')
       const results = await Promise.all(Array.from({length: 20}, (_, i) => log.append(batch(i * 5, 5, T0))))
-      assert.deepEqual(results.map((result) => result.first), Array.from({length: 20}, (_, i) => 1 + i * 5))
+      assert.deepEqual(results, Array.from({length: 20}, (_, i) => ({first: 1 + i * 5, next: 6 + i * 5})))
       const {messages} = await log.read({offset: 1}, 1000)
       assert.deepEqual(messages.map((message) => message.text), batch(0, 100, T0).map((message) => message.text))
     })
