@@ -43,6 +43,8 @@ export class Segment {
   readonly index: IndexEntry[] = []
   /** The write descriptor, while it is the active segment or a sealed one waiting for its last fsync. */
   fd: number | undefined
+  /** The index's, open with it. */
+  private indexFd: number | undefined
   sealed = false
   private bytesSinceIndex = 0
 
@@ -65,12 +67,13 @@ export class Segment {
   /** Opens the existing file for writing, after its recovery. */
   open(): void {
     this.fd = openSync(this.path, 'r+')
+    this.indexFd = openSync(this.indexPath, 'a', 0o600)
   }
 
   /** Creates the file, empty, and opens it for writing. */
   create(): void {
     this.fd = openSync(this.path, 'w+', 0o600)
-    closeSync(openSync(this.indexPath, 'w', 0o600))
+    this.indexFd = openSync(this.indexPath, 'w', 0o600)
   }
 
   /**
@@ -219,9 +222,10 @@ export class Segment {
   }
 
   closeFd(): void {
-    if (this.fd === undefined) return
-    closeSync(this.fd)
+    if (this.fd !== undefined) closeSync(this.fd)
+    if (this.indexFd !== undefined) closeSync(this.indexFd)
     this.fd = undefined
+    this.indexFd = undefined
   }
 
   private addIndexEntry(entry: IndexEntry): void {
@@ -229,12 +233,7 @@ export class Segment {
     this.bytesSinceIndex = 0
     // The index only speeds lookups up and is checked at open: an entry that fails to be written is not an error.
     try {
-      const fd = openSync(this.indexPath, 'a')
-      try {
-        writeSync(fd, encodeIndex([entry]))
-      } finally {
-        closeSync(fd)
-      }
+      writeSync(this.indexFd as number, encodeIndex([entry]))
     } catch {}
   }
 
