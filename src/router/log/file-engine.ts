@@ -24,7 +24,7 @@ export interface FileEngineOptions {
   /** Default 1,000. */
   readonly fsyncIntervalMs?: number
   readonly retention?: Partial<RetentionPolicy>
-  /** A segment is sealed at this size. Default 16 MiB, and at most an eighth of the per-app limit. */
+  /** A segment is sealed at this size. Default 16 MiB; at most an eighth of the per-app limit, and 1 GiB. */
   readonly segmentBytes?: number
   /** A segment is sealed once its first message is this old, so that age retention can remove it. Default 6 h. */
   readonly segmentMs?: number
@@ -46,6 +46,8 @@ export interface RecoveryReport {
 }
 
 const MIN_SEGMENT_BYTES = 4096
+/** Index entries hold positions as u32; a segment stays well under that. */
+const MAX_SEGMENT_BYTES = 1024 ** 3
 
 /**
  * The log engine on local files: `<dir>/<app>/` holds the app's segment files, their time indexes and its
@@ -67,7 +69,7 @@ export class FileLogEngine implements LogEngine {
   private constructor(private readonly options: FileEngineOptions) {
     this.retention = {...DEFAULT_RETENTION, ...options.retention}
     const fsync = options.fsync ?? 'interval'
-    const maxSegmentBytes = Math.max(MIN_SEGMENT_BYTES, Math.floor(this.retention.appMaxBytes / 8))
+    const maxSegmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(this.retention.appMaxBytes / 8)))
     this.context = {
       bytesChanged: (delta) => {
         this.totalBytes += delta
