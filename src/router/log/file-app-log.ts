@@ -89,6 +89,8 @@ export class FileAppLog implements AppLog {
     const active = this.segments.at(-1)
     if (active !== undefined) {
       active.open()
+      // Its age decides when it is sealed.
+      await active.loadFirstTime()
       this.nextOffset = active.next
     }
 

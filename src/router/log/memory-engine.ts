@@ -22,6 +22,7 @@ export class MemoryLogEngine implements LogEngine {
   private readonly logs = new Map<string, MemoryAppLog>()
   private readonly retention: RetentionPolicy
   private readonly now: () => number
+  private closed = false
 
   constructor(options: MemoryEngineOptions = {}) {
     this.retention = {...DEFAULT_RETENTION, ...options.retention}
@@ -32,6 +33,7 @@ export class MemoryLogEngine implements LogEngine {
     let log = this.logs.get(appId)
     if (log === undefined) {
       log = new MemoryAppLog(appId)
+      if (this.closed) log.close()
       this.logs.set(appId, log)
     }
 
@@ -67,6 +69,7 @@ export class MemoryLogEngine implements LogEngine {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     for (const log of this.logs.values()) log.close()
   }
 }

@@ -80,6 +80,20 @@ describe('FileLogEngine', () => {
     assert.equal(statSync(join(dir, 'web', '00000000000000000042.log')).size, 0)
   })
 
+  it('seals a segment by age after a restart too', async () => {
+    const dir = freshDir()
+    let clock = T0
+    const engine = await open({dir, now: () => clock, segmentMs: 60 * 60_000})
+    await engine.app('web').append(batch(0, 5, T0))
+    clock = T0 + 2 * 60 * 60_000
+    await engine.app('web').append(batch(5, 5, clock))
+    await engine.close()
+    clock = T0 + 4 * 60 * 60_000
+    const reopened = await open({dir, now: () => clock, segmentMs: 60 * 60_000})
+    await reopened.app('web').append(batch(10, 5, clock))
+    assert.deepEqual(segmentFiles(join(dir, 'web')), ['00000000000000000001.log', '00000000000000000006.log', '00000000000000000011.log'])
+  })
+
   it('finds a time or an offset through the index without reading the segment from its start', async () => {
     const dir = freshDir()
     const engine = await open({dir, indexIntervalBytes: 4096})
