@@ -3,7 +3,7 @@ import {readdir} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {promisify} from 'node:util'
 
-import {type BatchEncoder, decodeBatch, firstOffsetAtTime} from './batch.js'
+import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, decodeBatch, firstOffsetAtTime} from './batch.js'
 import {CursorFile, syncDirectory} from './cursors.js'
 import {
   type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type ReadResult,
@@ -11,7 +11,7 @@ import {
 } from './engine.js'
 import type {FsyncPolicy} from './file-engine.js'
 import {AppendWaiters, follow} from './follow.js'
-import {Segment, segmentBase} from './segment.js'
+import {Segment, segmentBase, type WrittenBatch} from './segment.js'
 
 const syncData = promisify(fdatasync)
 
@@ -40,6 +40,13 @@ export interface RecoveryRepair {
   readonly skipped: ReadonlyArray<{from: number; to: number}>
 }
 
+/** An append waiting to be written, and its caller. */
+interface PendingBatch extends WrittenBatch {
+  readonly batch: Buffer
+  resolve(): void
+  reject(error: Error): void
+}
+
 /** What retention took. */
 export interface Removed {
   messages: number
@@ -47,16 +54,24 @@ export interface Removed {
 }
 
 /**
- * One app's log in its own directory: segments in offset order, the last one taking appends. Appends are
- * written synchronously, one write per batch, so a batch's bytes are in the file (the page cache) when
- * append() returns its promise, and the offsets, the file and what readers see never disagree. Only the
- * fsync is asynchronous: under `always` the batches written while one runs share the next (group commit).
+ * One app's log in its own directory: segments in offset order, the last one taking appends. An append is
+ * numbered at once and written off the event loop, one write for it and whatever was appended while the
+ * previous write ran, so a disk that falls behind slows appends down instead of stopping the router. Readers
+ * see a batch once it is in the file. Under `always` the batches written while an fsync runs share the next
+ * one (group commit).
  */
 export class FileAppLog implements AppLog {
   closed = false
   bytes = 0
   private readonly segments: Segment[] = []
+  /** The offset after the last message written: what readers can have. */
   private nextOffset = 1
+  /** The offset the next append gets: past what is written and what waits in `pending`. */
+  private assignedNext = 1
+  /** Appended, not yet written; written together once the write in progress is done. */
+  private pending: PendingBatch[] = []
+  private writing: Promise<void> | undefined
+  private sealedSinceWrite = false
   /** Segments written since their last fsync, and those an fsync in progress covers. */
   private readonly dirty = new Set<Segment>()
   private readonly syncing = new Set<Segment>()
@@ -92,6 +107,7 @@ export class FileAppLog implements AppLog {
       // Its age decides when it is sealed.
       await active.loadFirstTime()
       this.nextOffset = active.next
+      this.assignedNext = active.next
     }
 
     this.context.bytesChanged(this.bytes)
@@ -100,23 +116,16 @@ export class FileAppLog implements AppLog {
 
   async append(messages: readonly NewMessage[]): Promise<AppendResult> {
     if (this.closed) throw new LogWriteError('closed', `the log of ${this.appId} is closed`)
-    const first = this.nextOffset
+    const first = this.assignedNext
     if (messages.length === 0) return {first, next: first}
-    const batch = this.context.encoder.encode(messages, first)
-    try {
-      const segment = this.activeSegment()
-      segment.write(batch, this.context.indexIntervalBytes)
-      if (this.context.fsync !== 'never') this.dirty.add(segment)
-    } catch (error) {
-      throw writeError(this.appId, error)
-    }
-
+    // Copied out of the shared encoder: it waits in `pending` until the write in progress is done.
+    const batch = Buffer.from(this.context.encoder.encode(messages, first))
     const next = first + messages.length
-    this.nextOffset = next
-    this.bytes += batch.length
-    this.context.bytesChanged(batch.length)
-    this.waiters.wake()
-    if (this.context.fsync === 'always') await this.commit()
+    this.assignedNext = next
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({batch, firstTime: batch.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(batch, 0) as BatchHeader, reject, resolve})
+      if (this.writing === undefined) this.writeNext()
+    })
     return {first, next}
   }
 
@@ -171,7 +180,8 @@ export class FileAppLog implements AppLog {
     const removed = {bytes: 0, messages: 0}
     for (let oldest = this.segments[0]; oldest !== undefined && oldest.maxTime < cutoff; oldest = this.segments[0]) {
       if (!oldest.sealed) {
-        if (oldest.size === 0) break
+        // A write in progress goes to the active segment: it is sealed at a later round.
+        if (oldest.size === 0 || this.writing !== undefined) break
         this.roll()
       }
 
@@ -214,6 +224,7 @@ export class FileAppLog implements AppLog {
   async close(): Promise<void> {
     this.closed = true
     this.waiters.wake()
+    while (this.writing !== undefined) await this.writing.catch(() => {})
     await this.flush().catch(() => {})
     await this.cursors.flush()
     for (const segment of this.segments) segment.closeFd()
@@ -252,8 +263,70 @@ export class FileAppLog implements AppLog {
     const segment = this.createSegment()
     old.sealed = true
     if (!this.dirty.has(old) && !this.syncing.has(old)) old.closeFd()
-    this.context.rolled()
+    this.sealedSinceWrite = true
     return segment
+  }
+
+  /**
+   * Writes every pending batch with one write, off the event loop; batches appended meanwhile wait and go
+   * together in the next. Offsets become readable, and appends resolve (under `always`, after their fsync),
+   * only once their bytes are in the file.
+   */
+  private writeNext(): void {
+    const chunk = this.pending
+    if (chunk.length === 0) return
+    this.pending = []
+    let segment: Segment
+    try {
+      segment = this.activeSegment()
+    } catch (error) {
+      this.fail(chunk, error)
+      return
+    }
+
+    const bytes = chunk.length === 1 ? chunk[0].batch : Buffer.concat(chunk.map((appended) => appended.batch))
+    this.writing = segment.write(bytes).then(
+      () => this.written(segment, chunk, bytes.length),
+      (error: unknown) => this.fail(chunk, error),
+    ).finally(() => {
+      this.writing = undefined
+      this.writeNext()
+    })
+  }
+
+  private written(segment: Segment, chunk: readonly PendingBatch[], bytes: number): void {
+    segment.written(chunk, this.context.indexIntervalBytes)
+    this.nextOffset = segment.next
+    this.bytes += bytes
+    this.context.bytesChanged(bytes)
+    this.waiters.wake()
+    // Told once the bytes that made the segment full are counted, so retention sees them.
+    if (this.sealedSinceWrite) this.context.rolled()
+    this.sealedSinceWrite = false
+    if (this.context.fsync === 'never') {
+      for (const appended of chunk) appended.resolve()
+      return
+    }
+
+    this.dirty.add(segment)
+    if (this.context.fsync === 'interval') {
+      for (const appended of chunk) appended.resolve()
+      return
+    }
+
+    this.commit().then(
+      () => chunk.forEach((appended) => appended.resolve()),
+      (error: Error) => chunk.forEach((appended) => appended.reject(error)),
+    )
+  }
+
+  /** Rejects a chunk that could not be written, and what was appended after it, whose offsets followed it. */
+  private fail(chunk: readonly PendingBatch[], cause: unknown): void {
+    const error = writeError(this.appId, cause)
+    const refused = [...chunk, ...this.pending]
+    this.pending = []
+    this.assignedNext = this.nextOffset
+    for (const appended of refused) appended.reject(error)
   }
 
   private commit(): Promise<void> {

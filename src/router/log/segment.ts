@@ -1,8 +1,16 @@
-import {closeSync, ftruncateSync, openSync, writeSync} from 'node:fs'
+import {closeSync, ftruncateSync, openSync, write, writeSync} from 'node:fs'
 import {type FileHandle, open, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 
 import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch} from './batch.js'
+
+/** A batch as the segment takes it in after writing it. */
+export interface WrittenBatch {
+  readonly header: BatchHeader
+  /** The receive time of its first message. */
+  readonly firstTime: number
+}
 
 /** An entry of a segment's sparse time index: a batch boundary, and the latest receive time before it. */
 export interface IndexEntry {
@@ -11,6 +19,7 @@ export interface IndexEntry {
   readonly maxTimeBefore: number
 }
 
+const writeAt = promisify(write)
 const INDEX_ENTRY_BYTES = 16
 const READ_CHUNK_BYTES = 256 * 1024
 const OFFSET_DIGITS = 20
@@ -77,26 +86,31 @@ export class Segment {
   }
 
   /**
-   * Writes one encoded batch after the last one, all of it or nothing: a failed or short write is cut back,
-   * so the file never keeps part of a batch. Throws the write's error.
+   * Writes encoded batches after the last one, all of them or nothing: a failed or short write is cut
+   * back, so the file never keeps part of a batch. Rejects with the write's error. The segment's state
+   * changes only in `written`, once the caller has the bytes on file, so readers never see a batch early.
    */
-  write(batch: Buffer, indexIntervalBytes: number): void {
+  async write(chunk: Buffer): Promise<void> {
     const fd = this.fd as number
     let written = 0
     try {
-      while (written < batch.length) written += writeSync(fd, batch, written, batch.length - written, this.size + written)
+      while (written < chunk.length) written += (await writeAt(fd, chunk, written, chunk.length - written, this.size + written)).bytesWritten
     } catch (error) {
       cutBack(fd, this.size)
       throw error
     }
+  }
 
-    const header = batchHeader(batch, 0) as BatchHeader
-    if (this.size === 0 || this.bytesSinceIndex >= indexIntervalBytes) this.addIndexEntry({maxTimeBefore: this.maxTime, offset: header.firstOffset, position: this.size})
-    this.size += batch.length
-    this.bytesSinceIndex += batch.length
-    this.next = header.firstOffset + header.count
-    this.firstTime ??= batch.readUIntLE(BATCH_HEADER_BYTES, 6)
-    if (header.maxTime > this.maxTime) this.maxTime = header.maxTime
+  /** Takes in batches just written after the last one: size, offsets, times and index entries. */
+  written(batches: readonly WrittenBatch[], indexIntervalBytes: number): void {
+    for (const {firstTime, header} of batches) {
+      if (this.size === 0 || this.bytesSinceIndex >= indexIntervalBytes) this.addIndexEntry({maxTimeBefore: this.maxTime, offset: header.firstOffset, position: this.size})
+      this.size += header.length
+      this.bytesSinceIndex += header.length
+      this.next = header.firstOffset + header.count
+      this.firstTime ??= firstTime
+      if (header.maxTime > this.maxTime) this.maxTime = header.maxTime
+    }
   }
 
   /** Where to start reading for `offset`: the last indexed batch at or before it. */
