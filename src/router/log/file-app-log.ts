@@ -29,6 +29,8 @@ export interface AppLogContext {
   rolled(): void
   /** Called when an fsync round starts. */
   syncing(): void
+  /** A write taking longer than this (ms) sends the next ones off the event loop. */
+  readonly slowWriteMs: number
 }
 
 /** What recovery did to a segment file at open: a torn tail cut, damaged ranges left for readers to skip. */
@@ -55,10 +57,9 @@ export interface Removed {
 
 /**
  * One app's log in its own directory: segments in offset order, the last one taking appends. An append is
- * numbered at once and written off the event loop, one write for it and whatever was appended while the
- * previous write ran, so a disk that falls behind slows appends down instead of stopping the router. Readers
- * see a batch once it is in the file. Under `always` the batches written while an fsync runs share the next
- * one (group commit).
+ * numbered at once and written with one write: at once while the disk keeps up, otherwise off the event loop
+ * together with whatever was appended meanwhile (writeNext). Readers see a batch once it is in the file.
+ * Under `always` the batches written while an fsync runs share the next one (group commit).
  */
 export class FileAppLog implements AppLog {
   closed = false
@@ -72,6 +73,8 @@ export class FileAppLog implements AppLog {
   private pending: PendingBatch[] = []
   private writing: Promise<void> | undefined
   private sealedSinceWrite = false
+  /** The last write took longer than `slowWriteMs`: writes go off the event loop until one is quick again. */
+  private diskSlow: boolean
   /** Segments written since their last fsync, and those an fsync in progress covers. */
   private readonly dirty = new Set<Segment>()
   private readonly syncing = new Set<Segment>()
@@ -84,6 +87,7 @@ export class FileAppLog implements AppLog {
 
   constructor(readonly appId: string, readonly directory: string, private readonly context: AppLogContext) {
     this.cursors = new CursorFile(directory, context.fsync)
+    this.diskSlow = context.slowWriteMs === 0
   }
 
   /** Finds the segments on disk and repairs what a crash left (Segment.recover); returns what was repaired. */
@@ -118,12 +122,20 @@ export class FileAppLog implements AppLog {
     if (this.closed) throw new LogWriteError('closed', `the log of ${this.appId} is closed`)
     const first = this.assignedNext
     if (messages.length === 0) return {first, next: first}
-    // Copied out of the shared encoder: it waits in `pending` until the write in progress is done.
-    const batch = Buffer.from(this.context.encoder.encode(messages, first))
+    const encoded = this.context.encoder.encode(messages, first)
     const next = first + messages.length
+    const batch = {firstTime: encoded.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(encoded, 0) as BatchHeader}
+    if (this.writing === undefined && this.pending.length === 0 && !this.diskSlow) {
+      this.writeNow(encoded, batch)
+      this.assignedNext = next
+      if (this.context.fsync === 'always') await this.commit()
+      return {first, next}
+    }
+
     this.assignedNext = next
     await new Promise<void>((resolve, reject) => {
-      this.pending.push({batch, firstTime: batch.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(batch, 0) as BatchHeader, reject, resolve})
+      // Copied out of the shared encoder: it waits until the write in progress is done.
+      this.pending.push({...batch, batch: Buffer.from(encoded), reject, resolve})
       if (this.writing === undefined) this.writeNext()
     })
     return {first, next}
@@ -268,9 +280,27 @@ export class FileAppLog implements AppLog {
   }
 
   /**
-   * Writes every pending batch with one write, off the event loop; batches appended meanwhile wait and go
-   * together in the next. Offsets become readable, and appends resolve (under `always`, after their fsync),
-   * only once their bytes are in the file.
+   * The common case: nothing waiting, and the last write was quick, so this one is made at once, with no
+   * copy and no trip to the thread pool (which costs more than the write). Throws LogWriteError.
+   */
+  private writeNow(encoded: Buffer, batch: WrittenBatch): void {
+    const started = performance.now()
+    let segment: Segment
+    try {
+      segment = this.activeSegment()
+      segment.writeSync(encoded)
+    } catch (error) {
+      throw writeError(this.appId, error)
+    }
+
+    this.diskSlow = performance.now() - started > this.context.slowWriteMs
+    this.written(segment, [batch], encoded.length)
+  }
+
+  /**
+   * Once a write was slow (the kernel throttles a disk that falls behind), every pending batch goes in one
+   * write off the event loop, and batches appended meanwhile wait and go together in the next: the disk
+   * slows appends down instead of stopping the router. Back to writing at once when a write is quick again.
    */
   private writeNext(): void {
     const chunk = this.pending
@@ -285,8 +315,13 @@ export class FileAppLog implements AppLog {
     }
 
     const bytes = chunk.length === 1 ? chunk[0].batch : Buffer.concat(chunk.map((appended) => appended.batch))
+    const started = performance.now()
     this.writing = segment.write(bytes).then(
-      () => this.written(segment, chunk, bytes.length),
+      () => {
+        this.diskSlow = performance.now() - started > this.context.slowWriteMs
+        this.written(segment, chunk, bytes.length)
+        this.settle(chunk)
+      },
       (error: unknown) => this.fail(chunk, error),
     ).finally(() => {
       this.writing = undefined
@@ -294,22 +329,22 @@ export class FileAppLog implements AppLog {
     })
   }
 
-  private written(segment: Segment, chunk: readonly PendingBatch[], bytes: number): void {
-    segment.written(chunk, this.context.indexIntervalBytes)
+  /** Readers may have what was just written; retention is told when a segment was sealed for it. */
+  private written(segment: Segment, batches: readonly WrittenBatch[], bytes: number): void {
+    segment.written(batches, this.context.indexIntervalBytes)
     this.nextOffset = segment.next
     this.bytes += bytes
     this.context.bytesChanged(bytes)
+    if (this.context.fsync !== 'never') this.dirty.add(segment)
     this.waiters.wake()
     // Told once the bytes that made the segment full are counted, so retention sees them.
     if (this.sealedSinceWrite) this.context.rolled()
     this.sealedSinceWrite = false
-    if (this.context.fsync === 'never') {
-      for (const appended of chunk) appended.resolve()
-      return
-    }
+  }
 
-    this.dirty.add(segment)
-    if (this.context.fsync === 'interval') {
+  /** Resolves written appends as the fsync policy says: at once, or after their fsync. */
+  private settle(chunk: readonly PendingBatch[]): void {
+    if (this.context.fsync !== 'always') {
       for (const appended of chunk) appended.resolve()
       return
     }

@@ -32,6 +32,11 @@ export interface FileEngineOptions {
   readonly indexIntervalBytes?: number
   /** How often retention runs on its own. Default 60,000. */
   readonly retentionIntervalMs?: number
+  /**
+   * A write that takes longer than this (ms: the kernel throttles a disk that falls behind) sends the next
+   * ones to the thread pool, together, until one is quick again. Default 2; 0 writes off the event loop always.
+   */
+  readonly slowWriteMs?: number
   /** The clock retention and segment age are judged by. Default Date.now. */
   readonly now?: () => number
 }
@@ -84,6 +89,7 @@ export class FileLogEngine implements LogEngine {
       },
       segmentBytes: Math.min(options.segmentBytes ?? 16 * 1024 * 1024, maxSegmentBytes),
       segmentMs: options.segmentMs ?? 6 * 60 * 60 * 1000,
+      slowWriteMs: options.slowWriteMs ?? 2,
     }
   }
 

@@ -101,6 +101,18 @@ export class Segment {
     }
   }
 
+  /** `write`, made at once: for the common case, where the trip to the thread pool costs more than the write. */
+  writeSync(chunk: Buffer): void {
+    const fd = this.fd as number
+    let written = 0
+    try {
+      while (written < chunk.length) written += writeSync(fd, chunk, written, chunk.length - written, this.size + written)
+    } catch (error) {
+      cutBack(fd, this.size)
+      throw error
+    }
+  }
+
   /** Takes in batches just written after the last one: size, offsets, times and index entries. */
   written(batches: readonly WrittenBatch[], indexIntervalBytes: number): void {
     for (const {firstTime, header} of batches) {

@@ -3,12 +3,13 @@
 //
 //   node --import tsx append-child.ts DIR FSYNC until-killed   4 appenders, forever; {"ack": ...} per resolved append
 //   node --import tsx append-child.ts DIR FSYNC until-full     one appender until an append fails; then reads it all
+// A fourth argument, `off-loop`, sends every write to the thread pool (slowWriteMs 0).
 import {writeSync} from 'node:fs'
 
 import {LogWriteError, type NewMessage} from '../../../src/router/log/engine.js'
 import {FileLogEngine, type FsyncPolicy} from '../../../src/router/log/file-engine.js'
 
-const [dir, fsync, mode] = process.argv.slice(2)
+const [dir, fsync, mode, writes] = process.argv.slice(2)
 const report = (event: object): void => {
   writeSync(1, JSON.stringify(event) + '\n')
 }
@@ -22,7 +23,7 @@ function batch(writer: number, seq: number, size: number): NewMessage[] {
   return Array.from({length: size}, (_, i) => ({dyno: `web.${writer}`, receivedAt: Date.now(), source: 'app', text: childText(writer, seq, i)}))
 }
 
-const engine = await FileLogEngine.open({dir, fsync: fsync as FsyncPolicy})
+const engine = await FileLogEngine.open({dir, fsync: fsync as FsyncPolicy, slowWriteMs: writes === 'off-loop' ? 0 : undefined})
 const log = engine.app('web')
 report({recovery: engine.recovery})
 
@@ -35,12 +36,13 @@ if (mode === 'until-killed') {
   }))
 } else {
   for (let seq = 0; ; seq++) {
-    try {
-      const {first, next} = await log.append(batch(0, seq, 10))
-      report({ack: {first, next, seq, writer: 0}})
-    } catch (error) {
-      const {name, message} = error as Error
-      report({error: {message, name, reason: error instanceof LogWriteError ? error.reason : undefined}})
+    // Two at once, so that off the event loop the second waits for the first's write and goes with it.
+    const results = await Promise.allSettled([log.append(batch(0, seq, 5)), log.append(batch(1, seq, 5))])
+    for (const [writer, result] of results.entries()) if (result.status === 'fulfilled') report({ack: {...result.value, seq, writer}})
+    const failed = results.find((result) => result.status === 'rejected')
+    if (failed !== undefined) {
+      const error = failed.reason as Error
+      report({error: {message: error.message, name: error.name, reason: error instanceof LogWriteError ? error.reason : undefined}})
       break
     }
   }

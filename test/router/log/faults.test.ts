@@ -158,33 +158,36 @@ describe('FileLogEngine under faults', function () {
     }
   })
 
-  it('refuses an append on a full disk with a typed error, leaves what is stored intact, and still reads (RLIMIT_FSIZE)', async () => {
-    const dir = freshDir()
-    const engine = await FileLogEngine.open({dir})
-    await engine.app('web').append(batch(0, 10))
-    await engine.close()
-    const limit = statSync(onlySegment(dir)).size + 20_000
+  for (const writes of ['at once', 'off-loop'] as const) {
+    it(`refuses an append on a full disk with a typed error, leaves what is stored intact, and still reads (RLIMIT_FSIZE, writes ${writes})`, async () => {
+      const dir = freshDir()
+      const engine = await FileLogEngine.open({dir})
+      await engine.app('web').append(batch(0, 10))
+      await engine.close()
+      const limit = statSync(onlySegment(dir)).size + 20_000
 
-    const run = await runChild(['prlimit', `--fsize=${limit}`], [dir, 'never', 'until-full'])
-    assert.equal(run.code, 0, run.stderr)
-    const acks = run.events.flatMap((event) => (event.ack === undefined ? [] : [event.ack]))
-    const failure = run.events.find((event) => event.error !== undefined)?.error
-    assert.ok(acks.length >= 5, `${acks.length} appends fitted under the limit`)
-    assert.deepEqual({name: failure?.name, reason: failure?.reason}, {name: 'LogWriteError', reason: 'full'}, failure?.message)
-    const lastAcked = acks.at(-1)!.next
-    assert.deepEqual(run.events.find((event) => event.read !== undefined)?.read, {count: lastAcked - 1, last: lastAcked - 1}, 'reads went on after the failure')
+      const run = await runChild(['prlimit', `--fsize=${limit}`], [dir, 'never', 'until-full', writes])
+      assert.equal(run.code, 0, run.stderr)
+      const acks = run.events.flatMap((event) => (event.ack === undefined ? [] : [event.ack]))
+      const failure = run.events.find((event) => event.error !== undefined)?.error
+      assert.ok(acks.length >= 5, `${acks.length} appends fitted under the limit`)
+      assert.deepEqual({name: failure?.name, reason: failure?.reason}, {name: 'LogWriteError', reason: 'full'}, failure?.message)
+      const lastAcked = Math.max(...acks.map((ack) => ack.next))
+      assert.deepEqual(run.events.find((event) => event.read !== undefined)?.read, {count: lastAcked - 1, last: lastAcked - 1}, 'reads went on after the failure')
 
-    assert.ok(statSync(onlySegment(dir)).size <= limit)
-    const reopened = await FileLogEngine.open({dir})
-    try {
-      assert.deepEqual(reopened.recovery.repairs, [], 'the failed write was cut back at once: nothing left to repair')
-      const log = reopened.app('web')
-      assert.equal((await log.stats()).nextOffset, lastAcked)
-      const {messages} = await log.read({offset: 11}, 10_000)
-      assert.equal(messages.length, lastAcked - 11)
-      assert.deepEqual(messages.slice(0, 10).map((message) => message.text), Array.from({length: 10}, (_, i) => childText(0, 0, i)))
-    } finally {
-      await reopened.close()
-    }
-  })
+      assert.ok(statSync(onlySegment(dir)).size <= limit)
+      const reopened = await FileLogEngine.open({dir})
+      try {
+        assert.deepEqual(reopened.recovery.repairs, [], 'the failed write was cut back at once: nothing left to repair')
+        const log = reopened.app('web')
+        assert.equal((await log.stats()).nextOffset, lastAcked)
+        const {messages} = await log.read({offset: 11}, 10_000)
+        assert.equal(messages.length, lastAcked - 11)
+        const expected = [0, 1].flatMap((writer) => Array.from({length: 5}, (_, i) => childText(writer, 0, i)))
+        assert.deepEqual(messages.slice(0, 10).map((message) => message.text), expected)
+      } finally {
+        await reopened.close()
+      }
+    })
+  }
 })

@@ -20,11 +20,19 @@ function freshDir(): string {
   return dir
 }
 
-for (const fsync of ['always', 'interval', 'never'] as const) {
-  logEngineConformance(`file engine, fsync ${fsync}`, {durable: true}, () => {
+const variants: Array<{name: string; options: Partial<FileEngineOptions>}> = [
+  {name: 'fsync always', options: {fsync: 'always'}},
+  {name: 'fsync interval', options: {fsync: 'interval'}},
+  {name: 'fsync never', options: {fsync: 'never'}},
+  // As when the disk is slow: every write through the thread pool, appends waiting for it written together.
+  {name: 'fsync always, every write off the event loop', options: {fsync: 'always', slowWriteMs: 0}},
+  {name: 'fsync never, every write off the event loop', options: {fsync: 'never', slowWriteMs: 0}},
+]
+for (const {name, options} of variants) {
+  logEngineConformance(`file engine, ${name}`, {durable: true}, () => {
     const dir = freshDir()
     // Small segments and a dense index, so that the cases cross segment and index boundaries.
-    return {open: ({now, retention}) => FileLogEngine.open({dir, fsync, indexIntervalBytes: 2048, now, retention, segmentBytes: 16 * 1024})}
+    return {open: ({now, retention}) => FileLogEngine.open({dir, indexIntervalBytes: 2048, now, retention, segmentBytes: 16 * 1024, ...options})}
   })
 }
 
