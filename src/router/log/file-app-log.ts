@@ -410,7 +410,7 @@ export class FileAppLog implements AppLog {
       if (segment === undefined) break
       offset = Math.max(offset, segment.base)
       const {next, size} = segment
-      const {position} = segment.positionFor(offset)
+      const position = segment.positionFor(offset)
       const outcome = await segment.forEachBatch(position, size, (buffer, at, header) => {
         if (header.firstOffset + header.count > offset) decodeBatch(buffer, at, header, offset, limit, messages)
         return messages.length < limit
@@ -444,7 +444,7 @@ export class FileAppLog implements AppLog {
   private async offsetAtTime(time: number): Promise<number | undefined> {
     for (const segment of this.segments) {
       if (segment.maxTime < time) continue
-      let position: number | undefined = segment.positionForTime(time).position
+      let position: number | undefined = segment.positionForTime(time)
       while (position !== undefined) {
         let found: number | undefined
         const outcome = await segment.forEachBatch(position, segment.size, (buffer, at, header) => {

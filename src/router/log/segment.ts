@@ -126,9 +126,8 @@ export class Segment {
   }
 
   /** Where to start reading for `offset`: the last indexed batch at or before it. */
-  positionFor(offset: number): {position: number; offset: number} {
-    const entry = lastAtOrBefore(this.index, (candidate) => candidate.offset <= offset)
-    return entry ?? {offset: this.base, position: 0}
+  positionFor(offset: number): number {
+    return lastAtOrBefore(this.index, (candidate) => candidate.offset <= offset)?.position ?? 0
   }
 
   /** The first indexed batch after `position`, where reading can resume past a damaged one. */
@@ -137,9 +136,8 @@ export class Segment {
   }
 
   /** Where to start reading for a receive time: past every indexed batch whose predecessors are all older. */
-  positionForTime(time: number): {position: number; offset: number} {
-    const entry = lastAtOrBefore(this.index, (candidate) => candidate.maxTimeBefore < time)
-    return entry ?? {offset: this.base, position: 0}
+  positionForTime(time: number): number {
+    return lastAtOrBefore(this.index, (candidate) => candidate.maxTimeBefore < time)?.position ?? 0
   }
 
   /**
