@@ -110,7 +110,8 @@ function trustedFrame(data: Buffer, at: number, maxFrame: number, final: boolean
   const header = frameHeader(data, at, maxFrame)
   if (header === 'more') return final ? 'no' : 'more'
   if (typeof header !== 'object') return 'no'
-  if (header.end > data.length) return final ? 'yes' : 'more'
+  // A frame that runs past the end of what came is no evidence: its LEN may be the wrong one.
+  if (header.end > data.length) return final ? 'no' : 'more'
   return frameFollows(data, header.end, maxFrame, final)
 }
 
