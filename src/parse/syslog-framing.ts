@@ -10,6 +10,12 @@ import {DEFAULT_MAX_FRAME, detectFraming} from './split.js'
  * whole), LF once a line is followed by the start of the next message (`<`). Until then the bytes wait; a
  * caller that sees no more bytes coming calls `settle()` to take LF. NUL always ends a message.
  *
+ * With octet counting a wrong LEN costs only its own frame. A frame is taken as counted right when the next
+ * frame's header (`DIGITS SP <PRI>`) follows it. When something else follows, its LEN was too small: the bytes up
+ * to the next frame start (one followed in its turn by another frame) are skipped and reported. When a frame
+ * is hidden inside it, its LEN was too large: it is cut where the hidden frame starts. A frame whose end the
+ * next bytes must confirm waits for them (or for `settle()`).
+ *
  * Everything here is a pure function of the bytes: any split of a stream into chunks gives the same messages.
  */
 
@@ -59,35 +65,34 @@ function priLength(data: Buffer, at: number): number {
   return i > at + 1 && data[i] === GREATER_THAN ? i + 1 - at : 0
 }
 
-interface FrameHeader {
-  /** Where MSG starts. */
-  msgStart: number
-  /** Where the frame ends (it may lie past the bytes there are). */
-  end: number
-}
+/** frameEnd's answers when there is no frame end to give. */
+const MORE = -1
+const NOT_A_FRAME = -2
+const TOO_LARGE = -3
 
 /**
- * The frame header (`LEN SP <PRI>`) at `at`: a header; 'no' when the bytes there are not one; 'too_large'
- * when LEN is over `maxFrame`; 'more' when the bytes end before it can be told.
+ * Where the frame whose header (`LEN SP <PRI>`) is at `at` ends (it may lie past the bytes there are);
+ * NOT_A_FRAME when the bytes there are no header; TOO_LARGE when LEN is over `maxFrame`; MORE when the bytes
+ * end before it can be told. A number, not an object: this runs for every frame.
  */
-function frameHeader(data: Buffer, at: number, maxFrame: number): FrameHeader | 'more' | 'no' | 'too_large' {
-  if (at >= data.length) return 'more'
-  if (data[at] < DIGIT_1 || data[at] > DIGIT_9) return 'no'
+function frameEnd(data: Buffer, at: number, maxFrame: number): number {
+  if (at >= data.length) return MORE
+  if (data[at] < DIGIT_1 || data[at] > DIGIT_9) return NOT_A_FRAME
   let length = 0
   let i = at
   while (i < data.length && isDigit(data[i])) {
-    if (i - at === MAX_LEN_DIGITS) return 'no'
+    if (i - at === MAX_LEN_DIGITS) return NOT_A_FRAME
     length = length * 10 + (data[i] - DIGIT_0)
     i++
   }
 
-  if (i === data.length) return 'more'
-  if (data[i] !== SPACE) return 'no'
+  if (i === data.length) return MORE
+  if (data[i] !== SPACE) return NOT_A_FRAME
   const pri = priLength(data, i + 1)
-  if (pri === -1) return 'more'
-  if (pri === 0) return 'no'
-  if (length > maxFrame) return 'too_large'
-  return {end: i + 1 + length, msgStart: i + 1}
+  if (pri === -1) return MORE
+  if (pri === 0) return NOT_A_FRAME
+  if (length > maxFrame) return TOO_LARGE
+  return i + 1 + length
 }
 
 /**
@@ -100,19 +105,19 @@ type Verdict = 'more' | 'no' | 'yes'
 function frameFollows(data: Buffer, at: number, maxFrame: number, final: boolean): Verdict {
   let i = at
   while (i < data.length && isTrailer(data[i])) i++
-  const header = frameHeader(data, i, maxFrame)
-  if (header === 'more') return final ? 'yes' : 'more'
-  return header === 'no' ? 'no' : 'yes'
+  const end = frameEnd(data, i, maxFrame)
+  if (end === MORE) return final ? 'yes' : 'more'
+  return end === NOT_A_FRAME ? 'no' : 'yes'
 }
 
 /** Whether a whole frame starts at `at` and is followed by the start of another: a frame start to trust. */
 function trustedFrame(data: Buffer, at: number, maxFrame: number, final: boolean): Verdict {
-  const header = frameHeader(data, at, maxFrame)
-  if (header === 'more') return final ? 'no' : 'more'
-  if (typeof header !== 'object') return 'no'
+  const end = frameEnd(data, at, maxFrame)
+  if (end === MORE) return final ? 'no' : 'more'
+  if (end < 0) return 'no'
   // A frame that runs past the end of what came is no evidence: its LEN may be the wrong one.
-  if (header.end > data.length) return final ? 'no' : 'more'
-  return frameFollows(data, header.end, maxFrame, final)
+  if (end > data.length) return final ? 'no' : 'more'
+  return frameFollows(data, end, maxFrame, final)
 }
 
 /** A frame start found: trusted, or one that the next bytes will tell (`more`). */
@@ -213,6 +218,8 @@ export class SyslogStreamSplitter {
   private splitFrames(data: Buffer, from: number, stage: Stage): number {
     const final = stage !== 'push'
     let at = from
+    let knownAt = -1
+    let knownEnds = 0
     for (;;) {
       if (this.resyncing !== undefined) {
         const next = frameStartCandidate(data, at, data.length, this.maxFrame, final)
@@ -225,41 +232,63 @@ export class SyslogStreamSplitter {
 
       while (at < data.length && isTrailer(data[at])) at++
       if (at === data.length) return at
-      const header = frameHeader(data, at, this.maxFrame)
-      if (header === 'more') {
+      const frameEnds = at === knownAt ? knownEnds : frameEnd(data, at, this.maxFrame)
+      // The common case, told fast: the frame is whole and the next starts right after it, no tail of a LEN
+      // that this frame's last digits began (then it is itself followed by a frame). The next frame's end is
+      // kept, so each header is read once.
+      if (frameEnds >= 0 && frameEnds < data.length) {
+        const nextEnds = frameEnd(data, frameEnds, this.maxFrame)
+        if ((nextEnds >= 0 || nextEnds === TOO_LARGE) && (!isDigit(data[frameEnds - 1]) || this.framesAt(data, nextEnds))) {
+          this.handler.message(data.subarray(at, frameEnds), true)
+          knownAt = frameEnds
+          knownEnds = nextEnds
+          at = frameEnds
+          continue
+        }
+      }
+
+      if (frameEnds === MORE) {
         if (stage !== 'end') return at
         this.resyncing = 'malformed'
         continue
       }
 
-      if (typeof header !== 'object') {
-        this.resyncing = header === 'no' ? 'malformed' : 'too_large'
+      if (frameEnds < 0) {
+        this.resyncing = frameEnds === NOT_A_FRAME ? 'malformed' : 'too_large'
         continue
       }
 
-      const next = this.takeFrame(data, at, header, stage)
+      const next = this.takeFrame(data, at, frameEnds, stage)
       if (next === at) return at
       at = next
     }
+  }
+
+  /** Whether `end` is within the bytes and a frame header starts there. */
+  private framesAt(data: Buffer, end: number): boolean {
+    if (end < 0 || end >= data.length) return false
+    const afterNext = frameEnd(data, end, this.maxFrame)
+    return afterNext >= 0 || afterNext === TOO_LARGE
   }
 
   /**
    * Passes on the frame at `start` once it is whole, cut short where a frame hidden inside it starts (its LEN
    * was too large and took in the start of the next). Returns where to go on, `start` to wait for more bytes.
    */
-  private takeFrame(data: Buffer, start: number, header: FrameHeader, stage: Stage): number {
-    if (header.end > data.length && stage !== 'end') return start
+  private takeFrame(data: Buffer, start: number, frameEnds: number, stage: Stage): number {
+    if (frameEnds > data.length && stage !== 'end') return start
     const final = stage !== 'push'
-    const end = Math.min(header.end, data.length)
+    const end = Math.min(frameEnds, data.length)
     // A frame cut short by the end of the stream may have had a LEN too large as well.
-    let after = header.end > data.length ? 'no' : frameFollows(data, end, this.maxFrame, final)
+    let after = frameEnds > data.length ? 'no' : frameFollows(data, end, this.maxFrame, final)
     // Digits on both sides of the end may be one LEN cut in two by a LEN too large: check the next frame too.
     if (after === 'yes' && end < data.length && isDigit(data[end - 1]) && isDigit(data[end])) {
       after = trustedFrame(data, end, this.maxFrame, final)
     }
 
     if (after !== 'yes') {
-      const hidden = frameStartCandidate(data, header.msgStart + 1, end, this.maxFrame, final)
+      const msgStart = data.indexOf(SPACE, start) + 1
+      const hidden = frameStartCandidate(data, msgStart + 1, end, this.maxFrame, final)
       if (!final && (hidden === undefined ? lenMayCrossEnd(data, end) : hidden.verdict === 'more' || after === 'more')) return start
       if (hidden !== undefined) {
         this.handler.message(data.subarray(start, hidden.at), true)
@@ -279,9 +308,12 @@ export class SyslogStreamSplitter {
     }
 
     let at = from
+    // Searched once and again only when passed: LF streams have none, and a search per message would scan
+    // the rest of the chunk each time.
+    let nul = data.indexOf(NUL, at)
     for (;;) {
       while (at < data.length && isTrailer(data[at])) at++
-      const nul = data.indexOf(NUL, at)
+      if (nul !== -1 && nul < at) nul = data.indexOf(NUL, at)
       const lf = this.trailer === 'lf' ? data.indexOf(LF, at) : -1
       const end = lf !== -1 && (nul === -1 || lf < nul) ? lf : nul
       if (end === -1) break
@@ -296,7 +328,8 @@ export class SyslogStreamSplitter {
 
   /** `data[start, end)` without trailing CR or LF, unless that leaves nothing. */
   private message(data: Buffer, start: number, end: number): void {
-    emitTrimmed(data, start, end, (unit) => this.handler.message(unit, false))
+    const last = trimmedEnd(data, start, end)
+    if (last > start) this.handler.message(data.subarray(start, last), false)
   }
 }
 
@@ -365,7 +398,13 @@ export function splitDatagram(datagram: Buffer, onMessage: (unit: Buffer) => voi
 }
 
 function emitTrimmed(data: Buffer, start: number, end: number, onMessage: (unit: Buffer) => void): void {
+  const last = trimmedEnd(data, start, end)
+  if (last > start) onMessage(data.subarray(start, last))
+}
+
+/** `end` moved back over trailing CR and LF, not past `start`. */
+function trimmedEnd(data: Buffer, start: number, end: number): number {
   let last = end
   while (last > start && (data[last - 1] === LF || data[last - 1] === CR)) last--
-  if (last > start) onMessage(data.subarray(start, last))
+  return last
 }
