@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {createSocket} from 'node:dgram'
+import {existsSync, readdirSync, writeFileSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import type {RunningRouter} from '../../src/router/server.js'
-import {createApp, createSession, readSession, testRouter, waitFor} from './helpers.js'
+import {createApp, createSession, dataDir, readSession, testRouter, waitFor} from './helpers.js'
 
 const run = promisify(execFile)
+
+/** syslog-ng, unpacked beside rsyslog by scripts/test-peers.sh (their Debian packages conflict). */
+const SYSLOG_NG_DIR = process.env.LOGSIFT_SYSLOG_NG_DIR ?? join(homedir(), '.cache', 'logsift-syslog-ng')
+const SYSLOG_NG_INSTALL = `scripts/test-peers.sh (as root), or: apt-get download syslog-ng-core && dpkg -x syslog-ng-core_*.deb ${SYSLOG_NG_DIR}`
 
 /**
  * Python's standard SysLogHandler, as applications use it: `<PRI>IDENT MESSAGE` then NUL, over UDP or TCP
@@ -113,6 +120,45 @@ describe('syslog from real senders', () => {
         await new Promise((resolve) => child.once('exit', resolve))
         const dyno = flags.includes('--id=42') ? '42' : 'web\\.1'
         await waitForRecent('lgr', `three lines from ${name}`, (t) => ['one', 'two 200', 'three'].every((word) => new RegExp(`app\\[${dyno}\\]: ${tag} ${word}$`, 'm').test(t)))
+      })
+    }
+  })
+
+  describe('syslog-ng', () => {
+    let workDir: string
+
+    before(async () => {
+      const binary = join(SYSLOG_NG_DIR, 'usr', 'sbin', 'syslog-ng')
+      if (!existsSync(binary)) throw new Error(`syslog-ng is not unpacked at ${SYSLOG_NG_DIR}; run ${SYSLOG_NG_INSTALL}`)
+      workDir = dataDir()
+      await createApp(router, 'sng')
+    })
+
+    /** Runs syslog-ng in the foreground with one destination; it sends the lines of its stdin and exits at its end. */
+    async function syslogNg(destination: string, lines: string): Promise<void> {
+      const libraries = join(SYSLOG_NG_DIR, 'usr', 'lib', 'syslog-ng')
+      const modules = join(libraries, readdirSync(libraries).find((name) => /^\d/.test(name))!)
+      const config = join(workDir, 'syslog-ng.conf')
+      writeFileSync(config, `@version: 3.38\nsource s { stdin(); };\ndestination d { ${destination}; };\nlog { source(s); destination(d); };\n`)
+      const child = execFile(join(SYSLOG_NG_DIR, 'usr', 'sbin', 'syslog-ng'), [
+        `--module-path=${modules}`, '-F', '-f', config, '-R', join(workDir, 'persist'), '-p', join(workDir, 'pid'), '-c', join(workDir, 'ctl'),
+      ], {env: {...process.env, LD_LIBRARY_PATH: libraries}})
+      child.stdin!.end(lines)
+      const code = await new Promise((resolve) => child.once('exit', resolve))
+      assert.equal(code, 0)
+    }
+
+    const destinations: Array<[string, string]> = [
+      ['syslog() over TCP: RFC 5424, octet-counted', 'syslog("127.0.0.1" port(PORT) transport("tcp"))'],
+      ['network() over TCP: RFC 3164, LF after each', 'network("127.0.0.1" port(PORT) transport("tcp"))'],
+      ['network() over UDP: RFC 3164', 'network("127.0.0.1" port(PORT) transport("udp"))'],
+    ]
+    for (const [name, destination] of destinations) {
+      it(`takes ${name}, the program naming the app and its PID the dyno`, async () => {
+        const port = destination.includes('udp') ? router.syslogUdpPort : router.syslogTcpPort
+        const label = name.split(':')[0].replaceAll(/\W+/g, '-')
+        await syslogNg(destination.replace('PORT', String(port)), `<13>sng[7]: ${label} one\n<13>sng: ${label} two 200\n`)
+        await waitForRecent('sng', `two lines from ${name}`, (t) => t.includes(`app[7]: ${label} one\n`) && t.includes(`app[web.1]: ${label} two 200\n`))
       })
     }
   })
