@@ -5,7 +5,8 @@
 #   git worktree add /tmp/logsift-base <commit> && (cd /tmp/logsift-base && npm ci)
 #   bench/compare-builds.sh /tmp/logsift-base [LINES]
 #
-# Prints, per command, the mean of each build and the ratio base/this (above 1: this checkout is faster).
+# Prints, per command, the mean wall and CPU time of each build and the ratios base/this (above 1: this checkout is
+# faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,9 +25,13 @@ compare() { # label, logsift arguments (after `logs`)
   local label=$1 args=$2
   hyperfine --style none --runs "$runs" --warmup 1 --export-json "$out/builds.json" \
     "node $base/bin/run.js logs $args > $out/base.txt" "node bin/run.js logs $args > $out/this.txt" >/dev/null 2>&1
+  # CPU time (user + system) beside wall time: on a loaded machine it is the steadier of the two.
   node -e '
-    const r = require(process.argv[1]).results.map((x) => x.mean)
-    console.log(`${process.argv[2].padEnd(34)} base ${r[0].toFixed(3)} s  this ${r[1].toFixed(3)} s  ratio ${(r[0] / r[1]).toFixed(2)}x`)
+    const r = require(process.argv[1]).results
+    const wall = r.map((x) => x.mean)
+    const cpu = r.map((x) => x.user + x.system)
+    console.log(`${process.argv[2].padEnd(34)} base ${wall[0].toFixed(3)} s  this ${wall[1].toFixed(3)} s  ratio ${(wall[0] / wall[1]).toFixed(2)}x` +
+      `  (cpu ${cpu[0].toFixed(2)} / ${cpu[1].toFixed(2)} s, ${(cpu[0] / cpu[1]).toFixed(2)}x)`)
   ' "$PWD/$out/builds.json" "$label"
   cmp -s "$out/base.txt" "$out/this.txt" || echo "  (outputs differ: base $(wc -l < "$out/base.txt") lines, this $(wc -l < "$out/this.txt"))"
 }

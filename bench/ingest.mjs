@@ -3,7 +3,7 @@
 //
 //   npm run build && node bench/ingest.mjs [--rounds 3] [--seconds 5] [--frames 200] [--connections 4]
 //                                          [--inflight 16] [--sessions 5] [--cases bare,router,sessions]
-//                                          [--cpu-prof DIR]
+//                                          [--cpu-prof DIR] [--base CHECKOUT]
 //
 // Four processes, all on 127.0.0.1: this one (orchestration only), the server under test (`bin/run.js serve`
 // from dist/, or a bare `http.createServer` that reads each body and answers 204), a load client (an undici
@@ -14,7 +14,9 @@
 // --sessions, each for a warm-up second then --seconds; the medians are printed with the ratio to the bare
 // server (target: the router with sessions at >= 50% of it), and the server's CPU time per accepted message
 // (user + system, from /proc, so Linux only). --cases runs a subset (e.g. `sessions` alone with --cpu-prof,
-// to profile the router under that load only).
+// to profile the router under that load only). --base CHECKOUT adds a case `base`: the router of another
+// build (an older commit's checkout, built), measured in the same rounds, for before/after figures that
+// share one machine state.
 //
 // Bodies are --frames octet-counted frames of `gen-heroku-logs.mjs` lines (seed 1), written as Heroku's HTTPS
 // drains write them: `LEN <190>1 TIMESTAMP host SOURCE DYNO - MESSAGE\n`.
@@ -31,6 +33,7 @@ const {values: opts} = parseArgs({
   options: {
     connections: {default: '4', type: 'string'},
     cases: {default: 'bare,router,sessions', type: 'string'},
+    base: {type: 'string'},
     'cpu-prof': {type: 'string'},
     frames: {default: '200', type: 'string'},
     inflight: {default: '16', type: 'string'},
@@ -41,6 +44,7 @@ const {values: opts} = parseArgs({
   },
 })
 
+let routerCount = 0
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Resolves with the first IPC message from a child, or rejects if it exits before sending one. */
 const nextMessage = (child) => new Promise((resolve, reject) => {
@@ -209,11 +213,11 @@ async function tailReader() {
   })
 }
 
-async function startRouter(dir, cpuProf) {
+async function startRouter(dir, cpuProf, checkout = fileURLToPath(new URL('..', import.meta.url))) {
   const apiKey = 'bench-' + Math.random().toString(36).slice(2)
   const nodeArgs = cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('../bin/run.js', import.meta.url)), 'serve',
-    '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, 'router')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(checkout, 'bin', 'run.js'), 'serve',
+    '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, `router-${routerCount++}`)], {
     env: {...process.env, LOGSIFT_API_KEY: apiKey},
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -312,9 +316,10 @@ async function main() {
   const {port} = await nextMessage(bare)
   const bareTarget = {pid: bare.pid, token: 't.00000000-0000-4000-8000-000000000000', url: `http://127.0.0.1:${port}`}
   const router = await startRouter(dir, opts['cpu-prof'])
+  const base = opts.base === undefined ? undefined : await startRouter(dir, undefined, opts.base)
   const sessionCount = Number(opts.sessions)
-  const rates = {bare: [], router: [], sessions: []}
-  const cpu = {bare: [], router: [], sessions: []}
+  const rates = {bare: [], base: [], router: [], sessions: []}
+  const cpu = {bare: [], base: [], router: [], sessions: []}
   const deliveries = []
   try {
     for (let round = 1; round <= Number(opts.rounds); round++) {
@@ -333,6 +338,13 @@ async function main() {
         figures.push(`router ${fmt(rates.router.at(-1))}`)
       }
 
+      if (base !== undefined) {
+        const run = await measure(base, linesFile, [])
+        rates.base.push(run.rate)
+        cpu.base.push(run.cpuNsPerMessage)
+        figures.push(`base router ${fmt(rates.base.at(-1))}`)
+      }
+
       if (cases.has('sessions')) {
         const urls = []
         for (let i = 0; i < sessionCount; i++) urls.push((await router.api('POST', '/apps/demo/log-sessions', {lines: 0, tail: true})).logplex_url)
@@ -349,6 +361,7 @@ async function main() {
     }
   } finally {
     await router.stop()
+    await base?.stop()
     bare.kill()
     rmSync(dir, {force: true, recursive: true})
   }
@@ -363,8 +376,13 @@ async function main() {
   console.log(`\nmedian of ${opts.rounds} rounds, ${opts.seconds} s each, ${opts.frames} frames per POST, ${opts.inflight} POSTs queued on ${opts.connections} keep-alive connections:`)
   if (rates.bare.length > 0) line('bare node:http server', 'bare')
   if (rates.router.length > 0) line('logsift serve, 0 sessions', 'router')
+  if (rates.base.length > 0) line(`base ${opts.base}, 0 sessions`, 'base')
   if (rates.sessions.length > 0) line(`logsift serve, ${sessionCount} sessions`, 'sessions')
   for (const delivery of deliveries) console.log(`  ${delivery}`)
+  if (rates.base.length > 0 && rates.router.length > 0) {
+    console.log(`this / base: ${(median(rates.router) / median(rates.base) * 100).toFixed(0)}% of the base's msg/s, ${(median(cpu.router) / median(cpu.base) * 100).toFixed(0)}% of its CPU per message`)
+  }
+
   if (bareRate !== undefined && rates.sessions.length > 0) {
     const ratio = median(rates.sessions) / bareRate
     console.log(`target (${sessionCount} sessions >= 50% of bare): ${ratio >= 0.5 ? 'met' : 'missed'} at ${(ratio * 100).toFixed(0)}%`)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests start, when they are missing: rsyslog (Debian) and the official Heroku CLI
+# Installs the real peers the tests start, when they are missing: rsyslog, python3, util-linux's logger and
+# syslog-ng (Debian; syslog senders) and the official Heroku CLI
 # (npm, into a cache folder, never a project dependency). Run by `npm test` (pretest) and by .ci/run, so both
 # work on a fresh machine. Prints one line per peer it could not install; the test that needs it then fails
 # with the same command in its message.
 set -u
 heroku_prefix="${HOME}/.cache/logsift-heroku-cli"
+syslog_ng_dir="${HOME}/.cache/logsift-syslog-ng"
 
 # rsyslog-gnutls is rsyslog's TLS driver (the syslog+tls drain tests); openssl makes their CA and certificates.
 gtls=$(ls /usr/lib/*/rsyslog/lmnsd_gtls.so /usr/lib/rsyslog/lmnsd_gtls.so 2>/dev/null | head -n 1)
@@ -14,6 +16,31 @@ if [ ! -x /usr/sbin/rsyslogd ] || [ -z "$gtls" ] || ! command -v openssl >/dev/n
         rsyslog rsyslog-gnutls openssl; } >/dev/null 2>&1 || echo "test-peers: could not install rsyslog, rsyslog-gnutls and openssl with apt-get"
   else
     echo "test-peers: rsyslog, rsyslog-gnutls or openssl is missing; install them: sudo apt-get install rsyslog rsyslog-gnutls openssl"
+  fi
+fi
+
+# Syslog senders as applications use them: Python's logging.handlers.SysLogHandler and util-linux's logger.
+if ! command -v python3 >/dev/null || ! command -v logger >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        python3 bsdutils; } >/dev/null 2>&1 || echo "test-peers: could not install python3 and bsdutils (logger) with apt-get"
+  else
+    echo "test-peers: python3 or logger is missing; install them: sudo apt-get install python3 bsdutils"
+  fi
+fi
+
+# syslog-ng as a sender. Its package conflicts with rsyslog's, so it is unpacked into a cache folder; its
+# libraries come from apt as usual.
+if [ ! -x "$syslog_ng_dir/usr/sbin/syslog-ng" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    download=$(mktemp -d)
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        libcap2 libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0 \
+        && (cd "$download" && apt-get download syslog-ng-core) && dpkg -x "$download"/syslog-ng-core_*.deb "$syslog_ng_dir"; } \
+      >/dev/null 2>&1 || echo "test-peers: could not unpack syslog-ng-core into $syslog_ng_dir"
+    rm -rf "$download"
+  else
+    echo "test-peers: syslog-ng is missing; as root: apt-get download syslog-ng-core && dpkg -x syslog-ng-core_*.deb $syslog_ng_dir"
   fi
 fi
 

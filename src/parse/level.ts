@@ -326,8 +326,8 @@ function fromHeroku(record: LogRecord): Severity | undefined {
   return undefined
 }
 
-function fromPri(record: LogRecord): Severity | undefined {
-  const {host, pri} = record
+/** Rule 4 on its own: the severity a frame's PRI gives, undefined when it has none or Heroku stamped the frame. */
+export function priSeverity(pri: number | undefined, host: string | undefined): Severity | undefined {
   if (pri === undefined || HEROKU_PRIS.has(pri) || host === 'host' || host?.startsWith('d.')) return undefined
   return (pri & 7) as Severity
 }
@@ -336,5 +336,5 @@ function fromPri(record: LogRecord): Severity | undefined {
 export function detectLevel(record: LogRecord): Severity {
   const {message} = record
   // `at=` is how every router line opens, and no leading level word can be followed by `=` (rule 2).
-  return fromPayload(record) ?? (message.startsWith('at=') ? undefined : fromLeadingWord(message)) ?? fromHeroku(record) ?? fromPri(record) ?? INFO
+  return fromPayload(record) ?? (message.startsWith('at=') ? undefined : fromLeadingWord(message)) ?? fromHeroku(record) ?? priSeverity(record.pri, record.host) ?? INFO
 }

@@ -11,6 +11,10 @@ import {timestampEnd} from './timestamp.js'
  * after the timestamp already has the TAG shape (ends with `:` or `]:`); no TAG (`<13>Oct 11 22:14:15 host
  * msg`), then source and dyno are undefined and MSG is everything after HOSTNAME.
  *
+ * No TIMESTAMP at all, as Python's `SysLogHandler` writes (`<PRI>TAG: MSG`, `<PRI>TAG[PID]: MSG`, or
+ * `<PRI>MSG` without an `ident`): then there is no HOSTNAME either (RFC 3164 §4.3.3 takes all that follows
+ * PRI as the content), and a first word of the TAG shape is the TAG.
+ *
  * The BSD timestamp has no year or zone: it is kept as written and the record's `time` is NaN.
  */
 
@@ -65,13 +69,13 @@ function parseTag(text: string, start: number): Tag | undefined {
 }
 
 /**
- * Parses the part of an RFC 3164 message after `<PRI>` (starting at `start`). Returns undefined when it has
- * no recognisable timestamp.
+ * Parses the part of an RFC 3164 message after `<PRI>` (starting at `start`). Returns undefined when nothing
+ * follows PRI, or when a timestamp is followed by an empty HOSTNAME.
  */
 export function parseRfc3164(text: string, start: number, pri: number): RecordInit | undefined {
   let end = bsdTimestampEnd(text, start)
   if (end === -1) end = timestampEnd(text, start)
-  if (end === -1 || text.charCodeAt(end) !== SPACE) return undefined
+  if (end === -1 || text.charCodeAt(end) !== SPACE) return parseContent(text, start, pri)
   const timestamp = text.slice(start, end)
 
   const wordStart = end + 1
@@ -90,4 +94,12 @@ export function parseRfc3164(text: string, start: number, pri: number): RecordIn
   }
 
   return {dyno: tag.dyno, format: 'syslog', host, message: text.slice(tag.messageStart), pri, source: tag.source, timestamp}
+}
+
+/** `TAG: MSG`, `TAG[PID]: MSG` or just MSG, right after PRI; undefined when PRI is all there is. */
+function parseContent(text: string, start: number, pri: number): RecordInit | undefined {
+  if (start >= text.length) return undefined
+  const tag = parseTag(text, start)
+  if (tag === undefined) return {format: 'syslog', message: text.slice(start), pri}
+  return {dyno: tag.dyno, format: 'syslog', message: text.slice(tag.messageStart), pri, source: tag.source}
 }

@@ -1,12 +1,13 @@
 import type {OutputSink} from '../output/sink.js'
-import type {LogRecord} from '../parse/record.js'
 import type {Predicate} from '../query/compile.js'
 import type {Input} from '../sources/inputs.js'
+import type {StreamMessage} from '../sources/session.js'
 
 import {stat} from 'node:fs/promises'
 
 import {MAX_SESSION_LINES} from '../api/types.js'
 import {parseFrame, parseLine} from '../parse/line.js'
+import {LogRecord} from '../parse/record.js'
 import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
 import {isGzipFile, isNamedFifo, readFile} from '../sources/file.js'
 import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
@@ -55,9 +56,18 @@ class PipelineRun {
   private readonly followers: Array<FifoFollower | FileFollower> = []
   /** Inputs whose over-long lines were already reported: one notice per input, however many lines. */
   private readonly cutReported = new Set<string>()
+  /** A record read: tested, counted, and held for `--num` or written. */
+  private readonly emit: (record: LogRecord) => void
 
   constructor(private readonly pipeline: LogsPipeline) {
     if (pipeline.last !== undefined) this.last = new LastRecords(pipeline.last)
+    const {predicate, write} = pipeline
+    this.emit = (record) => {
+      if (!predicate(record)) return
+      this.matched++
+      if (this.last) this.last.push(record)
+      else write(record)
+    }
   }
 
   async readAll(): Promise<void> {
@@ -169,18 +179,38 @@ class PipelineRun {
     const {LogStream} = await import('../sources/session.js')
     const stream = new LogStream(this.pipeline.report)
     if (input.kind === 'url') {
-      if (!this.pipeline.follow) return this.readChunks(stream.read(input.url), splitter)
+      if (!this.pipeline.follow) return this.readMessages(stream.read(input.url), splitter)
       // A followed stream never ends, so what `--num` held so far is printed before reading it.
       await this.writeLast()
-      return this.readChunks(stream.follow(input.url), splitter)
+      return this.readMessages(stream.follow(input.url), splitter)
     }
 
-    await this.readChunks(stream.read(input.sessions.recentUrl), splitter)
+    await this.readMessages(stream.read(input.sessions.recentUrl), splitter)
     if (!this.pipeline.follow || this.pipeline.sink.closed) return
     await this.writeLast()
     // As many recent lines as a session sends: the stream skips those it has already passed on.
     const tailSession = () => input.sessions.tail(MAX_SESSION_LINES)
-    await this.readChunks(stream.followSessions(tailSession), splitter)
+    await this.readMessages(stream.followSessions(tailSession), splitter)
+  }
+
+  /**
+   * A log stream's messages, each one record (a multi-line message's further lines are part of its
+   * message). One longer than --max-line-size goes through `splitter`, in pieces as any over-long line.
+   */
+  private async readMessages(batches: AsyncIterable<StreamMessage[]>, splitter: UnitSplitter): Promise<void> {
+    const {maxLineBytes, progress, sink} = this.pipeline
+    for await (const messages of batches) {
+      let bytes = 0
+      for (const message of messages) {
+        bytes += message.raw.length
+        if (message.raw.length - 1 > maxLineBytes) splitter.push(message.raw)
+        else this.emit(streamRecord(message))
+      }
+
+      await sink.flush()
+      progress?.(bytes)
+      if (sink.closed) return
+    }
   }
 
   private async readChunks(chunks: AsyncIterable<Buffer>, splitter: UnitSplitter): Promise<void> {
@@ -200,19 +230,22 @@ class PipelineRun {
   }
 
   private splitter(name: string): UnitSplitter {
-    const {maxLineBytes, predicate, prefilter, report, write} = this.pipeline
+    const {maxLineBytes, prefilter, report} = this.pipeline
+    const {emit} = this
     const onCut = () => {
       if (this.cutReported.has(name)) return
       this.cutReported.add(name)
       report(`${name}: a line longer than ${formatBytes(maxLineBytes)} is passed on in pieces of that size (--max-line-size)`)
     }
 
-    return new UnitSplitter((raw, framed) => {
-      const record = framed ? parseFrame(raw) : parseLine(raw)
-      if (!predicate(record)) return
-      this.matched++
-      if (this.last) this.last.push(record)
-      else write(record)
-    }, prefilter, {maxLine: maxLineBytes, onCut})
+    return new UnitSplitter((raw, framed) => emit(framed ? parseFrame(raw) : parseLine(raw)), prefilter, {maxLine: maxLineBytes, onCut})
   }
+}
+
+/** A stream's message as a record, levelled by the sender's PRI when the stream sent it (logsift's router does). */
+function streamRecord({pri, raw}: StreamMessage): LogRecord {
+  const record = parseLine(raw)
+  if (pri === undefined) return record
+  const {dyno, format, host, message, source, timestamp} = record
+  return new LogRecord(raw, {dyno, format, host, message, pri, source, timestamp})
 }

@@ -17,7 +17,7 @@ import {appDrops, type RouterStatus} from './observability/status.js'
 import type {Traffic} from './observability/traffic.js'
 import type {ReceiverAuth} from './receiver-auth.js'
 import type {LogEntry} from './message.js'
-import {SessionStream} from './session-stream.js'
+import {SessionStream, streamFormat} from './session-stream.js'
 import type {SessionRegistry, SessionRequest} from './sessions.js'
 import {apiTimestamp, type App, type AppStore, type Drain, newApp, newDrain} from './store.js'
 import {decodeTextBody} from './text-input.js'
@@ -218,9 +218,9 @@ class Routes {
     const lastEventId = req.headers['last-event-id']
     const stream = new SessionStream(res, session, this.context.hub, {
       drops: this.context.drops,
+      format: streamFormat(req.headers),
       lastEventId: typeof lastEventId === 'string' && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId) : undefined,
       maxQueueBytes: this.context.limits.sessionQueueBytes,
-      sse: (req.headers.accept ?? '').includes('text/event-stream'),
       traffic: this.context.traffic,
     })
     streams.add(stream)

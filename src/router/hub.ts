@@ -1,4 +1,4 @@
-import {encodeLogMessage} from './event-encoding.js'
+import {encodeLogMessage, type StreamFormat} from './event-encoding.js'
 import type {Redactor} from '../redact/redactor.js'
 import type {LogEntry, LogMessage} from './message.js'
 import {BoundedQueue} from './bounded-queue.js'
@@ -9,23 +9,35 @@ export type Subscriber = (batch: Batch) => void
 /** The messages of one publish, numbered. */
 export class Batch {
   private plain: Buffer | undefined
-  private sse: Buffer | undefined
+  private events: Buffer | undefined
+  private eventsWithPri: Buffer | undefined
 
   constructor(readonly messages: readonly LogMessage[]) {}
 
   /**
-   * Every message encoded, once per batch and form: sessions without filters (most tails) share these bytes
-   * instead of each encoding the same text again.
+   * Every message encoded, once per batch and format: sessions without filters (most tails) share these
+   * bytes instead of each encoding the same text again.
    */
-  encoded(sse: boolean): Buffer {
-    if (sse) return (this.sse ??= encodeAll(this.messages, true))
-    return (this.plain ??= encodeAll(this.messages, false))
+  encoded(format: StreamFormat): Buffer {
+    switch (format) {
+      case 'plain': {
+        return (this.plain ??= encodeAll(this.messages, format))
+      }
+
+      case 'events': {
+        return (this.events ??= encodeAll(this.messages, format))
+      }
+
+      case 'events-with-pri': {
+        return (this.eventsWithPri ??= encodeAll(this.messages, format))
+      }
+    }
   }
 }
 
-function encodeAll(messages: readonly LogMessage[], sse: boolean): Buffer {
+function encodeAll(messages: readonly LogMessage[], format: StreamFormat): Buffer {
   let text = ''
-  for (const message of messages) text += encodeLogMessage(message, sse)
+  for (const message of messages) text += encodeLogMessage(message, format)
   return Buffer.from(text)
 }
 
@@ -56,7 +68,9 @@ export class LogHub {
     const messages: LogMessage[] = []
     for (const entry of entries) {
       const line = this.redactor === undefined ? entry.line : this.redactor.text(entry.line)
-      const message = {dyno: entry.dyno, line, seq: ++log.lastSeq, singleLine: entry.singleLine, source: entry.source}
+      const message = {
+        dyno: entry.dyno, line, pri: entry.pri, priIsLevel: entry.priIsLevel, seq: ++log.lastSeq, singleLine: entry.singleLine, source: entry.source,
+      }
       log.recent.push(message)
       messages.push(message)
     }

@@ -1,6 +1,7 @@
 import {Chalk} from 'chalk'
 
 import {createFormatter} from '../format/index.js'
+import {priSeverity} from '../parse/level.js'
 import {LogRecord, type RecordInit} from '../parse/record.js'
 
 /** A message as an app's log keeps it: the two header values sessions filter on, and its `heroku logs` line. */
@@ -10,6 +11,13 @@ export interface LogEntry {
   readonly line: string
   /** `line` holds no `\n` or `\r`, so a server-sent event carries it in one data field as it is. */
   readonly singleLine: boolean
+  /** The syslog PRI the message came with, which drains forward; undefined for a message sent without one. */
+  readonly pri: number | undefined
+  /**
+   * `pri` tells the message's severity (level.ts rule 4: the sender set it, Heroku did not stamp the frame),
+   * so sessions that ask for it are sent it, and `logs -a` levels the message by it.
+   */
+  readonly priIsLevel: boolean
 }
 
 /** A LogEntry once it is in an app's log, numbered in arrival order (the SSE event id). */
@@ -39,16 +47,23 @@ export function herokuTimestamp(ms: number): string {
  * The line is the uncoloured pretty format of a `heroku` record with all three header values, written out
  * here rather than through a formatter: this runs for every message the router takes in.
  */
-export function toEntry(record: Pick<RecordInit, 'message' | 'timestamp'>, placement: Placement, now: number): LogEntry {
+export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 'timestamp'>, placement: Placement, now: number): LogEntry {
   const timestamp = isRfc3339(record.timestamp) ? record.timestamp : herokuTimestamp(now)
   const {dyno, source} = placement
-  const {message} = record
+  const {message, pri} = record
   return {
     dyno,
     line: timestamp + ' ' + source + '[' + dyno + ']: ' + message,
+    pri,
+    priIsLevel: priSeverity(pri, record.host) !== undefined,
     singleLine: !hasLineBreak(message) && !hasLineBreak(source) && !hasLineBreak(dyno),
     source,
   }
+}
+
+/** A line the router writes into an app's log itself (L14): Heroku's, with no PRI of a sender. */
+export function routerEntry(line: string): LogEntry {
+  return {dyno: 'logplex', line, pri: undefined, priIsLevel: false, singleLine: true, source: 'heroku'}
 }
 
 /** Checked on the parts, which are slices of one decoded text, rather than on the line they are joined into. */

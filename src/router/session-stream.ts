@@ -1,15 +1,15 @@
-import type {ServerResponse} from 'node:http'
+import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 
 import type {DropCounter, DropOrigin} from './drops.js'
-import type {Traffic} from './observability/traffic.js'
-import {encodeLogMessage, encodeMessage} from './event-encoding.js'
+import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from './hub.js'
 import {herokuTimestamp, type LogMessage, logplexLine} from './message.js'
+import type {Traffic} from './observability/traffic.js'
 import {type LogSession, sessionMatches} from './sessions.js'
 
 export interface StreamOptions {
-  /** Server-sent events (`Accept: text/event-stream`) rather than plain lines. */
-  sse: boolean
+  /** See streamFormat. */
+  format: StreamFormat
   /** From `Last-Event-ID`: send what came after this message instead of the last `lines`. */
   lastEventId: number | undefined
   /** Bytes waiting for a slow client beyond which new messages are dropped for it. */
@@ -17,6 +17,15 @@ export interface StreamOptions {
   drops: DropCounter
   /** Where messages written to the client are counted, per app. */
   traffic?: Traffic
+}
+
+/**
+ * What the client asked for: server-sent events with `Accept: text/event-stream` (with the PRI field too
+ * when it sends MESSAGE_EVENTS_HEADER), plain lines otherwise.
+ */
+export function streamFormat(headers: IncomingHttpHeaders): StreamFormat {
+  if (!(headers.accept ?? '').includes('text/event-stream')) return 'plain'
+  return headers[MESSAGE_EVENTS_HEADER] === undefined ? 'events' : 'events-with-pri'
 }
 
 /**
@@ -42,11 +51,14 @@ export class SessionStream {
 
   start(): void {
     const {res} = this
+    const {format} = this.options
     res.writeHead(200, {
       'Cache-Control': 'no-cache',
-      'Content-Type': this.options.sse ? 'text/event-stream' : 'text/plain; charset=utf-8',
+      'Content-Type': format === 'plain' ? 'text/plain; charset=utf-8' : 'text/event-stream',
       // Proxies must pass each line on as it comes.
       'X-Accel-Buffering': 'no',
+      // Says to the reader that asked that each event is one message: one more header only for it.
+      ...(format === 'events-with-pri' ? {[MESSAGE_EVENTS_HEADER]: '1'} : undefined),
     })
     const backlog = this.backlog()
     if (!this.session.tail) {
@@ -75,7 +87,7 @@ export class SessionStream {
     if (lastEventId !== undefined) {
       for (let i = 0; i < recent.size; i++) {
         const message = recent.at(i)
-        if (message.seq > lastEventId && sessionMatches(this.session, message)) text += this.encode(message.seq, message.line)
+        if (message.seq > lastEventId && sessionMatches(this.session, message)) text += encodeLogMessage(message, this.options.format)
       }
 
       return text
@@ -87,7 +99,7 @@ export class SessionStream {
       if (sessionMatches(this.session, message)) picked.push(message)
     }
 
-    for (let i = picked.length - 1; i >= 0; i--) text += this.encode(picked[i].seq, picked[i].line)
+    for (let i = picked.length - 1; i >= 0; i--) text += encodeLogMessage(picked[i], this.options.format)
     return text
   }
 
@@ -96,7 +108,7 @@ export class SessionStream {
     const overflowing = this.res.writableLength >= this.options.maxQueueBytes
     if (session.dynoTest === undefined && session.sourceTest === undefined) {
       if (overflowing) this.drop(batch.messages.length, batch.messages.at(-1)!.seq)
-      else this.write(batch.encoded(this.options.sse), batch.messages.length)
+      else this.write(batch.encoded(this.options.format), batch.messages.length)
       return
     }
 
@@ -107,7 +119,7 @@ export class SessionStream {
       if (!sessionMatches(session, message)) continue
       matched++
       lastSeq = message.seq
-      if (!overflowing) text += encodeLogMessage(message, this.options.sse)
+      if (!overflowing) text += encodeLogMessage(message, this.options.format)
     }
 
     if (matched === 0) return
@@ -146,10 +158,6 @@ export class SessionStream {
       now,
     )
     this.dropped = 0
-    this.res.write(this.encode(this.lastDroppedSeq, line))
-  }
-
-  private encode(seq: number, line: string): string {
-    return encodeMessage(seq, line, this.options.sse)
+    this.res.write(encodeMessage(this.lastDroppedSeq, line, this.options.format))
   }
 }

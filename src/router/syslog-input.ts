@@ -2,7 +2,7 @@ import {isIPv6, type Server, type Socket} from 'node:net'
 
 import {parseFrame, parseLine} from '../parse/line.js'
 import type {LogRecord} from '../parse/record.js'
-import {UnitSplitter} from '../parse/split.js'
+import {splitDatagram, SyslogStreamSplitter} from '../parse/syslog-framing.js'
 import type {DropCounter, DropOrigin, DropReason} from './drops.js'
 import type {LogHub} from './hub.js'
 import {type LogEntry, toEntry} from './message.js'
@@ -21,12 +21,15 @@ const UDP_BACKLOG_BYTES = 64 * 1024 * 1024
 
 /** Room for `LEN SP` and a line terminator around a message of the largest size accepted. */
 const FRAMING_SLACK = 16
+/** How long a connection may be quiet before what waited for its next bytes is decided without them. */
+const SETTLE_MS = 100
 
 /**
- * Syslog input over TCP (and TLS: the same handler on a tls.Server), octet counting or newlines detected
- * per connection, and over UDP, one message per datagram. Messages are routed by `routeSyslog`; those that
- * are not syslog, name no app, or are over `maxFrameBytes` are dropped and counted (syslog has no way to
- * answer). A connection that sends more than that without ending a message is cut: its buffer stays bounded.
+ * Syslog input over TCP (and TLS: the same handler on a tls.Server), octet counting or LF/CRLF/NUL trailers
+ * detected per connection, and over UDP, one or more messages per datagram (see syslog-framing.ts). Messages
+ * are routed by `routeSyslog`; those that are not syslog, name no app, or are over `maxFrameBytes` are dropped
+ * and counted (syslog has no way to answer), as are bytes skipped to find the next frame. A connection that
+ * sends more than twice that without ending a message is cut: its buffer stays bounded.
  */
 export class SyslogInput {
   private readonly connections = new Map<Socket, Connection>()
@@ -53,7 +56,10 @@ export class SyslogInput {
       onBacklogDrops: (count) => this.deps.drops.count('udp_backlog', count, undefined, {key: 'udp', sender: `syslog over UDP on port ${port}`}),
       onDatagram: (datagram, peer) => {
         if (datagram.length > this.deps.maxFrameBytes + FRAMING_SLACK) this.drop('syslog_too_large', peer)
-        else this.route(parseLine(datagram), batch, Date.now(), peer)
+        else {
+          const now = Date.now()
+          splitDatagram(datagram, (unit) => this.route(parseLine(unit), batch, now, peer))
+        }
       },
       onRunEnd: () => batch.publish(this.deps.hub),
       port,
@@ -78,19 +84,24 @@ export class SyslogInput {
 
   private accept(socket: Socket): void {
     const peer = {address: socket.remoteAddress, port: socket.remotePort}
-    const connection = new Connection((record, batch, now) => this.route(record, batch, now, peer), this.deps)
+    const connection = new Connection((record, batch, now) => this.route(record, batch, now, peer), this.deps, (reason) => this.drop(reason, peer))
     this.connections.set(socket, connection)
     socket.on('data', (chunk: Buffer) => {
-      if (connection.push(chunk) > this.deps.maxFrameBytes + FRAMING_SLACK) {
+      // Two messages' worth: a whole frame may wait for the next one to show that its LEN was right.
+      if (connection.push(chunk) > 2 * (this.deps.maxFrameBytes + FRAMING_SLACK)) {
         this.drop('syslog_too_large', peer)
         this.connections.delete(socket)
+        connection.stop()
         socket.destroy()
       }
     })
     socket.on('end', () => this.finish(socket))
     // A peer that resets the connection needs no answer; 'close' follows.
     socket.on('error', () => {})
-    socket.on('close', () => this.connections.delete(socket))
+    socket.on('close', () => {
+      connection.stop()
+      this.connections.delete(socket)
+    })
   }
 
   /** Takes the unfinished last message of `socket`, if any, and closes it. */
@@ -151,30 +162,48 @@ type Route = (record: LogRecord, batch: Batch, now: number) => void
 /** One TCP or TLS connection: its splitter and the bytes it holds of an unfinished message. */
 class Connection {
   private readonly batch = new Batch()
-  private held = 0
   private now = 0
-  private readonly splitter: UnitSplitter
+  private readonly splitter: SyslogStreamSplitter
+  /** Decides, once the peer is quiet, what waits only for its next bytes (see SyslogStreamSplitter.settle). */
+  private settleTimer: NodeJS.Timeout | undefined
 
-  constructor(route: Route, private readonly deps: SyslogDeps) {
-    this.splitter = new UnitSplitter((raw, framed) => {
-      this.held -= raw.length
-      route(framed ? parseFrame(raw) : parseLine(raw), this.batch, this.now)
-    }, undefined, deps.maxFrameBytes)
+  constructor(route: Route, private readonly deps: SyslogDeps, drop: (reason: DropReason) => void) {
+    this.splitter = new SyslogStreamSplitter({
+      message: (unit, framed) => route(framed ? parseFrame(unit) : parseLine(unit), this.batch, this.now),
+      skipped: (reason) => drop(reason === 'too_large' ? 'syslog_too_large' : 'syslog_malformed'),
+    }, deps.maxFrameBytes)
   }
 
   /** Splits and publishes what `chunk` completes; returns the bytes still held for an unfinished message. */
   push(chunk: Buffer): number {
-    this.held += chunk.length
     this.now = Date.now()
     this.splitter.push(chunk)
     this.batch.publish(this.deps.hub)
-    return this.held
+    if (this.splitter.pendingBytes > 0) {
+      if (this.settleTimer === undefined) this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS).unref()
+      else this.settleTimer.refresh()
+    }
+
+    return this.splitter.pendingBytes
   }
 
   /** The sender is done: an unfinished last message is taken as it is. */
   end(): void {
+    this.stop()
     this.now = Date.now()
     this.splitter.end()
+    this.batch.publish(this.deps.hub)
+  }
+
+  /** No more bytes will come: the connection was cut or closed. */
+  stop(): void {
+    clearTimeout(this.settleTimer)
+    this.settleTimer = undefined
+  }
+
+  private settle(): void {
+    this.now = Date.now()
+    this.splitter.settle()
     this.batch.publish(this.deps.hub)
   }
 }

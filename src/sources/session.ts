@@ -3,15 +3,19 @@ import type {Dispatcher} from 'undici'
 import {ApiUnreachableError, networkReason} from '../api/errors.js'
 import {httpAgent} from '../api/http.js'
 import {MAX_SESSION_LINES} from '../api/types.js'
-import {EventStreamDecoder} from './event-stream.js'
+import {MESSAGE_EVENTS_HEADER} from '../router/event-encoding.js'
+import {EventMessages, type MessageDecoder, PlainMessages, type StreamMessage} from './stream-messages.js'
+
+export type {StreamMessage} from './stream-messages.js'
 
 /** Server-sent events first (they can resume with `Last-Event-ID`), plain text lines otherwise. */
 const ACCEPT = 'text/event-stream, text/plain;q=0.9, */*;q=0.1'
 const FIRST_RETRY_MS = 250
 const MAX_RETRY_MS = 5000
-/** A replay that goes quiet this long without the line we stopped at did not have it: print what it sent. */
+/** A replay that goes quiet this long without the message we stopped at did not have it: print what it sent. */
 const RESUME_IDLE_MS = 1000
-const NEWLINE = 0x0a
+/** A plain text stream quiet this long after a message has sent all of its lines. */
+const HOLD_IDLE_MS = 250
 
 /** A log stream URL that answered with an error status, or broke off. */
 export class StreamError extends Error {
@@ -36,12 +40,12 @@ export interface AppSessions {
 export type RenewSession = () => Promise<string>
 
 /**
- * Reads log stream URLs (a Logplex `logplex_url` or logsift's), plain text or server-sent events, as chunks
- * of whole lines. One instance follows one stream: it remembers the last line and event id it passed on,
- * so a reconnect or a new session resumes right after them.
+ * Reads log stream URLs (a Logplex `logplex_url` or logsift's), plain text or server-sent events, as batches
+ * of whole messages (a multi-line message is one). One instance follows one stream: it remembers the last
+ * message and event id it passed on, so a reconnect or a new session resumes right after them.
  */
 export class LogStream {
-  private lastLine: Buffer | undefined
+  private lastMessage: Buffer | undefined
   /** The id of the last event received whole from `eventUrl`: what a reconnect to it sends. */
   private lastEventId = ''
   private eventUrl = ''
@@ -52,29 +56,29 @@ export class LogStream {
   constructor(private readonly notice: (message: string) => void) {}
 
   /** Everything the URL sends until it ends (an app's recent lines, or a URL read without `--tail`). */
-  async *read(url: string): AsyncGenerator<Buffer> {
+  async *read(url: string): AsyncGenerator<StreamMessage[]> {
     const connection = await connect(url, {tail: false})
     try {
-      yield* this.lines(url, connection, undefined)
-      const rest = connection.decoder.rest()
-      if (rest) yield this.passed(rest)
+      yield* this.messages(url, connection, undefined)
+      const rest = connection.decoder.end()
+      if (rest.length > 0) yield this.passed(rest)
     } finally {
       connection.close()
     }
   }
 
   /** Follows an app's log: a session made now, and a new one whenever the one followed has expired. */
-  async *followSessions(create: RenewSession): AsyncGenerator<Buffer> {
+  async *followSessions(create: RenewSession): AsyncGenerator<StreamMessage[]> {
     yield* this.follow(await this.newSession(create), create)
   }
 
   /**
    * Follows the URL until the reader stops, reconnecting with backoff when the stream drops or ends: with
    * `Last-Event-ID` when it sends events with ids, else by skipping what it replays up to the last line
-   * already passed on. With `renew`, a URL that has expired is replaced by a new session's; without it, a
+   * message already passed on. With `renew`, a URL that has expired is replaced by a new session's; without it, a
    * URL that cannot be read at first is an error (it is likely mistyped), not something to wait for.
    */
-  async *follow(url: string, renew?: RenewSession): AsyncGenerator<Buffer> {
+  async *follow(url: string, renew?: RenewSession): AsyncGenerator<StreamMessage[]> {
     let current = url
     let everConnected = false
     for (;;) {
@@ -95,12 +99,12 @@ export class LogStream {
       }
 
       everConnected = true
-      // Without an id to resume from, the server replays recent lines: skip up to the last one passed on.
-      const resumeAfter = lastEventId === '' ? this.lastLine : undefined
+      // Without an id to resume from, the server replays recent messages: skip up to the last one passed on.
+      const resumeAfter = lastEventId === '' ? this.lastMessage : undefined
       try {
-        for await (const lines of this.lines(current, connection, resumeAfter)) {
+        for await (const messages of this.messages(current, connection, resumeAfter)) {
           this.drop = undefined
-          yield lines
+          yield messages
         }
       } catch (error) {
         if (!isRetryable(error)) throw error
@@ -135,34 +139,46 @@ export class LogStream {
     await sleep(retryDelay(this.drop.attempts++))
   }
 
-  /** Chunks of whole lines from one connection, remembering the last line and event id passed on. */
-  private async *lines(url: string, connection: Connection, resumeAfter: Buffer | undefined): AsyncGenerator<Buffer> {
+  /**
+   * Batches of whole messages from one connection, remembering the last message and event id passed on. A
+   * message the decoder holds for lines that may follow is passed on when the stream goes quiet.
+   */
+  private async *messages(url: string, connection: Connection, resumeAfter: Buffer | undefined): AsyncGenerator<StreamMessage[]> {
+    const {decoder} = connection
     const search = resumeAfter === undefined ? undefined : new ResumeSearch(resumeAfter)
     const chunks = connection.chunks[Symbol.asyncIterator]()
     let pending: Promise<IteratorResult<Buffer>> | undefined
-    /** An event id that comes with lines held by the search: it counts only once they are passed on. */
+    /** An event id that comes with messages held by the search: it counts only once they are passed on. */
     let heldEventId: string | undefined
     try {
       for (;;) {
         pending ??= chunks.next()
-        const next = search?.searching ? await withIdleTimeout(pending, RESUME_IDLE_MS) : await pending
+        const idleMs = decoder.holding ? HOLD_IDLE_MS : search?.searching ? RESUME_IDLE_MS : undefined
+        const next = idleMs === undefined ? await pending : await withIdleTimeout(pending, idleMs)
         if (next === IDLE) {
-          const held = search!.giveUp()
-          if (heldEventId !== undefined) this.received(url, heldEventId)
-          if (held) yield this.passed(held)
+          let quiet: StreamMessage[]
+          if (decoder.holding) {
+            const flushed = decoder.flush()
+            quiet = search?.searching ? search.take(flushed) : flushed
+          } else {
+            quiet = search!.giveUp()
+            if (heldEventId !== undefined) this.received(url, heldEventId)
+          }
+
+          if (quiet.length > 0) yield this.passed(quiet)
           continue
         }
 
         pending = undefined
         if (next.done) return
-        const decoded = connection.decoder.push(next.value)
-        const lines = search?.searching ? search.take(decoded.lines) : decoded.lines
+        const decoded = decoder.push(next.value)
+        const messages = search?.searching ? search.take(decoded.messages) : decoded.messages
         if (decoded.eventId !== undefined) {
           if (search?.searching) heldEventId = decoded.eventId
           else this.received(url, decoded.eventId)
         }
 
-        if (lines) yield this.passed(lines)
+        if (messages.length > 0) yield this.passed(messages)
       }
     } finally {
       // The body is destroyed by the caller; a read still waiting on it will fail, and nobody needs to know.
@@ -175,23 +191,23 @@ export class LogStream {
     this.eventUrl = url
   }
 
-  private passed(lines: Buffer): Buffer {
-    // Copy the last line: `lines` may be a view of a chunk the pipeline is done with.
-    this.lastLine = Buffer.from(lastLineOf(lines))
-    return lines
+  private passed(messages: StreamMessage[]): StreamMessage[] {
+    // A copy: the message may be a view of a chunk the pipeline is done with.
+    this.lastMessage = Buffer.from(messages.at(-1)!.raw)
+    return messages
   }
 }
 
 /** One open stream: its body and the decoder its content type calls for. */
 interface Connection {
   chunks: AsyncIterable<Buffer>
-  decoder: LineDecoder
+  decoder: MessageDecoder
   close(): void
 }
 
 async function connect(url: string, options: {lastEventId?: string; tail: boolean}): Promise<Connection> {
   const {request} = await import('undici')
-  const headers: Record<string, string> = {accept: ACCEPT}
+  const headers: Record<string, string> = {accept: ACCEPT, [MESSAGE_EVENTS_HEADER]: '1'}
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId
   let response: Dispatcher.ResponseData
   try {
@@ -220,107 +236,43 @@ async function connect(url: string, options: {lastEventId?: string; tail: boolea
   return {
     chunks: body,
     close: () => body.destroy(),
-    decoder: type.startsWith('text/event-stream') ? new EventLines() : new PlainLines(),
-  }
-}
-
-interface Decoded {
-  /** Whole lines, each with its `\n`; undefined when the chunk completed none. */
-  lines: Buffer | undefined
-  /** The id of the last event this chunk completed (server-sent events only). */
-  eventId?: string
-}
-
-interface LineDecoder {
-  push(chunk: Buffer): Decoded
-  /** A last line the stream ended without its newline. */
-  rest(): Buffer | undefined
-}
-
-/** `text/plain`: lines as they are; a partial line waits for the next chunk. */
-class PlainLines implements LineDecoder {
-  private partial: Buffer | undefined
-
-  push(chunk: Buffer): Decoded {
-    const data = this.partial ? Buffer.concat([this.partial, chunk]) : chunk
-    const end = data.lastIndexOf(NEWLINE) + 1
-    this.partial = end < data.length ? Buffer.from(data.subarray(end)) : undefined
-    return {lines: end > 0 ? data.subarray(0, end) : undefined}
-  }
-
-  rest(): Buffer | undefined {
-    return this.partial ? Buffer.concat([this.partial, Buffer.from('\n')]) : undefined
-  }
-}
-
-/** `text/event-stream`: each event's data holds one or more log lines; empty lines are keep-alives. */
-class EventLines implements LineDecoder {
-  private readonly decoder = new EventStreamDecoder()
-
-  push(chunk: Buffer): Decoded {
-    const events = this.decoder.push(chunk)
-    if (events.length === 0) return {lines: undefined}
-    let text = ''
-    for (const event of events) {
-      for (const line of event.data.split('\n')) if (line !== '') text += line + '\n'
-    }
-
-    return {eventId: events.at(-1)!.id, lines: text === '' ? undefined : Buffer.from(text)}
-  }
-
-  rest(): undefined {
-    return undefined
+    decoder: type.startsWith('text/event-stream') ? new EventMessages(responseHeaders[MESSAGE_EVENTS_HEADER] !== undefined) : new PlainMessages(),
   }
 }
 
 /**
- * Finds where a replay catches up: lines are held until the last line already passed on comes by (they were
- * all seen: dropped) or the replay is longer than any session sends (none were: passed on).
+ * Finds where a replay catches up: messages are held until the last message already passed on comes by
+ * (they were all seen: dropped) or the replay is longer than any session sends (none were: passed on).
  */
 class ResumeSearch {
   searching = true
-  private held: Buffer[] = []
-  private heldLines = 0
+  private held: StreamMessage[] = []
 
   constructor(private readonly after: Buffer) {}
 
-  /** The lines of `chunk` that are new, or undefined while still searching. */
-  take(chunk: Buffer | undefined): Buffer | undefined {
-    if (chunk === undefined) return undefined
-    let start = 0
-    while (start < chunk.length) {
-      const end = chunk.indexOf(NEWLINE, start) + 1
-      const line = chunk.subarray(start, end)
-      start = end
-      if (line.equals(this.after)) {
+  /** The messages of a batch that are new: none while still searching. */
+  take(messages: StreamMessage[]): StreamMessage[] {
+    for (const [i, message] of messages.entries()) {
+      if (message.raw.equals(this.after)) {
         this.searching = false
         this.held = []
-        return start < chunk.length ? chunk.subarray(start) : undefined
+        return messages.slice(i + 1)
       }
 
-      if (++this.heldLines > MAX_SESSION_LINES) {
-        this.searching = false
-        return Buffer.concat([...this.held, chunk])
-      }
+      this.held.push(message)
+      if (this.held.length > MAX_SESSION_LINES) return this.giveUp().concat(messages.slice(i + 1))
     }
 
-    this.held.push(Buffer.from(chunk))
-    return undefined
+    return []
   }
 
-  /** The replay went quiet without the line: everything it sent is new. */
-  giveUp(): Buffer | undefined {
+  /** The replay went quiet without the message: everything it sent is new. */
+  giveUp(): StreamMessage[] {
     this.searching = false
-    const held = this.held.length > 0 ? Buffer.concat(this.held) : undefined
+    const {held} = this
     this.held = []
     return held
   }
-}
-
-function lastLineOf(lines: Buffer): Buffer {
-  if (lines.length < 2) return lines
-  const start = lines.lastIndexOf(NEWLINE, lines.length - 2) + 1
-  return lines.subarray(start)
 }
 
 const IDLE = Symbol('idle')

@@ -94,7 +94,6 @@ describe('RFC 5424', () => {
     ['a 4-digit PRI', `<0013>1 ${TS} h a p m - x`],
     ['an empty PRI', `<>1 ${TS} h a p m - x`],
     ['an unclosed PRI', `<13 1 ${TS} h a p m - x`],
-    ['a version with a leading zero, and no timestamp for RFC 3164', `<13>01 ${TS} h a p m - x`],
     ['a bad timestamp', '<13>1 2024-05-01 h a p m - x'],
     ['a missing MSGID', `<13>1 ${TS} h a p`],
     ['a missing PROCID', `<13>1 ${TS} h a`],
@@ -108,6 +107,10 @@ describe('RFC 5424', () => {
       assert.deepEqual(shape(parseFrame(frame(`${line}\n`))), text(line))
     })
   }
+
+  it('reads a version with a leading zero as RFC 3164 without a timestamp: all after PRI is the message', () => {
+    assert.deepEqual(shape(parseLine(Buffer.from(`<13>01 ${TS} h a p m - x\n`))), syslog({message: `01 ${TS} h a p m - x`, pri: 13}))
+  })
 
   it('parses from an offset', () => {
     assert.deepEqual(parseSyslog(`xx<13>1 ${TS} h a p m - x`, 2), {
@@ -135,6 +138,22 @@ describe('RFC 3164', () => {
       syslog({host: 'myhost', message: '', pri: 13, source: 'mytag', timestamp: 'Oct 11 22:14:15'})],
     ['an RFC 3339 timestamp (rsyslog forwarding)', `<13>${TS} myhost mytag[1]: hi`,
       syslog({dyno: '1', host: 'myhost', message: 'hi', pri: 13, source: 'mytag', timestamp: TS})],
+    // Python's logging.handlers.SysLogHandler: no TIMESTAMP, no HOSTNAME; `handler.ident` is the TAG.
+    ['no TIMESTAMP, a TAG (Python with ident \'demo: \')', '<134>demo: hello',
+      syslog({message: 'hello', pri: 134, source: 'demo'})],
+    ['no TIMESTAMP, a TAG with a PID', '<134>demo[123]: hello',
+      syslog({dyno: '123', message: 'hello', pri: 134, source: 'demo'})],
+    ['no TIMESTAMP, a TAG, an empty message', '<134>demo:',
+      syslog({message: '', pri: 134, source: 'demo'})],
+    ['no TIMESTAMP, a multi-line message', '<11>demo: failed\nTraceback (most recent call last):',
+      syslog({message: 'failed\nTraceback (most recent call last):', pri: 11, source: 'demo'})],
+    ['no TIMESTAMP and no TAG (Python without ident)', '<12>hello world',
+      syslog({message: 'hello world', pri: 12})],
+    ['no TIMESTAMP, a first word that is no TAG', '<12>http://x: y',
+      syslog({message: 'http://x: y', pri: 12})],
+    ['a word that is no month', '<13>Foo 11 22:14:15 h t: x', syslog({message: 'Foo 11 22:14:15 h t: x', pri: 13})],
+    ['a timestamp without seconds', '<13>Oct 11 22:14 h t: x', syslog({message: 'Oct 11 22:14 h t: x', pri: 13})],
+    ['a timestamp and nothing after it', '<13>Oct 11 22:14:15', syslog({message: 'Oct 11 22:14:15', pri: 13})],
   ]
   for (const [name, line, expected] of table) {
     it(`reads ${name}`, () => {
@@ -147,7 +166,7 @@ describe('RFC 3164', () => {
     assert.ok(Number.isNaN(parseLine(Buffer.from('<13>Oct 11 22:14:15 myhost mytag: x\n')).time))
   })
 
-  for (const line of ['<13>hello world', '<13>Foo 11 22:14:15 h t: x', '<13>Oct 11 22:14 h t: x', '<13>Oct 11 22:14:15']) {
+  for (const line of ['<13>', '<13>Oct 11 22:14:15  two spaces: x']) {
     it(`keeps ${JSON.stringify(line)} as text`, () => {
       assert.deepEqual(shape(parseLine(Buffer.from(`${line}\n`))), text(line))
     })

@@ -46,14 +46,14 @@ describe('serve --redact', () => {
     const hub = new LogHub(10, createRedactor())
     const received: LogMessage[] = []
     hub.subscribe('app', (batch) => received.push(...batch.messages))
-    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, singleLine: true, source: 'app'}])
+    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, pri: undefined, priIsLevel: false, singleLine: true, source: 'app'}])
     assert.deepEqual(received.map((message) => message.line), [REDACTED_LINE])
     assert.deepEqual(recentLines(hub), [REDACTED_LINE])
   })
 
   it('without --redact, stores lines as they came', () => {
     const hub = new LogHub(10)
-    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, singleLine: true, source: 'app'}])
+    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, pri: undefined, priIsLevel: false, singleLine: true, source: 'app'}])
     assert.deepEqual(recentLines(hub), [SECRET_LINE])
   })
 

@@ -1,7 +1,7 @@
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {mkdtempSync, rmSync} from 'node:fs'
-import type {AddressInfo, Socket} from 'node:net'
+import {type AddressInfo, createServer as createTcpServer, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -124,6 +124,56 @@ export class StrictReceiver {
       const send = () => res.writeHead(answer.status, {'content-length': 0}).end()
       if (answer.delayMs === undefined) send()
       else setTimeout(send, answer.delayMs)
+    })
+  }
+}
+
+/**
+ * A syslog drain receiver that keeps each octet-counted frame's MSG (`LEN SP MSG`) byte for byte, newlines
+ * inside it included; bytes that are not a frame are recorded as faults.
+ */
+export class OctetReceiver {
+  readonly frames: string[] = []
+  readonly faults: string[] = []
+  port = 0
+  private readonly server = createTcpServer((socket) => this.accept(socket))
+  private readonly sockets = new Set<Socket>()
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+    this.port = (this.server.address() as AddressInfo).port
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    await new Promise((resolve) => this.server.close(resolve))
+  }
+
+  url(): string {
+    return `syslog://127.0.0.1:${this.port}`
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket)
+    socket.on('close', () => this.sockets.delete(socket))
+    let pending = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk])
+      for (;;) {
+        const space = pending.indexOf(0x20)
+        if (space === -1) return
+        const header = pending.subarray(0, space).toString()
+        if (!/^[1-9]\d*$/.test(header)) {
+          this.faults.push(`not a frame: ${JSON.stringify(pending.toString().slice(0, 80))}`)
+          socket.destroy()
+          return
+        }
+
+        const end = space + 1 + Number(header)
+        if (end > pending.length) return
+        this.frames.push(pending.subarray(space + 1, end).toString())
+        pending = pending.subarray(end)
+      }
     })
   }
 }

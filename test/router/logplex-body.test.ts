@@ -24,8 +24,8 @@ describe('decodeLogplexBody', () => {
   it('reads every frame as a `heroku logs` line, in order', () => {
     const entries = decodeLogplexBody(Buffer.from(frame(message(1)) + frame(message(2))), '2', 10_240, NOW)
     assert.deepEqual(entries, [
-      {dyno: 'web.1', line: '2024-05-01T12:00:01+00:00 app[web.1]: line 1', singleLine: true, source: 'app'},
-      {dyno: 'web.1', line: '2024-05-01T12:00:02+00:00 app[web.1]: line 2', singleLine: true, source: 'app'},
+      {dyno: 'web.1', line: '2024-05-01T12:00:01+00:00 app[web.1]: line 1', pri: 190, priIsLevel: false, singleLine: true, source: 'app'},
+      {dyno: 'web.1', line: '2024-05-01T12:00:02+00:00 app[web.1]: line 2', pri: 190, priIsLevel: false, singleLine: true, source: 'app'},
     ])
   })
 
@@ -53,6 +53,13 @@ describe('decodeLogplexBody', () => {
   it('marks a message with a line break in it', () => {
     const [entry] = decodeLogplexBody(Buffer.from(frame('<190>1 2024-05-01T12:00:00Z host app web.1 - a\rb')), '1', 10_240, NOW)
     assert.equal(entry.singleLine, false)
+  })
+
+  it('keeps each frame\'s PRI; it tells the level unless Heroku stamped the frame', () => {
+    const body = frame('<131>1 2024-05-01T12:00:00Z myhost app web.1 - - a') + frame('<134>1 2024-05-01T12:00:00Z host app web.1 - b')
+      + frame('<172>1 2024-05-01T12:00:00Z myhost heroku logplex - - c')
+    const entries = decodeLogplexBody(Buffer.from(body), '3', 10_240, NOW)
+    assert.deepEqual(entries.map(({pri, priIsLevel}) => [pri, priIsLevel]), [[131, true], [134, false], [172, false]])
   })
 
   it('an empty body is no messages', () => {

@@ -1,7 +1,7 @@
 import type {DropCounter, DropOrigin} from '../drops.js'
 import type {LogHub} from '../hub.js'
+import {logplexLine, routerEntry} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
-import {logplexLine} from '../message.js'
 import type {App, AppStore, Drain} from '../store.js'
 import {type BackoffOptions, DEFAULT_BACKOFF} from './backoff.js'
 import {DrainDelivery, type DrainStatus} from './delivery.js'
@@ -119,7 +119,7 @@ export class DrainDeliveries {
         if (now - lastNotice < noticeEvery) return
         lastNotice = now
         const line = logplexLine(certificateNotice(reason, redactUrl(drain.url)), now)
-        this.hub.publish(app.id, [{dyno: 'logplex', line, singleLine: true, source: 'heroku'}])
+        this.hub.publish(app.id, [routerEntry(line)])
       },
       onDelivered: (count) => traffic?.drained(app.id, count),
       onDropped: (reason, count) => drops?.count(reason, count, app.id, origin),

@@ -6,15 +6,18 @@ export interface Outgoing {
   readonly dyno: string
   /** The `heroku logs` line: `TIMESTAMP SOURCE[DYNO]: MESSAGE`. */
   readonly line: string
-  /** Syslog PRI; app messages lost theirs at ingest and go out as 190 (local7.info), as log-shuttle sends them. */
-  readonly priority?: number
+  /**
+   * Syslog PRI: the one the message came with. One that came without (plain text) goes out as 190
+   * (local7.info), as log-shuttle sends it.
+   */
+  readonly pri?: number
   /** Known to hold no line break (the hub's messages say so), so it needs no replacing. */
   readonly singleLine?: boolean
 }
 
-const APP_PRIORITY = 190
+const DEFAULT_PRI = 190
 /** local5.warning: what Logplex gives its own L10 line. */
-const L10_PRIORITY = 172
+const L10_PRI = 172
 
 /** The timestamp and the message of a `heroku logs` line, taken apart by the lengths of its known parts. */
 function parts(message: Outgoing): {timestamp: string; text: string} {
@@ -31,7 +34,7 @@ function parts(message: Outgoing): {timestamp: string; text: string} {
  */
 export function syslogMessage(message: Outgoing, drainToken: string): string {
   const {text, timestamp} = parts(message)
-  return `<${message.priority ?? APP_PRIORITY}>1 ${timestamp} ${drainToken} ${message.source} ${message.dyno} - - ${text}\n`
+  return `<${message.pri ?? DEFAULT_PRI}>1 ${timestamp} ${drainToken} ${message.source} ${message.dyno} - - ${text}\n`
 }
 
 /**
@@ -42,7 +45,7 @@ export function syslogMessage(message: Outgoing, drainToken: string): string {
 export function logplexMessage(message: Outgoing): string {
   const {text, timestamp} = parts(message)
   const oneLine = message.singleLine === true ? text : text.replace(/\r\n|[\n\r]/g, ' ')
-  return `<${message.priority ?? APP_PRIORITY}>1 ${timestamp} host ${message.source} ${message.dyno} - ${oneLine}\n`
+  return `<${message.pri ?? DEFAULT_PRI}>1 ${timestamp} host ${message.source} ${message.dyno} - ${oneLine}\n`
 }
 
 /** `LEN SP MSG` for each message, as one buffer. Strings are well-formed UTF-16 here, so the bytes are valid UTF-8. */
@@ -55,7 +58,7 @@ export function octetCounted(messages: readonly string[]): Buffer {
 /** The L10 line a drain delivers first after losing messages to a full queue. */
 export function overflowNotice(dropped: number, since: number, now: number): Outgoing {
   const text = `Error L10 (output buffer overflow): ${dropped} messages dropped since ${herokuTimestamp(since)}.`
-  return {dyno: 'logplex', line: `${herokuTimestamp(now)} heroku[logplex]: ${text}`, priority: L10_PRIORITY, source: 'heroku'}
+  return {dyno: 'logplex', line: `${herokuTimestamp(now)} heroku[logplex]: ${text}`, pri: L10_PRI, source: 'heroku'}
 }
 
 /** The L14 text written into the app's own log when a drain's certificate does not verify. */

@@ -70,6 +70,6 @@ function isUndelivered(value: unknown): value is Undelivered {
 
 function isOutgoing(value: unknown): value is Outgoing {
   if (typeof value !== 'object' || value === null) return false
-  const {dyno, line, priority, source} = value as Record<string, unknown>
-  return typeof dyno === 'string' && typeof line === 'string' && typeof source === 'string' && (priority === undefined || typeof priority === 'number')
+  const {dyno, line, pri, source} = value as Record<string, unknown>
+  return typeof dyno === 'string' && typeof line === 'string' && typeof source === 'string' && (pri === undefined || typeof pri === 'number')
 }

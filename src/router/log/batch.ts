@@ -1,0 +1,167 @@
+import {crc32} from 'node:zlib'
+
+import type {NewMessage, StoredMessage} from './engine.js'
+
+/**
+ * The unit the file engine writes: one append's messages in one buffer, framed and checksummed as a whole,
+ * so an append is stored entirely or (torn by a crash) detected and cut entirely. Layout in docs/log-format.md.
+ *
+ * Batch header, little-endian:
+ *   0  u32 length of the batch, header included
+ *   4  u32 CRC-32 of bytes 8 to the end of the batch
+ *   8  u48 offset of the first message (the others follow, one apart)
+ *   14 u16 format version (1)
+ *   16 u32 message count
+ *   20 u48 the latest receive time in the batch (epoch ms), so a time lookup can skip a batch unread
+ *   26 u16 flags: 1 = every text byte is ASCII
+ * Then one fixed-size header per message:
+ *   0  u48 receive time (epoch ms)
+ *   6  u8  syslog PRI, 255 when none
+ *   7  u8  flags: 1 = has a timestamp
+ *   8  u16 source bytes, 10 u16 dyno bytes, 12 u16 timestamp bytes, 14 u32 text bytes
+ * Then the text section: each message's source, dyno, timestamp and text, UTF-8, one after the other.
+ *
+ * The text section is written with one call for the whole batch, and read back (when ASCII, as router
+ * lines are) as one string that each field is a slice of: per-field calls into the buffer would cost more
+ * than everything else the engine does per message.
+ */
+export const BATCH_HEADER_BYTES = 28
+const MESSAGE_HEADER_BYTES = 18
+const VERSION = 1
+const NO_PRIORITY = 255
+const HAS_TIMESTAMP = 1
+const ASCII = 1
+const MAX_FIELD_BYTES = 0xffff
+
+export interface BatchHeader {
+  readonly length: number
+  readonly firstOffset: number
+  readonly count: number
+  readonly maxTime: number
+}
+
+/**
+ * Encodes batches into one reused buffer, valid until the next call: the caller copies the result out (one
+ * copy of the bytes) instead of allocating three bytes per character of text for each batch.
+ */
+export class BatchEncoder {
+  private scratch = Buffer.allocUnsafe(256 * 1024)
+  /** Over `scratch`: DataView setters compile to plain stores, Buffer's write methods check every argument. */
+  private view = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length)
+
+  /** The batch as bytes, valid until the next call. Throws RangeError for a value the format cannot hold. */
+  encode(messages: readonly NewMessage[], firstOffset: number): Buffer {
+    const textStart = BATCH_HEADER_BYTES + MESSAGE_HEADER_BYTES * messages.length
+    let text = ''
+    for (const message of messages) text += message.source + message.dyno + (message.timestamp ?? '') + message.text
+    const bound = textStart + 3 * text.length
+    if (bound > this.scratch.length) {
+      this.scratch = Buffer.allocUnsafe(Math.max(bound, this.scratch.length * 2))
+      this.view = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length)
+    }
+
+    const buffer = this.scratch
+    const textBytes = buffer.write(text, textStart)
+    // As many bytes as UTF-16 code units: every character is ASCII, so each field's length is its byte count.
+    const ascii = textBytes === text.length
+    let maxTime = 0
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]
+      writeMessageHeader(this.view, BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES, message, ascii)
+      if (message.receivedAt > maxTime) maxTime = message.receivedAt
+    }
+
+    const end = textStart + textBytes
+    buffer.writeUInt32LE(end, 0)
+    buffer.writeUIntLE(firstOffset, 8, 6)
+    buffer.writeUInt16LE(VERSION, 14)
+    buffer.writeUInt32LE(messages.length, 16)
+    buffer.writeUIntLE(maxTime, 20, 6)
+    buffer.writeUInt16LE(ascii ? ASCII : 0, 26)
+    buffer.writeUInt32LE(crc32(buffer.subarray(8, end)), 4)
+    return buffer.subarray(0, end)
+  }
+}
+
+function writeMessageHeader(view: DataView, at: number, message: NewMessage, ascii: boolean): void {
+  const {dyno, priority, receivedAt, source, text, timestamp} = message
+  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 191)) throw new RangeError(`syslog PRI ${priority} is not 0-191`)
+  if (!(Number.isInteger(receivedAt) && receivedAt >= 0 && receivedAt < 2 ** 48)) throw new RangeError(`receive time ${receivedAt} is not a whole number of ms since 1970`)
+  const sourceBytes = ascii ? source.length : Buffer.byteLength(source)
+  const dynoBytes = ascii ? dyno.length : Buffer.byteLength(dyno)
+  const timestampBytes = timestamp === undefined ? 0 : ascii ? timestamp.length : Buffer.byteLength(timestamp)
+  if (sourceBytes > MAX_FIELD_BYTES || dynoBytes > MAX_FIELD_BYTES || timestampBytes > MAX_FIELD_BYTES) {
+    throw new RangeError(`source, dyno and timestamp are limited to ${MAX_FIELD_BYTES} bytes each`)
+  }
+
+  view.setUint32(at, receivedAt % 0x1_0000_0000, true)
+  view.setUint16(at + 4, Math.floor(receivedAt / 0x1_0000_0000), true)
+  view.setUint8(at + 6, priority ?? NO_PRIORITY)
+  view.setUint8(at + 7, timestamp === undefined ? 0 : HAS_TIMESTAMP)
+  view.setUint16(at + 8, sourceBytes, true)
+  view.setUint16(at + 10, dynoBytes, true)
+  view.setUint16(at + 12, timestampBytes, true)
+  view.setUint32(at + 14, ascii ? text.length : Buffer.byteLength(text), true)
+}
+
+/**
+ * The header of the batch at `at` when `buffer` holds all of it and its checksum matches; undefined for
+ * anything else (cut short, torn by a crash, overwritten): the caller cannot tell these apart, and need not.
+ */
+export function checkedBatch(buffer: Buffer, at: number, end = buffer.length): BatchHeader | undefined {
+  const header = batchHeader(buffer, at, end)
+  if (header === undefined || at + header.length > end) return undefined
+  return crc32(buffer.subarray(at + 8, at + header.length)) === buffer.readUInt32LE(at + 4) ? header : undefined
+}
+
+/** The header of the batch at `at`, unchecked; undefined when the bytes cannot be one. */
+export function batchHeader(buffer: Buffer, at: number, end = buffer.length): BatchHeader | undefined {
+  if (end - at < BATCH_HEADER_BYTES) return undefined
+  const length = buffer.readUInt32LE(at)
+  const count = buffer.readUInt32LE(at + 16)
+  if (length < BATCH_HEADER_BYTES + count * MESSAGE_HEADER_BYTES || buffer.readUInt16LE(at + 14) !== VERSION) return undefined
+  return {count, firstOffset: buffer.readUIntLE(at + 8, 6), length, maxTime: buffer.readUIntLE(at + 20, 6)}
+}
+
+/** The messages of a checked batch at `at` from offset `from` on, appended to `into` until it holds `limit`. */
+export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, from: number, limit: number, into: StoredMessage[]): void {
+  const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
+  const end = at + header.length
+  // One string for an ASCII text section, whose byte positions are then its character positions.
+  const section = buffer.readUInt16LE(at + 26) & ASCII ? buffer.toString('latin1', textStart, end) : undefined
+  const field = section === undefined ? (start: number, stop: number) => buffer.toString('utf8', start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
+  let position = textStart
+  for (let i = 0; i < header.count && into.length < limit; i++) {
+    const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
+    const sourceEnd = position + buffer.readUInt16LE(headerAt + 8)
+    const dynoEnd = sourceEnd + buffer.readUInt16LE(headerAt + 10)
+    const timestampEnd = dynoEnd + buffer.readUInt16LE(headerAt + 12)
+    const textEnd = timestampEnd + buffer.readUInt32LE(headerAt + 14)
+    const offset = header.firstOffset + i
+    if (offset >= from) {
+      const priority = buffer[headerAt + 6]
+      const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
+        dyno: field(sourceEnd, dynoEnd),
+        offset,
+        receivedAt: buffer.readUIntLE(headerAt, 6),
+        source: field(position, sourceEnd),
+        text: field(timestampEnd, textEnd),
+      }
+      if (priority !== NO_PRIORITY) message.priority = priority
+      if (buffer[headerAt + 7] & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
+      into.push(message)
+    }
+
+    position = textEnd
+  }
+}
+
+/** The offset of the first message in a checked batch received at or after `time`; undefined when none is. */
+export function firstOffsetAtTime(buffer: Buffer, at: number, header: BatchHeader, time: number): number | undefined {
+  if (header.maxTime < time) return undefined
+  for (let i = 0; i < header.count; i++) {
+    if (buffer.readUIntLE(at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES, 6) >= time) return header.firstOffset + i
+  }
+
+  return undefined
+}

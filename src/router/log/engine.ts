@@ -1,0 +1,146 @@
+/**
+ * The router's durable log: one append-only log per app, numbered by offsets that only grow. Everything that
+ * reads messages (the recent buffer, sessions, drains, history queries) is meant to be a reader of it.
+ *
+ * The interface knows nothing of files: offsets are numbers, calls are async and take batches, so a NATS
+ * JetStream engine (a stream per router, a subject per app, sequence numbers as offsets, KV for cursors,
+ * consumers for follow) can implement it as well as the file engine (src/router/log/file-engine.ts).
+ */
+
+/** A message as the router accepted it, stored whole. */
+export interface NewMessage {
+  /** The message text; may hold line breaks. */
+  readonly text: string
+  readonly source: string
+  readonly dyno: string
+  /** Syslog PRI (0–191), when the sender gave one. */
+  readonly priority?: number
+  /** The timestamp as the sender wrote it, when it wrote one. */
+  readonly timestamp?: string
+  /** When the router received it, epoch ms. */
+  readonly receivedAt: number
+}
+
+/** A message in an app's log, at its offset. */
+export interface StoredMessage extends NewMessage {
+  readonly offset: number
+}
+
+/** Where a read starts: at an offset, or at the first message received at or after a time (epoch ms). */
+export type ReadStart = {readonly offset: number} | {readonly time: number}
+
+export interface ReadResult {
+  /** Oldest first; the first may be past the start when older messages were removed by retention. */
+  readonly messages: StoredMessage[]
+  /** Where to read from next: past the last message returned; when none was, the start (past any removed). */
+  readonly next: number
+}
+
+export interface AppendResult {
+  /** The offset of the batch's first message. */
+  readonly first: number
+  /** The offset the next message will get: the batch holds `first` to `next - 1`. */
+  readonly next: number
+}
+
+export interface AppLogStats {
+  /** The oldest stored message's offset; equals `nextOffset` when the log holds none. */
+  readonly firstOffset: number
+  readonly nextOffset: number
+  /** Storage used, framing included. */
+  readonly bytes: number
+  /** The units retention removes data in (the file engine's segment files); 0 where the engine has none. */
+  readonly segments: number
+  /** The oldest stored message's receive time; undefined when the log holds none. */
+  readonly oldestTime: number | undefined
+}
+
+export interface FollowOptions {
+  /** Ends the iteration (it returns, it does not throw). */
+  readonly signal?: AbortSignal
+  /** Messages per batch at most. Default 1,000. */
+  readonly limit?: number
+}
+
+/** One app's log. Offsets start at 1; they only grow, and may skip numbers where data was lost or removed. */
+export interface AppLog {
+  readonly appId: string
+
+  /**
+   * Stores the batch, in order, and numbers it. Resolves once the batch is as durable as the engine's policy
+   * promises (with fsync `always`, on disk). Rejects with LogWriteError when it cannot be stored; then none
+   * of it is, and what was stored before is intact.
+   */
+  append(messages: readonly NewMessage[]): Promise<AppendResult>
+
+  /** Up to `limit` messages from `start`, oldest first. */
+  read(start: ReadStart, limit: number): Promise<ReadResult>
+
+  /**
+   * Batches from offset `from` on: what is stored, then each append as it comes, without polling, until the
+   * signal aborts or the engine closes. The reader sets the pace: nothing is queued for it.
+   */
+  follow(from: number, options?: FollowOptions): AsyncIterable<StoredMessage[]>
+
+  /** A reader's saved position (a drain's next offset), kept across restarts; undefined when never set. */
+  cursor(name: string): Promise<number | undefined>
+
+  /** Saves a reader's position; resolves when it is kept as durably as the engine promises. */
+  setCursor(name: string, offset: number): Promise<void>
+
+  stats(): Promise<AppLogStats>
+}
+
+export interface EngineCapabilities {
+  /** Messages and cursors survive closing the engine and opening it again on the same storage. */
+  readonly durable: boolean
+}
+
+/** How much is kept: whatever is past any limit goes, oldest first. */
+export interface RetentionPolicy {
+  /** Default 7 days. */
+  readonly maxAgeMs: number
+  /** Per app. Default 1 GiB. */
+  readonly appMaxBytes: number
+  /** For all apps together. Default 10 GiB. */
+  readonly totalMaxBytes: number
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  appMaxBytes: 1024 ** 3,
+  maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+  totalMaxBytes: 10 * 1024 ** 3,
+}
+
+export interface RetentionReport {
+  /** Messages removed, per app id (apps that lost none are absent). */
+  readonly removed: Map<string, number>
+  readonly bytesRemoved: number
+}
+
+export interface LogEngine {
+  readonly capabilities: EngineCapabilities
+
+  /** The app's log; created on its first append. */
+  app(appId: string): AppLog
+
+  /** Apps that have a log. */
+  apps(): Promise<string[]>
+
+  /** Applies the retention policy now (the engine also does on its own, from time to time). */
+  enforceRetention(): Promise<RetentionReport>
+
+  /** Waits for appends in progress, makes what was appended durable, ends every follow. */
+  close(): Promise<void>
+}
+
+/**
+ * An append could not be stored. `full`: no space (disk full, quota, file size limit): HTTP ingest answers
+ * 503, syslog counts a drop. `io`: any other write failure. `closed`: the engine was closed.
+ */
+export class LogWriteError extends Error {
+  constructor(readonly reason: 'closed' | 'full' | 'io', message: string, options?: {cause?: unknown}) {
+    super(message, options)
+    this.name = 'LogWriteError'
+  }
+}

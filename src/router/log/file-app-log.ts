@@ -1,0 +1,471 @@
+import {fdatasync, mkdirSync, unlinkSync} from 'node:fs'
+import {readdir} from 'node:fs/promises'
+import {dirname} from 'node:path'
+import {promisify} from 'node:util'
+
+import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, decodeBatch, firstOffsetAtTime} from './batch.js'
+import {CursorFile, syncDirectory} from './cursors.js'
+import {
+  type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type ReadResult,
+  type ReadStart, type StoredMessage,
+} from './engine.js'
+import type {FsyncPolicy} from './file-engine.js'
+import {AppendWaiters, follow} from './follow.js'
+import {Segment, segmentBase, type WrittenBatch} from './segment.js'
+
+const syncData = promisify(fdatasync)
+
+/** What an app's log takes from its engine. */
+export interface AppLogContext {
+  readonly fsync: FsyncPolicy
+  readonly segmentBytes: number
+  readonly segmentMs: number
+  readonly indexIntervalBytes: number
+  readonly encoder: BatchEncoder
+  now(): number
+  /** Called with the change in stored bytes, after every append and removal. */
+  bytesChanged(delta: number): void
+  /** Called after a segment is sealed: retention may have something to do. */
+  rolled(): void
+  /** Called when an fsync round starts. */
+  syncing(): void
+  /** A write taking longer than this (ms) sends the next ones off the event loop. */
+  readonly slowWriteMs: number
+}
+
+/** What recovery did to a segment file at open: a torn tail cut, damaged ranges left for readers to skip. */
+export interface RecoveryRepair {
+  readonly appId: string
+  readonly segment: string
+  /** Bytes cut from the end; the file's size is now where the good data ends. */
+  readonly cut: number
+  readonly skipped: ReadonlyArray<{from: number; to: number}>
+}
+
+/** An append waiting to be written, and its caller. */
+interface PendingBatch extends WrittenBatch {
+  readonly batch: Buffer
+  resolve(): void
+  reject(error: Error): void
+}
+
+/** What retention took. */
+export interface Removed {
+  messages: number
+  bytes: number
+}
+
+/**
+ * One app's log in its own directory: segments in offset order, the last one taking appends. An append is
+ * numbered at once and written with one write: at once while the disk keeps up, otherwise off the event loop
+ * together with whatever was appended meanwhile (writeNext). Readers see a batch once it is in the file.
+ * Under `always` the batches written while an fsync runs share the next one (group commit).
+ */
+export class FileAppLog implements AppLog {
+  closed = false
+  bytes = 0
+  private readonly segments: Segment[] = []
+  /** The offset after the last message written: what readers can have. */
+  private nextOffset = 1
+  /** The offset the next append gets: past what is written and what waits in `pending`. */
+  private assignedNext = 1
+  /** Appended, not yet written; written together once the write in progress is done. */
+  private pending: PendingBatch[] = []
+  private writing: Promise<void> | undefined
+  private sealedSinceWrite = false
+  /** The last write took longer than `slowWriteMs`: writes go off the event loop until one is quick again. */
+  private diskSlow: boolean
+  /** Segments written since their last fsync, and those an fsync in progress covers. */
+  private readonly dirty = new Set<Segment>()
+  private readonly syncing = new Set<Segment>()
+  private directoryDirty = false
+  private parentDirty = false
+  private commitWaiters: Array<{resolve: () => void; reject: (error: Error) => void}> = []
+  private committing: Promise<void> | undefined
+  private readonly waiters = new AppendWaiters()
+  private readonly cursors: CursorFile
+
+  constructor(readonly appId: string, readonly directory: string, private readonly context: AppLogContext) {
+    this.cursors = new CursorFile(directory, context.fsync)
+    this.diskSlow = context.slowWriteMs === 0
+  }
+
+  /** Finds the segments on disk and repairs what a crash left (Segment.recover); returns what was repaired. */
+  async load(): Promise<RecoveryRepair[]> {
+    const names = await readdir(this.directory)
+    const bases = names.map((name) => segmentBase(name)).filter((base) => base !== undefined).sort((a, b) => a - b)
+    const repairs: RecoveryRepair[] = []
+    for (const [i, base] of bases.entries()) {
+      const segment = new Segment(this.directory, base)
+      const last = i === bases.length - 1
+      const {cut, skipped} = await segment.recover(this.context.indexIntervalBytes, last)
+      if (cut > 0 || skipped.length > 0) repairs.push({appId: this.appId, cut, segment: segment.path, skipped})
+      segment.sealed = !last
+      this.segments.push(segment)
+      this.bytes += segment.size
+    }
+
+    const active = this.segments.at(-1)
+    if (active !== undefined) {
+      active.open()
+      // Its age decides when it is sealed.
+      await active.loadFirstTime()
+      this.nextOffset = active.next
+      this.assignedNext = active.next
+    }
+
+    this.context.bytesChanged(this.bytes)
+    return repairs
+  }
+
+  async append(messages: readonly NewMessage[]): Promise<AppendResult> {
+    if (this.closed) throw new LogWriteError('closed', `the log of ${this.appId} is closed`)
+    const first = this.assignedNext
+    if (messages.length === 0) return {first, next: first}
+    const encoded = this.context.encoder.encode(messages, first)
+    const next = first + messages.length
+    const batch = {firstTime: encoded.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(encoded, 0) as BatchHeader}
+    if (this.writing === undefined && this.pending.length === 0 && !this.diskSlow) {
+      this.writeNow(encoded, batch)
+      this.assignedNext = next
+      if (this.context.fsync === 'always') await this.commit()
+      return {first, next}
+    }
+
+    this.assignedNext = next
+    await new Promise<void>((resolve, reject) => {
+      // Copied out of the shared encoder: it waits until the write in progress is done.
+      this.pending.push({...batch, batch: Buffer.from(encoded), reject, resolve})
+      if (this.writing === undefined) this.writeNext()
+    })
+    return {first, next}
+  }
+
+  async read(start: ReadStart, limit: number): Promise<ReadResult> {
+    if ('time' in start) {
+      const offset = await this.offsetAtTime(start.time)
+      return offset === undefined ? {messages: [], next: this.nextOffset} : this.readFrom(offset, limit)
+    }
+
+    return this.readFrom(start.offset, limit)
+  }
+
+  follow(from: number, options?: FollowOptions): AsyncIterable<StoredMessage[]> {
+    return follow(this, from, options)
+  }
+
+  appendedAfter(offset: number, signal?: AbortSignal): Promise<void> {
+    return this.waiters.wait(() => this.closed || this.nextOffset > offset, signal)
+  }
+
+  cursor(name: string): Promise<number | undefined> {
+    return this.cursors.get(name)
+  }
+
+  setCursor(name: string, offset: number): Promise<void> {
+    return this.cursors.set(name, offset)
+  }
+
+  async stats(): Promise<AppLogStats> {
+    const oldest = this.segments.find((segment) => segment.messages > 0)
+    return {
+      bytes: this.bytes,
+      firstOffset: this.firstOffset,
+      nextOffset: this.nextOffset,
+      oldestTime: await oldest?.loadFirstTime(),
+      segments: this.segments.length,
+    }
+  }
+
+  get hasData(): boolean {
+    return this.segments.length > 0
+  }
+
+  /** The latest receive time in the oldest sealed segment: what retention across apps compares. */
+  get oldestSealedTime(): number | undefined {
+    const oldest = this.segments[0]
+    return oldest?.sealed ? oldest.maxTime : undefined
+  }
+
+  /** Removes whole segments, oldest first, while every message in them was received before `cutoff`. */
+  expire(cutoff: number): Removed {
+    const removed = {bytes: 0, messages: 0}
+    for (let oldest = this.segments[0]; oldest !== undefined && oldest.maxTime < cutoff; oldest = this.segments[0]) {
+      if (!oldest.sealed) {
+        // A write in progress goes to the active segment: it is sealed at a later round.
+        if (oldest.size === 0 || this.writing !== undefined) break
+        this.roll()
+      }
+
+      this.removeOldest(removed)
+    }
+
+    return removed
+  }
+
+  /** Removes sealed segments, oldest first, while the log holds more than `maxBytes`. */
+  shrinkTo(maxBytes: number): Removed {
+    const removed = {bytes: 0, messages: 0}
+    while (this.bytes > maxBytes && this.segments[0]?.sealed) this.removeOldest(removed)
+    return removed
+  }
+
+  /** Removes the oldest segment, which must be sealed. */
+  removeOldest(removed: Removed): void {
+    const segment = this.segments.shift() as Segment
+    unlinkSync(segment.path)
+    try {
+      unlinkSync(segment.indexPath)
+    } catch {}
+
+    if (!this.dirty.has(segment) && !this.syncing.has(segment)) segment.closeFd()
+    this.dirty.delete(segment)
+    this.bytes -= segment.size
+    this.context.bytesChanged(-segment.size)
+    removed.bytes += segment.size
+    removed.messages += segment.messages
+  }
+
+  /** Makes what was written durable (fsync of the segments written and of the directory if it changed). */
+  flush(): Promise<void> {
+    if (this.dirty.size === 0 && !this.directoryDirty && !this.parentDirty && this.committing === undefined) return Promise.resolve()
+    return this.commit()
+  }
+
+  /** Ends follows and refuses appends; waits for fsyncs in progress; closes the files. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.waiters.wake()
+    while (this.writing !== undefined) await this.writing.catch(() => {})
+    await this.flush().catch(() => {})
+    await this.cursors.flush()
+    for (const segment of this.segments) segment.closeFd()
+  }
+
+  private get firstOffset(): number {
+    return this.segments.find((segment) => segment.messages > 0)?.base ?? this.nextOffset
+  }
+
+  /** The segment to write to: created with the app's first message, sealed and replaced when full or old. */
+  private activeSegment(): Segment {
+    const active = this.segments.at(-1)
+    if (active === undefined) {
+      // The engine's directory too, should it have been removed; the new entry in it is synced like a segment's.
+      mkdirSync(this.directory, {mode: 0o700, recursive: true})
+      this.parentDirty = this.context.fsync !== 'never'
+      return this.createSegment()
+    }
+
+    const old = active.size > 0 && this.context.now() - (active.firstTime ?? Number.POSITIVE_INFINITY) >= this.context.segmentMs
+    if (active.size >= this.context.segmentBytes || old) return this.roll()
+    return active
+  }
+
+  private createSegment(): Segment {
+    const segment = new Segment(this.directory, this.nextOffset)
+    segment.create()
+    this.segments.push(segment)
+    this.directoryDirty = this.context.fsync !== 'never'
+    return segment
+  }
+
+  /** Seals the active segment and starts the next at the next offset; the old one closes after its fsync. */
+  private roll(): Segment {
+    const old = this.segments.at(-1) as Segment
+    const segment = this.createSegment()
+    old.sealed = true
+    if (!this.dirty.has(old) && !this.syncing.has(old)) old.closeFd()
+    this.sealedSinceWrite = true
+    return segment
+  }
+
+  /**
+   * The common case: nothing waiting, and the last write was quick, so this one is made at once, with no
+   * copy and no trip to the thread pool (which costs more than the write). Throws LogWriteError.
+   */
+  private writeNow(encoded: Buffer, batch: WrittenBatch): void {
+    const started = performance.now()
+    let segment: Segment
+    try {
+      segment = this.activeSegment()
+      segment.writeSync(encoded)
+    } catch (error) {
+      throw writeError(this.appId, error)
+    }
+
+    this.diskSlow = performance.now() - started > this.context.slowWriteMs
+    this.written(segment, [batch], encoded.length)
+  }
+
+  /**
+   * Once a write was slow (the kernel throttles a disk that falls behind), every pending batch goes in one
+   * write off the event loop, and batches appended meanwhile wait and go together in the next: the disk
+   * slows appends down instead of stopping the router. Back to writing at once when a write is quick again.
+   */
+  private writeNext(): void {
+    const chunk = this.pending
+    if (chunk.length === 0) return
+    this.pending = []
+    let segment: Segment
+    try {
+      segment = this.activeSegment()
+    } catch (error) {
+      this.fail(chunk, error)
+      return
+    }
+
+    const bytes = chunk.length === 1 ? chunk[0].batch : Buffer.concat(chunk.map((appended) => appended.batch))
+    const started = performance.now()
+    this.writing = segment.write(bytes).then(
+      () => {
+        this.diskSlow = performance.now() - started > this.context.slowWriteMs
+        this.written(segment, chunk, bytes.length)
+        this.settle(chunk)
+      },
+      (error: unknown) => this.fail(chunk, error),
+    ).finally(() => {
+      this.writing = undefined
+      this.writeNext()
+    })
+  }
+
+  /** Readers may have what was just written; retention is told when a segment was sealed for it. */
+  private written(segment: Segment, batches: readonly WrittenBatch[], bytes: number): void {
+    segment.written(batches, this.context.indexIntervalBytes)
+    this.nextOffset = segment.next
+    this.bytes += bytes
+    this.context.bytesChanged(bytes)
+    if (this.context.fsync !== 'never') this.dirty.add(segment)
+    this.waiters.wake()
+    // Told once the bytes that made the segment full are counted, so retention sees them.
+    if (this.sealedSinceWrite) this.context.rolled()
+    this.sealedSinceWrite = false
+  }
+
+  /** Resolves written appends as the fsync policy says: at once, or after their fsync. */
+  private settle(chunk: readonly PendingBatch[]): void {
+    if (this.context.fsync !== 'always') {
+      for (const appended of chunk) appended.resolve()
+      return
+    }
+
+    this.commit().then(
+      () => chunk.forEach((appended) => appended.resolve()),
+      (error: Error) => chunk.forEach((appended) => appended.reject(error)),
+    )
+  }
+
+  /** Rejects a chunk that could not be written, and what was appended after it, whose offsets followed it. */
+  private fail(chunk: readonly PendingBatch[], cause: unknown): void {
+    const error = writeError(this.appId, cause)
+    const refused = [...chunk, ...this.pending]
+    this.pending = []
+    this.assignedNext = this.nextOffset
+    for (const appended of refused) appended.reject(error)
+  }
+
+  private commit(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.commitWaiters.push({reject, resolve})
+      if (this.committing === undefined) this.startCommit()
+    })
+  }
+
+  /** One fsync round for everything written so far; appends arriving meanwhile wait for the next round. */
+  private startCommit(): void {
+    const waiters = this.commitWaiters
+    this.commitWaiters = []
+    const segments = [...this.dirty]
+    this.dirty.clear()
+    for (const segment of segments) this.syncing.add(segment)
+    const directories = [...(this.directoryDirty ? [this.directory] : []), ...(this.parentDirty ? [dirname(this.directory)] : [])]
+    this.directoryDirty = false
+    this.parentDirty = false
+    this.context.syncing()
+    const round = Promise.all([
+      ...segments.map((segment) => syncData(segment.fd as number)),
+      ...directories.map((directory) => syncDirectory(directory)),
+    ])
+    this.committing = round.then(() => undefined, (error: Error) => error).then((error) => {
+      for (const segment of segments) {
+        this.syncing.delete(segment)
+        if (segment.sealed && !this.dirty.has(segment)) segment.closeFd()
+      }
+
+      this.committing = undefined
+      for (const waiter of waiters) {
+        if (error === undefined) waiter.resolve()
+        else waiter.reject(writeError(this.appId, error))
+      }
+
+      if (this.commitWaiters.length > 0) this.startCommit()
+    })
+  }
+
+  private async readFrom(from: number, limit: number): Promise<ReadResult> {
+    const messages: StoredMessage[] = []
+    let offset = Math.max(from, this.firstOffset)
+    while (messages.length < limit && offset < this.nextOffset) {
+      const segment = this.segmentHolding(offset)
+      if (segment === undefined) break
+      offset = Math.max(offset, segment.base)
+      const {next, size} = segment
+      const position = segment.positionFor(offset)
+      const outcome = await segment.forEachBatch(position, size, (buffer, at, header) => {
+        if (header.firstOffset + header.count > offset) decodeBatch(buffer, at, header, offset, limit, messages)
+        return messages.length < limit
+      })
+      const last = messages.at(-1)
+      if (last !== undefined) offset = last.offset + 1
+      if (outcome === 'missing' && !this.segments.includes(segment)) {
+        // Removed by retention while this read waited: go on from the oldest that is left.
+        offset = Math.max(offset, this.firstOffset)
+        continue
+      }
+
+      if (messages.length >= limit) break
+      // A damaged batch is stepped over to the next indexed one: what lies between cannot be read.
+      offset = Math.max(offset, typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.offset ?? next : next)
+    }
+
+    return {messages, next: offset}
+  }
+
+  /** The segment holding `offset` or, when it falls in a gap, the first one after it. */
+  private segmentHolding(offset: number): Segment | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const segment = this.segments[i]
+      if (segment.base <= offset) return offset < segment.next ? segment : this.segments[i + 1]
+    }
+
+    return this.segments[0]
+  }
+
+  private async offsetAtTime(time: number): Promise<number | undefined> {
+    for (const segment of this.segments) {
+      if (segment.maxTime < time) continue
+      let position: number | undefined = segment.positionForTime(time)
+      while (position !== undefined) {
+        let found: number | undefined
+        const outcome = await segment.forEachBatch(position, segment.size, (buffer, at, header) => {
+          found = firstOffsetAtTime(buffer, at, header, time)
+          return found === undefined
+        })
+        if (found !== undefined) return found
+        // Past a damaged batch, the search goes on from the next indexed one.
+        position = typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.position : undefined
+      }
+    }
+
+    return undefined
+  }
+}
+
+const FULL_CODES = new Set(['EDQUOT', 'EFBIG', 'ENOSPC'])
+
+function writeError(appId: string, error: unknown): Error {
+  if (error instanceof LogWriteError || error instanceof RangeError) return error
+  const code = (error as NodeJS.ErrnoException).code ?? ''
+  const reason = FULL_CODES.has(code) ? 'full' : 'io'
+  return new LogWriteError(reason, `cannot append to the log of ${appId}: ${(error as Error).message}`, {cause: error})
+}

@@ -1,0 +1,388 @@
+import {closeSync, ftruncateSync, openSync, write, writeSync} from 'node:fs'
+import {type FileHandle, open, readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch} from './batch.js'
+
+/** A batch as the segment takes it in after writing it. */
+export interface WrittenBatch {
+  readonly header: BatchHeader
+  /** The receive time of its first message. */
+  readonly firstTime: number
+}
+
+/** An entry of a segment's sparse time index: a batch boundary, and the latest receive time before it. */
+export interface IndexEntry {
+  readonly offset: number
+  readonly position: number
+  readonly maxTimeBefore: number
+}
+
+const writeAt = promisify(write)
+const INDEX_ENTRY_BYTES = 16
+const READ_CHUNK_BYTES = 256 * 1024
+const OFFSET_DIGITS = 20
+
+/** `00000000000000000001.log`: a segment is named by the first offset it may hold, so names sort as offsets. */
+export function segmentName(base: number): string {
+  return String(base).padStart(OFFSET_DIGITS, '0') + '.log'
+}
+
+/** The base offset a segment file name stands for; undefined for any other file. */
+export function segmentBase(name: string): number | undefined {
+  const match = /^(\d{20})\.log$/.exec(name)
+  return match === null ? undefined : Number(match[1])
+}
+
+/**
+ * One segment file of an app's log and its time index (`.tix` beside it). What the engine knows of it is kept
+ * here, in memory: its valid size, the offsets it holds and its latest receive time, so that a read or a
+ * retention decision never has to look at the file to find where to go.
+ */
+export class Segment {
+  /** The offset after its last message; `base` while it is empty. */
+  next: number
+  /** Bytes of whole, checked batches: what the file holds, after recovery or a write that failed. */
+  size = 0
+  /** The latest receive time it holds; 0 while empty. */
+  maxTime = 0
+  /** The receive time of its first message, once known. */
+  firstTime: number | undefined
+  readonly index: IndexEntry[] = []
+  /** The write descriptor, while it is the active segment or a sealed one waiting for its last fsync. */
+  fd: number | undefined
+  /** The index's, open with it. */
+  private indexFd: number | undefined
+  sealed = false
+  private bytesSinceIndex = 0
+
+  constructor(readonly directory: string, readonly base: number) {
+    this.next = base
+  }
+
+  get path(): string {
+    return join(this.directory, segmentName(this.base))
+  }
+
+  get indexPath(): string {
+    return this.path.slice(0, -'.log'.length) + '.tix'
+  }
+
+  get messages(): number {
+    return this.next - this.base
+  }
+
+  /** Opens the existing file for writing, after its recovery. */
+  open(): void {
+    this.fd = openSync(this.path, 'r+')
+    this.indexFd = openSync(this.indexPath, 'a', 0o600)
+  }
+
+  /** Creates the file, empty, and opens it for writing. */
+  create(): void {
+    this.fd = openSync(this.path, 'w+', 0o600)
+    this.indexFd = openSync(this.indexPath, 'w', 0o600)
+  }
+
+  /**
+   * Writes encoded batches after the last one, all of them or nothing: a failed or short write is cut
+   * back, so the file never keeps part of a batch. Rejects with the write's error. The segment's state
+   * changes only in `written`, once the caller has the bytes on file, so readers never see a batch early.
+   */
+  async write(chunk: Buffer): Promise<void> {
+    const fd = this.fd as number
+    let written = 0
+    try {
+      while (written < chunk.length) written += (await writeAt(fd, chunk, written, chunk.length - written, this.size + written)).bytesWritten
+    } catch (error) {
+      cutBack(fd, this.size)
+      throw error
+    }
+  }
+
+  /** `write`, made at once: for the common case, where the trip to the thread pool costs more than the write. */
+  writeSync(chunk: Buffer): void {
+    const fd = this.fd as number
+    let written = 0
+    try {
+      while (written < chunk.length) written += writeSync(fd, chunk, written, chunk.length - written, this.size + written)
+    } catch (error) {
+      cutBack(fd, this.size)
+      throw error
+    }
+  }
+
+  /** Takes in batches just written after the last one: size, offsets, times and index entries. */
+  written(batches: readonly WrittenBatch[], indexIntervalBytes: number): void {
+    for (const {firstTime, header} of batches) {
+      if (this.size === 0 || this.bytesSinceIndex >= indexIntervalBytes) this.addIndexEntry({maxTimeBefore: this.maxTime, offset: header.firstOffset, position: this.size})
+      this.size += header.length
+      this.bytesSinceIndex += header.length
+      this.next = header.firstOffset + header.count
+      this.firstTime ??= firstTime
+      if (header.maxTime > this.maxTime) this.maxTime = header.maxTime
+    }
+  }
+
+  /** Where to start reading for `offset`: the last indexed batch at or before it. */
+  positionFor(offset: number): number {
+    return lastAtOrBefore(this.index, (candidate) => candidate.offset <= offset)?.position ?? 0
+  }
+
+  /** The first indexed batch after `position`, where reading can resume past a damaged one. */
+  entryAfter(position: number): IndexEntry | undefined {
+    return this.index.find((entry) => entry.position > position)
+  }
+
+  /** Where to start reading for a receive time: past every indexed batch whose predecessors are all older. */
+  positionForTime(time: number): number {
+    return lastAtOrBefore(this.index, (candidate) => candidate.maxTimeBefore < time)?.position ?? 0
+  }
+
+  /**
+   * Reads the state of an existing segment and repairs it. Sealed segments are checked from their last
+   * index entry on (when the index holds up), the last one entirely, its index rebuilt. A damaged batch
+   * followed by a good indexed one is left in place (readers step over it); one followed by nothing good is a
+   * torn tail, and is cut.
+   */
+  async recover(indexIntervalBytes: number, last: boolean): Promise<SegmentRecovery> {
+    const handle = await open(this.path, 'r+')
+    try {
+      const fileSize = (await handle.stat()).size
+      const stored = await this.storedIndex(fileSize)
+      const tail = last ? undefined : stored.at(-1)
+      const trusted = tail !== undefined && (await checkedBatchAt(handle, tail, fileSize)) !== undefined
+      let from: IndexEntry = trusted ? tail : {maxTimeBefore: 0, offset: this.base, position: 0}
+      if (trusted) this.index.push(...stored)
+      this.maxTime = from.maxTimeBefore
+      this.bytesSinceIndex = 0
+      let indexNext = !trusted
+      const skipped: Array<{from: number; to: number}> = []
+      for (;;) {
+        const scan = await scanBatches(handle, from.position, fileSize, from.offset, (position, header) => {
+          if (indexNext || (!trusted && this.bytesSinceIndex >= indexIntervalBytes)) {
+            this.index.push({maxTimeBefore: this.maxTime, offset: header.firstOffset, position})
+            this.bytesSinceIndex = 0
+            indexNext = false
+          }
+
+          this.bytesSinceIndex += header.length
+          if (header.maxTime > this.maxTime) this.maxTime = header.maxTime
+        })
+        this.size = scan.end
+        this.next = scan.next
+        const resume = scan.end < fileSize ? await firstGood(handle, stored, scan, fileSize) : undefined
+        if (resume === undefined) break
+        skipped.push({from: scan.end, to: resume.position})
+        from = resume
+        indexNext = true
+      }
+
+      if (!trusted) await writeFile(this.indexPath, encodeIndex(this.index), {mode: 0o600})
+      if (this.size < fileSize) await handle.truncate(this.size)
+      return {cut: fileSize - this.size, skipped}
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** The receive time of the first message, read once from the file; undefined when it holds none. */
+  async loadFirstTime(): Promise<number | undefined> {
+    if (this.firstTime !== undefined || this.size === 0) return this.firstTime
+    const handle = await open(this.path, 'r')
+    try {
+      const buffer = Buffer.alloc(BATCH_HEADER_BYTES + 6)
+      await handle.read(buffer, 0, buffer.length, 0)
+      this.firstTime = buffer.readUIntLE(BATCH_HEADER_BYTES, 6)
+      return this.firstTime
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /**
+   * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false.
+   * Returns `missing` when the file is gone (removed by retention meanwhile), and the position of a batch
+   * that fails its checksum, which a reader steps over to the next index entry.
+   */
+  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'done' | 'missing' | {corruptAt: number}> {
+    let handle: FileHandle
+    try {
+      handle = await open(this.path, 'r')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
+      throw error
+    }
+
+    try {
+      let buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
+      while (position < end) {
+        const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position)
+        let at = 0
+        while (at < bytesRead) {
+          const header = batchHeader(buffer, at, bytesRead)
+          const whole = header !== undefined && at + header.length <= bytesRead
+          if (!whole) {
+            // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
+            const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
+            if (!cutByChunk) return {corruptAt: position + at}
+            if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
+            break
+          }
+
+          if (checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
+          if (!visit(buffer, at, header)) return 'done'
+          at += header.length
+        }
+
+        position += at
+      }
+
+      return 'done'
+    } finally {
+      await handle.close()
+    }
+  }
+
+  closeFd(): void {
+    if (this.fd !== undefined) closeSync(this.fd)
+    if (this.indexFd !== undefined) closeSync(this.indexFd)
+    this.fd = undefined
+    this.indexFd = undefined
+  }
+
+  private addIndexEntry(entry: IndexEntry): void {
+    this.index.push(entry)
+    this.bytesSinceIndex = 0
+    // The index only speeds lookups up and is checked at open: an entry that fails to be written is not an error.
+    try {
+      writeSync(this.indexFd as number, encodeIndex([entry]))
+    } catch {}
+  }
+
+  /** The index file's entries as far as they are in order and inside the file (none when it is missing). */
+  private async storedIndex(fileSize: number): Promise<IndexEntry[]> {
+    let bytes: Buffer
+    try {
+      bytes = await readFile(this.indexPath)
+    } catch {
+      return []
+    }
+
+    const entries = decodeIndex(bytes)
+    const usable = entries.findIndex((entry, i) => {
+      const previous = entries[i - 1]
+      return entry.position >= fileSize || (previous !== undefined && (entry.position <= previous.position || entry.offset <= previous.offset))
+    })
+    return usable === -1 ? entries : entries.slice(0, usable)
+  }
+}
+
+/** The result of a segment's recovery. */
+export interface SegmentRecovery {
+  /** Bytes cut from the end. */
+  readonly cut: number
+  /** Damaged byte ranges left in place, good batches after them. */
+  readonly skipped: ReadonlyArray<{from: number; to: number}>
+}
+
+/** The first stored index entry past a damaged batch that starts a good one continuing the offsets. */
+async function firstGood(handle: FileHandle, stored: readonly IndexEntry[], damage: {end: number; next: number}, fileSize: number): Promise<IndexEntry | undefined> {
+  for (const entry of stored) {
+    if (entry.position > damage.end && entry.offset >= damage.next && (await checkedBatchAt(handle, entry, fileSize)) !== undefined) return entry
+  }
+
+  return undefined
+}
+
+async function checkedBatchAt(handle: FileHandle, entry: IndexEntry, fileSize: number): Promise<BatchHeader | undefined> {
+  const head = Buffer.alloc(BATCH_HEADER_BYTES)
+  await handle.read(head, 0, head.length, entry.position)
+  const header = batchHeader(head, 0)
+  if (header === undefined || header.firstOffset !== entry.offset || entry.position + header.length > fileSize) return undefined
+  const whole = Buffer.alloc(header.length)
+  await handle.read(whole, 0, whole.length, entry.position)
+  return checkedBatch(whole, 0)
+}
+
+/**
+ * Goes through the checked batches of a file from `position`, whose first should start at `offset`, calling
+ * `visit` for each; stops at the end, or at the first batch that is cut short, fails its checksum or does
+ * not continue the offsets. Returns where the good batches end and the offset after them.
+ */
+async function scanBatches(
+  handle: FileHandle, position: number, fileSize: number, offset: number,
+  visit: (position: number, header: BatchHeader) => void,
+): Promise<{end: number; next: number}> {
+  let buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES)
+  let end = position
+  let next = offset
+  while (end < fileSize) {
+    const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, fileSize - end), end)
+    let at = 0
+    while (at < bytesRead) {
+      const header = batchHeader(buffer, at, bytesRead)
+      // Fewer bytes than a header left in this chunk, but more in the file: read on from here.
+      if (header === undefined && bytesRead - at < BATCH_HEADER_BYTES && end + BATCH_HEADER_BYTES <= fileSize) break
+      if (header === undefined || header.firstOffset !== next) return {end, next}
+      if (at + header.length > bytesRead) {
+        if (end + header.length > fileSize) return {end, next}
+        if (header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
+        break
+      }
+
+      if (checkedBatch(buffer, at, bytesRead) === undefined) return {end, next}
+      visit(end, header)
+      at += header.length
+      end += header.length
+      next += header.count
+    }
+  }
+
+  return {end, next}
+}
+
+function cutBack(fd: number, size: number): void {
+  // Shrinking frees space, so it works on a full disk; if even this fails, recovery at the next open cuts it.
+  try {
+    ftruncateSync(fd, size)
+  } catch {}
+}
+
+function lastAtOrBefore<T>(items: readonly T[], fits: (item: T) => boolean): T | undefined {
+  let low = 0
+  let high = items.length - 1
+  let found: T | undefined
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    if (fits(items[middle])) {
+      found = items[middle]
+      low = middle + 1
+    } else {
+      high = middle - 1
+    }
+  }
+
+  return found
+}
+
+function encodeIndex(entries: readonly IndexEntry[]): Buffer {
+  const buffer = Buffer.alloc(entries.length * INDEX_ENTRY_BYTES)
+  for (const [i, entry] of entries.entries()) {
+    buffer.writeUIntLE(entry.offset, i * INDEX_ENTRY_BYTES, 6)
+    buffer.writeUInt32LE(entry.position, i * INDEX_ENTRY_BYTES + 6)
+    buffer.writeUIntLE(entry.maxTimeBefore, i * INDEX_ENTRY_BYTES + 10, 6)
+  }
+
+  return buffer
+}
+
+function decodeIndex(bytes: Buffer): IndexEntry[] {
+  const entries: IndexEntry[] = []
+  for (let at = 0; at + INDEX_ENTRY_BYTES <= bytes.length; at += INDEX_ENTRY_BYTES) {
+    entries.push({maxTimeBefore: bytes.readUIntLE(at + 10, 6), offset: bytes.readUIntLE(at, 6), position: bytes.readUInt32LE(at + 6)})
+  }
+
+  return entries
+}

@@ -1,0 +1,173 @@
+import {timestampEnd} from '../parse/timestamp.js'
+import {EventStreamDecoder} from './event-stream.js'
+
+/** One log message as a log stream sent it. */
+export interface StreamMessage {
+  /** Its `heroku logs` line with its `\n`; the further lines of a multi-line message follow, each with its `\n`. */
+  readonly raw: Buffer
+  /** The sender's syslog PRI, which logsift's router sends when it tells the message's level. */
+  readonly pri: number | undefined
+}
+
+export interface Decoded {
+  /** The messages the chunk completed, in order. */
+  messages: StreamMessage[]
+  /** The id of the last event this chunk completed (server-sent events only). */
+  eventId?: string
+}
+
+/** A stream's bytes as messages; chunks may be cut anywhere. */
+export interface MessageDecoder {
+  push(chunk: Buffer): Decoded
+  /**
+   * A message whose further lines may still come is held: `flush` passes it on once the stream has been
+   * quiet a moment. A plain text stream cannot say where a message ends, only that the next one began.
+   */
+  readonly holding: boolean
+  flush(): StreamMessage[]
+  /** The stream ended: everything still held, a last line without its newline included. */
+  end(): StreamMessage[]
+}
+
+const NEWLINE = 0x0a
+const SPACE = 0x20
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+const NEWLINE_BUFFER = Buffer.from('\n')
+/** Room for a timestamp (at most 35 characters), a source (APP-NAME: at most 48) and a dyno (PROCID: 128). */
+const HEAD_BYTES = 256
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+const COLON = 0x3a
+/**
+ * Far more than a router takes in one message (Logplex: 10 KB): lines past it are not joined, so a stream of
+ * other text after one `heroku logs` line is not held whole.
+ */
+const MAX_JOINED_BYTES = 1024 * 1024
+
+/**
+ * Whether a line opens as a `heroku logs` line does (as parseLine reads one): an RFC 3339 timestamp, a
+ * space, `SOURCE[DYNO]:` with neither name empty nor holding a space. A line that does not is a further line
+ * of the message before it (a stack trace's `    at f (file.js:1:2)`). Only the first bytes are decoded, as
+ * Latin-1: every byte looked at is ASCII, and the bytes of a multi-byte character cannot pass for one.
+ */
+export function opensHerokuLine(line: Buffer): boolean {
+  if (line.length === 0 || line[0] < DIGIT_0 || line[0] > DIGIT_9) return false
+  const head = line.toString('latin1', 0, Math.min(line.length, HEAD_BYTES))
+  const tsEnd = timestampEnd(head, 0)
+  if (tsEnd === -1 || head.charCodeAt(tsEnd) !== SPACE) return false
+  const sourceStart = tsEnd + 1
+  let i = sourceStart
+  while (i < head.length && head.charCodeAt(i) !== OPEN_BRACKET && head.charCodeAt(i) !== SPACE) i++
+  if (head.charCodeAt(i) !== OPEN_BRACKET || i === sourceStart) return false
+  const dynoStart = ++i
+  while (i < head.length && head.charCodeAt(i) !== CLOSE_BRACKET && head.charCodeAt(i) !== SPACE) i++
+  return head.charCodeAt(i) === CLOSE_BRACKET && i !== dynoStart && head.charCodeAt(i + 1) === COLON
+}
+
+/**
+ * `text/plain`: `heroku logs` lines, where a line that does not open like one continues the message before
+ * it (a multi-line message, as logsift's router writes one). A line with no such message before it (any
+ * other text) is a message of its own.
+ */
+export class PlainMessages implements MessageDecoder {
+  private partial: Buffer | undefined
+  /** The lines of the last message, which may yet get more. */
+  private current: Buffer[] = []
+  private currentBytes = 0
+
+  get holding(): boolean {
+    return this.current.length > 0
+  }
+
+  push(chunk: Buffer): Decoded {
+    const data = this.partial ? Buffer.concat([this.partial, chunk]) : chunk
+    const end = data.lastIndexOf(NEWLINE) + 1
+    this.partial = end < data.length ? Buffer.from(data.subarray(end)) : undefined
+    const messages: StreamMessage[] = []
+    let start = 0
+    while (start < end) {
+      const next = data.indexOf(NEWLINE, start) + 1
+      this.line(data.subarray(start, next), messages)
+      start = next
+    }
+
+    return {messages}
+  }
+
+  flush(): StreamMessage[] {
+    const messages: StreamMessage[] = []
+    this.finish(messages)
+    return messages
+  }
+
+  end(): StreamMessage[] {
+    const messages: StreamMessage[] = []
+    if (this.partial) this.line(Buffer.concat([this.partial, NEWLINE_BUFFER]), messages)
+    this.partial = undefined
+    this.finish(messages)
+    return messages
+  }
+
+  private line(line: Buffer, messages: StreamMessage[]): void {
+    const opens = opensHerokuLine(line)
+    if (this.current.length > 0 && !opens && this.currentBytes + line.length <= MAX_JOINED_BYTES) {
+      this.current.push(line)
+      this.currentBytes += line.length
+      return
+    }
+
+    this.finish(messages)
+    if (!opens) {
+      messages.push({pri: undefined, raw: line})
+      return
+    }
+
+    this.current.push(line)
+    this.currentBytes = line.length
+  }
+
+  private finish(messages: StreamMessage[]): void {
+    const {current} = this
+    if (current.length === 0) return
+    messages.push({pri: undefined, raw: current.length === 1 ? current[0] : Buffer.concat(current)})
+    this.current = []
+  }
+}
+
+/**
+ * `text/event-stream`. From a router that answered MESSAGE_EVENTS_HEADER (`wholeEvents`), each event is one
+ * message, its data lines the message's lines, with the sender's PRI in a `pri` field when it tells the
+ * level. From any other server (Logplex), an event's data holds one or more log lines, each a message; empty
+ * lines are keep-alives.
+ */
+export class EventMessages implements MessageDecoder {
+  readonly holding = false
+  private readonly decoder = new EventStreamDecoder()
+
+  constructor(private readonly wholeEvents: boolean) {}
+
+  push(chunk: Buffer): Decoded {
+    const events = this.decoder.push(chunk)
+    if (events.length === 0) return {messages: []}
+    const messages: StreamMessage[] = []
+    for (const event of events) {
+      if (this.wholeEvents) {
+        if (event.data !== '') messages.push({pri: event.pri, raw: Buffer.from(event.data + '\n')})
+        continue
+      }
+
+      for (const line of event.data.split('\n')) if (line !== '') messages.push({pri: undefined, raw: Buffer.from(line + '\n')})
+    }
+
+    return {eventId: events.at(-1)!.id, messages}
+  }
+
+  flush(): StreamMessage[] {
+    return []
+  }
+
+  end(): StreamMessage[] {
+    return []
+  }
+}

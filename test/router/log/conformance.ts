@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict'
+
+import {type EngineCapabilities, type LogEngine, LogWriteError, type NewMessage, type RetentionPolicy, type StoredMessage} from '../../../src/router/log/engine.js'
+import {waitFor} from '../helpers.js'
+
+/** What a conformance run opens engines with: a clock it controls, and retention limits when a case needs them. */
+export interface EngineSettings {
+  readonly now: () => number
+  readonly retention?: Partial<RetentionPolicy>
+}
+
+/**
+ * Storage for engines under test. A durable engine opened again on the same storage must find what an
+ * earlier one stored; the suite closes every engine it opens.
+ */
+export interface EngineStorage {
+  open(settings: EngineSettings): Promise<LogEngine>
+}
+
+const DAY = 24 * 60 * 60 * 1000
+const T0 = Date.UTC(2026, 11, 1, 9, 0, 0)
+
+/** A typical Heroku router line, made unique by `n`. */
+export function routerMessage(n: number, receivedAt: number, extra: Partial<NewMessage> = {}): NewMessage {
+  return {
+    dyno: 'router',
+    priority: 158,
+    receivedAt,
+    source: 'heroku',
+    text: `at=info method=GET path="/items/${n}" host=demo.herokuapp.com request_id=${n.toString(16).padStart(8, '0')}-5b1c fwd="10.0.0.${n % 256}" dyno=web.1 connect=1ms service=${n % 97}ms status=200 bytes=${1000 + n} protocol=https`,
+    timestamp: new Date(receivedAt).toISOString(),
+    ...extra,
+  }
+}
+
+function batch(from: number, count: number, receivedAt: number): NewMessage[] {
+  return Array.from({length: count}, (_, i) => routerMessage(from + i, receivedAt))
+}
+
+const stored = (messages: readonly NewMessage[], first: number): StoredMessage[] => messages.map((message, i) => ({...message, offset: first + i}))
+
+/**
+ * The behaviour every LogEngine must have, written against the interface only. Cases that need messages
+ * to survive a reopen are only registered for engines declared durable (and the engine must say so too).
+ */
+export function logEngineConformance(name: string, capabilities: EngineCapabilities, storage: () => EngineStorage): void {
+  const durably = capabilities.durable ? it : undefined
+  describe(`LogEngine conformance: ${name}`, () => {
+    let clock = T0
+    let opened: LogEngine[] = []
+    let store: EngineStorage
+    const open = async (retention?: Partial<RetentionPolicy>): Promise<LogEngine> => {
+      const engine = await store.open({now: () => clock, retention})
+      opened.push(engine)
+      return engine
+    }
+
+    beforeEach(() => {
+      clock = T0
+      store = storage()
+    })
+
+    afterEach(async () => {
+      await Promise.all(opened.map((engine) => engine.close()))
+      opened = []
+    })
+
+    it('declares the capabilities it is tested for', async () => {
+      assert.deepEqual((await open()).capabilities, capabilities)
+    })
+
+    it('numbers messages from 1, one apart, across batches and per app', async () => {
+      const engine = await open()
+      const web = engine.app('web')
+      assert.deepEqual(await web.append(batch(0, 3, T0)), {first: 1, next: 4})
+      assert.deepEqual(await web.append(batch(3, 2, T0)), {first: 4, next: 6})
+      assert.deepEqual(await web.append([]), {first: 6, next: 6})
+      assert.deepEqual(await engine.app('worker').append(batch(0, 1, T0)), {first: 1, next: 2})
+      assert.deepEqual((await engine.apps()).sort(), ['web', 'worker'])
+    })
+
+    it('keeps the order of appends made without waiting for each other', async () => {
+      const log = (await open()).app('web')
+      const results = await Promise.all(Array.from({length: 20}, (_, i) => log.append(batch(i * 5, 5, T0))))
+      assert.deepEqual(results, Array.from({length: 20}, (_, i) => ({first: 1 + i * 5, next: 6 + i * 5})))
+      const {messages} = await log.read({offset: 1}, 1000)
+      assert.deepEqual(messages.map((message) => message.text), batch(0, 100, T0).map((message) => message.text))
+    })
+
+    it('stores each message whole: multi-line and non-ASCII text, optional PRI and timestamp, source, dyno, receive time', async () => {
+      const log = (await open()).app('web')
+      const messages: NewMessage[] = [
+        {dyno: 'web.1', priority: 0, receivedAt: T0, source: 'app', text: 'Error: boom\n    at main (/app/index.js:1:1)\r\n\tcaused by…', timestamp: '2026-12-01T09:00:00.123456+01:00'},
+        {dyno: 'worker.2', receivedAt: T0 + 1, source: 'app', text: ''},
+        {dyno: 'ƒ', priority: 191, receivedAt: T0 + 2, source: 'héroku', text: '日本語 🚀', timestamp: 'Dec  1 09:00:00'},
+        {dyno: 'router', receivedAt: T0 + 3, source: 'heroku', text: 'x'.repeat(100_000)},
+      ]
+      await log.append(messages)
+      assert.deepEqual((await log.read({offset: 1}, 10)).messages, stored(messages, 1))
+    })
+
+    it('reads from an offset with a limit, and says where to go on', async () => {
+      const log = (await open()).app('web')
+      const messages = batch(0, 50, T0)
+      for (let i = 0; i < 50; i += 10) await log.append(messages.slice(i, i + 10))
+      const page = await log.read({offset: 7}, 12)
+      assert.deepEqual(page.messages, stored(messages.slice(6, 18), 7))
+      assert.equal(page.next, 19)
+      const rest = await log.read({offset: page.next}, 1000)
+      assert.deepEqual(rest.messages.map((message) => message.offset), Array.from({length: 32}, (_, i) => 19 + i))
+      assert.equal(rest.next, 51)
+      assert.deepEqual(await log.read({offset: 51}, 10), {messages: [], next: 51})
+      assert.equal((await log.read({offset: 0}, 1)).messages[0].offset, 1)
+    })
+
+    it('reads nothing from an app that has no log yet', async () => {
+      const log = (await open()).app('nobody')
+      assert.deepEqual(await log.read({offset: 1}, 10), {messages: [], next: 1})
+      assert.deepEqual(await log.read({time: T0}, 10), {messages: [], next: 1})
+      assert.deepEqual(await log.stats(), {bytes: 0, firstOffset: 1, nextOffset: 1, oldestTime: undefined, segments: 0})
+    })
+
+    it('reads from the first message received at or after a time', async () => {
+      const log = (await open()).app('web')
+      for (let minute = 0; minute < 60; minute++) await log.append(batch(minute * 20, 20, T0 + minute * 60_000))
+      const at = await log.read({time: T0 + 30 * 60_000 - 1}, 5)
+      assert.deepEqual(at.messages.map((message) => message.offset), [601, 602, 603, 604, 605])
+      assert.equal(at.messages[0].receivedAt, T0 + 30 * 60_000)
+      assert.equal((await log.read({time: T0 + 45 * 60_000}, 1)).messages[0].offset, 901)
+      assert.equal((await log.read({time: 0}, 1)).messages[0].offset, 1)
+      assert.deepEqual(await log.read({time: T0 + DAY}, 5), {messages: [], next: 1201})
+    })
+
+    it('follows: what is stored, then each append as it comes, until the signal aborts', async () => {
+      const log = (await open()).app('web')
+      await log.append(batch(0, 3, T0))
+      const controller = new AbortController()
+      const seen: number[] = []
+      const following = (async () => {
+        for await (const messages of log.follow(2, {limit: 2, signal: controller.signal})) seen.push(...messages.map((message) => message.offset))
+      })()
+      await waitFor('the stored messages', () => seen.length === 2)
+      assert.deepEqual(seen, [2, 3])
+      await log.append(batch(3, 1, T0))
+      await waitFor('the appended message', () => seen.length === 3)
+      await log.append(batch(4, 3, T0))
+      await waitFor('the next batch', () => seen.length === 6)
+      controller.abort()
+      await following
+      assert.deepEqual(seen, [2, 3, 4, 5, 6, 7])
+    })
+
+    it('ends follows when the engine closes, and refuses appends after', async () => {
+      const engine = await open()
+      const log = engine.app('web')
+      const seen: number[] = []
+      const following = (async () => {
+        for await (const messages of log.follow(1)) seen.push(...messages.map((message) => message.offset))
+      })()
+      await log.append(batch(0, 1, T0))
+      await waitFor('the appended message', () => seen.length === 1)
+      await engine.close()
+      await following
+      await assert.rejects(log.append(batch(1, 1, T0)), (error) => error instanceof LogWriteError && error.reason === 'closed')
+    })
+
+    it('keeps named cursors per app', async () => {
+      const engine = await open()
+      const web = engine.app('web')
+      assert.equal(await web.cursor('drain-1'), undefined)
+      await web.setCursor('drain-1', 42)
+      await web.setCursor('drain-2', 7)
+      await Promise.all([web.setCursor('drain-1', 43), web.setCursor('drain-1', 44)])
+      assert.equal(await web.cursor('drain-1'), 44)
+      assert.equal(await web.cursor('drain-2'), 7)
+      assert.equal(await engine.app('worker').cursor('drain-1'), undefined)
+      await assert.rejects(web.setCursor('drain-1', -1), RangeError)
+    })
+
+    it('says what an app holds', async () => {
+      const log = (await open()).app('web')
+      await log.append(batch(0, 10, T0 + 5))
+      await log.append(batch(10, 10, T0 + 9))
+      const stats = await log.stats()
+      assert.equal(stats.firstOffset, 1)
+      assert.equal(stats.nextOffset, 21)
+      assert.equal(stats.oldestTime, T0 + 5)
+      assert.ok(stats.bytes > 20 * 200, `${stats.bytes} bytes for 20 messages`)
+    })
+
+    it('removes what is older than the age limit, keeps the rest, and numbers on from where it was', async () => {
+      const engine = await open({maxAgeMs: 7 * DAY})
+      const log = engine.app('web')
+      await log.append(batch(0, 10, T0))
+      clock = T0 + 2 * DAY
+      await log.append(batch(10, 10, clock))
+      clock = T0 + 8 * DAY
+      const report = await engine.enforceRetention()
+      assert.equal(report.removed.get('web'), 10)
+      assert.ok(report.bytesRemoved > 0)
+      const {messages} = await log.read({offset: 1}, 100)
+      assert.deepEqual(messages.map((message) => message.offset), Array.from({length: 10}, (_, i) => 11 + i))
+      const stats = await log.stats()
+      assert.equal(stats.firstOffset, 11)
+      assert.equal(stats.oldestTime, T0 + 2 * DAY)
+
+      clock = T0 + 10 * DAY
+      await engine.enforceRetention()
+      assert.deepEqual(await log.read({offset: 1}, 100), {messages: [], next: 21})
+      assert.equal((await log.stats()).firstOffset, 21)
+      assert.deepEqual(await log.append(batch(20, 1, clock)), {first: 21, next: 22})
+    })
+
+    it('keeps an app under its size limit by removing its oldest messages', async () => {
+      const engine = await open({appMaxBytes: 64 * 1024})
+      const log = engine.app('web')
+      for (let i = 0; i < 100; i++) await log.append(batch(i * 10, 10, T0 + i))
+      await engine.enforceRetention()
+      const stats = await log.stats()
+      assert.ok(stats.bytes <= 64 * 1024, `${stats.bytes} bytes kept`)
+      assert.ok(stats.firstOffset > 1)
+      assert.equal(stats.nextOffset, 1001)
+      const {messages} = await log.read({offset: 1}, 2000)
+      assert.equal(messages[0].offset, stats.firstOffset)
+      assert.equal(messages.at(-1)?.offset, 1000)
+    })
+
+    it('keeps all apps together under the total limit, taking the oldest first', async () => {
+      // About 49 kB each: only the older one has to give some up.
+      const engine = await open({totalMaxBytes: 80 * 1024})
+      for (let i = 0; i < 20; i++) await engine.app('old').append(batch(i * 10, 10, T0 + i))
+      for (let i = 0; i < 20; i++) await engine.app('new').append(batch(i * 10, 10, T0 + DAY + i))
+      await engine.enforceRetention()
+      const old = await engine.app('old').stats()
+      const fresh = await engine.app('new').stats()
+      assert.ok(old.bytes + fresh.bytes <= 80 * 1024, `${old.bytes} + ${fresh.bytes} bytes kept`)
+      assert.ok(old.firstOffset > 1, 'the older app lost its oldest')
+      assert.equal(fresh.firstOffset, 1, 'the newer app kept everything')
+    })
+
+    durably?.('survives a reopen: messages, offsets, cursors and stats', async () => {
+      const first = await open()
+      const messages = batch(0, 30, T0)
+      await first.app('web').append(messages.slice(0, 10))
+      await first.app('web').append(messages.slice(10))
+      await first.app('web').setCursor('drain-1', 12)
+      const before = await first.app('web').stats()
+      await first.close()
+
+      const second = await open()
+      const log = second.app('web')
+      assert.deepEqual(await second.apps(), ['web'])
+      assert.deepEqual((await log.read({offset: 1}, 100)).messages, stored(messages, 1))
+      assert.equal(await log.cursor('drain-1'), 12)
+      assert.deepEqual(await log.stats(), before)
+      assert.deepEqual(await log.append(batch(30, 1, T0)), {first: 31, next: 32})
+    })
+
+    durably?.('keeps numbering on after a reopen even when retention removed everything', async () => {
+      const first = await open({maxAgeMs: DAY})
+      await first.app('web').append(batch(0, 5, T0))
+      clock = T0 + 2 * DAY
+      await first.enforceRetention()
+      await first.close()
+      const log = (await open({maxAgeMs: DAY})).app('web')
+      assert.deepEqual(await log.append(batch(5, 1, clock)), {first: 6, next: 7})
+    })
+  })
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {CursorFileError} from '../../../src/router/log/cursors.js'
+import type {NewMessage} from '../../../src/router/log/engine.js'
+import {type FileEngineOptions, FileLogEngine} from '../../../src/router/log/file-engine.js'
+import {waitFor} from '../helpers.js'
+import {logEngineConformance, routerMessage} from './conformance.js'
+
+const scratch: string[] = []
+after(() => {
+  for (const dir of scratch) rmSync(dir, {force: true, recursive: true})
+})
+
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'logsift-log-'))
+  scratch.push(dir)
+  return dir
+}
+
+const variants: Array<{name: string; options: Partial<FileEngineOptions>}> = [
+  {name: 'fsync always', options: {fsync: 'always'}},
+  {name: 'fsync interval', options: {fsync: 'interval'}},
+  {name: 'fsync never', options: {fsync: 'never'}},
+  // As when the disk is slow: every write through the thread pool, appends waiting for it written together.
+  {name: 'fsync always, every write off the event loop', options: {fsync: 'always', slowWriteMs: 0}},
+  {name: 'fsync never, every write off the event loop', options: {fsync: 'never', slowWriteMs: 0}},
+]
+for (const {name, options} of variants) {
+  logEngineConformance(`file engine, ${name}`, {durable: true}, () => {
+    const dir = freshDir()
+    // Small segments and a dense index, so that the cases cross segment and index boundaries.
+    return {open: ({now, retention}) => FileLogEngine.open({dir, indexIntervalBytes: 2048, now, retention, segmentBytes: 16 * 1024, ...options})}
+  })
+}
+
+const DAY = 24 * 60 * 60 * 1000
+const T0 = Date.UTC(2026, 11, 1, 9, 0, 0)
+const batch = (from: number, count: number, receivedAt: number): NewMessage[] => Array.from({length: count}, (_, i) => routerMessage(from + i, receivedAt))
+
+describe('FileLogEngine', () => {
+  let engines: FileLogEngine[] = []
+  const open = async (options: Partial<FileEngineOptions> & {dir: string}): Promise<FileLogEngine> => {
+    const engine = await FileLogEngine.open(options)
+    engines.push(engine)
+    return engine
+  }
+
+  afterEach(async () => {
+    await Promise.all(engines.map((engine) => engine.close()))
+    engines = []
+  })
+
+  it('stores an app in segment files named by their first offset, and removes them whole', async () => {
+    const dir = freshDir()
+    let clock = T0
+    const engine = await open({dir, now: () => clock, retention: {maxAgeMs: 7 * DAY}, segmentBytes: 8 * 1024})
+    const log = engine.app('web')
+    for (let i = 0; i < 10; i++) await log.append(batch(i * 10, 10, T0))
+    clock = T0 + 3 * DAY
+    for (let i = 10; i < 20; i++) await log.append(batch(i * 10, 10, clock))
+    const before = segmentFiles(join(dir, 'web'))
+    assert.ok(before.length >= 4, before.join(' '))
+    assert.equal(before[0], '00000000000000000001.log')
+    assert.equal((await log.stats()).segments, before.length)
+
+    clock = T0 + 8 * DAY
+    const report = await engine.enforceRetention()
+    const after = segmentFiles(join(dir, 'web'))
+    const removed = before.filter((name) => !after.includes(name))
+    assert.ok(removed.length > 0 && after.every((name) => before.includes(name)), 'only whole files went')
+    const first = Number(after[0].slice(0, 20))
+    assert.equal(first, (await log.stats()).firstOffset)
+    assert.equal(report.removed.get('web'), first - 1)
+    assert.deepEqual((await log.read({offset: 1}, 1)).messages.map((message) => message.receivedAt), [clock - 5 * DAY])
+  })
+
+  it('expires an idle app entirely, keeping its next offset in the name of an empty segment', async () => {
+    const dir = freshDir()
+    let clock = T0
+    const engine = await open({dir, now: () => clock, retention: {maxAgeMs: DAY}})
+    await engine.app('web').append(batch(0, 41, T0))
+    clock = T0 + 2 * DAY
+    assert.equal((await engine.enforceRetention()).removed.get('web'), 41)
+    assert.deepEqual(segmentFiles(join(dir, 'web')), ['00000000000000000042.log'])
+    assert.equal(statSync(join(dir, 'web', '00000000000000000042.log')).size, 0)
+  })
+
+  it('seals a segment by age after a restart too', async () => {
+    const dir = freshDir()
+    let clock = T0
+    const engine = await open({dir, now: () => clock, segmentMs: 60 * 60_000})
+    await engine.app('web').append(batch(0, 5, T0))
+    clock = T0 + 2 * 60 * 60_000
+    await engine.app('web').append(batch(5, 5, clock))
+    await engine.close()
+    clock = T0 + 4 * 60 * 60_000
+    const reopened = await open({dir, now: () => clock, segmentMs: 60 * 60_000})
+    await reopened.app('web').append(batch(10, 5, clock))
+    assert.deepEqual(segmentFiles(join(dir, 'web')), ['00000000000000000001.log', '00000000000000000006.log', '00000000000000000011.log'])
+  })
+
+  it('finds a time or an offset through the index without reading the segment from its start', async () => {
+    const dir = freshDir()
+    const engine = await open({dir, indexIntervalBytes: 4096})
+    const log = engine.app('web')
+    for (let minute = 0; minute < 100; minute++) await log.append(batch(minute * 10, 10, T0 + minute * 60_000))
+    await engine.close()
+    // Damage the first batch: a lookup that started from the beginning of the file would stop there.
+    const segment = join(dir, 'web', '00000000000000000001.log')
+    const bytes = readFileSync(segment)
+    bytes[100] ^= 0xff
+    writeFileSync(segment, bytes)
+
+    const engineAgain = await open({dir})
+    assert.deepEqual(engineAgain.recovery.repairs.map(({cut, skipped}) => ({cut, skipped: skipped.length})), [{cut: 0, skipped: 1}], 'left in place, not cut')
+    const reopened = engineAgain.app('web')
+    assert.equal((await reopened.read({time: T0 + 70 * 60_000}, 1)).messages[0].offset, 701)
+    assert.equal((await reopened.read({offset: 555}, 1)).messages[0].offset, 555)
+    const fromStart = await reopened.read({offset: 1}, 1)
+    assert.ok(fromStart.messages[0].offset > 10 && fromStart.messages[0].offset < 40, `reading went on past the damaged batch at ${fromStart.messages[0].offset}`)
+  })
+
+  it('rebuilds a missing or damaged time index at open', async () => {
+    const dir = freshDir()
+    const engine = await open({dir, indexIntervalBytes: 4096, segmentBytes: 64 * 1024})
+    for (let minute = 0; minute < 100; minute++) await engine.app('web').append(batch(minute * 10, 10, T0 + minute * 60_000))
+    await engine.close()
+    const indexes = readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.tix'))
+    rmSync(join(dir, 'web', indexes[0]))
+    writeFileSync(join(dir, 'web', indexes[1]), Buffer.alloc(64, 0xab))
+
+    const reopened = await open({dir})
+    for (const minute of [5, 50, 95]) assert.equal((await reopened.app('web').read({time: T0 + minute * 60_000}, 1)).messages[0].offset, minute * 10 + 1)
+    assert.ok(statSync(join(dir, 'web', indexes[0])).size > 0, 'the index was written again')
+  })
+
+  it('shares one fsync among appends that arrive while another runs (fsync always)', async () => {
+    const engine = await open({dir: freshDir(), fsync: 'always'})
+    const log = engine.app('web')
+    await log.append(batch(0, 1, T0))
+    const before = engine.fsyncRounds
+    const results = await Promise.all(Array.from({length: 50}, (_, i) => log.append(batch(i * 10, 10, T0))))
+    assert.equal(results.at(-1)?.next, 502)
+    const rounds = engine.fsyncRounds - before
+    assert.ok(rounds >= 1 && rounds <= 3, `${rounds} fsync rounds for 50 appends`)
+  })
+
+  it('keeps app ids that look like paths inside its directory', async () => {
+    const dir = freshDir()
+    const engine = await open({dir: join(dir, 'log')})
+    for (const appId of ['../escape', 'a/b', '.', 'ok']) await engine.app(appId).append(batch(0, 1, T0))
+    await engine.close()
+    assert.deepEqual(readdirSync(dir), ['log'])
+    assert.deepEqual((await (await open({dir: join(dir, 'log')})).apps()).sort(), ['.', '../escape', 'a/b', 'ok'])
+  })
+
+  it('says which cursors file it cannot read', async () => {
+    const dir = freshDir()
+    const engine = await open({dir})
+    await engine.app('web').setCursor('drain', 3)
+    await engine.close()
+    writeFileSync(join(dir, 'web', 'cursors.json'), '{"version": 1, "cursors": {"drain": "three"}}')
+    await assert.rejects((await open({dir})).app('web').cursor('drain'), (error: Error) => error instanceof CursorFileError && error.message.includes(join(dir, 'web', 'cursors.json')))
+  })
+
+  it('applies retention on its own once segments are sealed', async () => {
+    const dir = freshDir()
+    const engine = await open({dir, retention: {appMaxBytes: 64 * 1024}})
+    const log = engine.app('web')
+    for (let i = 0; i < 100; i++) await log.append(batch(i * 10, 10, T0))
+    const stored = (): number => segmentFiles(join(dir, 'web')).reduce((sum, name) => sum + statSync(join(dir, 'web', name)).size, 0)
+    await waitFor('retention to bring the app under its limit', () => stored() <= 64 * 1024)
+    assert.ok((await log.stats()).firstOffset > 1)
+  })
+})
+
+function segmentFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith('.log')).sort()
+}
