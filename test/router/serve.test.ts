@@ -84,7 +84,9 @@ describe('logsift serve', () => {
     assert.ok(result.stderr.includes(join(dir, 'state.json')), result.stderr)
   })
 
-  it('--udp-receive-buffer, --metrics-port and --metrics-host: the start line says what the kernel granted and where metrics are', async () => {
+  it('--udp-receive-buffer, --metrics-port and --metrics-host: the start line says what the kernel granted and where metrics are', async function () {
+    // Two routers, one after the other.
+    this.timeout(30_000)
     const serve = new Serve(['--data-dir', dataDir(), '--udp-receive-buffer', String(1024 * 1024), '--metrics-port', '0', '--metrics-host', '127.0.0.3'])
     const line = await serve.started()
     assert.match(line, /udp:\/\/127\.0\.0\.1:\d+ \(UDP receive buffer 1 MiB\); metrics on (http:\/\/127\.0\.0\.3:\d+\/metrics); data in /)
