@@ -5,6 +5,7 @@ import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} 
 import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
+import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './admission.js'
 import {createRequestHandler} from './api.js'
 import {loadOrCreateApiKey} from './api-key.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
@@ -42,8 +43,17 @@ export interface RouterOptions {
   maxFrameBytes?: number
   /** Largest HTTP request body, after gunzip. Default 5 MiB (log-shuttle's 500 lines of up to 10 kB fit). */
   maxBodyBytes?: number
-  /** Open connections per listener (HTTP, syslog TCP, syslog TLS); more are refused and counted. Default 512. */
+  /**
+   * Open connections per listener (HTTP, syslog TCP, syslog TLS). Default 512. At the limit the longest idle
+   * connection of the address holding the most is closed for a new one (see admission.ts).
+   */
   maxConnections?: number
+  /** Open connections per listener from one source address; over it, its own longest idle one is closed. Default 64. */
+  maxConnectionsPerAddress?: number
+  /** HTTP: a request's headers (and a new connection's first request) must arrive within this. Default 10 s. */
+  headersTimeoutMs?: number
+  /** HTTP: a whole request, body included, must arrive within this. Default 30 s. Answers (sessions) are not timed. */
+  requestTimeoutMs?: number
   /** Default 6, as Logplex. */
   maxDrainsPerApp?: number
   /** A log session nobody reads for this long expires. Default 360 s, as Logplex. */
@@ -117,7 +127,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const host = options.host ?? '127.0.0.1'
   const {dataDir} = options
   const bufferSize = options.bufferSize ?? 1500
-  const maxConnections = options.maxConnections ?? 512
+  const limits: ConnectionLimits = {maxConnections: options.maxConnections ?? 512, maxPerAddress: options.maxConnectionsPerAddress ?? 64}
+  const headersTimeout = options.headersTimeoutMs ?? 10_000
   const maxFrameBytes = options.maxFrameBytes ?? 10_240
 
   await mkdir(dataDir, {mode: 0o700, recursive: true}).catch((error: NodeJS.ErrnoException) => {
@@ -155,16 +166,19 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     streams,
   })
 
-  const http: HttpServer = tls === undefined ? createHttpServer(handler) : createHttpsServer(tls, handler)
-  http.maxConnections = maxConnections
-  http.on('drop', () => drops.count('connections'))
+  const timeouts = {
+    // Node checks the two timeouts this often (30 s by default, which would let a slow client hold on for 40 s).
+    connectionsCheckingInterval: 1000, headersTimeout, keepAliveTimeout: 5000, requestTimeout: options.requestTimeoutMs ?? 30_000,
+  }
+  const http: HttpServer = tls === undefined ? createHttpServer(timeouts, handler) : createHttpsServer({...tls, ...timeouts}, handler)
+  const admissions: Array<HttpAdmission | StreamAdmission> = [new HttpAdmission(http, limits, drops, headersTimeout)]
   const syslog = new SyslogInput({apps: store, drops, hub, maxFrameBytes})
   const tcp = createTcpServer()
-  tcp.maxConnections = maxConnections
+  admissions.push(new StreamAdmission(tcp, limits, drops))
   syslog.attach(tcp, 'connection')
-  const syslogTls = tls === undefined ? undefined : createTlsServer({...tls, minVersion: 'TLSv1.2'})
+  const syslogTls = tls === undefined ? undefined : createTlsServer({...tls, handshakeTimeout: headersTimeout, minVersion: 'TLSv1.2'})
   if (syslogTls !== undefined) {
-    syslogTls.maxConnections = maxConnections
+    admissions.push(new StreamAdmission(syslogTls, limits, drops))
     syslog.attach(syslogTls, 'secureConnection')
   }
 
@@ -195,6 +209,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await Promise.all(closed)
       clearInterval(idle)
       clearTimeout(cutOff)
+      for (const admission of admissions) admission.stop()
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
       await store.flush()
@@ -213,6 +228,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       url,
     }
   } catch (error) {
+    for (const admission of admissions) admission.stop()
     udp?.close()
     sessions.close()
     await deliveries.close()

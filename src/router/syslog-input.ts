@@ -33,7 +33,6 @@ export class SyslogInput {
   /** Serves the connections of a net.Server, or the decrypted ones of a tls.Server. */
   attach(server: Server, event: 'connection' | 'secureConnection'): void {
     server.on(event, (socket: Socket) => this.accept(socket))
-    server.on('drop', () => this.deps.drops.count('connections'))
   }
 
   /** A UDP socket for `host`, bound to `port` (0: a free one); resolves with it listening. */
