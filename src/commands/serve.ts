@@ -2,7 +2,7 @@ import {Command, Flags} from '@oclif/core'
 
 import {redactFlags, redactorFor} from '../cli/redaction.js'
 import {type AllowEntry, parseAllowEntry} from '../router/receiver-auth.js'
-import {DataDirError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
+import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
@@ -92,6 +92,10 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       if (error instanceof ListenError) {
         const flag = error.what.startsWith('HTTP') ? '--port' : error.what === 'syslog TLS' ? '--syslog-tls-port' : '--syslog-port'
         this.error(error.message, {exit: 2, suggestions: [`choose another with ${flag}, or ${flag} 0 for a free one`]})
+      }
+
+      if (error instanceof DataDirOpenError) {
+        this.error(`--data-dir ${error.dir}: ${error.reason}; as its owner run chmod 700 ${error.dir}, or choose another --data-dir`, {exit: 2})
       }
 
       if (error instanceof DataDirError) {

@@ -1,4 +1,4 @@
-import {mkdir, readFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
@@ -8,6 +8,7 @@ import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './admission.js'
 import {createRequestHandler} from './api.js'
 import {loadOrCreateApiKey} from './api-key.js'
+import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
 import type {DrainStatus} from './drains/delivery.js'
 import {drainCertificates} from './drains/tls-options.js'
@@ -19,6 +20,7 @@ import {SessionRegistry} from './sessions.js'
 import {AppStore} from './store.js'
 import {SyslogInput} from './syslog-input.js'
 
+export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
 
 export interface RouterOptions {
@@ -33,7 +35,7 @@ export interface RouterOptions {
   tlsKey?: string
   /** Default 6514; 0 picks a free one. */
   syslogTlsPort?: number
-  /** Where state (apps, tokens, drains) and the API key file live; created if missing. */
+  /** Where state (apps, tokens, drains) and the API key file live; created if missing, made 0700 if open to others. */
   dataDir: string
   /** Use this key instead of `<dataDir>/api-key`. */
   apiKey?: string
@@ -107,16 +109,6 @@ export class ListenError extends Error {
   }
 }
 
-/** The data directory cannot be created or used (a file is in the way, no permission). */
-export class DataDirError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly reason: string,
-  ) {
-    super(`cannot use ${dir} as the data directory: ${reason}`)
-  }
-}
-
 /** The TLS certificate or key file cannot be read, or the two are not a PEM certificate and its key. */
 export class TlsFilesError extends Error {}
 
@@ -131,13 +123,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const headersTimeout = options.headersTimeoutMs ?? 10_000
   const maxFrameBytes = options.maxFrameBytes ?? 10_240
 
-  await mkdir(dataDir, {mode: 0o700, recursive: true}).catch((error: NodeJS.ErrnoException) => {
-    throw new DataDirError(dataDir, dataDirProblem(error))
-  })
+  const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
+  await prepareDataDir(dataDir, log)
   const store = await AppStore.open(dataDir)
   const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
   const tls = await readTlsFiles(options)
-  const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
   const drainCa = await drainCertificates(options.drainCaFile)
 
   const drops = new DropCounter()
@@ -280,25 +270,6 @@ async function readTlsFiles(options: RouterOptions): Promise<{cert: Buffer; key:
   }
 
   return files
-}
-
-function dataDirProblem(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'EEXIST':
-    case 'ENOTDIR': {
-      return 'a file is in the way, not a directory'
-    }
-
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS': {
-      return `no permission to create it (${error.code})`
-    }
-
-    default: {
-      return error.message
-    }
-  }
 }
 
 /** The host as a client should write it in a URL: loopback for a wildcard address, IPv6 in brackets. */
