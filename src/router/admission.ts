@@ -17,6 +17,8 @@ const SWEEP_MS = 1000
 /** One open connection as admission sees it. */
 interface Tracked {
   readonly socket: Socket
+  /** Its connectionKey, taken at accept: a closed socket no longer knows its remote end. */
+  readonly key: string
   readonly source: string
   /** Since when it has done nothing: its connect, the last bytes it sent (syslog), the end of its last answer (HTTP). */
   idleSince: number
@@ -88,10 +90,8 @@ abstract class ConnectionPool {
   }
 
   private track(socket: Socket, source: string): void {
-    const now = Date.now()
-    const connection: Tracked = {bytesRead: socket.bytesRead, idleSince: now, socket, source}
-    const key = connectionKey(socket)
-    this.connections.set(key, connection)
+    const connection: Tracked = {bytesRead: socket.bytesRead, idleSince: Date.now(), key: connectionKey(socket), socket, source}
+    this.connections.set(connection.key, connection)
     let own = this.bySource.get(source)
     if (own === undefined) this.bySource.set(source, (own = new Set()))
     own.add(connection)
@@ -102,7 +102,7 @@ abstract class ConnectionPool {
     const own = this.bySource.get(connection.source)
     if (own === undefined || !own.delete(connection)) return
     if (own.size === 0) this.bySource.delete(connection.source)
-    this.connections.delete(connectionKey(connection.socket))
+    this.connections.delete(connection.key)
   }
 
   /** The address holding the most connections gives up its longest idle one; the next one if it has none. */
