@@ -3,7 +3,7 @@ import {Command, Flags} from '@oclif/core'
 import {redactFlags, redactorFor} from '../cli/redaction.js'
 import {type AllowEntry, parseAllowEntry} from '../router/receiver-auth.js'
 import {describeUdpBuffer} from '../router/observability/udp-buffer.js'
-import {DataDirError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
+import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
@@ -28,6 +28,8 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     'data-dir': Flags.directory({description: 'where apps, tokens, drains and the API key are kept [default: logsift\'s data directory]'}),
     'drain-buffer': Flags.integer({default: 1024, description: 'messages each drain keeps waiting; when full the oldest are dropped and an L10 line says how many', min: 1}),
     host: Flags.string({default: '127.0.0.1', description: 'address to listen on'}),
+    'max-connections': Flags.integer({default: 512, description: 'open connections per listener (HTTP, syslog TCP, syslog TLS); when full, the longest idle one of the address holding the most makes room', min: 1}),
+    'max-connections-per-address': Flags.integer({default: 64, description: 'open connections per listener from one address (IPv6: a /64); over it, its own longest idle one makes room', min: 1}),
     'metrics-host': Flags.string({dependsOn: ['metrics-port'], description: 'address for --metrics-port [default: --host]'}),
     'metrics-port': Flags.integer({description: 'also serve GET /metrics (Prometheus) without the API key on this port; 0 picks a free one', max: 65_535, min: 0}),
     ...redactFlags,
@@ -59,6 +61,8 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       drainCaFile: flags.ca,
       drains: {queueSize: flags['drain-buffer']},
       host: flags.host,
+      maxConnections: flags['max-connections'],
+      maxConnectionsPerAddress: flags['max-connections-per-address'],
       metricsHost: flags['metrics-host'],
       metricsPort: flags['metrics-port'],
       port: flags.port,
@@ -95,6 +99,10 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       if (error instanceof ListenError) {
         const flag = error.what.startsWith('HTTP') ? '--port' : error.what === 'syslog TLS' ? '--syslog-tls-port' : error.what === 'metrics' ? '--metrics-port' : '--syslog-port'
         this.error(error.message, {exit: 2, suggestions: [`choose another with ${flag}, or ${flag} 0 for a free one`]})
+      }
+
+      if (error instanceof DataDirOpenError) {
+        this.error(`--data-dir ${error.dir}: ${error.reason}; as its owner run chmod 700 ${error.dir}, or choose another --data-dir`, {exit: 2})
       }
 
       if (error instanceof DataDirError) {

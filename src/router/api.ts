@@ -2,6 +2,7 @@ import {timingSafeEqual} from 'node:crypto'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {TLSSocket} from 'node:tls'
 
+import {type Account, appPlatformFields, dynosSeen, localAccount} from './app-info.js'
 import {compileDynoTest, compileSourceTest} from '../query/selector.js'
 import {QueryError} from '../query/query-error.js'
 import {drainUrlProblem, sameDrainUrl} from './drain-url.js'
@@ -76,6 +77,7 @@ export function createRequestHandler(context: ApiContext): (req: IncomingMessage
 }
 
 class Routes {
+  private readonly account: Account = localAccount()
   private readonly apiKey: Buffer
 
   constructor(private readonly context: ApiContext) {
@@ -107,6 +109,12 @@ class Routes {
     if ((first === 'status' || first === 'metrics') && app === undefined) {
       allow(method, 'GET')
       return this.observe(res, first)
+    }
+
+    const info = this.platformInfo(segments)
+    if (info !== undefined) {
+      allow(method, 'GET')
+      return sendJson(res, 200, info)
     }
 
     if (first !== 'apps' || rest.length > 0) throw endpointNotFound()
@@ -153,6 +161,36 @@ class Routes {
     }
   }
 
+  /** What the Heroku CLI's `apps` and `apps:info` read besides the app (see app-info.ts); undefined for other paths. */
+  private platformInfo([first, app, collection, ...rest]: string[]): unknown {
+    if (first === 'account' && app === undefined) return this.account
+    if (first === 'users' && app === '~' && collection === 'apps' && rest.length === 0) {
+      return this.context.store.list().map((each) => this.appJson(each))
+    }
+
+    if (first !== 'apps' || app === undefined || rest.length > 0) return undefined
+    switch (collection) {
+      case 'addons':
+      case 'collaborators': {
+        this.app(app)
+        return []
+      }
+
+      case 'dynos': {
+        const found = this.app(app)
+        return dynosSeen(found, this.context.hub.recent(found.id))
+      }
+
+      case 'pipeline-couplings': {
+        throw new ApiError(404, 'not_found', `${this.app(app).name} is in no pipeline; the router has none.`)
+      }
+
+      default: {
+        return undefined
+      }
+    }
+  }
+
   private authorize(req: IncomingMessage): void {
     const match = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
     const given = match === null ? undefined : Buffer.from(match[1])
@@ -170,6 +208,7 @@ class Routes {
   private appJson(app: App) {
     const recent = this.context.hub.recent(app.id)
     return {
+      ...appPlatformFields(this.account),
       created_at: app.createdAt,
       generation: {name: 'cedar'},
       id: app.id,

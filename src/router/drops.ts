@@ -1,7 +1,7 @@
 /**
  * Why input or output was refused, counted so a limit is never hit silently:
  * - `body_too_large`, `bad_request`, `unauthorized`: HTTP input requests answered 413, 400 or 401;
- * - `connections`: TCP connections (HTTP or syslog) refused at the `maxConnections` limit;
+ * - `connections`: TCP connections (HTTP or syslog) refused, or idle ones closed for new ones, at the limits;
  * - `syslog_malformed`, `syslog_unknown_app`, `syslog_too_large`: syslog messages dropped (a connection cut
  *   for an over-long unit counts once);
  * - `session_overflow`: messages a slow session client did not get (it is told with an L11 line);

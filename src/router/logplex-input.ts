@@ -10,6 +10,8 @@ import {placeFrame} from './placement.js'
 const SPACE = 0x20
 const LF = 0x0a
 const CR = 0x0d
+/** How much of a refused frame its error quotes: enough to recognise it, little enough for a log line. */
+const QUOTED_BYTES = 80
 
 export const LOGPLEX_CONTENT_TYPES = new Set(['application/logplex-1', 'application/x-logplex-1'])
 
@@ -43,7 +45,7 @@ export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, ma
     if (fault !== undefined) return
     const number = entries.length + 1
     if (!framed) {
-      fault = new ApiError(400, 'bad_request', `Frame ${number} is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body.`)
+      fault = new ApiError(400, 'bad_request', `Frame ${number} is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body: ${quoteBytes(raw)}.`)
       return
     }
 
@@ -60,7 +62,7 @@ export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, ma
     const text = ascii === undefined ? raw.toString('utf8', msgStart, msgEnd) : ascii.slice(offset + msgStart, offset + msgEnd)
     const init = parseSyslog(text, 0)
     if (init === undefined) {
-      fault = new ApiError(400, 'bad_request', `Frame ${number} is not an RFC 5424 syslog message.`)
+      fault = new ApiError(400, 'bad_request', `Frame ${number} is not an RFC 5424 syslog message: ${quoteBytes(raw)}.`)
       return
     }
 
@@ -78,6 +80,25 @@ export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, ma
   }
 
   return entries
+}
+
+/**
+ * The first QUOTED_BYTES of `raw` in double quotes, every byte that is not printable ASCII escaped (`\n`,
+ * `\xff`), so the message stays one line of plain text whatever the sender sent; when longer, how much it is.
+ */
+export function quoteBytes(raw: Buffer): string {
+  let text = ''
+  for (const byte of raw.subarray(0, QUOTED_BYTES)) text += escapeByte(byte)
+  return raw.length > QUOTED_BYTES ? `"${text}"… (the first ${QUOTED_BYTES} of ${raw.length} bytes)` : `"${text}"`
+}
+
+const ESCAPES: Record<number, string> = {0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\'}
+
+function escapeByte(byte: number): string {
+  const escape = ESCAPES[byte]
+  if (escape !== undefined) return escape
+  if (byte >= 0x20 && byte < 0x7f) return String.fromCharCode(byte)
+  return `\\x${byte.toString(16).padStart(2, '0')}`
 }
 
 /** The length of `raw` without a trailing `\n` and a `\r` before it (or a lone trailing `\r`). */

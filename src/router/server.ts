@@ -1,12 +1,14 @@
-import {mkdir, readFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
 import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
+import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './admission.js'
 import {createRequestHandler} from './api.js'
 import {loadOrCreateApiKey} from './api-key.js'
+import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
 import type {DrainStatus} from './drains/delivery.js'
 import {drainCertificates} from './drains/tls-options.js'
@@ -23,6 +25,7 @@ import {SessionRegistry} from './sessions.js'
 import {AppStore} from './store.js'
 import {SyslogInput} from './syslog-input.js'
 
+export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
 
 export interface RouterOptions {
@@ -37,7 +40,7 @@ export interface RouterOptions {
   tlsKey?: string
   /** Default 6514; 0 picks a free one. */
   syslogTlsPort?: number
-  /** Where state (apps, tokens, drains) and the API key file live; created if missing. */
+  /** Where state (apps, tokens, drains) and the API key file live; created if missing, made 0700 if open to others. */
   dataDir: string
   /** Use this key instead of `<dataDir>/api-key`. */
   apiKey?: string
@@ -47,8 +50,17 @@ export interface RouterOptions {
   maxFrameBytes?: number
   /** Largest HTTP request body, after gunzip. Default 5 MiB (log-shuttle's 500 lines of up to 10 kB fit). */
   maxBodyBytes?: number
-  /** Open connections per listener (HTTP, syslog TCP, syslog TLS); more are refused and counted. Default 512. */
+  /**
+   * Open connections per listener (HTTP, syslog TCP, syslog TLS). Default 512. At the limit the longest idle
+   * connection of the address holding the most is closed for a new one (see admission.ts).
+   */
   maxConnections?: number
+  /** Open connections per listener from one source address; over it, its own longest idle one is closed. Default 64. */
+  maxConnectionsPerAddress?: number
+  /** HTTP: a request's headers (and a new connection's first request) must arrive within this. Default 10 s. */
+  headersTimeoutMs?: number
+  /** HTTP: a whole request, body included, must arrive within this. Default 30 s. Answers (sessions) are not timed. */
+  requestTimeoutMs?: number
   /** Default 6, as Logplex. */
   maxDrainsPerApp?: number
   /** A log session nobody reads for this long expires. Default 360 s, as Logplex. */
@@ -116,16 +128,6 @@ export class ListenError extends Error {
   }
 }
 
-/** The data directory cannot be created or used (a file is in the way, no permission). */
-export class DataDirError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly reason: string,
-  ) {
-    super(`cannot use ${dir} as the data directory: ${reason}`)
-  }
-}
-
 /** The TLS certificate or key file cannot be read, or the two are not a PEM certificate and its key. */
 export class TlsFilesError extends Error {}
 
@@ -139,16 +141,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const host = options.host ?? '127.0.0.1'
   const {dataDir} = options
   const bufferSize = options.bufferSize ?? 1500
-  const maxConnections = options.maxConnections ?? 512
+  const limits: ConnectionLimits = {maxConnections: options.maxConnections ?? 512, maxPerAddress: options.maxConnectionsPerAddress ?? 64}
+  const headersTimeout = options.headersTimeoutMs ?? 10_000
   const maxFrameBytes = options.maxFrameBytes ?? 10_240
 
-  await mkdir(dataDir, {mode: 0o700, recursive: true}).catch((error: NodeJS.ErrnoException) => {
-    throw new DataDirError(dataDir, dataDirProblem(error))
-  })
+  const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
+  await prepareDataDir(dataDir, log)
   const store = await AppStore.open(dataDir)
   const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
   const tls = await readTlsFiles(options)
-  const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
   const drainCa = await drainCertificates(options.drainCaFile)
 
   const startedAt = Date.now()
@@ -183,19 +184,19 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     streams,
   })
 
-  const http: HttpServer = tls === undefined ? createHttpServer(handler) : createHttpsServer(tls, handler)
-  http.maxConnections = maxConnections
-  http.on('drop', (peer?: {remoteAddress?: string; remotePort?: number}) => {
-    const {remoteAddress = 'unknown', remotePort} = peer ?? {}
-    drops.count('connections', 1, undefined, {key: remoteAddress, sender: `HTTP client ${remoteAddress}:${remotePort}`})
-  })
+  const timeouts = {
+    // Node checks the two timeouts this often (30 s by default, which would let a slow client hold on for 40 s).
+    connectionsCheckingInterval: 1000, headersTimeout, keepAliveTimeout: 5000, requestTimeout: options.requestTimeoutMs ?? 30_000,
+  }
+  const http: HttpServer = tls === undefined ? createHttpServer(timeouts, handler) : createHttpsServer({...tls, ...timeouts}, handler)
+  const admissions: Array<HttpAdmission | StreamAdmission> = [new HttpAdmission(http, limits, drops, headersTimeout)]
   const syslog = new SyslogInput({apps: store, drops, hub, maxFrameBytes})
   const tcp = createTcpServer()
-  tcp.maxConnections = maxConnections
+  admissions.push(new StreamAdmission(tcp, limits, drops))
   syslog.attach(tcp, 'connection')
-  const syslogTls = tls === undefined ? undefined : createTlsServer({...tls, minVersion: 'TLSv1.2'})
+  const syslogTls = tls === undefined ? undefined : createTlsServer({...tls, handshakeTimeout: headersTimeout, minVersion: 'TLSv1.2'})
   if (syslogTls !== undefined) {
-    syslogTls.maxConnections = maxConnections
+    admissions.push(new StreamAdmission(syslogTls, limits, drops))
     syslog.attach(syslogTls, 'secureConnection')
   }
 
@@ -250,6 +251,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await Promise.all([...closed, udpClosed])
       clearInterval(idle)
       clearTimeout(cutOff)
+      for (const admission of admissions) admission.stop()
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
       await store.flush()
@@ -271,6 +273,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       url,
     }
   } catch (error) {
+    for (const admission of admissions) admission.stop()
     await udp?.close()
     sessions.close()
     await deliveries.close()
@@ -326,25 +329,6 @@ async function readTlsFiles(options: RouterOptions): Promise<{cert: Buffer; key:
   }
 
   return files
-}
-
-function dataDirProblem(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'EEXIST':
-    case 'ENOTDIR': {
-      return 'a file is in the way, not a directory'
-    }
-
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS': {
-      return `no permission to create it (${error.code})`
-    }
-
-    default: {
-      return error.message
-    }
-  }
 }
 
 /** The host as a client should write it in a URL: loopback for a wildcard address, IPv6 in brackets. */

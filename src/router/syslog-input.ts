@@ -39,7 +39,6 @@ export class SyslogInput {
   /** Serves the connections of a net.Server, or the decrypted ones of a tls.Server. */
   attach(server: Server, event: 'connection' | 'secureConnection'): void {
     server.on(event, (socket: Socket) => this.accept(socket))
-    server.on('drop', (peer?: {remoteAddress?: string; remotePort?: number}) => this.drop('connections', {address: peer?.remoteAddress, port: peer?.remotePort}))
   }
 
   /**

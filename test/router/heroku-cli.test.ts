@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, execFile, spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {homedir} from 'node:os'
+import {homedir, hostname, userInfo} from 'node:os'
 import {join} from 'node:path'
 
 import type {RunningRouter} from '../../src/router/server.js'
-import {createApp, dataDir, postText, testRouter, waitFor} from './helpers.js'
+import {call, createApp, dataDir, postText, testRouter, waitFor} from './helpers.js'
 
 /**
  * The official Heroku CLI, unchanged, against the router. It is installed outside the project's dependencies
@@ -104,6 +104,25 @@ describe('the Heroku CLI (heroku@11) against the router', function () {
     const byToken = await heroku('drains:remove', json[0].token, '-a', 'demo')
     assert.equal(byToken.stdout, `Successfully removed drain ${first}\n`)
     assert.equal((await heroku('drains', '-a', 'demo')).stdout, '')
+  })
+
+  it('heroku apps lists the apps under the account of the user running the router', async () => {
+    await createApp(router, 'another')
+    const account = (await call(router, 'GET', '/account')).json
+    assert.equal(account.email, `${userInfo().username}@${hostname()}`)
+    const result = await heroku('apps')
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, `=== ${account.email} Apps\n\nanother (local)\ndemo (local)\n`)
+  })
+
+  it('heroku apps:info shows the owner, no add-ons or collaborators, and the dynos seen in the recent logs', async () => {
+    const result = await heroku('apps:info', '-a', 'demo')
+    assert.equal(result.code, 0, result.stderr)
+    // web.1, worker.1 and web.2 wrote to it; heroku[router] is Heroku's, not a dyno. No web URL: the CLI prints ''.
+    assert.equal(result.stdout, [
+      '=== demo', '', 'Auto Cert Mgmt: false', "Web URL:        ''", 'Repo Size:      0 B', 'Slug Size:      0 B',
+      `Owner:          ${userInfo().username}@${hostname()}`, 'Region:         local', 'Dynos:          web: 2, worker: 1', 'Stack:          none', '',
+    ].join('\n'))
   })
 
   it('API errors print the message and the error id, exit 2', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {ApiError} from '../../src/router/http.js'
-import {decodeLogplexBody} from '../../src/router/logplex-input.js'
+import {decodeLogplexBody, quoteBytes} from '../../src/router/logplex-input.js'
 import {frame} from './helpers.js'
 
 const message = (n: number) => `<190>1 2024-05-01T12:00:0${n}+00:00 host app web.1 - line ${n}`
@@ -78,6 +78,33 @@ describe('decodeLogplexBody', () => {
     assert.match(fault(frame(message(1)) + '500 ' + message(2) + '\n').message, /Frame 2 is not an octet-counted frame/)
     assert.match(fault(frame(message(1)) + frame('just text')).message, /Frame 2 is not an RFC 5424 syslog message/)
     assert.equal(fault(frame(message(1)) + frame('just text')).status, 400)
+  })
+
+  it('quotes the refused frame in its 400: the first 80 bytes, escaped', () => {
+    assert.equal(fault(frame(message(1)) + frame('just text')).message, 'Frame 2 is not an RFC 5424 syslog message: "10 just text\\n".')
+    assert.equal(
+      fault('oops "quoted"\tand \\ \r\n').message,
+      'Frame 1 is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body: "oops \\"quoted\\"\\tand \\\\ \\r\\n".',
+    )
+    const long = `<190>1 2024-05-01T12:00:00Z host app web.1 - ${'y'.repeat(200)}`
+    assert.equal(
+      fault(frame(message(1)) + '999 ' + long + '\n').message,
+      `Frame 2 is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body: "999 ${long.slice(0, 76)}"… (the first 80 of ${long.length + 5} bytes).`,
+    )
+  })
+
+  it('quoteBytes keeps printable ASCII and escapes every other byte', () => {
+    const cases: Array<[Buffer | string, string]> = [
+      ['', '""'],
+      ['plain text 123', '"plain text 123"'],
+      ['a"b\\c', '"a\\"b\\\\c"'],
+      ['\t\r\n', '"\\t\\r\\n"'],
+      [Buffer.from([0x00, 0x1b, 0x7f, 0xff]), '"\\x00\\x1b\\x7f\\xff"'],
+      ['café', '"caf\\xc3\\xa9"'],
+      ['x'.repeat(80), `"${'x'.repeat(80)}"`],
+      ['x'.repeat(81), `"${'x'.repeat(80)}"… (the first 80 of 81 bytes)`],
+    ]
+    for (const [bytes, quoted] of cases) assert.equal(quoteBytes(Buffer.from(bytes)), quoted, JSON.stringify(bytes.toString()))
   })
 
   it('refuses a frame over the limit with 413', () => {

@@ -78,7 +78,7 @@ describe('router observability, pure parts', () => {
   it('names what was lost and why, per reason', () => {
     const origin = {key: 'x', sender: 'S'}
     const table: Array<[Parameters<typeof dropLine>[0], number, string]> = [
-      ['connections', 1, 'S: 1 connection refused (too many open connections)'],
+      ['connections', 1, 'S: 1 connection refused or closed (too many open connections: an idle one makes room for a new one)'],
       ['body_too_large', 2, 'S: 2 requests refused (body larger than the router accepts)'],
       ['drain_overflow', 15, 'S: 15 messages dropped (L10: the drain\'s queue was full)'],
       ['session_overflow', 1, 'S: 1 message dropped (L11: the session client reads too slowly)'],

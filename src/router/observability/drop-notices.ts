@@ -11,7 +11,7 @@ export interface DropNoticeOptions {
 const WHAT: Record<DropReason, {noun: string; verb: string; why: string}> = {
   bad_request: {noun: 'request', verb: 'refused', why: 'not a valid log input request'},
   body_too_large: {noun: 'request', verb: 'refused', why: 'body larger than the router accepts'},
-  connections: {noun: 'connection', verb: 'refused', why: 'too many open connections'},
+  connections: {noun: 'connection', verb: 'refused or closed', why: 'too many open connections: an idle one makes room for a new one'},
   drain_overflow: {noun: 'message', verb: 'dropped', why: 'L10: the drain\'s queue was full'},
   drain_rejected: {noun: 'message', verb: 'dropped', why: 'the drain refused them'},
   session_overflow: {noun: 'message', verb: 'dropped', why: 'L11: the session client reads too slowly'},

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {chmodSync, chownSync, mkdirSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {startRouter} from '../../src/router/server.js'
+import {BIN, cliEnv, ROOT, tempDir} from '../helpers/cli.js'
+
+const NOBODY = 65_534
+
+describe('the data directory\'s permissions', () => {
+  it('one open to other users is made 0700, and the router says so once', async () => {
+    const dir = join(tempDir(), 'data')
+    mkdirSync(dir, {mode: 0o755})
+    chmodSync(dir, 0o755)
+    const said: string[] = []
+    const log = (line: string) => said.push(line)
+    await (await startRouter({dataDir: dir, log, port: 0, syslogPort: 0})).close()
+    assert.equal(statSync(dir).mode & 0o777, 0o700)
+    assert.deepEqual(said, [`made the data directory ${dir} private (mode 0700, was 0755): it holds the API key and the apps' input tokens`])
+
+    await (await startRouter({dataDir: dir, log, port: 0, syslogPort: 0})).close()
+    assert.equal(said.length, 1)
+  })
+
+  it('one open to others that the router cannot make private (not its owner): serve refuses in one line, exit 2', async function () {
+    this.timeout(20_000)
+    // A directory owned by another user: as root, one of root's run as nobody; otherwise /tmp, root's, 1777.
+    const root = process.getuid?.() === 0
+    let dir = '/tmp'
+    let command = [process.execPath, BIN]
+    let home: string | undefined
+    if (root) {
+      const parent = tempDir()
+      chmodSync(parent, 0o755)
+      dir = join(parent, 'data')
+      mkdirSync(dir)
+      chmodSync(dir, 0o755)
+      home = join(parent, 'home')
+      mkdirSync(home)
+      chownSync(home, NOBODY, NOBODY)
+      command = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...command]
+    }
+
+    const mode = (statSync(dir).mode & 0o777).toString(8).padStart(4, '0')
+    const result = await run(command, ['serve', '--port', '0', '--syslog-port', '0', '--data-dir', dir], home)
+    assert.equal(result.code, 2, result.stderr)
+    assert.equal(result.stdout, '')
+    assert.equal(
+      result.stderr,
+      ` ›   Error: --data-dir ${dir}: it is open to other users (mode ${mode}) and cannot be made private: the router is not its owner (EPERM); as its owner run chmod 700 ${dir}, or choose another --data-dir\n`,
+    )
+    assert.equal(statSync(dir).mode & 0o777, Number.parseInt(mode, 8))
+  })
+})
+
+/** Runs `command` (node and bin/run.js, perhaps as another user) with `args`, and HOME `home` when given. */
+function run(command: string[], args: string[], home: string | undefined): Promise<{code: number | null; stderr: string; stdout: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], [...command.slice(1), ...args], {cwd: ROOT, env: cliEnv(home === undefined ? {} : {HOME: home})})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stderr, stdout}))
+  })
+}
