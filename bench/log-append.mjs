@@ -32,7 +32,7 @@ import {parseArgs} from 'node:util'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const dist = process.env.LOGSIFT_DIST ?? join(here, '../dist')
 const {FileLogEngine} = await import(join(dist, 'router/log/file-engine.js'))
-const {decodeLogplexBody} = await import(join(dist, 'router/logplex-input.js'))
+const {decodeLogplexBody} = await import(join(dist, 'router/ingest/logplex-input.js'))
 const {LogHub} = await import(join(dist, 'router/hub.js'))
 
 const {values: opts} = parseArgs({

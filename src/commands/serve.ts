@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {redactFlags, redactorFor} from '../cli/redaction.js'
-import {type AllowEntry, parseAllowEntry} from '../router/receiver-auth.js'
+import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.js'
 import {describeUdpBuffer} from '../router/observability/udp-buffer.js'
 import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 

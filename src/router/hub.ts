@@ -1,4 +1,4 @@
-import {encodeLogMessage, type StreamFormat} from './event-encoding.js'
+import {encodeLogMessage, type StreamFormat} from './sessions/event-encoding.js'
 import type {Redactor} from '../redact/redactor.js'
 import type {LogEntry, LogMessage} from './message.js'
 import {BoundedQueue} from './bounded-queue.js'

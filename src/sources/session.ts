@@ -3,7 +3,7 @@ import type {Dispatcher} from 'undici'
 import {ApiUnreachableError, networkReason} from '../api/errors.js'
 import {httpAgent} from '../api/http.js'
 import {MAX_SESSION_LINES} from '../api/types.js'
-import {MESSAGE_EVENTS_HEADER} from '../router/event-encoding.js'
+import {MESSAGE_EVENTS_HEADER} from '../router/sessions/event-encoding.js'
 import {EventMessages, type MessageDecoder, PlainMessages, type StreamMessage} from './stream-messages.js'
 
 export type {StreamMessage} from './stream-messages.js'

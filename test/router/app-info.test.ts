@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {dynosSeen} from '../../src/router/app-info.js'
+import {dynosSeen} from '../../src/router/api/app-info.js'
 import {BoundedQueue} from '../../src/router/bounded-queue.js'
 import type {LogMessage} from '../../src/router/message.js'
 import {call, createApp, testRouter} from './helpers.js'

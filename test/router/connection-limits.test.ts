@@ -7,7 +7,7 @@ import {connect as connectTls} from 'node:tls'
 import {promisify} from 'node:util'
 import {Agent, getGlobalDispatcher, setGlobalDispatcher} from 'undici'
 
-import {sourceAddress} from '../../src/router/admission.js'
+import {sourceAddress} from '../../src/router/ingest/admission.js'
 import type {RunningRouter} from '../../src/router/server.js'
 import {createApp, createSession, dataDir, frame, postText, readSession, testRouter, waitFor} from './helpers.js'
 

@@ -4,7 +4,7 @@ import {backoffDelay} from '../../src/router/drains/backoff.js'
 import {logplexMessage, octetCounted, overflowNotice, syslogMessage} from '../../src/router/drains/frames.js'
 import {BoundedQueue} from '../../src/router/bounded-queue.js'
 import {redactUrl} from '../../src/router/drains/redact.js'
-import {parseAllowEntry} from '../../src/router/receiver-auth.js'
+import {parseAllowEntry} from '../../src/router/ingest/receiver-auth.js'
 
 const TOKEN = 'd.01234567-89ab-4cde-8f01-23456789abcd'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {ApiError} from '../../src/router/http.js'
-import {decodeLogplexBody, quoteBytes} from '../../src/router/logplex-input.js'
+import {ApiError} from '../../src/router/api/http.js'
+import {decodeLogplexBody, quoteBytes} from '../../src/router/ingest/logplex-input.js'
 import {frame} from './helpers.js'
 
 const message = (n: number) => `<190>1 2024-05-01T12:00:0${n}+00:00 host app web.1 - line ${n}`

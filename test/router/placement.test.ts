@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {parseLine} from '../../src/parse/line.js'
-import {placeFrame, routeSyslog} from '../../src/router/placement.js'
+import {placeFrame, routeSyslog} from '../../src/router/ingest/placement.js'
 import {type App, newApp} from '../../src/router/store.js'
 
 const demo = newApp('demo')

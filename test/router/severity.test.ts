@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 
 import type {RecordInit} from '../../src/parse/record.js'
 import {logplexMessage, type Outgoing, syslogMessage} from '../../src/router/drains/frames.js'
-import {encodeLogMessage, type StreamFormat} from '../../src/router/event-encoding.js'
+import {encodeLogMessage, type StreamFormat} from '../../src/router/sessions/event-encoding.js'
 import {type LogMessage, toEntry} from '../../src/router/message.js'
-import {streamFormat} from '../../src/router/session-stream.js'
+import {streamFormat} from '../../src/router/sessions/session-stream.js'
 
 const NOW = Date.UTC(2024, 4, 1, 12)
 const PLACE = {dyno: 'web.1', source: 'app'}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 
-import {type DatagramPeer, startUdpReader, type UdpReader} from '../../src/router/udp-reader.js'
+import {type DatagramPeer, startUdpReader, type UdpReader} from '../../src/router/ingest/udp-reader.js'
 import {waitFor} from './helpers.js'
 
 /** Sends `count` datagrams from another process, blocking this thread meanwhile (the reader's thread runs on). */

@@ -1,4 +1,4 @@
-import {redactUrl} from './drains/redact.js'
+import {redactUrl} from './redact.js'
 
 const DRAIN_SCHEMES = new Set(['http:', 'https:', 'syslog+tls:', 'syslog:'])
 

@@ -1,11 +1,11 @@
 import {isIPv6, type Server, type Socket} from 'node:net'
 
-import {parseFrame, parseLine} from '../parse/line.js'
-import type {LogRecord} from '../parse/record.js'
-import {splitDatagram, SyslogStreamSplitter} from '../parse/syslog-framing.js'
-import type {DropCounter, DropOrigin, DropReason} from './drops.js'
-import type {LogHub} from './hub.js'
-import {type LogEntry, toEntry} from './message.js'
+import {parseFrame, parseLine} from '../../parse/line.js'
+import type {LogRecord} from '../../parse/record.js'
+import {splitDatagram, SyslogStreamSplitter} from '../../parse/syslog-framing.js'
+import type {DropCounter, DropOrigin, DropReason} from '../drops.js'
+import type {LogHub} from '../hub.js'
+import {type LogEntry, toEntry} from '../message.js'
 import {type AppLookup, routeSyslog} from './placement.js'
 import {startUdpReader, type UdpReader} from './udp-reader.js'
 

@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 
-import type {NameTest} from '../query/selector.js'
-import type {LogMessage} from './message.js'
+import type {NameTest} from '../../query/selector.js'
+import type {LogMessage} from '../message.js'
 
 /** What `POST /apps/{app}/log-sessions` asked for, checked. */
 export interface SessionRequest {

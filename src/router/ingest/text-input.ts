@@ -1,7 +1,7 @@
-import {parseFrame, parseLine} from '../parse/line.js'
-import {UnitSplitter} from '../parse/split.js'
-import {ApiError} from './http.js'
-import {type LogEntry, toEntry} from './message.js'
+import {parseFrame, parseLine} from '../../parse/line.js'
+import {UnitSplitter} from '../../parse/split.js'
+import {ApiError} from '../api/http.js'
+import {type LogEntry, toEntry} from '../message.js'
 import {DEFAULT_DYNO, DEFAULT_SOURCE, placeFrame} from './placement.js'
 
 /** A source or dyno given in the query string must fit between `source[` and `]:`. */

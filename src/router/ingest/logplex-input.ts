@@ -1,10 +1,10 @@
 import {isAscii} from 'node:buffer'
 import type {IncomingMessage} from 'node:http'
 
-import {parseSyslog} from '../parse/rfc5424.js'
-import {UnitSplitter} from '../parse/split.js'
-import {ApiError} from './http.js'
-import {type LogEntry, toEntry} from './message.js'
+import {parseSyslog} from '../../parse/rfc5424.js'
+import {UnitSplitter} from '../../parse/split.js'
+import {ApiError} from '../api/http.js'
+import {type LogEntry, toEntry} from '../message.js'
 import {placeFrame} from './placement.js'
 
 const SPACE = 0x20

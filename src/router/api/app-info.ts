@@ -1,8 +1,8 @@
 import {createHash} from 'node:crypto'
 import {hostname, userInfo} from 'node:os'
 
-import type {BoundedQueue} from './bounded-queue.js'
-import type {LogMessage} from './message.js'
+import type {BoundedQueue} from '../bounded-queue.js'
+import type {LogMessage} from '../message.js'
 
 /**
  * What the Heroku CLI's `apps` and `apps:info` read beyond an app's logs and drains, answered with what one

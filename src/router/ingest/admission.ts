@@ -1,7 +1,7 @@
 import type {IncomingMessage, Server as HttpServer, ServerResponse} from 'node:http'
 import {isIPv6, type Server, type Socket} from 'node:net'
 
-import type {DropCounter} from './drops.js'
+import type {DropCounter} from '../drops.js'
 
 /** How many connections one listener keeps open. */
 export interface ConnectionLimits {

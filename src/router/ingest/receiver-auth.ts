@@ -1,8 +1,8 @@
 import {timingSafeEqual} from 'node:crypto'
 import type {IncomingMessage} from 'node:http'
 
-import {ApiError} from './http.js'
-import type {App, AppStore} from './store.js'
+import {ApiError} from '../api/http.js'
+import type {App, AppStore} from '../store.js'
 
 /**
  * One entry of an app's receiver allowlist: a POST to `/logs` for the app must carry this

@@ -1,6 +1,6 @@
-import type {LogRecord, RecordInit} from '../parse/record.js'
-import type {Placement} from './message.js'
-import type {App} from './store.js'
+import type {LogRecord, RecordInit} from '../../parse/record.js'
+import type {Placement} from '../message.js'
+import type {App} from '../store.js'
 
 /** What a message without a source or dyno of its own is shown as: an app process, as `heroku logs` would. */
 export const DEFAULT_SOURCE = 'app'

@@ -1,4 +1,4 @@
-import type {LogMessage} from './message.js'
+import type {LogMessage} from '../message.js'
 
 /**
  * Sent by logsift's reader when it reads a session URL, and answered with the same header by a router that

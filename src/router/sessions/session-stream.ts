@@ -1,10 +1,10 @@
 import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 
-import type {DropCounter, DropOrigin} from './drops.js'
+import type {DropCounter, DropOrigin} from '../drops.js'
 import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
-import type {Batch, LogHub} from './hub.js'
-import {herokuTimestamp, type LogMessage, logplexLine} from './message.js'
-import type {Traffic} from './observability/traffic.js'
+import type {Batch, LogHub} from '../hub.js'
+import {herokuTimestamp, type LogMessage, logplexLine} from '../message.js'
+import type {Traffic} from '../observability/traffic.js'
 import {type LogSession, sessionMatches} from './sessions.js'
 
 export interface StreamOptions {
