@@ -48,4 +48,13 @@ if [ ! -f "$heroku_prefix/node_modules/heroku/bin/run.js" ]; then
   npm install --silent --no-audit --no-fund --prefix "$heroku_prefix" heroku@11 >/dev/null 2>&1 \
     || echo "test-peers: could not install heroku@11 into $heroku_prefix"
 fi
+# The UDP burst test asks for a 32 MiB receive buffer, as an operator expecting bursts would; the kernel caps
+# what a process gets at net.core.rmem_max (often 208 KiB). Raised here when it can be, as `logsift serve`
+# advises at start when it is capped.
+udp_cap=67108864
+if [ "$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo "$udp_cap")" -lt "$udp_cap" ]; then
+  if [ "$(id -u)" = 0 ] && echo "$udp_cap" > /proc/sys/net/core/rmem_max 2>/dev/null; then :; else
+    echo "test-peers: net.core.rmem_max is below 64 MiB; raise it for the UDP burst test: sudo sysctl -w net.core.rmem_max=$udp_cap"
+  fi
+fi
 exit 0
