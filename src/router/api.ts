@@ -11,6 +11,7 @@ import {deliveryJson} from './drains/status-json.js'
 import type {DropCounter} from './drops.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
 import type {LogHub} from './hub.js'
+import {LogWriteError} from './log/engine.js'
 import {basicPassword, decodeLogplexBody, LOGPLEX_CONTENT_TYPES} from './logplex-input.js'
 import type {ReceiverAuth} from './receiver-auth.js'
 import type {LogEntry} from './message.js'
@@ -255,7 +256,7 @@ class Routes {
       const msgCount = req.headers['logplex-msg-count']
       // A sender retrying a batch whose answer it lost sends the same frame id: the batch is taken once.
       if (receiver?.isRepeat(app, req) !== true) {
-        this.context.hub.publish(app.id, decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes, Date.now()))
+        await this.store(app, decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes, Date.now()))
         receiver?.taken(app, req)
       }
 
@@ -276,8 +277,18 @@ class Routes {
       throw error
     }
 
-    this.context.hub.publish(app.id, entries)
+    await this.store(app, entries)
     sendNoContent(res)
+  }
+
+  /** Answered 2xx only once stored as durably as `--fsync` promises; a log that cannot store them answers 503. */
+  private async store(app: App, entries: readonly LogEntry[]): Promise<void> {
+    try {
+      await this.context.hub.append(app.id, entries)
+    } catch (error) {
+      if (!(error instanceof LogWriteError)) throw error
+      throw new ApiError(503, 'unavailable', `The log of ${app.name} cannot store messages now (${error.message}); retry later.`, {'Retry-After': '5'})
+    }
   }
 }
 

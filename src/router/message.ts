@@ -3,6 +3,7 @@ import {Chalk} from 'chalk'
 import {createFormatter} from '../format/index.js'
 import {priSeverity} from '../parse/level.js'
 import {LogRecord, type RecordInit} from '../parse/record.js'
+import type {StoredMessage} from './log/engine.js'
 
 /** A message as an app's log keeps it: the two header values sessions filter on, and its `heroku logs` line. */
 export interface LogEntry {
@@ -18,11 +19,22 @@ export interface LogEntry {
    * so sessions that ask for it are sent it, and `logs -a` levels the message by it.
    */
   readonly priIsLevel: boolean
+  /** The message text alone, the end of `line`: what the app's durable log stores with the fields. */
+  readonly text: string
+  /** The timestamp as the sender wrote it; undefined when it wrote none. */
+  readonly timestamp: string | undefined
+  /** When the router received it, epoch ms (`line`'s timestamp when the sender's is not RFC 3339). */
+  readonly receivedAt: number
 }
 
-/** A LogEntry once it is in an app's log, numbered in arrival order (the SSE event id). */
+/**
+ * A LogEntry once it is in an app's log: `seq` is its offset there (the SSE event id). It is also what the
+ * durable log stores (NewMessage), so ingest builds one object per message.
+ */
 export interface LogMessage extends LogEntry {
   readonly seq: number
+  /** `pri`, under the name the durable log reads. */
+  readonly priority: number | undefined
 }
 
 /** Where a message goes: the app, and the source and dyno it is shown under. */
@@ -48,22 +60,53 @@ export function herokuTimestamp(ms: number): string {
  * here rather than through a formatter: this runs for every message the router takes in.
  */
 export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 'timestamp'>, placement: Placement, now: number): LogEntry {
-  const timestamp = isRfc3339(record.timestamp) ? record.timestamp : herokuTimestamp(now)
   const {dyno, source} = placement
   const {message, pri} = record
   return {
     dyno,
-    line: timestamp + ' ' + source + '[' + dyno + ']: ' + message,
+    line: lineTimestamp(record.timestamp, now) + ' ' + source + '[' + dyno + ']: ' + message,
     pri,
     priIsLevel: priSeverity(pri, record.host) !== undefined,
+    receivedAt: now,
     singleLine: !hasLineBreak(message) && !hasLineBreak(source) && !hasLineBreak(dyno),
     source,
+    text: message,
+    timestamp: record.timestamp,
   }
 }
 
-/** A line the router writes into an app's log itself (L14): Heroku's, with no PRI of a sender. */
+/**
+ * A message read back from the durable log, as sessions and drains take it: the line is built as toEntry
+ * built it. The sender's host is not stored, so `priIsLevel` is judged on the PRI alone.
+ */
+export function storedMessage(stored: StoredMessage): LogMessage {
+  const {dyno, offset, priority, receivedAt, source, text, timestamp} = stored
+  return {
+    dyno,
+    line: lineTimestamp(timestamp, receivedAt) + ' ' + source + '[' + dyno + ']: ' + text,
+    pri: priority,
+    priIsLevel: priSeverity(priority, undefined) !== undefined,
+    priority,
+    receivedAt,
+    seq: offset,
+    singleLine: !hasLineBreak(text) && !hasLineBreak(source) && !hasLineBreak(dyno),
+    source,
+    text,
+    timestamp,
+  }
+}
+
+/** A line the router writes into an app's log itself (L14, from logplexLine): Heroku's, with no PRI of a sender. */
 export function routerEntry(line: string): LogEntry {
-  return {dyno: 'logplex', line, pri: undefined, priIsLevel: false, singleLine: true, source: 'heroku'}
+  const timestamp = line.slice(0, line.indexOf(' '))
+  const text = line.slice(line.indexOf(']: ') + 3)
+  return {
+    dyno: 'logplex', line, pri: undefined, priIsLevel: false, receivedAt: Date.parse(timestamp), singleLine: true, source: 'heroku', text, timestamp,
+  }
+}
+
+function lineTimestamp(timestamp: string | undefined, receivedAt: number): string {
+  return isRfc3339(timestamp) ? timestamp : herokuTimestamp(receivedAt)
 }
 
 /** Checked on the parts, which are slices of one decoded text, rather than on the line they are joined into. */

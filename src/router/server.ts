@@ -2,6 +2,7 @@ import {mkdir, readFile} from 'node:fs/promises'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
+import {join} from 'node:path'
 import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
@@ -12,6 +13,8 @@ import type {DrainStatus} from './drains/delivery.js'
 import {drainCertificates} from './drains/tls-options.js'
 import {type DropCounts, DropCounter} from './drops.js'
 import {LogHub} from './hub.js'
+import type {RetentionPolicy} from './log/engine.js'
+import {FileLogEngine, type FsyncPolicy} from './log/file-engine.js'
 import {type AllowEntry, ReceiverAuth} from './receiver-auth.js'
 import type {SessionStream} from './session-stream.js'
 import {SessionRegistry} from './sessions.js'
@@ -60,6 +63,10 @@ export interface RouterOptions {
   log?: (line: string) => void
   /** `serve --redact`: secrets in every incoming message are masked before it is stored, tailed or drained. */
   redactor?: Redactor
+  /** When each app's durable log (`<dataDir>/log`) reaches the disk. Default `interval`. */
+  logFsync?: FsyncPolicy
+  /** How much of each app's durable log is kept (age, size per app, size in all). */
+  logRetention?: Partial<RetentionPolicy>
 }
 
 export interface RunningRouter {
@@ -130,7 +137,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const drainCa = await drainCertificates(options.drainCaFile)
 
   const drops = new DropCounter()
-  const hub = new LogHub(bufferSize, options.redactor)
+  const engine = await openLog(dataDir, options, log)
+  const hub = new LogHub(bufferSize, engine, drops, options.redactor)
+  await hub.warm()
   const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000)
   const streams = new Set<SessionStream>()
   const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca})
@@ -198,6 +207,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
       await store.flush()
+      await engine.close()
     }
 
     return {
@@ -217,8 +227,20 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     sessions.close()
     await deliveries.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
+    await engine.close()
     throw error
   }
+}
+
+/** Opens the apps' durable logs, saying what recovery repaired (a crash's torn tail, damaged batches). */
+async function openLog(dataDir: string, options: RouterOptions, log: (line: string) => void): Promise<FileLogEngine> {
+  const engine = await FileLogEngine.open({dir: join(dataDir, 'log'), fsync: options.logFsync, retention: options.logRetention})
+  for (const repair of engine.recovery.repairs) {
+    const skipped = repair.skipped.map(({from, to}) => `${from}-${to}`).join(', ')
+    log(`repaired the log of app ${repair.appId}: segment ${repair.segment}: ${repair.cut} bytes of a torn write cut${skipped === '' ? '' : `, damaged offsets ${skipped} skipped`}`)
+  }
+
+  return engine
 }
 
 function listen(server: Server, host: string, port: number, what: string, listening: Server[]): Promise<number> {

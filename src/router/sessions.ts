@@ -11,6 +11,12 @@ export interface SessionRequest {
   /** Dyno (exact, or the type before the dot) and source (exact) filters; undefined passes all. */
   dynoTest: NameTest | undefined
   sourceTest: NameTest | undefined
+  /** Read the app's log from the first message received at or after this time (epoch ms), not the recent buffer. */
+  since?: number
+  /** Stop at the last message received at or before this time (epoch ms). */
+  until?: number
+  /** Filters beyond dyno and source (level, where, grep, exclude: the CLI's query), compiled. */
+  filter?: (message: LogMessage) => boolean
 }
 
 export interface LogSession extends SessionRequest {
@@ -26,6 +32,7 @@ export interface LogSession extends SessionRequest {
 export function sessionMatches(session: SessionRequest, message: LogMessage): boolean {
   return (session.dynoTest === undefined || session.dynoTest(message.dyno))
     && (session.sourceTest === undefined || session.sourceTest(message.source))
+    && (session.filter === undefined || session.filter(message))
 }
 
 /**
