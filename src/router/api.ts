@@ -9,6 +9,7 @@ import type {DrainStatus} from './drains/delivery.js'
 import {drainLoopProblem} from './drains/loop.js'
 import {deliveryJson} from './drains/status-json.js'
 import type {DropCounter} from './drops.js'
+import {historyQuery} from './history-query.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
 import type {LogHub} from './hub.js'
 import {LogWriteError} from './log/engine.js'
@@ -312,7 +313,7 @@ function drainJson(drain: Drain) {
   return {addon: null, created_at: drain.createdAt, id: drain.id, token: drain.token, updated_at: drain.updatedAt, url: drain.url}
 }
 
-/** `{dyno, lines, source, tail}`, each optional (null is absent, as the Heroku CLI may send it). */
+/** `{dyno, lines, source, tail}` and logsift's history fields, each optional (null is absent, as the Heroku CLI may send it). */
 function sessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
   const {dyno, lines, source, tail} = body
   const invalid = (message: string): never => {
@@ -332,6 +333,8 @@ function sessionRequest(body: Record<string, unknown>, bufferSize: number): Sess
     lines: Math.min(count, bufferSize),
     sourceTest: nameTest('source', source, compileSourceTest, invalid),
     tail: tail === true,
+    // logsift's history query: since, until and the CLI's filters (absent from the Heroku CLI's requests).
+    ...historyQuery(body, invalid, Date.now()),
   }
 }
 

@@ -122,6 +122,8 @@ export class LogHub {
 
   private message(entry: LogEntry): LogMessage {
     const {redactor} = this
+    // toEntry's entries are unnumbered messages already: numbered in place on ingest's hot path.
+    if (redactor === undefined && (entry as Partial<LogMessage>).seq === 0) return entry as LogMessage
     let {line, text} = entry
     if (redactor !== undefined) {
       text = redactor.text(text)

@@ -62,17 +62,21 @@ export function herokuTimestamp(ms: number): string {
 export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 'timestamp'>, placement: Placement, now: number): LogEntry {
   const {dyno, source} = placement
   const {message, pri} = record
-  return {
+  // Shaped as the message it becomes (seq 0 until the log numbers it): the hub takes it with no copy.
+  const entry: LogMessage = {
     dyno,
     line: lineTimestamp(record.timestamp, now) + ' ' + source + '[' + dyno + ']: ' + message,
     pri,
     priIsLevel: priSeverity(pri, record.host) !== undefined,
+    priority: pri,
     receivedAt: now,
+    seq: 0,
     singleLine: !hasLineBreak(message) && !hasLineBreak(source) && !hasLineBreak(dyno),
     source,
     text: message,
     timestamp: record.timestamp,
   }
+  return entry
 }
 
 /**

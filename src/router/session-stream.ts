@@ -4,6 +4,7 @@ import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 import type {DropCounter} from './drops.js'
 import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from './hub.js'
+import {CLOCK_SKEW_MS} from './history-query.js'
 import type {ReadStart} from './log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from './message.js'
 import {type LogSession, sessionMatches} from './sessions.js'
@@ -94,7 +95,7 @@ export class SessionStream {
    */
   private logStart(): ReadStart | undefined {
     const {since} = this.session
-    if (since !== undefined) return {time: since}
+    if (since !== undefined) return {time: since - CLOCK_SKEW_MS}
     const {lastEventId} = this.options
     if (lastEventId === undefined) return undefined
     const recent = this.hub.recent(this.session.appId)
@@ -102,11 +103,12 @@ export class SessionStream {
   }
 
   /**
-   * Sends what the log holds from `start` that matches, at the client's pace, up to `until` or (not tailing)
-   * what was stored when the session was read; then, tailing, each new message as it comes.
+   * Sends what the log holds from `start` that matches, at the client's pace, up to what was stored when the
+   * session was read; then, tailing without `until`, each new message as it comes.
    */
   private async streamFromLog(start: ReadStart): Promise<void> {
     const {appId, tail, until} = this.session
+    // `until` is on the messages' own times, which a late sender can put anywhere: the log is read to its end.
     const log = this.hub.engine.app(appId)
     const end = tail && until === undefined ? Infinity : (await log.stats()).nextOffset
     // Subscribed before reading: what the hub hands out meanwhile is in the log, and says to read on.
@@ -123,7 +125,7 @@ export class SessionStream {
       if (this.res.writableEnded || this.res.destroyed) return
       let text = ''
       for (const stored of messages) {
-        if (stored.offset >= end || (until !== undefined && stored.receivedAt > until)) {
+        if (stored.offset >= end) {
           unsubscribe()
           this.res.end(text)
           return
