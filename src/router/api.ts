@@ -183,9 +183,10 @@ class Routes {
   }
 
   private async createSession(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
-    const request = sessionRequest(await readJsonObject(req, MAX_JSON_BYTES), this.context.limits.bufferSize)
+    const body = await readJsonObject(req, MAX_JSON_BYTES)
+    const request = sessionRequest(body, this.context.limits.bufferSize)
     const now = apiTimestamp()
-    const session = this.context.sessions.create(app.id, request, now)
+    const session = this.context.sessions.create(app.id, request, now, body)
     const tls = (req.socket as TLSSocket).encrypted === true
     const base = `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`
     sendJson(res, 201, {created_at: now, id: session.id, logplex_url: `${base}/sessions/${session.id}`, updated_at: now})
@@ -314,7 +315,7 @@ function drainJson(drain: Drain) {
 }
 
 /** `{dyno, lines, source, tail}` and logsift's history fields, each optional (null is absent, as the Heroku CLI may send it). */
-function sessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
+export function sessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
   const {dyno, lines, source, tail} = body
   const invalid = (message: string): never => {
     throw new ApiError(422, 'invalid_params', message)

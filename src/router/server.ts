@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
-import {createRequestHandler} from './api.js'
+import {createRequestHandler, sessionRequest} from './api.js'
 import {loadOrCreateApiKey} from './api-key.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
 import type {DrainStatus} from './drains/delivery.js'
@@ -17,7 +17,7 @@ import type {RetentionPolicy} from './log/engine.js'
 import {FileLogEngine, type FsyncPolicy} from './log/file-engine.js'
 import {type AllowEntry, ReceiverAuth} from './receiver-auth.js'
 import type {SessionStream} from './session-stream.js'
-import {SessionRegistry} from './sessions.js'
+import {type SessionRequest, SessionRegistry} from './sessions.js'
 import {AppStore} from './store.js'
 import {SyslogInput} from './syslog-input.js'
 
@@ -140,7 +140,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const engine = await openLog(dataDir, options, log)
   const hub = new LogHub(bufferSize, engine, drops, options.redactor)
   await hub.warm()
-  const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000)
+  const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000, join(dataDir, 'sessions.json'))
+  const sessionsProblem = await sessions.restore((appId, body) => reviveSession(store, appId, body, bufferSize))
+  if (sessionsProblem !== undefined) log(sessionsProblem)
   const streams = new Set<SessionStream>()
   const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca})
   store.onDrainsChanged((app) => deliveries.sync(app))
@@ -192,7 +194,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
     let closing: Promise<void> | undefined
     const shutdown = async (): Promise<void> => {
-      sessions.close()
+      const sessionsSaved = sessions.close()
       const closed = listening.map((server) => new Promise((resolve) => server.close(resolve)))
       running.close()
       for (const stream of streams) stream.end()
@@ -207,6 +209,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
       await store.flush()
+      await sessionsSaved
       await engine.close()
     }
 
@@ -224,11 +227,21 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     }
   } catch (error) {
     udp?.close()
-    sessions.close()
+    await sessions.close()
     await deliveries.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     await engine.close()
     throw error
+  }
+}
+
+/** A session of the sessions file as it was created, or undefined when its app is gone. */
+function reviveSession(store: AppStore, appId: string, body: Record<string, unknown>, bufferSize: number): SessionRequest | undefined {
+  if (store.find(appId) === undefined) return undefined
+  try {
+    return sessionRequest(body, bufferSize)
+  } catch {
+    return undefined
   }
 }
 

@@ -95,11 +95,11 @@ export class SessionStream {
    */
   private logStart(): ReadStart | undefined {
     const {since} = this.session
-    if (since !== undefined) return {time: since - CLOCK_SKEW_MS}
     const {lastEventId} = this.options
-    if (lastEventId === undefined) return undefined
+    if (lastEventId === undefined) return since === undefined ? undefined : {time: since - CLOCK_SKEW_MS}
     const recent = this.hub.recent(this.session.appId)
-    return recent.size > 0 && recent.at(0).seq > lastEventId + 1 ? {offset: lastEventId + 1} : undefined
+    const inBuffer = since === undefined && (recent.size === 0 || recent.at(0).seq <= lastEventId + 1)
+    return inBuffer ? undefined : {offset: lastEventId + 1}
   }
 
   /**

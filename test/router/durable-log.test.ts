@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
+import {type AddressInfo, createServer} from 'node:net'
+import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {request} from 'undici'
 
@@ -14,6 +16,18 @@ import {BIN, cliEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {createApp, createSession, readSession, sseEvents, waitFor} from './helpers.js'
 
 const TS = '2024-05-01T12:00:00.000000+00:00'
+/** The official Heroku CLI, as test/router/heroku-cli.test.ts finds it. */
+const HEROKU = process.env.LOGSIFT_HEROKU_CLI ?? join(homedir(), '.cache', 'logsift-heroku-cli', 'node_modules', 'heroku', 'bin', 'run.js')
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
 const line = (i: number): string => `${TS} app[web.1]: message ${i}`
 
 /** `logsift serve` as a process on its own data dir: what a restart or a crash does to it is real. */
@@ -24,7 +38,8 @@ class RouterProcess {
   private readonly child: ChildProcessWithoutNullStreams
 
   private constructor(readonly dataDir: string, args: string[], prefix: string[]) {
-    const command = [...prefix, process.execPath, BIN, 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', dataDir, ...args]
+    const port = args.includes('--port') ? [] : ['--port', '0']
+    const command = [...prefix, process.execPath, BIN, 'serve', ...port, '--syslog-port', '0', '--data-dir', dataDir, ...args]
     this.child = spawn(command[0], command.slice(1), {cwd: ROOT, env: cliEnv()})
     this.child.stdout.on('data', (chunk) => (this.stdout += chunk))
     this.child.stderr.on('data', (chunk) => (this.stderr += chunk))
@@ -146,6 +161,62 @@ describe('the durable log across router restarts (logsift serve as a process)', 
       assert.deepEqual(resumed.slice(0, 2), events.slice(3), 'the same ids for the same messages after the restart')
     })
   }
+
+  /** A follower (a CLI as a process) across a SIGTERM and restart on the same port and data dir. */
+  async function followAcrossRestart(follower: (router: RouterProcess, dataDir: string) => ChildProcessWithoutNullStreams): Promise<void> {
+    const dataDir = join(tempDir('logsift-durable-'), 'data')
+    const port = await freePort()
+    const first = await started(dataDir, ['--port', String(port)])
+    await createApp(first.running, 'demo')
+    const child = follower(first, dataDir)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const closed = new Promise((resolve) => child.on('close', resolve))
+    // The same line again and again: only event ids tell where the follower was.
+    const tick = `${TS} app[web.1]: tick`
+    // Posted once the follower tails: lines that come before join its first read to its tail by content alone.
+    const tailing = (): boolean => {
+      try {
+        return readFileSync(join(dataDir, 'sessions.json'), 'utf8').includes('"tail":true')
+      } catch {
+        return false
+      }
+    }
+
+    try {
+      await waitFor('the follower\'s tail session', tailing, 20_000)
+      for (let i = 1; i <= 3; i++) assert.ok(await post(first, 'demo', tick))
+      await waitFor(`three lines (have ${JSON.stringify(stdout)})`, () => stdout === `${tick}\n`.repeat(3), 20_000)
+      await first.stop()
+
+      const second = await started(dataDir, ['--port', String(port)])
+      for (let i = 4; i <= 5; i++) assert.ok(await post(second, 'demo', tick))
+      assert.ok(await post(second, 'demo', line(6)))
+      await waitFor(`the last line (have ${JSON.stringify(stdout)})`, () => stdout.endsWith(line(6) + '\n'), 20_000)
+      assert.equal(stdout, `${tick}\n`.repeat(5) + line(6) + '\n', stderr)
+    } finally {
+      child.kill('SIGTERM')
+      await closed
+    }
+  }
+
+  it('`logs -a demo -t` follows across a restart: the session outlives it, Last-Event-ID resumes, nothing lost or repeated', async () => {
+    await followAcrossRestart((router, dataDir) => spawn(process.execPath, [BIN, 'logs', '-a', 'demo', '-t', '-o', 'raw'], {
+      cwd: ROOT, env: cliEnv(isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: dataDir})),
+    }))
+  })
+
+  it('`heroku logs -t` (the Heroku CLI) follows across a restart as well', async () => {
+    assert.ok(existsSync(HEROKU), `the Heroku CLI is not installed at ${HEROKU} (see test/router/heroku-cli.test.ts)`)
+    await followAcrossRestart((router) => spawn(process.execPath, [HEROKU, 'logs', '-a', 'demo', '-t'], {
+      env: {
+        ...process.env, DISABLE_TELEMETRY: 'true', HEROKU_API_KEY: router.running.apiKey, HEROKU_COLOR: '0', HEROKU_HOST: router.url,
+        HEROKU_LOGS_COLOR: '0', HOME: tempDir('logsift-heroku-home-'), NO_COLOR: '1',
+      },
+    }))
+  })
 
   it('a log that cannot store (the file size limit reached) answers 503 with Retry-After, and stores nothing of that post', async () => {
     const dataDir = join(tempDir('logsift-durable-'), 'data')
