@@ -1,4 +1,3 @@
-import {once} from 'node:events'
 import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 
 import type {DropCounter} from './drops.js'
@@ -137,7 +136,7 @@ export class SessionStream {
 
       next = after
       position = {offset: after}
-      if (text !== '' && !this.res.write(text)) await once(this.res, 'drain').catch(() => {})
+      if (text !== '' && !this.res.write(text)) await drainedOrClosed(this.res)
       if (messages.length === 0 && (end !== Infinity || handedOut < next)) break
     }
 
@@ -232,4 +231,18 @@ export class SessionStream {
     this.dropped = 0
     this.res.write(encodeMessage(this.lastDroppedSeq, line, this.options.format))
   }
+}
+
+/** Resolves when the response can take more, or has closed (the client left, the router is closing). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }

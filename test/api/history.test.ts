@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, postText, readSession} from '../router/helpers.js'
+import {createApp, createSession, postText, readSession, Tail} from '../router/helpers.js'
 import {isolatedEnv} from './helpers.js'
 
 /**
@@ -60,6 +60,21 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     assert.equal(fromFile.code, 0, fromFile.stderr)
     assert.match(fromFile.stdout, /\d/)
     assert.equal(fromApp.stdout, fromFile.stdout)
+  })
+
+  it('a tailing session with since sends the history, then each new line once', async () => {
+    const fromFile = await runCli(['logs', file, '--since', since, '-w', 'status>=503', '-o', 'raw'], {env})
+    assert.ok(fromFile.stdout.split('\n').length > 3, fromFile.stdout)
+    const tail = await Tail.open(await createSession(router, 'shop', {since, tail: true, where: 'status>=503'}))
+    try {
+      await tail.waitFor('the history', (text) => text === fromFile.stdout)
+      const fresh = '2024-05-01T13:00:00.000000+00:00 heroku[router]: at=error code=H12 desc="Request timeout" method=GET path="/" status=503'
+      await postText(router, 'shop', `${fresh}\n2024-05-01T13:00:01.000000+00:00 app[web.1]: ok status=200\n`)
+      await tail.waitFor('the new line', (text) => text.endsWith(fresh + '\n'))
+      assert.equal(tail.text, fromFile.stdout + fresh + '\n')
+    } finally {
+      tail.close()
+    }
   })
 
   it('refuses a time it cannot read, naming the field', async () => {
