@@ -60,43 +60,58 @@ export function herokuTimestamp(ms: number): string {
  * here rather than through a formatter: this runs for every message the router takes in.
  */
 export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 'timestamp'>, placement: Placement, now: number): LogEntry {
-  const {dyno, source} = placement
-  const {message, pri} = record
-  // Shaped as the message it becomes (seq 0 until the log numbers it): the hub takes it with no copy.
-  const entry: LogMessage = {
-    dyno,
-    line: lineTimestamp(record.timestamp, now) + ' ' + source + '[' + dyno + ']: ' + message,
-    pri,
-    priIsLevel: priSeverity(pri, record.host) !== undefined,
-    priority: pri,
-    receivedAt: now,
-    seq: 0,
-    singleLine: !hasLineBreak(message) && !hasLineBreak(source) && !hasLineBreak(dyno),
-    source,
-    text: message,
-    timestamp: record.timestamp,
-  }
-  return entry
+  const {pri} = record
+  return new RouterMessage(placement.source, placement.dyno, record.message, record.timestamp, pri, priSeverity(pri, record.host) !== undefined, now)
 }
 
 /**
- * A message read back from the durable log, as sessions and drains take it: the line is built as toEntry
- * built it. The sender's host is not stored, so `priIsLevel` is judged on the PRI alone.
+ * A message read back from the durable log, as sessions and drains take it: its line is built as toEntry's.
+ * The sender's host is not stored, so `priIsLevel` is judged on the PRI alone.
  */
 export function storedMessage(stored: StoredMessage): LogMessage {
   const {dyno, offset, priority, receivedAt, source, text, timestamp} = stored
-  return {
-    dyno,
-    line: lineTimestamp(timestamp, receivedAt) + ' ' + source + '[' + dyno + ']: ' + text,
-    pri: priority,
-    priIsLevel: priSeverity(priority, undefined) !== undefined,
-    priority,
-    receivedAt,
-    seq: offset,
-    singleLine: !hasLineBreak(text) && !hasLineBreak(source) && !hasLineBreak(dyno),
-    source,
-    text,
-    timestamp,
+  const message = new RouterMessage(source, dyno, text, timestamp, priority, priSeverity(priority, undefined) !== undefined, receivedAt)
+  message.seq = offset
+  return message
+}
+
+/**
+ * A message as ingest and the log build it: shaped as the numbered message it becomes (seq 0 until the log
+ * numbers it), so the hub and the log take it with no copy. Its `heroku logs` line, and whether that is one
+ * line, are worked out when first asked for: only sessions and drains ask, and most messages meet neither.
+ */
+class RouterMessage implements LogMessage {
+  seq = 0
+  /** `pri`, under the name the durable log reads: an own field, as engines may copy messages by spreading. */
+  readonly priority: number | undefined
+  private builtLine: string | undefined
+  private lineBreaks: boolean | undefined
+
+  constructor(
+    readonly source: string,
+    readonly dyno: string,
+    readonly text: string,
+    readonly timestamp: string | undefined,
+    readonly pri: number | undefined,
+    readonly priIsLevel: boolean,
+    readonly receivedAt: number,
+  ) {
+    this.priority = pri
+  }
+
+  get line(): string {
+    return (this.builtLine ??= lineTimestamp(this.timestamp, this.receivedAt) + ' ' + this.source + '[' + this.dyno + ']: ' + this.text)
+  }
+
+  get singleLine(): boolean {
+    this.lineBreaks ??= hasLineBreak(this.text) || hasLineBreak(this.source) || hasLineBreak(this.dyno)
+    return !this.lineBreaks
+  }
+
+  /** Every field, the worked-out ones too, as a plain message written as JSON has them (the drain spool). */
+  toJSON(): LogMessage {
+    const {dyno, line, pri, priIsLevel, priority, receivedAt, seq, singleLine, source, text, timestamp} = this
+    return {dyno, line, pri, priIsLevel, priority, receivedAt, seq, singleLine, source, text, timestamp}
   }
 }
 
