@@ -250,7 +250,8 @@ async function openLog(dataDir: string, options: RouterOptions, log: (line: stri
   const engine = await FileLogEngine.open({dir: join(dataDir, 'log'), fsync: options.logFsync, retention: options.logRetention})
   for (const repair of engine.recovery.repairs) {
     const skipped = repair.skipped.map(({from, to}) => `${from}-${to}`).join(', ')
-    log(`repaired the log of app ${repair.appId}: segment ${repair.segment}: ${repair.cut} bytes of a torn write cut${skipped === '' ? '' : `, damaged offsets ${skipped} skipped`}`)
+    const damage = skipped === '' ? '' : `, damaged offsets ${skipped} skipped`
+    log(`repaired the log of app ${repair.appId}: ${repair.cut} bytes of a torn write cut from ${repair.segment}${damage}`)
   }
 
   return engine

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readdirSync, readFileSync} from 'node:fs'
 import {type AddressInfo, createServer} from 'node:net'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -10,10 +10,10 @@ import {DropCounter} from '../../src/router/drops.js'
 import {LogHub} from '../../src/router/hub.js'
 import {MemoryLogEngine} from '../../src/router/log/memory-engine.js'
 import {toEntry} from '../../src/router/message.js'
-import type {RunningRouter} from '../../src/router/server.js'
+import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {isolatedEnv} from '../api/helpers.js'
 import {BIN, cliEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, readSession, sseEvents, waitFor} from './helpers.js'
+import {createApp, createSession, dataDir, postText, readSession, sseEvents, waitFor} from './helpers.js'
 
 const TS = '2024-05-01T12:00:00.000000+00:00'
 /** The official Heroku CLI, as test/router/heroku-cli.test.ts finds it. */
@@ -235,6 +235,29 @@ describe('the durable log across router restarts (logsift serve as a process)', 
     assert.match(reply.text, /cannot store messages now/)
     const stored = (await readSession(await createSession(router.running, 'demo', {lines: 1500}))).text.split('\n').filter(Boolean)
     assert.equal(stored.length, posted, 'every message of the answered posts, none of the refused one')
+  })
+})
+
+describe('the durable log at start', () => {
+  it('says in the router\'s log what recovery repaired (a torn write), and keeps what came before it', async () => {
+    const dir = dataDir()
+    const first = await startRouter({dataDir: dir, port: 0, syslogPort: 0})
+    const app = await createApp(first, 'demo')
+    await postText(first, 'demo', [1, 2].map((i) => line(i)).join('\n'))
+    await first.close()
+    const appDir = join(dir, 'log', app.id)
+    const segment = readdirSync(appDir).find((name) => name.endsWith('.log'))!
+    // What a crash in the middle of a write leaves: the start of a batch, no more.
+    appendFileSync(join(appDir, segment), Buffer.from([200, 0, 0, 0, 1, 2, 3]))
+
+    const logged: string[] = []
+    const second = await startRouter({dataDir: dir, log: (text) => logged.push(text), port: 0, syslogPort: 0})
+    try {
+      assert.deepEqual(logged, [`repaired the log of app ${app.id}: 7 bytes of a torn write cut from ${join(appDir, segment)}`])
+      assert.equal((await readSession(await createSession(second, 'demo'))).text, `${line(1)}\n${line(2)}\n`)
+    } finally {
+      await second.close()
+    }
   })
 })
 
