@@ -1,5 +1,5 @@
 import type {ApiTarget} from './target.js'
-import type {Addon, App, Drain, LogSession, LogSessionRequest, RouterStatus} from './types.js'
+import type {Addon, App, Drain, HistoryRequest, LogSession, LogSessionRequest, RouterStatus} from './types.js'
 
 import {ApiError, ApiUnreachableError, networkReason} from './errors.js'
 import {httpAgent} from './http.js'
@@ -49,7 +49,7 @@ export class PlatformApi {
     return this.call('DELETE', `/apps/${encodeURIComponent(app)}/log-drains/${encodeURIComponent(drain)}`)
   }
 
-  createLogSession(app: string, request: LogSessionRequest): Promise<LogSession> {
+  createLogSession(app: string, request: HistoryRequest & LogSessionRequest): Promise<LogSession> {
     return this.call('POST', `/apps/${encodeURIComponent(app)}/log-sessions`, request)
   }
 

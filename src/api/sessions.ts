@@ -1,6 +1,6 @@
 import type {AppSessions} from '../sources/session.js'
 import type {PlatformApi} from './client.js'
-import type {App, LogSessionRequest} from './types.js'
+import type {App, HistoryRequest, LogSessionRequest} from './types.js'
 
 import {withAppCreatedOnFirstUse} from './first-use.js'
 import {MAX_SESSION_LINES} from './types.js'
@@ -53,18 +53,22 @@ function plainValue(values: string[] | undefined): null | string | undefined {
 
 /**
  * Creates the session of the app's recent lines now (so the API's errors are the command's to report) and
- * returns how to make the tailing ones. On logsift's router an unknown app is created first.
+ * returns how to make the tailing ones. On logsift's router an unknown app is created first, and `history`
+ * reads its log from a time.
  */
 export async function openAppSessions(
   api: PlatformApi,
   app: string,
   request: LogSessionRequest,
   created: (app: App) => void,
+  history?: HistoryRequest,
 ): Promise<AppSessions> {
-  const recent = await withAppCreatedOnFirstUse(api, app, () => api.createLogSession(app, {...request, tail: false}), created)
+  // The history is read once, by the first session; tailing ones start from the end, with the same filters.
+  const {since, until, ...filters} = history ?? {}
+  const recent = await withAppCreatedOnFirstUse(api, app, () => api.createLogSession(app, {...request, ...history, tail: false}), created)
   return {
     app,
     recentUrl: recent.logplex_url,
-    tail: async (lines) => (await api.createLogSession(app, {...request, lines, tail: true})).logplex_url,
+    tail: async (lines) => (await api.createLogSession(app, {...request, ...filters, lines, tail: true})).logplex_url,
   }
 }

@@ -57,6 +57,20 @@ export interface LogSessionRequest {
   tail?: boolean
 }
 
+/**
+ * logsift's router only: read the app's durable log from `since` (epoch ms) to `until`, filtered there as
+ * `logsift logs` filters (the Heroku API keeps no history and takes none of these).
+ */
+export interface HistoryRequest {
+  since?: number
+  until?: number
+  level?: string
+  where?: string[]
+  grep?: string[]
+  exclude?: string[]
+  ignore_case?: boolean
+}
+
 export interface LogSession {
   id: string
   /** The stream itself; it needs no key, it is its own secret. */

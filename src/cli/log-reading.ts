@@ -3,8 +3,10 @@ import {Args, Flags, Interfaces} from '@oclif/core'
 import type {Predicate, QueryOptions} from '../query/compile.js'
 
 import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlags} from '../api/command.js'
+import type {HistoryRequest} from '../api/types.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
+import {parseTimeBound} from '../query/time-bound.js'
 import {parseQuantity} from '../query/units.js'
 import type {Redactor} from '../redact/redactor.js'
 import {type Input, resolveInputs} from '../sources/inputs.js'
@@ -94,8 +96,11 @@ export abstract class LogReadingCommand extends ApiCommand {
       source: flags.source,
     })
     const api = await this.api(flags['api-url'])
-    const sessions = await openAppSessions(api, app, plan.request, (created) => this.logToStderr(appCreatedNotice(this.config.bin, created)))
-    return {inputs: [{kind: 'app', sessions}], last: plan.last}
+    // logsift's router reads its durable log from --since and filters there; Heroku keeps only recent lines.
+    const history = api.target.local && (flags.since !== undefined || flags.until !== undefined) ? historyRequest(this.queryOptions(flags)) : undefined
+    const sessions = await openAppSessions(api, app, plan.request, (created) => this.logToStderr(appCreatedNotice(this.config.bin, created)), history)
+    // A history query prints all it matches unless -n is given.
+    return {inputs: [{kind: 'app', sessions}], last: history === undefined ? plan.last : num}
   }
 
   /** --max-line-size in bytes, or one line naming the bad value. */
@@ -165,5 +170,16 @@ function suggestionsFor(error: QueryError): string[] {
     default: {
       return []
     }
+  }
+}
+
+/** The fields of a session request that have logsift's router read its log from a time and filter there. */
+function historyRequest(query: QueryOptions): HistoryRequest {
+  const {exclude, grep, ignoreCase, level, now, since, until, where} = query
+  return {
+    exclude, grep, ignore_case: ignoreCase, level,
+    since: since === undefined ? undefined : parseTimeBound('--since', since, now),
+    until: until === undefined ? undefined : parseTimeBound('--until', until, now),
+    where,
   }
 }

@@ -1,14 +1,16 @@
 import {Command, Flags} from '@oclif/core'
 
 import {redactFlags, redactorFor} from '../cli/redaction.js'
+import {parseDuration} from '../query/time-bound.js'
 import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.js'
+import type {FsyncPolicy} from '../router/log/file-engine.js'
 import {describeUdpBuffer} from '../router/observability/udp-buffer.js'
 import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
 
-Apps, input tokens and drains are kept in the data directory and survive a restart; the recent messages of each app (--buffer) are kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. SIGINT or SIGTERM stops it cleanly; what drains had not delivered yet is written to the data directory and delivered after the next start.`
+Apps, input tokens and drains are kept in the data directory and survive a restart; every message is appended to its app's log in the data directory (kept --retain long, at most --retain-size per app), which sessions and history queries (--since) read; the recent messages of each app (--buffer) are also kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. SIGINT or SIGTERM stops it cleanly; what drains had not delivered yet is written to the data directory and delivered after the next start.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Listen on 127.0.0.1:5580 (HTTP) and 127.0.0.1:5514 (syslog)'},
@@ -27,6 +29,11 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     ca: Flags.file({description: 'PEM file of CAs that syslog+tls and https drains trust besides the usual ones (and NODE_EXTRA_CA_CERTS)', exists: true}),
     'data-dir': Flags.directory({description: 'where apps, tokens, drains and the API key are kept [default: logsift\'s data directory]'}),
     'drain-buffer': Flags.integer({default: 1024, description: 'messages each drain keeps waiting; when full the oldest are dropped and an L10 line says how many', min: 1}),
+    fsync: Flags.string({
+      default: 'interval',
+      description: 'when each app\'s log reaches the disk: always (before input is answered), interval (within a second), never (when the OS writes it)',
+      options: ['always', 'interval', 'never'],
+    }),
     host: Flags.string({default: '127.0.0.1', description: 'address to listen on'}),
     'max-connections': Flags.integer({default: 512, description: 'open connections per listener (HTTP, syslog TCP, syslog TLS); when full, the longest idle one of the address holding the most makes room', min: 1}),
     'max-connections-per-address': Flags.integer({default: 64, description: 'open connections per listener from one address (IPv6: a /64); over it, its own longest idle one makes room', min: 1}),
@@ -34,6 +41,8 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     'metrics-port': Flags.integer({description: 'also serve GET /metrics (Prometheus) without the API key on this port; 0 picks a free one', max: 65_535, min: 0}),
     ...redactFlags,
     port: Flags.integer({default: 5580, description: 'HTTP port (API, log input, sessions); 0 picks a free one', max: 65_535, min: 0}),
+    retain: Flags.string({default: '7d', description: 'how long each app\'s log is kept: a duration (12h, 7d, 2w)'}),
+    'retain-size': Flags.string({default: '1GiB', description: 'most each app\'s log keeps, oldest removed first: bytes, or with KiB, MiB, GiB'}),
     'syslog-port': Flags.integer({default: 5514, description: 'syslog port, TCP and UDP; 0 picks free ones', max: 65_535, min: 0}),
     'syslog-tls-port': Flags.integer({dependsOn: ['tls-cert'], description: 'syslog over TLS port [default: 6514]', max: 65_535, min: 0}),
     'tls-cert': Flags.file({dependsOn: ['tls-key'], description: 'PEM certificate: serve HTTPS and syslog over TLS', exists: true}),
@@ -53,6 +62,10 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     }
 
     const redactor = redactorFor(flags, (message, options) => this.error(message, options))
+    const maxAgeMs = parseDuration(flags.retain)
+    if (!(maxAgeMs > 0)) this.error(`--retain ${flags.retain}: expected a duration (12h, 7d, 2w)`, {exit: 2})
+    const appMaxBytes = parseSize(flags['retain-size'])
+    if (!(appMaxBytes > 0)) this.error(`--retain-size ${flags['retain-size']}: expected bytes, or a number with KiB, MiB or GiB (500MiB)`, {exit: 2})
     const router = await this.start({
       allow,
       apiKey: process.env.LOGSIFT_API_KEY || undefined,
@@ -61,6 +74,8 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       drainCaFile: flags.ca,
       drains: {queueSize: flags['drain-buffer']},
       host: flags.host,
+      logFsync: flags.fsync as FsyncPolicy,
+      logRetention: {appMaxBytes, maxAgeMs},
       maxConnections: flags['max-connections'],
       maxConnectionsPerAddress: flags['max-connections-per-address'],
       metricsHost: flags['metrics-host'],
@@ -128,4 +143,12 @@ function describe(router: RunningRouter): string {
   const key = router.apiKeyFile === undefined ? 'API key from LOGSIFT_API_KEY' : `API key in ${router.apiKeyFile}`
   const metrics = router.metricsUrl === undefined ? '' : `; metrics on ${router.metricsUrl}`
   return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')} (${describeUdpBuffer(router.udpReceiveBuffer)})${metrics}; data in ${router.dataDir}; ${key}`
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {'': 1, gib: 1024 ** 3, kib: 1024, mib: 1024 ** 2}
+
+/** `500MiB`, `1GiB`, `4096` as bytes; NaN when the text is not one. */
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(kib|mib|gib)?$/i.exec(text.trim())
+  return match === null ? Number.NaN : Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()])
 }

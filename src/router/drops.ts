@@ -7,10 +7,11 @@
  * - `session_overflow`: messages a slow session client did not get (it is told with an L11 line);
  * - `drain_overflow`: messages a drain lost to its full queue (the receiver is told with an L10 line);
  * - `drain_rejected`: messages in batches a drain's receiver refused (4xx);
+ * - `log_write_failed`: syslog messages (and the router's own lines) the app's durable log could not store;
  * - `udp_backlog`: syslog datagrams read but dropped because too many were waiting to be routed.
  */
 export const DROP_REASONS = [
-  'bad_request', 'body_too_large', 'connections', 'drain_overflow', 'drain_rejected', 'session_overflow',
+  'bad_request', 'body_too_large', 'connections', 'drain_overflow', 'drain_rejected', 'log_write_failed', 'session_overflow',
   'syslog_malformed', 'syslog_too_large', 'syslog_unknown_app', 'udp_backlog', 'unauthorized',
 ] as const
 export type DropReason = (typeof DROP_REASONS)[number]

@@ -3,6 +3,7 @@ import {Chalk} from 'chalk'
 import {createFormatter} from '../format/index.js'
 import {priSeverity} from '../parse/level.js'
 import {LogRecord, type RecordInit} from '../parse/record.js'
+import type {StoredMessage} from './log/engine.js'
 
 /** A message as an app's log keeps it: the two header values sessions filter on, and its `heroku logs` line. */
 export interface LogEntry {
@@ -18,11 +19,22 @@ export interface LogEntry {
    * so sessions that ask for it are sent it, and `logs -a` levels the message by it.
    */
   readonly priIsLevel: boolean
+  /** The message text alone, the end of `line`: what the app's durable log stores with the fields. */
+  readonly text: string
+  /** The timestamp as the sender wrote it; undefined when it wrote none. */
+  readonly timestamp: string | undefined
+  /** When the router received it, epoch ms (`line`'s timestamp when the sender's is not RFC 3339). */
+  readonly receivedAt: number
 }
 
-/** A LogEntry once it is in an app's log, numbered in arrival order (the SSE event id). */
+/**
+ * A LogEntry once it is in an app's log: `seq` is its offset there (the SSE event id). It is also what the
+ * durable log stores (NewMessage), so ingest builds one object per message.
+ */
 export interface LogMessage extends LogEntry {
   readonly seq: number
+  /** `pri`, under the name the durable log reads. */
+  readonly priority: number | undefined
 }
 
 /** Where a message goes: the app, and the source and dyno it is shown under. */
@@ -48,22 +60,72 @@ export function herokuTimestamp(ms: number): string {
  * here rather than through a formatter: this runs for every message the router takes in.
  */
 export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 'timestamp'>, placement: Placement, now: number): LogEntry {
-  const timestamp = isRfc3339(record.timestamp) ? record.timestamp : herokuTimestamp(now)
-  const {dyno, source} = placement
-  const {message, pri} = record
-  return {
-    dyno,
-    line: timestamp + ' ' + source + '[' + dyno + ']: ' + message,
-    pri,
-    priIsLevel: priSeverity(pri, record.host) !== undefined,
-    singleLine: !hasLineBreak(message) && !hasLineBreak(source) && !hasLineBreak(dyno),
-    source,
+  const {pri} = record
+  return new RouterMessage(placement.source, placement.dyno, record.message, record.timestamp, pri, priSeverity(pri, record.host) !== undefined, now)
+}
+
+/**
+ * A message read back from the durable log, as sessions and drains take it: its line is built as toEntry's.
+ * The sender's host is not stored, so `priIsLevel` is judged on the PRI alone.
+ */
+export function storedMessage(stored: StoredMessage): LogMessage {
+  const {dyno, offset, priority, receivedAt, source, text, timestamp} = stored
+  const message = new RouterMessage(source, dyno, text, timestamp, priority, priSeverity(priority, undefined) !== undefined, receivedAt)
+  message.seq = offset
+  return message
+}
+
+/**
+ * A message as ingest and the log build it: shaped as the numbered message it becomes (seq 0 until the log
+ * numbers it), so the hub and the log take it with no copy. Its `heroku logs` line, and whether that is one
+ * line, are worked out when first asked for: only sessions and drains ask, and most messages meet neither.
+ */
+class RouterMessage implements LogMessage {
+  seq = 0
+  /** `pri`, under the name the durable log reads: an own field, as engines may copy messages by spreading. */
+  readonly priority: number | undefined
+  private builtLine: string | undefined
+  private lineBreaks: boolean | undefined
+
+  constructor(
+    readonly source: string,
+    readonly dyno: string,
+    readonly text: string,
+    readonly timestamp: string | undefined,
+    readonly pri: number | undefined,
+    readonly priIsLevel: boolean,
+    readonly receivedAt: number,
+  ) {
+    this.priority = pri
+  }
+
+  get line(): string {
+    return (this.builtLine ??= lineTimestamp(this.timestamp, this.receivedAt) + ' ' + this.source + '[' + this.dyno + ']: ' + this.text)
+  }
+
+  get singleLine(): boolean {
+    this.lineBreaks ??= hasLineBreak(this.text) || hasLineBreak(this.source) || hasLineBreak(this.dyno)
+    return !this.lineBreaks
+  }
+
+  /** Every field, the worked-out ones too, as a plain message written as JSON has them (the drain spool). */
+  toJSON(): LogMessage {
+    const {dyno, line, pri, priIsLevel, priority, receivedAt, seq, singleLine, source, text, timestamp} = this
+    return {dyno, line, pri, priIsLevel, priority, receivedAt, seq, singleLine, source, text, timestamp}
   }
 }
 
-/** A line the router writes into an app's log itself (L14): Heroku's, with no PRI of a sender. */
+/** A line the router writes into an app's log itself (L14, from logplexLine): Heroku's, with no PRI of a sender. */
 export function routerEntry(line: string): LogEntry {
-  return {dyno: 'logplex', line, pri: undefined, priIsLevel: false, singleLine: true, source: 'heroku'}
+  const timestamp = line.slice(0, line.indexOf(' '))
+  const text = line.slice(line.indexOf(']: ') + 3)
+  return {
+    dyno: 'logplex', line, pri: undefined, priIsLevel: false, receivedAt: Date.parse(timestamp), singleLine: true, source: 'heroku', text, timestamp,
+  }
+}
+
+function lineTimestamp(timestamp: string | undefined, receivedAt: number): string {
+  return isRfc3339(timestamp) ? timestamp : herokuTimestamp(receivedAt)
 }
 
 /** Checked on the parts, which are slices of one decoded text, rather than on the line they are joined into. */

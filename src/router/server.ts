@@ -2,11 +2,12 @@ import {readFile} from 'node:fs/promises'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {type AddressInfo, createServer as createTcpServer, isIPv6, type Server} from 'node:net'
+import {join} from 'node:path'
 import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
-import {createRequestHandler} from './api/api.js'
+import {createRequestHandler, sessionRequest} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
@@ -14,6 +15,8 @@ import type {DrainStatus} from './drains/delivery.js'
 import {drainCertificates} from './drains/tls-options.js'
 import {type DropCounts, DropCounter} from './drops.js'
 import {DropNotices} from './observability/drop-notices.js'
+import type {RetentionPolicy} from './log/engine.js'
+import {FileLogEngine, type FsyncPolicy} from './log/file-engine.js'
 import {metricsRequestHandler, RouterMetrics} from './observability/metrics.js'
 import {udpKernelDrops} from './observability/proc-net-udp.js'
 import {type ListenerStatus, type RouterStatus, routerStatus} from './observability/status.js'
@@ -21,7 +24,7 @@ import {CountingHub, Traffic} from './observability/traffic.js'
 import {type UdpReceiveBuffer, udpReceiveBuffer} from './observability/udp-buffer.js'
 import {type AllowEntry, ReceiverAuth} from './ingest/receiver-auth.js'
 import type {SessionStream} from './sessions/session-stream.js'
-import {SessionRegistry} from './sessions/sessions.js'
+import {type SessionRequest, SessionRegistry} from './sessions/sessions.js'
 import {AppStore} from './store.js'
 import {SyslogInput} from './ingest/syslog-input.js'
 
@@ -85,6 +88,10 @@ export interface RouterOptions {
   metricsHost?: string
   /** The router's log says the first drop of each cause from each sender in this time. Default 60 s. */
   dropNoticeMs?: number
+  /** When each app's durable log (`<dataDir>/log`) reaches the disk. Default `interval`. */
+  logFsync?: FsyncPolicy
+  /** How much of each app's durable log is kept (age, size per app, size in all). */
+  logRetention?: Partial<RetentionPolicy>
 }
 
 export interface RunningRouter {
@@ -155,8 +162,12 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const startedAt = Date.now()
   const drops = new DropCounter(new DropNotices(log, {windowMs: options.dropNoticeMs}).notice)
   const traffic = new Traffic()
-  const hub = new CountingHub(traffic, bufferSize, options.redactor)
-  const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000)
+  const engine = await openLog(dataDir, options, log)
+  const hub = new CountingHub(traffic, bufferSize, engine, drops, options.redactor)
+  await hub.warm()
+  const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000, join(dataDir, 'sessions.json'))
+  const sessionsProblem = await sessions.restore((appId, body) => reviveSession(store, appId, body, bufferSize))
+  if (sessionsProblem !== undefined) log(sessionsProblem)
   const streams = new Set<SessionStream>()
   const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
@@ -239,7 +250,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
     let closing: Promise<void> | undefined
     const shutdown = async (): Promise<void> => {
-      sessions.close()
+      const sessionsSaved = sessions.close()
       const closed = listening.map((server) => new Promise((resolve) => server.close(resolve)))
       const udpClosed = running.close()
       for (const stream of streams) stream.end()
@@ -255,6 +266,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
       await store.flush()
+      await sessionsSaved
+      await engine.close()
     }
 
     return {
@@ -275,15 +288,38 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   } catch (error) {
     for (const admission of admissions) admission.stop()
     await udp?.close()
-    sessions.close()
+    await sessions.close()
     await deliveries.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
+    await engine.close()
     throw error
   }
 }
 
 function connectionsOf(server: Server): Promise<number> {
   return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)))
+}
+
+/** A session of the sessions file as it was created, or undefined when its app is gone. */
+function reviveSession(store: AppStore, appId: string, body: Record<string, unknown>, bufferSize: number): SessionRequest | undefined {
+  if (store.find(appId) === undefined) return undefined
+  try {
+    return sessionRequest(body, bufferSize)
+  } catch {
+    return undefined
+  }
+}
+
+/** Opens the apps' durable logs, saying what recovery repaired (a crash's torn tail, damaged batches). */
+async function openLog(dataDir: string, options: RouterOptions, log: (line: string) => void): Promise<FileLogEngine> {
+  const engine = await FileLogEngine.open({dir: join(dataDir, 'log'), fsync: options.logFsync, retention: options.logRetention})
+  for (const repair of engine.recovery.repairs) {
+    const skipped = repair.skipped.map(({from, to}) => `${from}-${to}`).join(', ')
+    const damage = skipped === '' ? '' : `, damaged offsets ${skipped} skipped`
+    log(`repaired the log of app ${repair.appId}: ${repair.cut} bytes of a torn write cut from ${repair.segment}${damage}`)
+  }
+
+  return engine
 }
 
 function listen(server: Server, host: string, port: number, what: string, listening: Server[]): Promise<number> {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 
 import {createRedactor} from '../../src/redact/redactor.js'
 import {LogHub} from '../../src/router/hub.js'
-import type {LogMessage} from '../../src/router/message.js'
+import {MemoryLogEngine} from '../../src/router/log/memory-engine.js'
+import {type LogEntry, type LogMessage, toEntry} from '../../src/router/message.js'
 import type {RunningRouter} from '../../src/router/server.js'
 import {runCli} from '../helpers/cli.js'
 import {createApp, createSession, frame, postLogplex, postText, readSession, Tail, testRouter} from '../router/helpers.js'
@@ -10,6 +11,10 @@ import {createApp, createSession, frame, postLogplex, postText, readSession, Tai
 const TS = '2024-05-01T12:00:00.000000+00:00'
 const SECRET_LINE = `${TS} app[web.1]: level=info msg="login" user=bob password=hunter2 auth="Bearer 9f86d081884c7d65"`
 const REDACTED_LINE = `${TS} app[web.1]: level=info msg="login" user=bob password=[REDACTED] auth="Bearer [REDACTED]"`
+
+function secretEntry(): LogEntry {
+  return toEntry({message: SECRET_LINE.slice(SECRET_LINE.indexOf(']: ') + 3), pri: undefined, timestamp: TS}, {dyno: 'web.1', source: 'app'}, 0)
+}
 
 function recentLines(hub: LogHub): string[] {
   const recent = hub.recent('app')
@@ -42,18 +47,21 @@ describe('serve --redact', () => {
     assert.equal(tail.text, `${TS} app[web.1]: connecting to postgres://u1:[REDACTED]@db.example.com:5432/d1\n`)
   })
 
-  it('hands subscribers (sessions and drains) the redacted line, and keeps only that', () => {
-    const hub = new LogHub(10, createRedactor())
+  it('hands subscribers (sessions and drains) the redacted line, and keeps only that, in the durable log too', async () => {
+    const engine = new MemoryLogEngine()
+    const hub = new LogHub(10, engine, undefined, createRedactor())
     const received: LogMessage[] = []
     hub.subscribe('app', (batch) => received.push(...batch.messages))
-    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, pri: undefined, priIsLevel: false, singleLine: true, source: 'app'}])
+    await hub.append('app', [secretEntry()])
     assert.deepEqual(received.map((message) => message.line), [REDACTED_LINE])
     assert.deepEqual(recentLines(hub), [REDACTED_LINE])
+    const {messages} = await engine.app('app').read({offset: 1}, 10)
+    assert.deepEqual(messages.map((message) => message.text), [REDACTED_LINE.slice(REDACTED_LINE.indexOf(']: ') + 3)])
   })
 
-  it('without --redact, stores lines as they came', () => {
-    const hub = new LogHub(10)
-    hub.publish('app', [{dyno: 'web.1', line: SECRET_LINE, pri: undefined, priIsLevel: false, singleLine: true, source: 'app'}])
+  it('without --redact, stores lines as they came', async () => {
+    const hub = new LogHub(10, new MemoryLogEngine())
+    await hub.append('app', [secretEntry()])
     assert.deepEqual(recentLines(hub), [SECRET_LINE])
   })
 

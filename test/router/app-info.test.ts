@@ -7,7 +7,7 @@ import {call, createApp, testRouter} from './helpers.js'
 
 function recent(...placements: Array<[string, string]>): BoundedQueue<LogMessage> {
   const queue = new BoundedQueue<LogMessage>(10)
-  for (const [seq, [source, dyno]] of placements.entries()) queue.push({dyno, line: '', pri: undefined, priIsLevel: false, seq, singleLine: true, source})
+  for (const [seq, [source, dyno]] of placements.entries()) queue.push({dyno, line: '', pri: undefined, priIsLevel: false, priority: undefined, receivedAt: 0, seq, singleLine: true, source, text: '', timestamp: undefined})
   return queue
 }
 

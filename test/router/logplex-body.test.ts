@@ -23,9 +23,16 @@ describe('decodeLogplexBody', () => {
 
   it('reads every frame as a `heroku logs` line, in order', () => {
     const entries = decodeLogplexBody(Buffer.from(frame(message(1)) + frame(message(2))), '2', 10_240, NOW)
-    assert.deepEqual(entries, [
-      {dyno: 'web.1', line: '2024-05-01T12:00:01+00:00 app[web.1]: line 1', pri: 190, priIsLevel: false, singleLine: true, source: 'app'},
-      {dyno: 'web.1', line: '2024-05-01T12:00:02+00:00 app[web.1]: line 2', pri: 190, priIsLevel: false, singleLine: true, source: 'app'},
+    const fields = entries.map(({dyno, line, pri, priIsLevel, receivedAt, singleLine, source, text, timestamp}) => ({dyno, line, pri, priIsLevel, receivedAt, singleLine, source, text, timestamp}))
+    assert.deepEqual(fields, [
+      {
+        dyno: 'web.1', line: '2024-05-01T12:00:01+00:00 app[web.1]: line 1', pri: 190, priIsLevel: false, receivedAt: NOW, singleLine: true, source: 'app',
+        text: 'line 1', timestamp: '2024-05-01T12:00:01+00:00',
+      },
+      {
+        dyno: 'web.1', line: '2024-05-01T12:00:02+00:00 app[web.1]: line 2', pri: 190, priIsLevel: false, receivedAt: NOW, singleLine: true, source: 'app',
+        text: 'line 2', timestamp: '2024-05-01T12:00:02+00:00',
+      },
     ])
   })
 

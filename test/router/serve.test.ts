@@ -29,7 +29,9 @@ class Serve {
 }
 
 describe('logsift serve', () => {
-  it('prints one line naming every address, the data dir and the key file; SIGTERM and SIGINT stop it with 0', async () => {
+  it('prints one line naming every address, the data dir and the key file; SIGTERM and SIGINT stop it with 0', async function () {
+    // Two routers start and stop, one after the other.
+    this.timeout(10_000)
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const dir = dataDir()
       const serve = new Serve(['--data-dir', dir])

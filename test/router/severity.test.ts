@@ -31,7 +31,7 @@ describe('a message\'s syslog PRI', () => {
 
   describe('sessions: the PRI field only for the reader that asks, only when it tells the level', () => {
     const message = (line: string, pri: number | undefined, priIsLevel: boolean): LogMessage => ({
-      dyno: 'web.1', line, pri, priIsLevel, seq: 7, singleLine: !line.includes('\n'), source: 'app',
+      dyno: 'web.1', line, pri, priIsLevel, priority: pri, receivedAt: 0, seq: 7, singleLine: !line.includes('\n'), source: 'app', text: line, timestamp: undefined,
     })
     const table: Array<[string, LogMessage, StreamFormat, string]> = [
       ['plain', message('L', 131, true), 'plain', 'L\n'],

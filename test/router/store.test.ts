@@ -17,7 +17,7 @@ describe('router state across restarts', () => {
     const apps = (await call(first, 'GET', '/apps')).json
     await first.close()
 
-    assert.deepEqual(readdirSync(dir).sort(), ['api-key', 'state.json'])
+    assert.deepEqual(readdirSync(dir).sort(), ['api-key', 'log', 'state.json'])
     const second = await startRouter({dataDir: dir, port: 0, syslogPort: 0})
     try {
       assert.equal(second.apiKey, first.apiKey)
@@ -52,7 +52,8 @@ describe('router state across restarts', () => {
       assert.equal(keyed.apiKey, 'from-env')
       assert.equal(keyed.apiKeyFile, undefined)
       assert.equal((await call(keyed, 'GET', '/apps', {key: 'from-env'})).status, 200)
-      assert.deepEqual(readdirSync(other), [])
+      // The apps' logs, and no key file.
+      assert.deepEqual(readdirSync(other), ['log'])
     } finally {
       await keyed.close()
     }

@@ -10,8 +10,10 @@ import type {DrainStatus} from '../drains/delivery.js'
 import {drainLoopProblem} from '../drains/loop.js'
 import {deliveryJson} from '../drains/status-json.js'
 import type {DropCounter, DropOrigin} from '../drops.js'
+import {historyQuery} from '../sessions/history-query.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
 import type {LogHub} from '../hub.js'
+import {LogWriteError} from '../log/engine.js'
 import {basicPassword, decodeLogplexBody, LOGPLEX_CONTENT_TYPES} from '../ingest/logplex-input.js'
 import type {RouterMetrics} from '../observability/metrics.js'
 import {appDrops, type RouterStatus} from '../observability/status.js'
@@ -241,9 +243,10 @@ class Routes {
   }
 
   private async createSession(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
-    const request = sessionRequest(await readJsonObject(req, MAX_JSON_BYTES), this.context.limits.bufferSize)
+    const body = await readJsonObject(req, MAX_JSON_BYTES)
+    const request = sessionRequest(body, this.context.limits.bufferSize)
     const now = apiTimestamp()
-    const session = this.context.sessions.create(app.id, request, now)
+    const session = this.context.sessions.create(app.id, request, now, body)
     const tls = (req.socket as TLSSocket).encrypted === true
     const base = `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`
     sendJson(res, 201, {created_at: now, id: session.id, logplex_url: `${base}/sessions/${session.id}`, updated_at: now})
@@ -317,7 +320,7 @@ class Routes {
       const msgCount = req.headers['logplex-msg-count']
       // A sender retrying a batch whose answer it lost sends the same frame id: the batch is taken once.
       if (receiver?.isRepeat(app, req) !== true) {
-        this.context.hub.publish(app.id, decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes, Date.now()))
+        await this.store(app, decodeLogplexBody(body, Array.isArray(msgCount) ? msgCount[0] : msgCount, limits.maxFrameBytes, Date.now()))
         receiver?.taken(app, req)
       }
 
@@ -339,8 +342,18 @@ class Routes {
       throw error
     }
 
-    this.context.hub.publish(app.id, entries)
+    await this.store(app, entries)
     sendNoContent(res)
+  }
+
+  /** Answered 2xx only once stored as durably as `--fsync` promises; a log that cannot store them answers 503. */
+  private async store(app: App, entries: readonly LogEntry[]): Promise<void> {
+    try {
+      await this.context.hub.append(app.id, entries)
+    } catch (error) {
+      if (!(error instanceof LogWriteError)) throw error
+      throw new ApiError(503, 'unavailable', `The log of ${app.name} cannot store messages now (${error.message}); retry later.`, {'Retry-After': '5'})
+    }
   }
 }
 
@@ -371,8 +384,8 @@ function drainJson(drain: Drain) {
   return {addon: null, created_at: drain.createdAt, id: drain.id, token: drain.token, updated_at: drain.updatedAt, url: drain.url}
 }
 
-/** `{dyno, lines, source, tail}`, each optional (null is absent, as the Heroku CLI may send it). */
-function sessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
+/** `{dyno, lines, source, tail}` and logsift's history fields, each optional (null is absent, as the Heroku CLI may send it). */
+export function sessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
   const {dyno, lines, source, tail} = body
   const invalid = (message: string): never => {
     throw new ApiError(422, 'invalid_params', message)
@@ -391,6 +404,8 @@ function sessionRequest(body: Record<string, unknown>, bufferSize: number): Sess
     lines: Math.min(count, bufferSize),
     sourceTest: nameTest('source', source, compileSourceTest, invalid),
     tail: tail === true,
+    // logsift's history query: since, until and the CLI's filters (absent from the Heroku CLI's requests).
+    ...historyQuery(body, invalid, Date.now()),
   }
 }
 

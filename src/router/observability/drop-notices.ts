@@ -14,6 +14,7 @@ const WHAT: Record<DropReason, {noun: string; verb: string; why: string}> = {
   connections: {noun: 'connection', verb: 'refused or closed', why: 'too many open connections: an idle one makes room for a new one'},
   drain_overflow: {noun: 'message', verb: 'dropped', why: 'L10: the drain\'s queue was full'},
   drain_rejected: {noun: 'message', verb: 'dropped', why: 'the drain refused them'},
+  log_write_failed: {noun: 'message', verb: 'dropped', why: 'the app\'s durable log could not store them'},
   session_overflow: {noun: 'message', verb: 'dropped', why: 'L11: the session client reads too slowly'},
   syslog_malformed: {noun: 'message', verb: 'dropped', why: 'not syslog'},
   syslog_too_large: {noun: 'message', verb: 'dropped', why: 'longer than the largest message accepted'},

@@ -39,14 +39,14 @@ export class Traffic {
   }
 }
 
-/** A LogHub that counts the messages each app is given, once per publish. */
+/** A LogHub that counts the messages each app takes in, once per append that its log stored. */
 export class CountingHub extends LogHub {
   constructor(private readonly traffic: Traffic, ...args: ConstructorParameters<typeof LogHub>) {
     super(...args)
   }
 
-  override publish(...args: Parameters<LogHub['publish']>): void {
+  override async append(...args: Parameters<LogHub['append']>): Promise<void> {
+    await super.append(...args)
     this.traffic.received(args[0], args[1].length)
-    super.publish(...args)
   }
 }

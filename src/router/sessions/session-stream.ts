@@ -3,8 +3,10 @@ import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from '../hub.js'
-import {herokuTimestamp, type LogMessage, logplexLine} from '../message.js'
+import type {ReadStart} from '../log/engine.js'
+import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
+import {CLOCK_SKEW_MS} from './history-query.js'
 import {type LogSession, sessionMatches} from './sessions.js'
 
 export interface StreamOptions {
@@ -18,6 +20,9 @@ export interface StreamOptions {
   /** Where messages written to the client are counted, per app. */
   traffic?: Traffic
 }
+
+/** Messages read from the durable log at a time, for a session that starts in the past. */
+const LOG_READ_BATCH = 1000
 
 /**
  * What the client asked for: server-sent events with `Accept: text/event-stream` (with the PRI field too
@@ -41,6 +46,8 @@ export class SessionStream {
   private firstDropAt = 0
   private lastDroppedSeq = 0
   private unsubscribe: (() => void) | undefined
+  /** Messages before this offset were sent from the log already. */
+  private liveFrom = 0
 
   constructor(
     private readonly res: ServerResponse,
@@ -60,6 +67,12 @@ export class SessionStream {
       // Says to the reader that asked that each event is one message: one more header only for it.
       ...(format === 'events-with-pri' ? {[MESSAGE_EVENTS_HEADER]: '1'} : undefined),
     })
+    const start = this.logStart()
+    if (start !== undefined) {
+      this.streamFromLog(start).catch((error: Error) => this.res.destroy(error))
+      return
+    }
+
     const backlog = this.backlog()
     if (!this.session.tail) {
       res.end(backlog)
@@ -69,15 +82,82 @@ export class SessionStream {
     if (backlog === '') res.flushHeaders()
     else res.write(backlog)
     // Subscribed in the same tick as the backlog was read: no message falls between the two.
-    this.unsubscribe = this.hub.subscribe(this.session.appId, (batch) => this.deliver(batch))
-    res.on('drain', () => this.reportDrops())
-    res.on('close', () => this.unsubscribe?.())
+    this.follow()
   }
 
   /** The router is closing: end the response normally, so the client sees a clean end of stream. */
   end(): void {
     this.unsubscribe?.()
     this.res.end()
+  }
+
+  /**
+   * Where to read the app's durable log from, when the recent buffer does not have it: the session's `since`,
+   * or a `Last-Event-ID` older than the buffer's oldest message (a client that was away long, or a restart).
+   */
+  private logStart(): ReadStart | undefined {
+    const {since} = this.session
+    const {lastEventId} = this.options
+    if (lastEventId === undefined) return since === undefined ? undefined : {time: since - CLOCK_SKEW_MS}
+    const recent = this.hub.recent(this.session.appId)
+    const inBuffer = since === undefined && (recent.size === 0 || recent.at(0).seq <= lastEventId + 1)
+    return inBuffer ? undefined : {offset: lastEventId + 1}
+  }
+
+  /**
+   * Sends what the log holds from `start` that matches, at the client's pace, up to what was stored when the
+   * session was read; then, tailing without `until`, each new message as it comes.
+   */
+  private async streamFromLog(start: ReadStart): Promise<void> {
+    const {appId, tail, until} = this.session
+    // `until` is on the messages' own times, which a late sender can put anywhere: the log is read to its end.
+    const log = this.hub.engine.app(appId)
+    const end = tail && until === undefined ? Infinity : (await log.stats()).nextOffset
+    // Subscribed before reading: what the hub hands out meanwhile is in the log, and says to read on.
+    let handedOut = 0
+    const unsubscribe = this.hub.subscribe(appId, (batch) => {
+      handedOut = batch.messages.at(-1)!.seq
+    })
+    this.res.on('close', unsubscribe)
+    let position = start
+    let next = 'offset' in start ? start.offset : 0
+    for (;;) {
+      const {messages, next: after} = await log.read(position, LOG_READ_BATCH)
+      // The client left, or the router is closing (end() ended the response).
+      if (this.res.writableEnded || this.res.destroyed) return
+      let text = ''
+      for (const stored of messages) {
+        if (stored.offset >= end) {
+          unsubscribe()
+          this.res.end(text)
+          return
+        }
+
+        const message = storedMessage(stored)
+        if (sessionMatches(this.session, message)) text += encodeLogMessage(message, this.options.format)
+      }
+
+      next = after
+      position = {offset: after}
+      if (text !== '' && !this.res.write(text)) await drainedOrClosed(this.res)
+      if (messages.length === 0 && (end !== Infinity || handedOut < next)) break
+    }
+
+    unsubscribe()
+    if (end !== Infinity) {
+      this.res.end()
+      return
+    }
+
+    // Nothing was handed out since the last read: from here on the hub's batches are what comes next.
+    this.liveFrom = next
+    this.follow()
+  }
+
+  private follow(): void {
+    this.unsubscribe = this.hub.subscribe(this.session.appId, (batch) => this.deliver(batch))
+    this.res.on('drain', () => this.reportDrops())
+    this.res.on('close', () => this.unsubscribe?.())
   }
 
   private backlog(): string {
@@ -106,7 +186,8 @@ export class SessionStream {
   private deliver(batch: Batch): void {
     const {session} = this
     const overflowing = this.res.writableLength >= this.options.maxQueueBytes
-    if (session.dynoTest === undefined && session.sourceTest === undefined) {
+    if (batch.messages.at(-1)!.seq < this.liveFrom) return
+    if (session.dynoTest === undefined && session.sourceTest === undefined && session.filter === undefined && batch.messages[0].seq >= this.liveFrom) {
       if (overflowing) this.drop(batch.messages.length, batch.messages.at(-1)!.seq)
       else this.write(batch.encoded(this.options.format), batch.messages.length)
       return
@@ -116,7 +197,7 @@ export class SessionStream {
     let matched = 0
     let lastSeq = 0
     for (const message of batch.messages) {
-      if (!sessionMatches(session, message)) continue
+      if (message.seq < this.liveFrom || !sessionMatches(session, message)) continue
       matched++
       lastSeq = message.seq
       if (!overflowing) text += encodeLogMessage(message, this.options.format)
@@ -160,4 +241,18 @@ export class SessionStream {
     this.dropped = 0
     this.res.write(encodeMessage(this.lastDroppedSeq, line, this.options.format))
   }
+}
+
+/** Resolves when the response can take more, or has closed (the client left, the router is closing). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }

@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {readFile, rename, writeFile} from 'node:fs/promises'
 
 import type {NameTest} from '../../query/selector.js'
 import type {LogMessage} from '../message.js'
@@ -11,12 +12,20 @@ export interface SessionRequest {
   /** Dyno (exact, or the type before the dot) and source (exact) filters; undefined passes all. */
   dynoTest: NameTest | undefined
   sourceTest: NameTest | undefined
+  /** Read the app's log from the first message received at or after this time (epoch ms), not the recent buffer. */
+  since?: number
+  /** Stop at the last message received at or before this time (epoch ms). */
+  until?: number
+  /** Filters beyond dyno and source (level, where, grep, exclude: the CLI's query), compiled. */
+  filter?: (message: LogMessage) => boolean
 }
 
 export interface LogSession extends SessionRequest {
   readonly id: string
   readonly appId: string
   readonly createdAt: string
+  /** The request as it came, kept in the sessions file so the session is made again after a restart. */
+  readonly body: Record<string, unknown>
   /** When it was last created or left by a client (ms); an open stream keeps it alive. */
   lastUsed: number
   /** Streams reading it now. */
@@ -26,6 +35,7 @@ export interface LogSession extends SessionRequest {
 export function sessionMatches(session: SessionRequest, message: LogMessage): boolean {
   return (session.dynoTest === undefined || session.dynoTest(message.dyno))
     && (session.sourceTest === undefined || session.sourceTest(message.source))
+    && (session.filter === undefined || session.filter(message))
 }
 
 /**
@@ -36,16 +46,45 @@ export function sessionMatches(session: SessionRequest, message: LogMessage): bo
 export class SessionRegistry {
   private readonly sessions = new Map<string, LogSession>()
   private readonly sweeper: NodeJS.Timeout
+  private saving: Promise<void> | undefined
+  private saveAgain = false
 
-  constructor(private readonly ttlMs: number) {
+  /**
+   * With `file`, sessions are kept there too (`<dataDir>/sessions.json`): a session URL outlives a restart of
+   * the router, and a client reconnecting with `Last-Event-ID` resumes exactly where it was.
+   */
+  constructor(private readonly ttlMs: number, private readonly file?: string) {
     // A sweep bounds memory for sessions never read; `open` checks expiry itself, so the interval is loose.
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(ttlMs, 1000), 60_000))
     this.sweeper.unref()
   }
 
-  create(appId: string, request: SessionRequest, createdAt: string): LogSession {
-    const session: LogSession = {...request, appId, createdAt, id: randomUUID(), lastUsed: Date.now(), readers: 0}
+  /**
+   * Makes the sessions of the file again, each from its request by `revive` (undefined skips one that is no
+   * longer valid), with a full time to live. A file that cannot be read is reported and left for the next save.
+   */
+  async restore(revive: (appId: string, body: Record<string, unknown>) => SessionRequest | undefined): Promise<string | undefined> {
+    if (this.file === undefined) return undefined
+    let saved: SavedSessions
+    try {
+      saved = JSON.parse(await readFile(this.file, 'utf8')) as SavedSessions
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      return `could not read the log sessions in ${this.file} (${(error as Error).message}); they are forgotten`
+    }
+
+    for (const {appId, body, createdAt, id} of Array.isArray(saved.sessions) ? saved.sessions : []) {
+      const request = revive(appId, body)
+      if (request !== undefined) this.sessions.set(id, {...request, appId, body, createdAt, id, lastUsed: Date.now(), readers: 0})
+    }
+
+    return undefined
+  }
+
+  create(appId: string, request: SessionRequest, createdAt: string, body: Record<string, unknown> = {}): LogSession {
+    const session: LogSession = {...request, appId, body, createdAt, id: randomUUID(), lastUsed: Date.now(), readers: 0}
     this.sessions.set(session.id, session)
+    this.save()
     return session
   }
 
@@ -67,8 +106,37 @@ export class SessionRegistry {
     session.lastUsed = Date.now()
   }
 
-  close(): void {
+  /** Stops sweeping; resolves once the sessions file is written. */
+  async close(): Promise<void> {
     clearInterval(this.sweeper)
+    await this.saving
+  }
+
+  /** Writes the sessions file, one write at a time: changes made during one are carried by the next. */
+  private save(): void {
+    if (this.file === undefined) return
+    if (this.saving !== undefined) {
+      this.saveAgain = true
+      return
+    }
+
+    const saved: SavedSessions = {
+      sessions: [...this.sessions.values()].map(({appId, body, createdAt, id}) => ({appId, body, createdAt, id})),
+      version: 1,
+    }
+    const file = this.file
+    const temporary = `${file}.${process.pid}.tmp`
+    this.saving = writeFile(temporary, JSON.stringify(saved) + '\n', {mode: 0o600})
+      .then(() => rename(temporary, file))
+      // Sessions are a convenience: a failed write leaves the previous file, and the next change tries again.
+      .catch(() => {})
+      .finally(() => {
+        this.saving = undefined
+        if (this.saveAgain) {
+          this.saveAgain = false
+          this.save()
+        }
+      })
   }
 
   private expired(session: LogSession, now: number): boolean {
@@ -77,6 +145,14 @@ export class SessionRegistry {
 
   private sweep(): void {
     const now = Date.now()
+    const before = this.sessions.size
     for (const [id, session] of this.sessions) if (this.expired(session, now)) this.sessions.delete(id)
+    if (this.sessions.size !== before) this.save()
   }
+}
+
+/** `<dataDir>/sessions.json`. */
+interface SavedSessions {
+  version: 1
+  sessions: Array<{appId: string; body: Record<string, unknown>; createdAt: string; id: string}>
 }

@@ -1,0 +1,72 @@
+import {parseLine} from '../../parse/line.js'
+import {LogRecord} from '../../parse/record.js'
+import {compileQuery, QueryError} from '../../query/compile.js'
+import type {LogMessage} from '../message.js'
+import type {SessionRequest} from './sessions.js'
+
+/** How far a sender's clock may run ahead of the router's: a session from `since` reads the log from this much earlier. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000
+
+/**
+ * logsift's fields of `POST /apps/{app}/log-sessions`, beyond Heroku's: `since` and `until` (RFC 3339, a
+ * duration before now such as `1h`, or epoch ms) and the filters of `logsift logs` (`level`, `where`, `grep`,
+ * `exclude`, each a string or an array of them, and `ignore_case`), compiled with the CLI's own query
+ * compiler so that the router sends only what the CLI would print. Times are the messages' own, as the CLI
+ * reads them. Absent fields leave the session as Heroku's.
+ */
+export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'since' | 'until'> {
+  const since = timeField('since', body.since, invalid)
+  const until = timeField('until', body.until, invalid)
+  const level = body.level === undefined || body.level === null ? undefined : body.level
+  if (level !== undefined && typeof level !== 'string') invalid('level must be a string.')
+  const where = listField('where', body.where, invalid)
+  const grep = listField('grep', body.grep, invalid)
+  const exclude = listField('exclude', body.exclude, invalid)
+  if (since === undefined && until === undefined && level === undefined && where === undefined && grep === undefined && exclude === undefined) return {}
+
+  let predicate: (record: LogRecord) => boolean
+  try {
+    predicate = compileQuery({
+      exclude,
+      grep,
+      ignoreCase: body.ignore_case === true,
+      level: level as string | undefined,
+      now,
+      since: since === undefined ? undefined : new Date(since).toISOString(),
+      until: until === undefined ? undefined : new Date(until).toISOString(),
+      where,
+    })
+  } catch (error) {
+    if (error instanceof QueryError) return invalid(error.message)
+    throw error
+  }
+
+  return {filter: (message) => predicate(messageRecord(message)), since, until}
+}
+
+/** The message as `logs -a` reads it from a session: its line, levelled by the PRI when that tells the level. */
+function messageRecord(message: LogMessage): LogRecord {
+  const record = parseLine(Buffer.from(message.line))
+  if (!message.priIsLevel) return record
+  const {dyno, format, host, message: text, source, timestamp} = record
+  return new LogRecord(record.raw, {dyno, format, host, message: text, pri: message.pri, source, timestamp})
+}
+
+function timeField(key: string, value: unknown, invalid: (message: string) => never): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
+  if (typeof value === 'string') {
+    const time = Date.parse(value)
+    if (!Number.isNaN(time) && /^\d{4}-\d{2}-\d{2}/.test(value)) return time
+  }
+
+  return invalid(`${key} must be an RFC 3339 time or epoch milliseconds.`)
+}
+
+function listField(key: string, value: unknown, invalid: (message: string) => never): string[] | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value) && value.every((each) => typeof each === 'string')) return value.length === 0 ? undefined : value as string[]
+  return invalid(`${key} must be a string or an array of strings.`)
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {type RunningRouter, startRouter} from '../../src/router/server.js'
+import {ROOT, runCli, tempDir} from '../helpers/cli.js'
+import {createApp, createSession, postText, readSession, Tail} from '../router/helpers.js'
+import {isolatedEnv} from './helpers.js'
+
+/**
+ * History queries: `logs -a APP --since --until` reads the router's durable log, filtered in the router with
+ * the CLI's query, and prints what `logs FILE` prints from the same lines. The router keeps 100 recent lines
+ * in memory, so the 2,000 lines can only come from the log.
+ */
+describe('logs -a APP --since/--until: history from the router\'s log', function () {
+  // The CLI runs as a process, several times.
+  this.timeout(30_000)
+
+  const dir = tempDir('logsift-history-')
+  const file = join(dir, 'app.log')
+  let router: RunningRouter
+  let env: NodeJS.ProcessEnv
+  let since = ''
+  let until = ''
+
+  before(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '2000', '--seed', '3', '--out', file])
+    const lines = readFileSync(file, 'utf8').split('\n')
+    since = lines[300].slice(0, lines[300].indexOf(' '))
+    until = lines[1700].slice(0, lines[1700].indexOf(' '))
+    router = await startRouter({bufferSize: 100, dataDir: join(dir, 'data'), port: 0, syslogPort: 0})
+    env = isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: join(dir, 'data')})
+    await createApp(router, 'shop')
+    await postText(router, 'shop', readFileSync(file, 'utf8'))
+  })
+
+  after(() => router?.close())
+
+  it('prints byte for byte what `logs FILE` prints from the same lines, filtered by time and fields', async () => {
+    const query = ['--since', since, '--until', until, '-w', 'status>=500', '-o', 'raw']
+    const fromFile = await runCli(['logs', file, ...query], {env})
+    const fromApp = await runCli(['logs', '-a', 'shop', ...query], {env})
+    assert.equal(fromFile.code, 0, fromFile.stderr)
+    assert.equal(fromApp.code, 0, fromApp.stderr)
+    assert.ok(fromFile.stdout.split('\n').length > 5, fromFile.stdout)
+    assert.equal(fromApp.stdout, fromFile.stdout)
+  })
+
+  it('filters in the router: a session with the query sends only the matching lines, from the log', async () => {
+    const fromFile = await runCli(['logs', file, '--since', since, '--until', until, '-l', 'error', '-d', 'router', '-o', 'raw'], {env})
+    assert.ok(fromFile.stdout.split('\n').length > 5, fromFile.stdout)
+    const url = await createSession(router, 'shop', {dyno: 'router', level: 'error', since, until})
+    assert.equal((await readSession(url)).text, fromFile.stdout)
+  })
+
+  it('logs:stats -a APP --since --until counts what logs:stats FILE counts', async () => {
+    const fromFile = await runCli(['logs:stats', file, '--since', since, '--until', until], {env})
+    const fromApp = await runCli(['logs:stats', '-a', 'shop', '--since', since, '--until', until], {env})
+    assert.equal(fromFile.code, 0, fromFile.stderr)
+    assert.match(fromFile.stdout, /\d/)
+    assert.equal(fromApp.stdout, fromFile.stdout)
+  })
+
+  it('a tailing session with since sends the history, then each new line once', async () => {
+    const fromFile = await runCli(['logs', file, '--since', since, '-w', 'status>=503', '-o', 'raw'], {env})
+    assert.ok(fromFile.stdout.split('\n').length > 3, fromFile.stdout)
+    const tail = await Tail.open(await createSession(router, 'shop', {since, tail: true, where: 'status>=503'}))
+    try {
+      await tail.waitFor('the history', (text) => text === fromFile.stdout)
+      const fresh = '2024-05-01T13:00:00.000000+00:00 heroku[router]: at=error code=H12 desc="Request timeout" method=GET path="/" status=503'
+      await postText(router, 'shop', `${fresh}\n2024-05-01T13:00:01.000000+00:00 app[web.1]: ok status=200\n`)
+      await tail.waitFor('the new line', (text) => text.endsWith(fresh + '\n'))
+      assert.equal(tail.text, fromFile.stdout + fresh + '\n')
+    } finally {
+      tail.close()
+    }
+  })
+
+  it('refuses a time it cannot read, naming the field', async () => {
+    const reply = await fetch(`${router.url}/apps/shop/log-sessions`, {
+      body: JSON.stringify({since: 'yesterday'}),
+      headers: {authorization: `Bearer ${router.apiKey}`, 'content-type': 'application/json'},
+      method: 'POST',
+    })
+    assert.equal(reply.status, 422)
+    assert.match(await reply.text(), /since must be an RFC 3339 time or epoch milliseconds/)
+  })
+})
