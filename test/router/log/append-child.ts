@@ -10,8 +10,17 @@ import {LogWriteError, type NewMessage} from '../../../src/router/log/engine.js'
 import {FileLogEngine, type FsyncPolicy} from '../../../src/router/log/file-engine.js'
 
 const [dir, fsync, mode, writes] = process.argv.slice(2)
+/** The parent's end of the pipe may be non-blocking: a full pipe (EAGAIN) is waited out, not fatal. */
 const report = (event: object): void => {
-  writeSync(1, JSON.stringify(event) + '\n')
+  let bytes = Buffer.from(JSON.stringify(event) + '\n')
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(1, bytes))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)
+    }
+  }
 }
 
 /** The text of message `i` of appender `writer`'s batch `seq`: faults.test.ts expects the same at each acked offset. */
