@@ -79,10 +79,16 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual((await engine.apps()).sort(), ['web', 'worker'])
     })
 
-    it('keeps the order of appends made without waiting for each other', async () => {
+    it('keeps the order of appends made without waiting for each other, and resolves them in that order', async () => {
       const log = (await open()).app('web')
-      const results = await Promise.all(Array.from({length: 20}, (_, i) => log.append(batch(i * 5, 5, T0))))
+      // The router hands messages to sessions as their append resolves: out of order, a session would see them so.
+      const resolved: number[] = []
+      const results = await Promise.all(Array.from({length: 20}, (_, i) => log.append(batch(i * 5, 5, T0)).then((result) => {
+        resolved.push(i)
+        return result
+      })))
       assert.deepEqual(results, Array.from({length: 20}, (_, i) => ({first: 1 + i * 5, next: 6 + i * 5})))
+      assert.deepEqual(resolved, Array.from({length: 20}, (_, i) => i))
       const {messages} = await log.read({offset: 1}, 1000)
       assert.deepEqual(messages.map((message) => message.text), batch(0, 100, T0).map((message) => message.text))
     })
