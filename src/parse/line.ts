@@ -94,3 +94,14 @@ export function parseFrame(raw: Buffer): LogRecord {
   const init = parseSyslog(text, 0)
   return init === undefined ? new LogRecord(raw, {format: 'text', message: text}) : new LogRecord(raw, init)
 }
+
+/**
+ * A line as a record, levelled by a syslog PRI that came beside it rather than in it (logsift's router sends
+ * the sender's PRI with a `heroku logs` line when it tells the level); parseLine alone without one.
+ */
+export function parseLineWithPri(raw: Buffer, pri: number | undefined): LogRecord {
+  const record = parseLine(raw)
+  if (pri === undefined) return record
+  const {dyno, format, host, message, source, timestamp} = record
+  return new LogRecord(raw, {dyno, format, host, message, pri, source, timestamp})
+}

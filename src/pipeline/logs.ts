@@ -6,8 +6,8 @@ import type {StreamMessage} from '../sources/session.js'
 import {stat} from 'node:fs/promises'
 
 import {MAX_SESSION_LINES} from '../api/types.js'
-import {parseFrame, parseLine} from '../parse/line.js'
-import {LogRecord} from '../parse/record.js'
+import {parseFrame, parseLine, parseLineWithPri} from '../parse/line.js'
+import type {LogRecord} from '../parse/record.js'
 import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
 import {isGzipFile, isNamedFifo, readFile} from '../sources/file.js'
 import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
@@ -204,7 +204,7 @@ class PipelineRun {
       for (const message of messages) {
         bytes += message.raw.length
         if (message.raw.length - 1 > maxLineBytes) splitter.push(message.raw)
-        else this.emit(streamRecord(message))
+        else this.emit(parseLineWithPri(message.raw, message.pri))
       }
 
       await sink.flush()
@@ -242,10 +242,3 @@ class PipelineRun {
   }
 }
 
-/** A stream's message as a record, levelled by the sender's PRI when the stream sent it (logsift's router does). */
-function streamRecord({pri, raw}: StreamMessage): LogRecord {
-  const record = parseLine(raw)
-  if (pri === undefined) return record
-  const {dyno, format, host, message, source, timestamp} = record
-  return new LogRecord(raw, {dyno, format, host, message, pri, source, timestamp})
-}

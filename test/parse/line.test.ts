@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {parseLine} from '../../src/parse/line.js'
+import {parseLine, parseLineWithPri} from '../../src/parse/line.js'
 import type {LogRecord, RecordInit} from '../../src/parse/record.js'
 
 /** The parsed header and message of a record, for comparison with a table row. */
@@ -165,4 +165,21 @@ describe('parseLine: text lines', () => {
   it('has no time', () => {
     assert.ok(Number.isNaN(parseLine(Buffer.from('Rendering post/list\n')).time))
   })
+})
+
+describe('parseLineWithPri', () => {
+  const line = Buffer.from('2024-05-01T12:00:00+00:00 app[web.1]: disk almost full\n')
+  const cases: Array<[string, number | undefined, string]> = [
+    ['no PRI: the level the text gives', undefined, 'info'],
+    ['local0.err', 131, 'error'],
+    ['user.warning', 12, 'warn'],
+  ]
+  for (const [name, pri, level] of cases) {
+    it(`${name}: ${level}, header and raw as parseLine reads them`, () => {
+      const record = parseLineWithPri(line, pri)
+      assert.equal(record.level, level)
+      assert.deepEqual({...shape(record), pri: undefined}, shape(parseLine(line)))
+      assert.equal(record.raw, line)
+    })
+  }
 })

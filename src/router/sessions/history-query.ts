@@ -1,5 +1,5 @@
-import {parseLine} from '../../parse/line.js'
-import {LogRecord} from '../../parse/record.js'
+import {parseLineWithPri} from '../../parse/line.js'
+import type {LogRecord} from '../../parse/record.js'
 import {compileQuery, QueryError} from '../../query/compile.js'
 import type {LogMessage} from '../message.js'
 import type {SessionRequest} from './sessions.js'
@@ -41,16 +41,10 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
     throw error
   }
 
-  return {filter: (message) => predicate(messageRecord(message)), since, until}
+  // The message as `logs -a` reads it from a session: its line, levelled by the PRI when that tells the level.
+  return {filter: (message) => predicate(parseLineWithPri(Buffer.from(message.line), message.priIsLevel ? message.pri : undefined)), since, until}
 }
 
-/** The message as `logs -a` reads it from a session: its line, levelled by the PRI when that tells the level. */
-function messageRecord(message: LogMessage): LogRecord {
-  const record = parseLine(Buffer.from(message.line))
-  if (!message.priIsLevel) return record
-  const {dyno, format, host, message: text, source, timestamp} = record
-  return new LogRecord(record.raw, {dyno, format, host, message: text, pri: message.pri, source, timestamp})
-}
 
 function timeField(key: string, value: unknown, invalid: (message: string) => never): number | undefined {
   if (value === undefined || value === null || value === '') return undefined
