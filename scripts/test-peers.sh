@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests start, when they are missing: rsyslog, python3, util-linux's logger and
-# syslog-ng (Debian; syslog senders) and the official Heroku CLI
+# syslog-ng (Debian; syslog senders), nats-server, Chromium and the official Heroku CLI
 # (npm, into a cache folder, never a project dependency). Run by `npm test` (pretest) and by .ci/run, so both
 # work on a fresh machine. Prints one line per peer it could not install; the test that needs it then fails
 # with the same command in its message.
@@ -41,6 +41,17 @@ if [ ! -x "$syslog_ng_dir/usr/sbin/syslog-ng" ]; then
     rm -rf "$download"
   else
     echo "test-peers: syslog-ng is missing; as root: apt-get download syslog-ng-core && dpkg -x syslog-ng-core_*.deb $syslog_ng_dir"
+  fi
+fi
+
+# nats-server (the JetStream engine's conformance suite and the cluster tests) and Chromium (the router's web
+# page, driven by puppeteer-core in the browser tests).
+if ! command -v nats-server >/dev/null || ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        nats-server chromium; } >/dev/null 2>&1 || echo "test-peers: could not install nats-server and chromium with apt-get"
+  else
+    echo "test-peers: nats-server or chromium is missing; install them: sudo apt-get install nats-server chromium"
   fi
 fi
 
