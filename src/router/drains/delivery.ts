@@ -59,12 +59,15 @@ interface Frame extends OutgoingBatch {
   readonly stored: number
   /** Messages retention removed before the drain reached them; the batch opens with an L10 line saying so. */
   readonly lost: number
+  /** Cut at the end of the log rather than at the batch size or a gap. */
+  readonly short: boolean
 }
 
 /**
  * The cursors a drain keeps in its app's log: its position (the next offset to deliver) and the end of the
- * batch in flight. The second makes a retry after a restart resend exactly the same messages, so its frame id
- * (derived from the drain id, the first offset and the count) is the same too.
+ * last batch cut at the end of the log, saved before it is first sent. The second makes a retry after a
+ * restart resend exactly the same messages, so its frame id (derived from the drain id, the first offset and
+ * the count) is the same too; other batches are cut the same way again without it.
  */
 export function drainCursorNames(drainId: string): {position: string; frameEnd: string} {
   return {frameEnd: `drain:${drainId}:frame-end`, position: `drain:${drainId}`}
@@ -99,8 +102,10 @@ export class DrainDelivery {
   private running: Promise<void> | undefined
   /** Read from the log, not yet in a batch. */
   private pending: StoredMessage[] = []
-  /** The end of the batch in flight as saved, so a batch already saved is not saved again. */
-  private savedFrameEnd: number | undefined
+  /** The offset the next read of the log starts at: past what `pending` holds. */
+  private readNext = 0
+  /** The last save of the position. */
+  private saving: Promise<void> | undefined
   private readonly status: DrainStatus = {
     delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, inFlight: 0, lastError: undefined, lastSuccessAt: undefined, position: undefined, state: 'idle',
   }
@@ -142,26 +147,35 @@ export class DrainDelivery {
     const {nextOffset, position: start} = await this.startPosition()
     let position = start
     this.status.position = position
-    // The batch in flight when the router stopped goes again as it was, if its offsets are all stored.
+    this.readNext = position
+    // A batch cut at the end of the log when the router stopped goes again as it was, if its offsets are all stored.
     const savedEnd = await this.log.cursor(this.cursors.frameEnd)
-    this.savedFrameEnd = savedEnd
     let resumeEnd = savedEnd !== undefined && savedEnd > position && savedEnd <= nextOffset ? savedEnd : undefined
-    const follow = this.log.follow(position, {limit: READ_LIMIT, signal: this.abort.signal})[Symbol.asyncIterator]()
-    while (!this.stopped) {
-      const frame = await this.nextFrame(follow, position, resumeEnd)
-      resumeEnd = undefined
-      if (frame === undefined) return
-      if (this.savedFrameEnd !== frame.end) {
-        await this.log.setCursor(this.cursors.frameEnd, frame.end)
-        this.savedFrameEnd = frame.end
+    try {
+      while (!this.stopped) {
+        const frame = await this.nextFrame(position, resumeEnd)
+        resumeEnd = undefined
+        if (frame === undefined) return
+        if (frame.short) await Promise.all([this.log.setCursor(this.cursors.position, position), this.log.setCursor(this.cursors.frameEnd, frame.end)])
+        if (!(await this.deliver(frame))) return
+        position = frame.end
+        this.status.position = position
+        this.status.inFlight = 0
+        this.savePosition(position)
       }
-
-      if (!(await this.deliver(frame))) return
-      position = frame.end
-      this.status.position = position
-      this.status.inFlight = 0
-      await this.log.setCursor(this.cursors.position, position)
+    } finally {
+      await this.saving
     }
+  }
+
+  /**
+   * Saves the position without waiting for the write (writes of the cursors file are shared, so a drain
+   * catching up costs the disk one write at a time). Should the router crash first, the batches after the
+   * saved position go again: a full batch is cut the same way from the same offsets, and a short one had its
+   * end saved, so each has the same frame id as before.
+   */
+  private savePosition(position: number): void {
+    this.saving = this.log.setCursor(this.cursors.position, position).catch((error: Error) => this.options.onCursorError?.(error.message))
   }
 
   /**
@@ -181,23 +195,43 @@ export class DrainDelivery {
    * The next batch from `position`, waiting for appends; undefined once stopped. With `resumeEnd` (the end of
    * the batch in flight at the last stop, within the log), everything up to it is read first.
    */
-  private async nextFrame(follow: AsyncIterator<StoredMessage[]>, position: number, resumeEnd: number | undefined): Promise<Frame | undefined> {
-    do {
-      if (this.pending.length > 0 && (resumeEnd === undefined || this.pending.at(-1)!.offset >= resumeEnd - 1)) break
-      const read = await follow.next()
-      if (read.done === true) return undefined
-      this.pending.push(...read.value)
-    } while (resumeEnd !== undefined)
+  private async nextFrame(position: number, resumeEnd: number | undefined): Promise<Frame | undefined> {
+    if (this.pending.length === 0 && !(await this.fill(true))) return undefined
+    if (resumeEnd !== undefined) {
+      while (this.pending.at(-1)!.offset < resumeEnd - 1 && (await this.fill(false)));
+    }
 
     return this.cut(position, resumeEnd)
   }
 
   /**
+   * Reads on from where the last read ended into `pending`; with `wait`, waits for an append when there is
+   * nothing. False when there was nothing (or the drain stopped while waiting).
+   */
+  private async fill(wait: boolean): Promise<boolean> {
+    const {messages, next} = await this.log.read({offset: this.readNext}, READ_LIMIT)
+    this.readNext = next
+    if (messages.length > 0 || !wait) {
+      this.pending.push(...messages)
+      return messages.length > 0
+    }
+
+    const follow = this.log.follow(this.readNext, {limit: READ_LIMIT, signal: this.abort.signal})[Symbol.asyncIterator]()
+    const read = await follow.next()
+    await follow.return?.()
+    if (read.done === true) return false
+    this.pending.push(...read.value)
+    this.readNext = read.value.at(-1)!.offset + 1
+    return true
+  }
+
+  /**
    * Consecutive stored offsets from `position` up to the batch size (one larger message goes alone), opened by
    * an L10 line when offsets from `position` on were removed; or exactly the offsets before `resumeEnd` when
-   * they are all still there.
+   * they are all still there. A batch ends at the batch size or at a gap, which a cut after a restart finds
+   * again, or at the end of the log (`short`), which it would not: the end of a short batch is saved.
    */
-  private cut(position: number, resumeEnd: number | undefined): Frame {
+  private async cut(position: number, resumeEnd: number | undefined): Promise<Frame> {
     const lost = this.pending[0].offset - position
     const whole = resumeEnd !== undefined && lost === 0 && this.pending[resumeEnd - 1 - position]?.offset === resumeEnd - 1
     const messages: Outgoing[] = []
@@ -208,7 +242,14 @@ export class DrainDelivery {
 
     let bytes = 0
     let taken = 0
-    for (const stored of this.pending) {
+    let short = false
+    for (;;) {
+      if (taken === this.pending.length && (whole || !(await this.fill(false)))) {
+        short = !whole
+        break
+      }
+
+      const stored = this.pending[taken]
       if (whole ? stored.offset >= resumeEnd : taken > 0 && stored.offset !== this.pending[taken - 1].offset + 1) break
       const message = storedMessage(stored)
       const size = message.line.length + HEADER_BYTES
@@ -220,7 +261,7 @@ export class DrainDelivery {
 
     const end = this.pending[taken - 1].offset + 1
     this.pending = this.pending.slice(taken)
-    return {end, first: position, frameId: frameId(this.drainId, position, end - position), lost, messages, stored: taken}
+    return {end, first: position, frameId: frameId(this.drainId, position, end - position), lost, messages, short, stored: taken}
   }
 
   /** Sends the frame until it is taken (true) or refused (true: it is counted and passed), or the drain stops (false). */
