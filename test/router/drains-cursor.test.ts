@@ -206,11 +206,12 @@ class Serve {
   }
 }
 
-describe('drains across a crash of the router (SIGKILL)', function () {
+describe('drains across a crash (SIGKILL) and a clean stop (SIGTERM) of the router', function () {
   this.timeout(60_000)
 
-  for (const fsync of ['always', 'interval'] as const) {
-    it(`--fsync ${fsync}: every message answered 2xx before the kill is delivered after the restart, in order, once; the batch in flight goes again with its frame id`, async () => {
+  const cases = [['always', 'SIGKILL'], ['interval', 'SIGKILL'], ['interval', 'SIGTERM']] as const
+  for (const [fsync, signal] of cases) {
+    it(`--fsync ${fsync}, ${signal}: every message answered 2xx before the stop is delivered after the restart, in order, once; the batch in flight goes again with its frame id`, async () => {
       const receiver = new StrictReceiver()
       await receiver.start()
       after(() => receiver.stop())
@@ -235,7 +236,7 @@ describe('drains across a crash of the router (SIGKILL)', function () {
       })()
       await waitFor('2,000 acknowledged and a batch attempted', () => acknowledged.length >= 2000 && receiver.attempts.length > 0, 20_000)
       killed = true
-      assert.equal(await first.kill('SIGKILL'), null)
+      assert.equal(await first.kill(signal), signal === 'SIGKILL' ? null : 0)
       await sender
       const inFlight = receiver.attempts.at(-1)!
       const attemptsBefore = receiver.attempts.length
