@@ -85,7 +85,9 @@ export function frameId(drainId: string, first: number, count: number): string {
  * One drain's delivery: a reader of its app's durable log from the drain's saved position. It follows the log
  * (woken by appends, never fed by ingest), cuts batches of consecutive offsets, sends one at a time and
  * retries the same batch with jittered capped backoff until it is taken or refused; only then is the position
- * moved past it. A receiver that is slow or down makes the drain fall behind, bounded by retention alone: when
+ * moved past it. Taken means a 2xx answer for HTTP(S); for syslog and syslog+tls, which have no
+ * acknowledgement, that the socket flushed the batch to the kernel: what a receiver that dies then loses from
+ * its own buffers is lost, as with any syslog sender. A receiver that is slow or down makes the drain fall behind, bounded by retention alone: when
  * retention removed messages the drain had not reached, the next batch opens with an L10 line saying exactly
  * how many (the first stored offset minus the position).
  *
