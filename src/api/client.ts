@@ -35,8 +35,9 @@ export class PlatformApi {
     return this.call('GET', `/apps/${encodeURIComponent(app)}/log-drains`)
   }
 
-  addDrain(app: string, url: string): Promise<Drain> {
-    return this.call('POST', `/apps/${encodeURIComponent(app)}/log-drains`, {url})
+  /** With `since` (logsift's router only, RFC 3339) the drain replays the app's log from then instead of starting at its end. */
+  addDrain(app: string, url: string, since?: string): Promise<Drain> {
+    return this.call('POST', `/apps/${encodeURIComponent(app)}/log-drains`, since === undefined ? {url} : {since, url})
   }
 
   /** One drain, named by its id, token or URL; logsift's router adds how its delivery is going. */

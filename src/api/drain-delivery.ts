@@ -6,8 +6,9 @@ export function deliveryRows(delivery: DrainDelivery | null | undefined): Array<
   return [
     ['State', stateText(delivery)],
     ['Delivered', String(delivery.delivered)],
-    ['Dropped', `${delivery.dropped} (${delivery.dropped_overflow} to a full queue, ${delivery.dropped_rejected} refused by the receiver)`],
-    ['Queued', String(delivery.queued)],
+    ['Dropped', `${delivery.dropped} (${delivery.dropped_overflow} removed by retention first, ${delivery.dropped_rejected} refused by the receiver)`],
+    ['Position', delivery.position === null ? 'not read yet' : String(delivery.position)],
+    ['Lag', delivery.lag === null ? 'unknown' : `${delivery.lag} messages behind`],
     ['Last success', delivery.last_success_at ?? 'never'],
   ]
 }
@@ -16,7 +17,7 @@ export function deliveryRows(delivery: DrainDelivery | null | undefined): Array<
 export function deliverySummary(delivery: DrainDelivery | null | undefined): string {
   if (delivery === undefined || delivery === null) return ''
   const success = delivery.last_success_at === null ? 'no success yet' : `last success ${delivery.last_success_at}`
-  return `${stateText(delivery)}; ${delivery.delivered} delivered, ${delivery.dropped} dropped, ${delivery.queued} queued; ${success}`
+  return `${stateText(delivery)}; ${delivery.delivered} delivered, ${delivery.dropped} dropped, ${delivery.lag ?? 'unknown'} behind; ${success}`
 }
 
 function stateText(delivery: DrainDelivery): string {

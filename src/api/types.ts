@@ -37,7 +37,12 @@ export interface DrainDelivery {
   dropped: number
   dropped_overflow: number
   dropped_rejected: number
-  queued: number
+  /** The offset in the app's log the drain delivers next; null until known. */
+  position: number | null
+  /** Messages between the position and the end of the app's log: how far behind the drain is. */
+  lag: number | null
+  /** Messages of the batch being sent (and retried). */
+  in_flight: number
   last_success_at: string | null
 }
 

@@ -10,7 +10,7 @@ import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRo
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
 
-Apps, input tokens and drains are kept in the data directory and survive a restart; every message is appended to its app's log in the data directory (kept --retain long, at most --retain-size per app), which sessions and history queries (--since) read; the recent messages of each app (--buffer) are also kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. SIGINT or SIGTERM stops it cleanly; what drains had not delivered yet is written to the data directory and delivered after the next start.`
+Apps, input tokens and drains are kept in the data directory and survive a restart; every message is appended to its app's log in the data directory (kept --retain long, at most --retain-size per app), which sessions and history queries (--since) read; the recent messages of each app (--buffer) are also kept in memory. The API key is created in the data directory at first start, or taken from LOGSIFT_API_KEY. Each drain reads its app's log from a position kept in the data directory: a drain whose receiver is slow or down falls behind (as far as --retain and --retain-size keep messages) and catches up, also after a restart. SIGINT or SIGTERM stops it cleanly.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Listen on 127.0.0.1:5580 (HTTP) and 127.0.0.1:5514 (syslog)'},
@@ -28,7 +28,6 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     buffer: Flags.integer({default: 1500, description: 'recent messages kept per app', min: 1}),
     ca: Flags.file({description: 'PEM file of CAs that syslog+tls and https drains trust besides the usual ones (and NODE_EXTRA_CA_CERTS)', exists: true}),
     'data-dir': Flags.directory({description: 'where apps, tokens, drains and the API key are kept [default: logsift\'s data directory]'}),
-    'drain-buffer': Flags.integer({default: 1024, description: 'messages each drain keeps waiting; when full the oldest are dropped and an L10 line says how many', min: 1}),
     fsync: Flags.string({
       default: 'interval',
       description: 'when each app\'s log reaches the disk: always (before input is answered), interval (within a second), never (when the OS writes it)',
@@ -72,7 +71,6 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       bufferSize: flags.buffer,
       dataDir: flags['data-dir'] ?? this.config.dataDir,
       drainCaFile: flags.ca,
-      drains: {queueSize: flags['drain-buffer']},
       host: flags.host,
       logFsync: flags.fsync as FsyncPolicy,
       logRetention: {appMaxBytes, maxAgeMs},

@@ -5,7 +5,7 @@
  * - `syslog_malformed`, `syslog_unknown_app`, `syslog_too_large`: syslog messages dropped (a connection cut
  *   for an over-long unit counts once);
  * - `session_overflow`: messages a slow session client did not get (it is told with an L11 line);
- * - `drain_overflow`: messages a drain lost to its full queue (the receiver is told with an L10 line);
+ * - `drain_overflow`: messages retention removed before a drain reached them (the receiver is told with an L10 line);
  * - `drain_rejected`: messages in batches a drain's receiver refused (4xx);
  * - `log_write_failed`: syslog messages (and the router's own lines) the app's durable log could not store;
  * - `udp_backlog`: syslog datagrams read but dropped because too many were waiting to be routed.

@@ -54,7 +54,8 @@ class AppBuffer {
 
 /**
  * Every app's live log: the durable log (`engine`) every message is appended to first, the recent buffer
- * (the end of that log, in memory) and the sessions and drains tailing it. A batch is numbered by the log
+ * (the end of that log, in memory) and the sessions tailing it. Drains read the durable log themselves
+ * (woken by its appends), so ingest does nothing for them here. A batch is numbered by the log
  * (its offsets are the messages' seqs), buffered and handed to each subscriber once it is stored;
  * subscribers decide what to do with a slow reader, so ingest never waits for one.
  */

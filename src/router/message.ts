@@ -107,12 +107,6 @@ class RouterMessage implements LogMessage {
     this.lineBreaks ??= hasLineBreak(this.text) || hasLineBreak(this.source) || hasLineBreak(this.dyno)
     return !this.lineBreaks
   }
-
-  /** Every field, the worked-out ones too, as a plain message written as JSON has them (the drain spool). */
-  toJSON(): LogMessage {
-    const {dyno, line, pri, priIsLevel, priority, receivedAt, seq, singleLine, source, text, timestamp} = this
-    return {dyno, line, pri, priIsLevel, priority, receivedAt, seq, singleLine, source, text, timestamp}
-  }
 }
 
 /** A line the router writes into an app's log itself (L14, from logplexLine): Heroku's, with no PRI of a sender. */

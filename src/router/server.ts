@@ -10,8 +10,9 @@ import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/ad
 import {createRequestHandler, sessionRequest} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
-import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
+import {type DrainDeliveryOptions, DrainDeliveries, type DrainReport} from './drains/deliveries.js'
 import type {DrainStatus} from './drains/delivery.js'
+import {redactUrl} from './drains/redact.js'
 import {drainCertificates} from './drains/tls-options.js'
 import {type DropCounts, DropCounter} from './drops.js'
 import {DropNotices} from './observability/drop-notices.js'
@@ -70,13 +71,13 @@ export interface RouterOptions {
   sessionTtlMs?: number
   /** Bytes a slow session client may have waiting before its messages are dropped (and an L11 line sent). Default 1 MiB. */
   sessionQueueBytes?: number
-  /** Drain delivery: queue size (default 1024), batch bytes, backoff, timeouts. */
+  /** Drain delivery: batch bytes, backoff, timeouts. */
   drains?: DrainDeliveryOptions
   /** A PEM file of CAs that syslog+tls and https drains trust besides Node's own and NODE_EXTRA_CA_CERTS. */
   drainCaFile?: string
   /** Per app, the drain tokens or Basic credentials `POST /logs` must match (see ReceiverAuth). */
   allow?: AllowEntry[]
-  /** Where the router writes what it has to say (refused posts, a spool it could not read). Default: stderr. */
+  /** Where the router writes what it has to say (refused posts, a log it repaired). Default: stderr. */
   log?: (line: string) => void
   /** `serve --redact`: secrets in every incoming message are masked before it is stored, tailed or drained. */
   redactor?: Redactor
@@ -115,6 +116,8 @@ export interface RunningRouter {
   readonly metricsUrl: string | undefined
   /** How a drain is doing; undefined for a drain id the router does not deliver to. */
   drainStatus(drainId: string): DrainStatus | undefined
+  /** The same with the drain's lag (messages between its position and the end of its app's log). */
+  drainReport(drainId: string): Promise<DrainReport | undefined>
   /** Stops accepting, finishes accepted requests and connections, ends sessions cleanly, writes state. Idempotent. */
   close(): Promise<void>
 }
@@ -169,15 +172,14 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const sessionsProblem = await sessions.restore((appId, body) => reviveSession(store, appId, body, bufferSize))
   if (sessionsProblem !== undefined) log(sessionsProblem)
   const streams = new Set<SessionStream>()
-  const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, traffic})
+  const deliveries = new DrainDeliveries(hub, store, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, log, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
-  const spoolProblem = await deliveries.start()
-  if (spoolProblem !== undefined) log(spoolProblem)
+  deliveries.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
   const metrics = new RouterMetrics(() => status())
   const handler = createRequestHandler({
     apiKey: key.key,
-    drainStatus: (drainId) => deliveries.status(drainId),
+    drains: deliveries,
     drops,
     hub,
     observability: {metrics, status: () => status()},
@@ -239,6 +241,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     ]
     status = () => routerStatus({
       apps: () => store.list(),
+      drains: async (appId) => (await deliveries.reports(appId)).map(({drain, report}) => ({
+        id: drain.id, lag: report.lag ?? null, position: report.position ?? null, state: report.state, url: redactUrl(drain.url),
+      })),
       drops,
       listeners,
       sessions: () => streams.size,
@@ -263,8 +268,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       clearInterval(idle)
       clearTimeout(cutOff)
       for (const admission of admissions) admission.stop()
-      // After the inputs: everything accepted is either delivered or spooled.
-      await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
+      // After the inputs; before the log closes, so that the drains' positions are saved in it.
+      await deliveries.close()
       await store.flush()
       await sessionsSaved
       await engine.close()
@@ -275,6 +280,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       apiKeyFile: key.file,
       close: () => (closing ??= shutdown()),
       dataDir,
+      drainReport: (drainId) => deliveries.report(drainId),
       drainStatus: (drainId) => deliveries.status(drainId),
       drops: () => drops.snapshot(),
       metricsUrl,

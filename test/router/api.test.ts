@@ -142,7 +142,7 @@ describe('the Platform API subset', () => {
         // One drain's JSON adds how its delivery is going.
         const {delivery, ...shown} = (await call(router, 'GET', `/apps/demo/log-drains/${key}`)).json
         assert.deepEqual(shown, drain)
-        assert.deepEqual(Object.keys(delivery).sort(), ['delivered', 'dropped', 'dropped_overflow', 'dropped_rejected', 'last_error', 'last_success_at', 'queued', 'state'])
+        assert.deepEqual(Object.keys(delivery).sort(), ['delivered', 'dropped', 'dropped_overflow', 'dropped_rejected', 'in_flight', 'lag', 'last_error', 'last_success_at', 'position', 'state'])
       }
 
       const removed = await call(router, 'DELETE', `/apps/demo/log-drains/${encodeURIComponent(url)}`)

@@ -179,7 +179,7 @@ export class OctetReceiver {
 }
 
 /**
- * A router for drain tests, closed before its data directory is removed (so its spool can be written), with
+ * A router for drain tests, closed before its data directory is removed (so its drains' positions can be saved), with
  * its own log lines collected rather than printed.
  */
 export async function drainRouter(options: Partial<RouterOptions> = {}): Promise<RunningRouter & {logged: string[]}> {

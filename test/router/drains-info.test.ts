@@ -8,7 +8,7 @@ import {call, createApp, postText, waitFor} from './helpers.js'
 describe('logsift drains:info against the router', function () {
   this.timeout(30_000)
 
-  it('shows state, counts and the last error of a drain, with the password masked', async () => {
+  it('shows state, counts, the last error, position and lag of a drain, with the password masked', async () => {
     const receiver = new StrictReceiver()
     await receiver.start()
     after(() => receiver.stop())
@@ -29,8 +29,9 @@ describe('logsift drains:info against the router', function () {
       `^=== http://user:\\*\\*\\*\\*@127\\.0\\.0\\.1:${receiver.port}/drain \\(${token}\\)`,
       'State: {8}failing \\(last error: the receiver answered 400\\)',
       'Delivered: {4}1',
-      'Dropped: {6}1 \\(0 to a full queue, 1 refused by the receiver\\)',
-      'Queued: {7}0',
+      'Dropped: {6}1 \\(0 removed by retention first, 1 refused by the receiver\\)',
+      'Position: {5}3',
+      'Lag: {10}0 messages behind',
       'Last success: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$',
     ].join('\\n')))
     assert.doesNotMatch(result.stdout + result.stderr, /hunter2/)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {backoffDelay} from '../../src/router/drains/backoff.js'
+import {drainCursorNames, frameId} from '../../src/router/drains/delivery.js'
 import {logplexMessage, octetCounted, overflowNotice, syslogMessage} from '../../src/router/drains/frames.js'
 import {BoundedQueue} from '../../src/router/bounded-queue.js'
 import {redactUrl} from '../../src/router/drains/redact.js'
@@ -28,6 +29,22 @@ describe('drain frames', () => {
   it('writes the L10 line as Logplex does, at priority 172', () => {
     const notice = overflowNotice(15, Date.UTC(2024, 4, 1, 12), Date.UTC(2024, 4, 1, 12, 0, 1))
     assert.equal(logplexMessage(notice), '<172>1 2024-05-01T12:00:01.000000+00:00 host heroku logplex - Error L10 (output buffer overflow): 15 messages dropped since 2024-05-01T12:00:00.000000+00:00.\n')
+  })
+})
+
+describe('drain frame ids and cursors', () => {
+  const drain = '8f14e45f-ceea-467f-a0e6-7a8d1c2b3f40'
+
+  it('derives the same 32-hex frame id from the same drain, first offset and count, and another from any other', () => {
+    const id = frameId(drain, 1001, 250)
+    assert.match(id, /^[\da-f]{32}$/)
+    assert.equal(frameId(drain, 1001, 250), id)
+    const others = [frameId(drain, 1001, 251), frameId(drain, 1000, 250), frameId('0' + drain.slice(1), 1001, 250), frameId(drain, 10_012, 50)]
+    assert.equal(new Set([id, ...others]).size, 5)
+  })
+
+  it('names a drain\'s position and the end of its batch in flight in its app\'s log', () => {
+    assert.deepEqual(drainCursorNames(drain), {frameEnd: `drain:${drain}:frame-end`, position: `drain:${drain}`})
   })
 })
 

@@ -80,7 +80,7 @@ describe('router observability, pure parts', () => {
     const table: Array<[Parameters<typeof dropLine>[0], number, string]> = [
       ['connections', 1, 'S: 1 connection refused or closed (too many open connections: an idle one makes room for a new one)'],
       ['body_too_large', 2, 'S: 2 requests refused (body larger than the router accepts)'],
-      ['drain_overflow', 15, 'S: 15 messages dropped (L10: the drain\'s queue was full)'],
+      ['drain_overflow', 15, 'S: 15 messages dropped (L10: retention removed them before the drain reached them)'],
       ['session_overflow', 1, 'S: 1 message dropped (L11: the session client reads too slowly)'],
       ['syslog_unknown_app', 1, 'S: 1 message dropped (it names no app of this router)'],
     ]

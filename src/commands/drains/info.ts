@@ -11,7 +11,7 @@ export default class DrainsInfo extends ApiCommand {
     drain: Args.string({description: "the drain's URL, token (d.<uuid>) or id", required: true}),
   }
 
-  static override description = `Prints the drain's URL (a password, or a user given alone as an ingest token, shown as ****) and token, then how its delivery is going on logsift's router: the state (connected, retrying or failing, with the last error), messages delivered, dropped (by a full queue or refused by the receiver), queued, and the last success. Heroku's API does not report delivery; against it only the drain is shown.`
+  static override description = `Prints the drain's URL (a password, or a user given alone as an ingest token, shown as ****) and token, then how its delivery is going on logsift's router: the state (connected, retrying or failing, with the last error), messages delivered, dropped (removed by retention before the drain reached them, or refused by the receiver), its position in the app's log and how many messages it is behind the end (lag), and the last success. Heroku's API does not report delivery; against it only the drain is shown.`
 
   static override enableJsonFlag = true
 

@@ -6,9 +6,9 @@ import {type Account, appPlatformFields, dynosSeen, localAccount} from './app-in
 import {compileDynoTest, compileSourceTest} from '../../query/selector.js'
 import {QueryError} from '../../query/query-error.js'
 import {drainUrlProblem, sameDrainUrl} from '../drains/drain-url.js'
-import type {DrainStatus} from '../drains/delivery.js'
+import type {DrainDeliveries} from '../drains/deliveries.js'
 import {drainLoopProblem} from '../drains/loop.js'
-import {deliveryJson} from '../drains/status-json.js'
+import {deliveryJson, drainSince} from '../drains/status-json.js'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import {historyQuery} from '../sessions/history-query.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
@@ -44,8 +44,8 @@ export interface ApiContext {
   streams: Set<SessionStream>
   /** Who may post to `/logs` beyond an input token (allowlists), and the frame ids already taken. */
   receiver?: ReceiverAuth
-  /** A drain's delivery state, shown by `GET /apps/{app}/log-drains/{id}`. */
-  drainStatus?: (drainId: string) => DrainStatus | undefined
+  /** Where a drain added starts, and its delivery state, shown by `GET /apps/{app}/log-drains/{id}`. */
+  drains?: Pick<DrainDeliveries, 'place' | 'report'>
   /** logsift's own `GET /status` and `GET /metrics` (Prometheus), behind the API key. */
   observability?: {status: () => Promise<RouterStatus>; metrics: RouterMetrics}
   /** Where messages written to session clients are counted. */
@@ -145,7 +145,7 @@ class Routes {
 
         if (allow(method, 'GET', 'DELETE') === 'GET') {
           const drain = findDrain(this.app(app), item)
-          return sendJson(res, 200, {...drainJson(drain), delivery: deliveryJson(this.context.drainStatus?.(drain.id))})
+          return sendJson(res, 200, {...drainJson(drain), delivery: deliveryJson(await this.context.drains?.report(drain.id))})
         }
 
         return this.deleteDrain(res, this.app(app), item)
@@ -275,8 +275,11 @@ class Routes {
   }
 
   private async createDrain(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
-    const {url} = await readJsonObject(req, MAX_JSON_BYTES)
+    const {since, url} = await readJsonObject(req, MAX_JSON_BYTES)
     if (typeof url !== 'string') throw new ApiError(422, 'invalid_params', 'Url is required.')
+    const start = drainSince(since, (message) => {
+      throw new ApiError(422, 'invalid_params', message)
+    })
     const problem = drainUrlProblem(url)
     if (problem !== undefined) throw new ApiError(422, 'invalid_params', problem)
     const loop = drainLoopProblem(this.context.store, app, url)
@@ -288,6 +291,7 @@ class Routes {
     }
 
     const drain = newDrain(url)
+    await this.context.drains?.place(app, drain.id, start)
     await this.context.store.addDrain(app, drain)
     sendJson(res, 201, drainJson(drain))
   }

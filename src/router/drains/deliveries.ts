@@ -4,17 +4,14 @@ import {logplexLine, routerEntry} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import type {App, AppStore, Drain} from '../store.js'
 import {type BackoffOptions, DEFAULT_BACKOFF} from './backoff.js'
-import {DrainDelivery, type DrainStatus} from './delivery.js'
+import {DrainDelivery, drainCursorNames, type DrainStatus} from './delivery.js'
 import {certificateNotice} from './frames.js'
 import {HttpsTransport} from './https-drain.js'
 import {redactUrl} from './redact.js'
-import {type Spooled, takeSpool, writeSpool} from './spool.js'
 import {isSyslogDrain, SyslogTransport} from './syslog-drain.js'
 import type {Transport} from './transport.js'
 
 export interface DrainDeliveryOptions {
-  /** Messages a drain keeps waiting at most. Default 1024, as Logplex. */
-  queueSize?: number
   /** Batch size in bytes. Default 100 kB, as Logplex. */
   batchBytes?: number
   backoff?: BackoffOptions
@@ -27,6 +24,13 @@ export interface DrainDeliveryOptions {
   /** Where messages delivered and lost are counted, per app. */
   drops?: DropCounter
   traffic?: Traffic
+  /** Where problems with a drain's saved position are told. */
+  log?: (line: string) => void
+}
+
+/** A drain's delivery with how far it is behind: `lag` messages between its position and the end of the log. */
+export interface DrainReport extends DrainStatus {
+  lag: number | undefined
 }
 
 interface Running {
@@ -36,53 +40,52 @@ interface Running {
 }
 
 /**
- * Every drain of every app, delivering: one DrainDelivery per drain, fed by one hub subscription per app that
- * has drains (apps without drains cost ingest nothing). Changes to an app's drains take effect at once;
- * stopping writes what was not delivered to the spool, which the next start sends first.
+ * Every drain of every app, delivering: one DrainDelivery per drain, each a reader of its app's durable log
+ * from the drain's saved position (apps without drains cost ingest nothing, and ingest never waits for a
+ * drain). Changes to an app's drains take effect at once; a removed drain's position is deleted.
  */
 export class DrainDeliveries {
   private readonly running = new Map<string, Running>()
-  private readonly subscriptions = new Map<string, () => void>()
   private closed = false
 
   constructor(
     private readonly hub: LogHub,
     private readonly store: AppStore,
-    private readonly dataDir: string,
     private readonly options: DrainDeliveryOptions = {},
   ) {}
 
-  /** Starts every stored drain, with what the last stop spooled in front. Returns a problem worth logging, if any. */
-  async start(): Promise<string | undefined> {
+  /** Starts every stored drain from its saved position. */
+  start(): void {
     for (const app of this.store.list()) this.sync(app)
-    const {problem, spooled} = await takeSpool(this.dataDir)
-    for (const [id, undelivered] of spooled) this.running.get(id)?.delivery.restore(undelivered)
-    return problem
   }
 
-  /** Brings the app's deliveries in line with its drains: new ones start, removed ones stop and are freed. */
+  /**
+   * Where a drain about to be added starts: the end of its app's log (as Heroku), or with `since` (epoch ms)
+   * the first message received at or after it. Called before the drain is added, so that nothing accepted
+   * after the drain was created is missed.
+   */
+  async place(app: App, drainId: string, since?: number): Promise<void> {
+    const log = this.hub.engine.app(app.id)
+    const offset = since === undefined ? (await log.stats()).nextOffset : (await log.read({time: since}, 1)).messages[0]?.offset ?? (await log.stats()).nextOffset
+    await log.setCursor(drainCursorNames(drainId).position, offset)
+  }
+
+  /** Brings the app's deliveries in line with its drains: new ones start, removed ones stop and forget their position. */
   sync(app: App): void {
     if (this.closed) return
     const ids = new Set(app.drains.map((drain) => drain.id))
     for (const [id, running] of this.running) {
       if (running.app.id === app.id && !ids.has(id)) {
-        running.delivery.stop()
         this.running.delete(id)
+        this.forget(running).catch((error: Error) => this.options.log?.(`could not delete the position of a removed drain of ${app.name}: ${error.message}`))
       }
     }
 
     for (const drain of app.drains) {
-      if (!this.running.has(drain.id)) this.running.set(drain.id, {app, delivery: this.delivery(app, drain), drain})
-    }
-
-    const subscribed = this.subscriptions.get(app.id)
-    if (app.drains.length > 0 && subscribed === undefined) {
-      this.subscriptions.set(app.id, this.hub.subscribe(app.id, (batch) => {
-        for (const drain of app.drains) this.running.get(drain.id)?.delivery.push(batch.messages)
-      }))
-    } else if (app.drains.length === 0 && subscribed !== undefined) {
-      subscribed()
-      this.subscriptions.delete(app.id)
+      if (this.running.has(drain.id)) continue
+      const delivery = this.delivery(app, drain)
+      this.running.set(drain.id, {app, delivery, drain})
+      delivery.start()
     }
   }
 
@@ -90,15 +93,36 @@ export class DrainDeliveries {
     return this.running.get(drainId)?.delivery.snapshot()
   }
 
-  /** Stops every drain and spools what they had not delivered. */
+  /** The drain's status and lag (messages behind the end of its app's log). */
+  async report(drainId: string): Promise<DrainReport | undefined> {
+    const running = this.running.get(drainId)
+    if (running === undefined) return undefined
+    const status = running.delivery.snapshot()
+    const {nextOffset} = await this.hub.engine.app(running.app.id).stats()
+    return {...status, lag: status.position === undefined ? undefined : Math.max(0, nextOffset - status.position)}
+  }
+
+  /** Every delivering drain of the app, with its report. */
+  async reports(appId: string): Promise<Array<{drain: Drain; report: DrainReport}>> {
+    const drains = [...this.running.values()].filter((running) => running.app.id === appId)
+    return Promise.all(drains.map(async ({drain}) => ({drain, report: (await this.report(drain.id))!})))
+  }
+
+  /** Stops every drain; resolves once the position of everything the receivers took is saved. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const unsubscribe of this.subscriptions.values()) unsubscribe()
-    const spooled: Spooled = new Map()
-    for (const [id, running] of this.running) spooled.set(id, running.delivery.stop())
+    const stopping = [...this.running.values()].map((running) => running.delivery.stop())
     this.running.clear()
-    await writeSpool(this.dataDir, spooled)
+    await Promise.all(stopping)
+  }
+
+  private async forget(running: Running): Promise<void> {
+    await running.delivery.stop()
+    const log = this.hub.engine.app(running.app.id)
+    const names = drainCursorNames(running.drain.id)
+    await log.deleteCursor(names.position)
+    await log.deleteCursor(names.frameEnd)
   }
 
   private delivery(app: App, drain: Drain): DrainDelivery {
@@ -111,7 +135,7 @@ export class DrainDeliveries {
     let lastNotice = -Infinity
     const origin: DropOrigin = {key: drain.id, sender: `drain ${redactUrl(drain.url)} of ${app.name}`}
     const {drops, traffic} = this.options
-    return new DrainDelivery(transport, {
+    return new DrainDelivery(drain.id, this.hub.engine.app(app.id), transport, {
       backoff: this.options.backoff ?? DEFAULT_BACKOFF,
       batchBytes: this.options.batchBytes ?? 100 * 1024,
       onCertificateError: (reason) => {
@@ -121,9 +145,9 @@ export class DrainDeliveries {
         const line = logplexLine(certificateNotice(reason, redactUrl(drain.url)), now)
         this.hub.publish(app.id, [routerEntry(line)])
       },
+      onCursorError: (message) => this.options.log?.(`drain ${redactUrl(drain.url)} of ${app.name} stopped: its position in the log cannot be kept (${message})`),
       onDelivered: (count) => traffic?.drained(app.id, count),
       onDropped: (reason, count) => drops?.count(reason, count, app.id, origin),
-      queueSize: this.options.queueSize ?? 1024,
     })
   }
 }

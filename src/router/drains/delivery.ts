@@ -1,13 +1,12 @@
-import {randomBytes} from 'node:crypto'
+import {createHash} from 'node:crypto'
 
 import {type BackoffOptions, backoffDelay} from './backoff.js'
 import {type Outgoing, overflowNotice} from './frames.js'
-import {BoundedQueue} from '../bounded-queue.js'
+import type {AppLog, StoredMessage} from '../log/engine.js'
+import {storedMessage} from '../message.js'
 import {DeliveryError, type OutgoingBatch, type Transport} from './transport.js'
 
 export interface DeliveryOptions {
-  /** Messages waiting at most; when full the oldest are dropped (and an L10 line says how many). Default 1024. */
-  queueSize: number
   /** A batch is closed at about this many bytes; one larger message goes alone. Default 100 kB, as Logplex. */
   batchBytes: number
   backoff: BackoffOptions
@@ -15,8 +14,10 @@ export interface DeliveryOptions {
   onCertificateError?: (reason: string) => void
   /** Told of messages the receiver took (L10 lines included), for the router's per-app counts. */
   onDelivered?: (count: number) => void
-  /** Told of messages lost to a full queue (L10) or in batches the receiver refused. */
+  /** Told of messages retention removed before the drain reached them (L10), or in batches the receiver refused. */
   onDropped?: (reason: 'drain_overflow' | 'drain_rejected', count: number) => void
+  /** Told when the saved position could not be read or written (the message is safe to show). */
+  onCursorError?: (message: string) => void
 }
 
 /**
@@ -31,150 +32,267 @@ export interface DrainStatus {
   state: DrainState
   /** Why the last attempt failed; undefined once one succeeds again. */
   lastError: string | undefined
-  /** Messages the receiver has taken (L10 lines included). */
+  /** Messages the receiver has taken since the router started (L10 lines included). */
   delivered: number
-  /** Lost to a full queue plus refused by the receiver. */
+  /** Removed by retention before delivery plus refused by the receiver. */
   dropped: number
   droppedOverflow: number
   droppedRejected: number
-  /** Waiting, including a batch in flight. */
-  queued: number
+  /** The offset in the app's log the drain delivers next (everything before it was taken); undefined until known. */
+  position: number | undefined
+  /** Messages of the batch being sent (and retried), 0 when none is. */
+  inFlight: number
   /** Epoch ms of the last delivered batch. */
   lastSuccessAt: number | undefined
 }
 
-/** What a stopped drain had not delivered, oldest first; the first `inFlight.count` were being sent as `frameId`. */
-export interface Undelivered {
-  messages: Outgoing[]
-  inFlight?: {frameId: string; count: number}
-}
-
 /** Rough per-message header bytes on top of the line, for sizing batches without encoding twice. */
 const HEADER_BYTES = 64
+/** Messages read from the log at a time. */
+const READ_LIMIT = 2000
+
+/** One batch: the offsets it covers (`first` to `end - 1`, removed ones included) and what is sent. */
+interface Frame extends OutgoingBatch {
+  readonly first: number
+  readonly end: number
+  /** Messages of the log in it (the L10 line is not one). */
+  readonly stored: number
+  /** Messages retention removed before the drain reached them; the batch opens with an L10 line saying so. */
+  readonly lost: number
+  /** Cut at the end of the log rather than at the batch size or a gap. */
+  readonly short: boolean
+}
 
 /**
- * One drain's delivery: a bounded queue fed synchronously by ingest (pushing never waits), and one loop that
- * sends a batch at a time, in order, retrying the same batch (same frame id) with jittered capped backoff
- * until it is taken, refused or the drain is stopped.
+ * The cursors a drain keeps in its app's log: its position (the next offset to deliver) and the end of the
+ * last batch cut at the end of the log, saved before it is first sent. The second makes a retry after a
+ * restart resend exactly the same messages, so its frame id (derived from the drain id, the first offset and
+ * the count) is the same too; other batches are cut the same way again without it.
+ */
+export function drainCursorNames(drainId: string): {position: string; frameEnd: string} {
+  return {frameEnd: `drain:${drainId}:frame-end`, position: `drain:${drainId}`}
+}
+
+/**
+ * `Logplex-Frame-Id` of the batch covering offsets `first` to `first + count - 1` of the drain: derived, not
+ * random, so that the same batch has the same id in every attempt, also after a restart or a crash.
+ */
+export function frameId(drainId: string, first: number, count: number): string {
+  return createHash('sha256').update(`${drainId}:${first}:${count}`).digest('hex').slice(0, 32)
+}
+
+/**
+ * One drain's delivery: a reader of its app's durable log from the drain's saved position. It follows the log
+ * (woken by appends, never fed by ingest), cuts batches of consecutive offsets, sends one at a time and
+ * retries the same batch with jittered capped backoff until it is taken or refused; only then is the position
+ * moved past it. Taken means a 2xx answer for HTTP(S); for syslog and syslog+tls, which have no
+ * acknowledgement, that the socket flushed the batch to the kernel: what a receiver that dies then loses from
+ * its own buffers is lost, as with any syslog sender. A receiver that is slow or down makes the drain fall behind, bounded by retention alone: when
+ * retention removed messages the drain had not reached, the next batch opens with an L10 line saying exactly
+ * how many (the first stored offset minus the position).
  *
- * Batching by time comes free: the loop starts on the next turn of the event loop after a message arrives,
- * so one publish goes as one batch, and whatever arrives while a batch is in flight forms the next one. No
- * message waits for a timer.
+ * Batching by time comes free: a follow wakes at an append and reads whatever is stored, so one publish goes
+ * as one batch and whatever arrives while a batch is in flight forms the next. No message waits for a timer.
  */
 export class DrainDelivery {
-  private readonly queue: BoundedQueue<Outgoing>
-  private inFlight: OutgoingBatch | undefined
-  /** Lost to overflow and not yet reported in an L10 line. */
-  private unreported = 0
-  private firstLossAt = 0
-  private running = false
+  private readonly cursors: {position: string; frameEnd: string}
+  private readonly abort = new AbortController()
   private stopped = false
   private attempt = 0
   private wake: (() => void) | undefined
   private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | undefined
+  /** Read from the log, not yet in a batch. */
+  private pending: StoredMessage[] = []
+  /** The offset the next read of the log starts at: past what `pending` holds. */
+  private readNext = 0
+  /** The last save of the position. */
+  private saving: Promise<void> | undefined
   private readonly status: DrainStatus = {
-    delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, lastError: undefined, lastSuccessAt: undefined, queued: 0, state: 'idle',
+    delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, inFlight: 0, lastError: undefined, lastSuccessAt: undefined, position: undefined, state: 'idle',
   }
 
-  constructor(private readonly transport: Transport, private readonly options: DeliveryOptions) {
-    this.queue = new BoundedQueue(options.queueSize)
+  constructor(
+    private readonly drainId: string,
+    private readonly log: AppLog,
+    private readonly transport: Transport,
+    private readonly options: DeliveryOptions,
+  ) {
+    this.cursors = drainCursorNames(drainId)
   }
 
-  push(messages: readonly Outgoing[]): void {
-    if (this.stopped) return
-    let lost = 0
-    for (const message of messages) {
-      if (this.queue.push(message)) lost++
-    }
-
-    if (lost > 0) this.lose(lost)
-
-    this.start()
-  }
-
-  /**
-   * Puts what a stop left back in front of anything new (they are older). A batch that was in flight goes
-   * first with its frame id, so a receiver that took it before the stop can tell the resend from new data.
-   */
-  restore(undelivered: Undelivered): void {
-    const newer = this.queue.drain()
-    const {inFlight, messages} = undelivered
-    if (inFlight !== undefined && this.inFlight === undefined && inFlight.count <= messages.length) {
-      this.inFlight = {frameId: inFlight.frameId, messages: messages.slice(0, inFlight.count)}
-      this.push(messages.slice(inFlight.count))
-    } else {
-      this.push(messages)
-    }
-
-    this.push(newer)
-    this.start()
-  }
-
-  snapshot(): DrainStatus {
-    return {...this.status, dropped: this.status.droppedOverflow + this.status.droppedRejected, queued: this.queue.size + (this.inFlight?.messages.length ?? 0)}
-  }
-
-  /**
-   * Stops at once: cuts an attempt in progress and returns what was not delivered, oldest first (a pending
-   * L10 line included), for the spool. A batch cut mid-attempt is returned with its frame id: the receiver
-   * may have taken it without the answer arriving.
-   */
-  stop(): Undelivered {
-    this.stopped = true
-    clearTimeout(this.timer)
-    this.wake?.()
-    this.transport.close()
-    const batch = this.inFlight
-    const messages = [...(batch?.messages ?? [])]
-    if (this.unreported > 0) messages.push(overflowNotice(this.unreported, this.firstLossAt, Date.now()))
-    messages.push(...this.queue.drain())
-    this.inFlight = undefined
-    return batch === undefined ? {messages} : {inFlight: {count: batch.messages.length, frameId: batch.frameId}, messages}
-  }
-
-  private lose(count: number): void {
-    if (this.unreported === 0) this.firstLossAt = Date.now()
-    this.unreported += count
-    this.status.droppedOverflow += count
-    this.options.onDropped?.('drain_overflow', count)
-  }
-
-  private start(): void {
-    if (this.running) return
-    this.running = true
-    setImmediate(() => {
-      this.run().catch(() => {}).finally(() => {
-        this.running = false
-        if (!this.stopped && this.queue.size > 0) this.start()
-      })
+  /** Starts delivering from the saved position (a drain without one starts at the end of the log). */
+  start(): void {
+    this.running ??= this.run().catch((error: Error) => {
+      if (!this.stopped) this.options.onCursorError?.(error.message)
     })
   }
 
+  snapshot(): DrainStatus {
+    return {...this.status, dropped: this.status.droppedOverflow + this.status.droppedRejected}
+  }
+
+  /**
+   * Stops sending at once (an attempt in progress is cut: its batch is resent, with the same frame id, after
+   * the next start) and resolves once the position of everything taken is saved.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.abort.abort()
+    clearTimeout(this.timer)
+    this.wake?.()
+    this.transport.close()
+    await this.running
+  }
+
   private async run(): Promise<void> {
+    const {nextOffset, position: start} = await this.startPosition()
+    let position = start
+    this.status.position = position
+    this.readNext = position
+    // A batch cut at the end of the log when the router stopped goes again as it was, if its offsets are all stored.
+    const savedEnd = await this.log.cursor(this.cursors.frameEnd)
+    let resumeEnd = savedEnd !== undefined && savedEnd > position && savedEnd <= nextOffset ? savedEnd : undefined
+    try {
+      while (!this.stopped) {
+        const frame = await this.nextFrame(position, resumeEnd)
+        resumeEnd = undefined
+        if (frame === undefined) return
+        if (frame.short) await Promise.all([this.log.setCursor(this.cursors.position, position), this.log.setCursor(this.cursors.frameEnd, frame.end)])
+        if (!(await this.deliver(frame))) return
+        position = frame.end
+        this.status.position = position
+        this.status.inFlight = 0
+        this.savePosition(position)
+      }
+    } finally {
+      await this.saving
+    }
+  }
+
+  /**
+   * Saves the position without waiting for the write (writes of the cursors file are shared, so a drain
+   * catching up costs the disk one write at a time). Should the router crash first, the batches after the
+   * saved position go again: a full batch is cut the same way from the same offsets, and a short one had its
+   * end saved, so each has the same frame id as before.
+   */
+  private savePosition(position: number): void {
+    this.saving = this.log.setCursor(this.cursors.position, position).catch((error: Error) => this.options.onCursorError?.(error.message))
+  }
+
+  /**
+   * The saved position; without one (a drain added by an older router), the end of the log. A position past
+   * the end (the log lost its tail in a crash of the machine) is brought back to the end, so that new
+   * messages are not skipped.
+   */
+  private async startPosition(): Promise<{position: number; nextOffset: number}> {
+    const saved = await this.log.cursor(this.cursors.position)
+    const {nextOffset} = await this.log.stats()
+    if (saved !== undefined && saved <= nextOffset) return {nextOffset, position: saved}
+    await this.log.setCursor(this.cursors.position, nextOffset)
+    return {nextOffset, position: nextOffset}
+  }
+
+  /**
+   * The next batch from `position`, waiting for appends; undefined once stopped. With `resumeEnd` (the end of
+   * the batch in flight at the last stop, within the log), everything up to it is read first.
+   */
+  private async nextFrame(position: number, resumeEnd: number | undefined): Promise<Frame | undefined> {
+    if (this.pending.length === 0 && !(await this.fill(true))) return undefined
+    if (resumeEnd !== undefined) {
+      while (this.pending.at(-1)!.offset < resumeEnd - 1 && (await this.fill(false)));
+    }
+
+    return this.cut(position, resumeEnd)
+  }
+
+  /**
+   * Reads on from where the last read ended into `pending`; with `wait`, waits for an append when there is
+   * nothing. False when there was nothing (or the drain stopped while waiting).
+   */
+  private async fill(wait: boolean): Promise<boolean> {
+    const {messages, next} = await this.log.read({offset: this.readNext}, READ_LIMIT)
+    this.readNext = next
+    if (messages.length > 0 || !wait) {
+      this.pending.push(...messages)
+      return messages.length > 0
+    }
+
+    const follow = this.log.follow(this.readNext, {limit: READ_LIMIT, signal: this.abort.signal})[Symbol.asyncIterator]()
+    const read = await follow.next()
+    await follow.return?.()
+    if (read.done === true) return false
+    this.pending.push(...read.value)
+    this.readNext = read.value.at(-1)!.offset + 1
+    return true
+  }
+
+  /**
+   * Consecutive stored offsets from `position` up to the batch size (one larger message goes alone), opened by
+   * an L10 line when offsets from `position` on were removed; or exactly the offsets before `resumeEnd` when
+   * they are all still there. A batch ends at the batch size or at a gap, which a cut after a restart finds
+   * again, or at the end of the log (`short`), which it would not: the end of a short batch is saved.
+   */
+  private async cut(position: number, resumeEnd: number | undefined): Promise<Frame> {
+    const lost = this.pending[0].offset - position
+    const whole = resumeEnd !== undefined && lost === 0 && this.pending[resumeEnd - 1 - position]?.offset === resumeEnd - 1
+    const messages: Outgoing[] = []
+    if (lost > 0) {
+      const now = Date.now()
+      messages.push(overflowNotice(lost, this.status.lastSuccessAt ?? now, now))
+    }
+
+    let bytes = 0
+    let taken = 0
+    let short = false
+    for (;;) {
+      if (taken === this.pending.length && (whole || !(await this.fill(false)))) {
+        short = !whole
+        break
+      }
+
+      const stored = this.pending[taken]
+      if (whole ? stored.offset >= resumeEnd : taken > 0 && stored.offset !== this.pending[taken - 1].offset + 1) break
+      const message = storedMessage(stored)
+      const size = message.line.length + HEADER_BYTES
+      if (!whole && taken > 0 && bytes + size > this.options.batchBytes) break
+      bytes += size
+      messages.push(message)
+      taken++
+    }
+
+    const end = this.pending[taken - 1].offset + 1
+    this.pending = this.pending.slice(taken)
+    return {end, first: position, frameId: frameId(this.drainId, position, end - position), lost, messages, short, stored: taken}
+  }
+
+  /** Sends the frame until it is taken (true) or refused (true: it is counted and passed), or the drain stops (false). */
+  private async deliver(frame: Frame): Promise<boolean> {
+    this.status.inFlight = frame.stored
+    if (frame.lost > 0) {
+      this.status.droppedOverflow += frame.lost
+      this.options.onDropped?.('drain_overflow', frame.lost)
+    }
+
     while (!this.stopped) {
-      this.inFlight ??= this.nextBatch()
-      const batch = this.inFlight
-      if (batch === undefined) return
       try {
-        await this.transport.send(batch)
-        if (this.stopped) return
-        this.status.delivered += batch.messages.length
-        this.options.onDelivered?.(batch.messages.length)
+        await this.transport.send(frame)
+        this.status.delivered += frame.messages.length
+        this.options.onDelivered?.(frame.messages.length)
         this.status.lastSuccessAt = Date.now()
         this.status.lastError = undefined
         this.status.state = 'connected'
         this.attempt = 0
-        this.inFlight = undefined
+        return true
       } catch (error) {
-        if (this.stopped) return
+        if (this.stopped) return false
         const failure = error instanceof DeliveryError ? error : new DeliveryError('retry', (error as Error).message)
         this.status.lastError = failure.message
         if (failure.kind === 'reject') {
-          this.status.droppedRejected += batch.messages.length
-          this.options.onDropped?.('drain_rejected', batch.messages.length)
+          this.status.droppedRejected += frame.stored
+          this.options.onDropped?.('drain_rejected', frame.stored)
           this.status.state = 'failing'
-          this.inFlight = undefined
-          continue
+          return true
         }
 
         this.status.state = failure.kind === 'certificate' ? 'failing' : 'retrying'
@@ -182,26 +300,8 @@ export class DrainDelivery {
         await this.sleep(backoffDelay(this.attempt++, this.options.backoff))
       }
     }
-  }
 
-  /** The oldest messages up to the batch size, after an L10 line when some were lost since the last batch. */
-  private nextBatch(): OutgoingBatch | undefined {
-    if (this.queue.size === 0 && this.unreported === 0) return undefined
-    const messages: Outgoing[] = []
-    let bytes = 0
-    if (this.unreported > 0) {
-      messages.push(overflowNotice(this.unreported, this.firstLossAt, Date.now()))
-      this.unreported = 0
-    }
-
-    for (let next = this.queue.peek(); next !== undefined; next = this.queue.peek()) {
-      const size = next.line.length + HEADER_BYTES
-      if (messages.length > 0 && bytes + size > this.options.batchBytes) break
-      messages.push(this.queue.shift()!)
-      bytes += size
-    }
-
-    return {frameId: randomBytes(16).toString('hex'), messages}
+    return false
   }
 
   private sleep(ms: number): Promise<void> {

@@ -36,6 +36,11 @@ export class CursorFile {
     return this.write()
   }
 
+  /** Removes a cursor; no write when there was none. */
+  async delete(name: string): Promise<void> {
+    if ((await this.load()).delete(name)) return this.write()
+  }
+
   /** Settles when every change made so far is written (or has failed). */
   async flush(): Promise<void> {
     await this.queued?.catch(() => {})
@@ -74,8 +79,9 @@ export class CursorFile {
   }
 
   private async writeNow(): Promise<void> {
-    const text = JSON.stringify({cursors: Object.fromEntries(this.values ?? []), version: CURSORS_VERSION}) + '\n'
     await mkdir(this.directory, {recursive: true})
+    // Taken after a first wait, so that changes made together (a drain's position and its next frame) share the write.
+    const text = JSON.stringify({cursors: Object.fromEntries(this.values ?? []), version: CURSORS_VERSION}) + '\n'
     const temporary = `${this.file}.tmp`
     const handle = await open(temporary, 'w', 0o600)
     try {

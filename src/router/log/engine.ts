@@ -88,6 +88,13 @@ export interface AppLog {
   /** Saves a reader's position; resolves when it is kept as durably as the engine promises. */
   setCursor(name: string, offset: number): Promise<void>
 
+  /**
+   * Forgets a reader's position (a drain removed): `cursor(name)` is undefined after, also across restarts.
+   * Deleting a cursor that was never set does nothing; it resolves when the deletion is kept as durably as
+   * setCursor's changes.
+   */
+  deleteCursor(name: string): Promise<void>
+
   stats(): Promise<AppLogStats>
 }
 

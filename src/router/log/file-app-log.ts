@@ -166,6 +166,10 @@ export class FileAppLog implements AppLog {
     return this.cursors.set(name, offset)
   }
 
+  deleteCursor(name: string): Promise<void> {
+    return this.cursors.delete(name)
+  }
+
   async stats(): Promise<AppLogStats> {
     const oldest = this.segments.find((segment) => segment.messages > 0)
     return {

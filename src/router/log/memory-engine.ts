@@ -125,6 +125,10 @@ class MemoryAppLog implements AppLog {
     this.cursors.set(name, offset)
   }
 
+  async deleteCursor(name: string): Promise<void> {
+    this.cursors.delete(name)
+  }
+
   async stats(): Promise<AppLogStats> {
     return {bytes: this.bytes, firstOffset: this.firstOffset, nextOffset: this.nextOffset, oldestTime: this.oldest?.receivedAt, segments: 0}
   }

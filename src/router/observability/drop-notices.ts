@@ -12,7 +12,7 @@ const WHAT: Record<DropReason, {noun: string; verb: string; why: string}> = {
   bad_request: {noun: 'request', verb: 'refused', why: 'not a valid log input request'},
   body_too_large: {noun: 'request', verb: 'refused', why: 'body larger than the router accepts'},
   connections: {noun: 'connection', verb: 'refused or closed', why: 'too many open connections: an idle one makes room for a new one'},
-  drain_overflow: {noun: 'message', verb: 'dropped', why: 'L10: the drain\'s queue was full'},
+  drain_overflow: {noun: 'message', verb: 'dropped', why: 'L10: retention removed them before the drain reached them'},
   drain_rejected: {noun: 'message', verb: 'dropped', why: 'the drain refused them'},
   log_write_failed: {noun: 'message', verb: 'dropped', why: 'the app\'s durable log could not store them'},
   session_overflow: {noun: 'message', verb: 'dropped', why: 'L11: the session client reads too slowly'},

@@ -94,6 +94,30 @@ export class RouterMetrics {
     })
     new Gauge({
       collect() {
+        this.reset()
+        for (const app of current().apps) {
+          for (const drain of app.drains) if (drain.lag !== null) this.set({app: app.name, drain: drain.id}, drain.lag)
+        }
+      },
+      help: 'Messages between each drain\'s position and the end of its app\'s log: how far behind the drain is.',
+      labelNames: ['app', 'drain'],
+      name: 'logsift_drain_lag_messages',
+      registers,
+    })
+    new Gauge({
+      collect() {
+        this.reset()
+        for (const app of current().apps) {
+          for (const drain of app.drains) if (drain.position !== null) this.set({app: app.name, drain: drain.id}, drain.position)
+        }
+      },
+      help: 'The offset in its app\'s log each drain delivers next.',
+      labelNames: ['app', 'drain'],
+      name: 'logsift_drain_position',
+      registers,
+    })
+    new Gauge({
+      collect() {
         this.set(current().sessions)
       },
       help: 'Open log session streams.',

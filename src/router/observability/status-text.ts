@@ -1,7 +1,7 @@
 import type {AppStatus, RouterStatus} from './status.js'
 import {describeUdpBuffer} from './udp-buffer.js'
 
-/** `logsift status` as text: the router, then one row per app. Pure: a status in, lines out. */
+/** `logsift status` as text: the router, one row per app, then one per drain. Pure: a status in, lines out. */
 export function statusLines(status: RouterStatus): string[] {
   const rows: Array<[string, string]> = [['Up', `${duration(status.uptime_seconds)} (since ${status.started_at})`]]
   for (const [i, listener] of status.listeners.entries()) {
@@ -19,6 +19,7 @@ export function statusLines(status: RouterStatus): string[] {
   rows.push(['Sessions', `${status.sessions} open`], ['Dropped', dropList(status.drops)])
   const lines = ['=== logsift router', ...rows.map(([label, value]) => `${(label ? `${label}:` : '').padEnd(11)}${value}`)]
   if (status.apps.length > 0) lines.push('', '=== Apps', ...appTable(status.apps))
+  if (status.apps.some((app) => app.drains.length > 0)) lines.push('', '=== Drains', ...drainTable(status.apps))
   return lines
 }
 
@@ -34,8 +35,20 @@ function appTable(apps: readonly AppStatus[]): string[] {
     ['App', 'In', 'Out', 'Dropped'],
     ...apps.map((app) => [app.name, String(app.messages_in), String(app.messages_out.sessions + app.messages_out.drains), dropList(app.drops)]),
   ]
-  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column].length)))
-  return table.map((row) => row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column] + 2) : cell)).join(''))
+  return columns(table)
+}
+
+/** Each drain's state, position in its app's log and lag (messages behind its end). */
+function drainTable(apps: readonly AppStatus[]): string[] {
+  const rows = apps.flatMap((app) => app.drains.map((drain) => [app.name, drain.url, drain.state, String(drain.position ?? '-'), String(drain.lag ?? '-')]))
+  return columns([['App', 'Drain', 'State', 'Position', 'Lag'], ...rows])
+}
+
+/** Cells padded to their column's width, the last one as it is. */
+function columns(table: readonly string[][]): string[] {
+  const last = table[0].length - 1
+  const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)))
+  return table.map((row) => row.map((cell, column) => (column < last ? cell.padEnd(widths[column] + 2) : cell)).join(''))
 }
 
 /** `3d 4h`, `2h 5m`, `4m 10s`, `9s`: the two largest units. */

@@ -34,6 +34,19 @@ export interface AppStatus {
   /** Messages written to tailing session clients, and taken by its drains' receivers. */
   messages_out: {sessions: number; drains: number}
   drops: Record<DropReason, number>
+  /** Each drain: where it is in the app's log and how far behind its end. */
+  drains: DrainPosition[]
+}
+
+/** A drain of an app as `GET /status` shows it; the URL without its password. */
+export interface DrainPosition {
+  id: string
+  url: string
+  state: string
+  /** The offset it delivers next; null until it has read its saved position. */
+  position: number | null
+  /** Messages between the position and the end of the app's log. */
+  lag: number | null
 }
 
 /** Where the status is read from; the router's own parts, so this file needs no server. */
@@ -46,6 +59,8 @@ export interface StatusSources {
   sessions: () => number
   udpBuffer: UdpReceiveBuffer
   udpKernelDrops: () => Promise<number | undefined>
+  /** The app's drains and their positions. */
+  drains: (appId: string) => Promise<DrainPosition[]>
 }
 
 /** The router as it is now: what `GET /status` answers and `/metrics` is read from. */
@@ -54,7 +69,7 @@ export async function routerStatus(sources: StatusSources): Promise<RouterStatus
   const {udpBuffer} = sources
   const now = Date.now()
   return {
-    apps: sources.apps().map((app) => appStatus(app, sources)),
+    apps: await Promise.all(sources.apps().map((app) => appStatus(app, sources))),
     drops: {...sources.drops.snapshot(), udp_kernel_drops: kernelDrops ?? null},
     listeners,
     sessions: sources.sessions(),
@@ -72,9 +87,10 @@ export function appDrops(drops: DropCounter, appId: string): Partial<Record<Drop
   return Object.fromEntries(DROP_REASONS.filter((reason) => counts[reason] > 0).map((reason) => [reason, counts[reason]]))
 }
 
-function appStatus(app: App, sources: StatusSources): AppStatus {
+async function appStatus(app: App, sources: StatusSources): Promise<AppStatus> {
   const traffic = sources.traffic.forApp(app.id)
   return {
+    drains: await sources.drains(app.id),
     drops: sources.drops.forApp(app.id),
     id: app.id,
     messages_in: traffic.received,

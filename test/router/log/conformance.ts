@@ -183,6 +183,19 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       await assert.rejects(web.setCursor('drain-1', -1), RangeError)
     })
 
+    it('deletes a cursor, leaving the others; deleting one never set does nothing', async () => {
+      const engine = await open()
+      const web = engine.app('web')
+      await web.setCursor('drain-1', 42)
+      await web.setCursor('drain-2', 7)
+      await web.deleteCursor('drain-1')
+      await web.deleteCursor('never-set')
+      assert.equal(await web.cursor('drain-1'), undefined)
+      assert.equal(await web.cursor('drain-2'), 7)
+      await web.setCursor('drain-1', 3)
+      assert.equal(await web.cursor('drain-1'), 3)
+    })
+
     it('says what an app holds', async () => {
       const log = (await open()).app('web')
       await log.append(batch(0, 10, T0 + 5))
@@ -250,6 +263,8 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       await first.app('web').append(messages.slice(0, 10))
       await first.app('web').append(messages.slice(10))
       await first.app('web').setCursor('drain-1', 12)
+      await first.app('web').setCursor('removed', 5)
+      await first.app('web').deleteCursor('removed')
       const before = await first.app('web').stats()
       await first.close()
 
@@ -258,6 +273,7 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual(await second.apps(), ['web'])
       assert.deepEqual((await log.read({offset: 1}, 100)).messages, stored(messages, 1))
       assert.equal(await log.cursor('drain-1'), 12)
+      assert.equal(await log.cursor('removed'), undefined)
       assert.deepEqual(await log.stats(), before)
       assert.deepEqual(await log.append(batch(30, 1, T0)), {first: 31, next: 32})
     })
