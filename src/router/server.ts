@@ -7,6 +7,7 @@ import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
+import {type AlertOptions, Alerts} from './alerts/alerts.js'
 import {createRequestHandler, sessionRequest} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
@@ -92,6 +93,8 @@ export interface RouterOptions {
   logFsync?: FsyncPolicy
   /** How much of each app's durable log is kept (age, size per app, size in all). */
   logRetention?: Partial<RetentionPolicy>
+  /** Alert evaluation and notification: the clock, tick, webhook retries (see src/router/alerts). */
+  alerts?: AlertOptions
 }
 
 export interface RunningRouter {
@@ -173,9 +176,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   store.onDrainsChanged((app) => deliveries.sync(app))
   const spoolProblem = await deliveries.start()
   if (spoolProblem !== undefined) log(spoolProblem)
+  const alerts = new Alerts(hub, store, dataDir, log, {ca: drainCa, ...options.alerts})
+  store.onAlertsChanged((app) => {
+    alerts.sync(app).catch((error: Error) => log(`alerts of ${app.name}: ${error.message}`))
+  })
+  await alerts.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
   const metrics = new RouterMetrics(() => status())
   const handler = createRequestHandler({
+    alerts,
     apiKey: key.key,
     drainStatus: (drainId) => deliveries.status(drainId),
     drops,
@@ -238,6 +247,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       ...(metricsServer === undefined ? [] : [{connections: await connectionsOf(metricsServer), name: 'metrics' as const, url: metricsUrl!}]),
     ]
     status = () => routerStatus({
+      alerts: (appId) => alerts.summary(appId),
       apps: () => store.list(),
       drops,
       listeners,
@@ -265,6 +275,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       for (const admission of admissions) admission.stop()
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
+      await alerts.close()
       await store.flush()
       await sessionsSaved
       await engine.close()
@@ -290,6 +301,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     await udp?.close()
     await sessions.close()
     await deliveries.close()
+    await alerts.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     await engine.close()
     throw error

@@ -1,4 +1,5 @@
 import {DROP_REASONS, type DropCounter, type DropReason} from '../drops.js'
+import type {AppAlertSummary} from '../alerts/alerts.js'
 import type {App} from '../store.js'
 import type {Traffic} from './traffic.js'
 import type {UdpReceiveBuffer} from './udp-buffer.js'
@@ -34,11 +35,14 @@ export interface AppStatus {
   /** Messages written to tailing session clients, and taken by its drains' receivers. */
   messages_out: {sessions: number; drains: number}
   drops: Record<DropReason, number>
+  /** Its alert rules: how many, how many firing, notifications sent, failed attempts and given up. */
+  alerts: AppAlertSummary
 }
 
 /** Where the status is read from; the router's own parts, so this file needs no server. */
 export interface StatusSources {
   startedAt: number
+  alerts: (appId: string) => AppAlertSummary
   apps: () => readonly App[]
   drops: DropCounter
   traffic: Traffic
@@ -75,6 +79,7 @@ export function appDrops(drops: DropCounter, appId: string): Partial<Record<Drop
 function appStatus(app: App, sources: StatusSources): AppStatus {
   const traffic = sources.traffic.forApp(app.id)
   return {
+    alerts: sources.alerts(app.id),
     drops: sources.drops.forApp(app.id),
     id: app.id,
     messages_in: traffic.received,
