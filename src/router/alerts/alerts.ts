@@ -1,12 +1,11 @@
 import {randomUUID} from 'node:crypto'
 import {join} from 'node:path'
 
-import {parseLineWithPri} from '../../parse/line.js'
-import type {LogRecord} from '../../parse/record.js'
 import {type BackoffOptions} from '../drains/backoff.js'
 import type {Batch, LogHub} from '../hub.js'
 import type {ReadStart} from '../log/engine.js'
 import {herokuTimestamp, type LogEntry, type LogMessage, storedMessage} from '../message.js'
+import {recordOf} from './message-record.js'
 import type {App, AppStore} from '../store.js'
 import {parseCondition} from './condition.js'
 import type {AlertDefinition} from './definition.js'
@@ -212,7 +211,7 @@ export class Alerts {
       for (const stored of messages) {
         if (stored.offset >= firstLive) break
         const message = storedMessage(stored)
-        if (!isAlertLine(message)) running.rule.observe(recordOf(message), message.line, stored.receivedAt)
+        if (!isAlertLine(message)) running.rule.observe(recordOf(message), message, stored.receivedAt)
         running.replayedTo = stored.offset
       }
 
@@ -225,7 +224,7 @@ export class Alerts {
     const now = this.now()
     for (const messages of backlog) {
       for (const message of messages) {
-        if (message.seq > running.replayedTo && !isAlertLine(message)) running.rule.observe(recordOf(message), message.line, now)
+        if (message.seq > running.replayedTo && !isAlertLine(message)) running.rule.observe(recordOf(message), message, now)
       }
     }
 
@@ -246,7 +245,7 @@ export class Alerts {
       if (isAlertLine(message)) continue
       // Parsed once for all the app's rules.
       const record = recordOf(message)
-      for (const running of rules) running.rule.observe(record, message.line, now)
+      for (const running of rules) running.rule.observe(record, message, now)
     }
 
     for (const running of rules) if (!running.rule.tickOnly) this.measure(running, now)
@@ -315,11 +314,6 @@ function windowOf(alert: AlertDefinition): number {
 /** The alert's own lines are never looked at by alerts: an alert on `-g firing` would feed itself. */
 function isAlertLine(message: LogMessage): boolean {
   return message.dyno === 'logsift' && message.source === 'heroku'
-}
-
-/** The message as `logs -a` reads it from a session: its line, levelled by the PRI when that tells the level. */
-function recordOf(message: LogMessage): LogRecord {
-  return parseLineWithPri(Buffer.from(message.line), message.priIsLevel ? message.pri : undefined)
 }
 
 /** `heroku[logsift]: Alert "5xx" firing: ...`, stamped `now`, as Logplex stamps its own lines. */

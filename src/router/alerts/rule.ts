@@ -51,18 +51,18 @@ export class AlertRule {
     return this.condition.kind === 'percentile'
   }
 
-  /** Looks at one message that arrived at `time` (`line` as the log shows it). */
-  observe(record: LogRecord, line: string, time: number): void {
+  /** Looks at one message that arrived at `time`: `record` is how `logs` reads `entry`. */
+  observe(record: LogRecord, entry: SeenLine['entry'], time: number): void {
     const {condition} = this
     if (condition.kind === 'rate') {
       if (record.source !== 'heroku' || record.dyno !== 'router' || !this.filter(record)) return
       const hit = this.share!(record)
-      this.counts!.add(time, hit ? this.hit(record, line, time) : undefined)
+      this.counts!.add(time, hit ? this.hit(record, entry, time) : undefined)
       return
     }
 
     if (!this.filter(record)) return
-    const seen = this.hit(record, line, time)
+    const seen = this.hit(record, entry, time)
     if (condition.kind === 'percentile') {
       const value = this.readValue!(record.field(condition.field))
       if (Number.isNaN(value)) return
@@ -135,8 +135,8 @@ export class AlertRule {
     }
   }
 
-  private hit(record: LogRecord, line: string, time: number): SeenLine {
-    const seen = {line, time: Number.isNaN(record.time) ? time : record.time}
+  private hit(record: LogRecord, entry: SeenLine['entry'], time: number): SeenLine {
+    const seen = {entry, time: Number.isNaN(record.time) ? time : record.time}
     this.lastHit = seen
     this.lastHitAt = time
     return seen

@@ -6,9 +6,12 @@ export function bucketWidth(windowMs: number): number {
   return Math.max(1000, Math.ceil(windowMs / BUCKETS / 1000) * 1000)
 }
 
-/** A matching message kept to be shown: its line, and its own time (NaN without a valid one) or, failing that, arrival. */
+/**
+ * A matching message kept to be shown: the message (its line is only built when shown), and its own time or,
+ * when it has no valid one, its arrival.
+ */
 export interface SeenLine {
-  readonly line: string
+  readonly entry: {readonly line: string}
   readonly time: number
 }
 

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
 
+import {parseLineWithPri} from '../../../src/parse/line.js'
+import type {LogRecord} from '../../../src/parse/record.js'
 import {type Condition, ConditionError, formatCondition, parseCondition} from '../../../src/router/alerts/condition.js'
 import {filterArguments} from '../../../src/router/alerts/definition.js'
 import {type EpisodeState, okState, step, type Transition} from '../../../src/router/alerts/episode.js'
+import {recordOf} from '../../../src/router/alerts/message-record.js'
 import {maskWebhookUrl, parseNotifierText} from '../../../src/router/alerts/webhook-url.js'
 import {bucketWidth, SlidingCounts, ValueWindow} from '../../../src/router/alerts/window.js'
+import {storedMessage} from '../../../src/router/message.js'
 
 const MIN = 60_000
 
@@ -81,17 +85,17 @@ describe('alert windows', () => {
   it('count what is in the window and forget what left it, in fixed memory', () => {
     const window = new SlidingCounts(5 * MIN)
     const t0 = 1_700_000_000_000
-    for (let i = 0; i < 10; i++) window.add(t0 + i * 1000, {line: `line ${i}`, time: t0 + i * 1000})
+    for (let i = 0; i < 10; i++) window.add(t0 + i * 1000, {entry: {line: `line ${i}`}, time: t0 + i * 1000})
     window.add(t0 + 10_000, undefined)
-    assert.deepEqual([window.hits, window.total, window.firstHit()?.line], [10, 11, 'line 0'])
+    assert.deepEqual([window.hits, window.total, window.firstHit()?.entry.line], [10, 11, 'line 0'])
     window.advance(t0 + 5 * MIN + 500)
-    assert.deepEqual([window.hits, window.total, window.firstHit()?.line], [9, 10, 'line 1'])
+    assert.deepEqual([window.hits, window.total, window.firstHit()?.entry.line], [9, 10, 'line 1'])
     window.advance(t0 + 5 * MIN + 9500)
-    assert.deepEqual([window.hits, window.total, window.firstHit()?.line], [0, 1, undefined])
+    assert.deepEqual([window.hits, window.total, window.firstHit()?.entry.line], [0, 1, undefined])
     window.advance(t0 + 60 * MIN)
     assert.deepEqual([window.hits, window.total], [0, 0])
-    window.add(t0 + 60 * MIN, {line: 'later', time: 0})
-    assert.deepEqual([window.hits, window.total, window.firstHit()?.line], [1, 1, 'later'])
+    window.add(t0 + 60 * MIN, {entry: {line: 'later'}, time: 0})
+    assert.deepEqual([window.hits, window.total, window.firstHit()?.entry.line], [1, 1, 'later'])
   })
 
   it('give exact percentiles at the rank logs:stats uses, over the latest values up to the cap', () => {
@@ -134,4 +138,26 @@ describe('alert webhooks and filters as shown', () => {
       ['-d', 'router', '-s', 'heroku', '-l', 'warn', '-w', "'status>=500'", '-w', String.raw`'path~^/it'\''s'`, '-g', 'timeout', '--exclude', "'health check'", '-i'],
     )
   })
+})
+
+describe('alert records', () => {
+  const messages: Array<Parameters<typeof storedMessage>[0]> = [
+    {dyno: 'router', offset: 1, receivedAt: 1_714_564_800_000, source: 'heroku', text: 'at=info method=GET path="/" status=503 service=23ms', timestamp: '2024-05-01T12:00:00.123456+00:00'},
+    {dyno: 'web.1', offset: 2, priority: 187, receivedAt: 1_714_564_800_000, source: 'app', text: 'boom: failed', timestamp: '2024-05-01T12:00:00Z'},
+    {dyno: 'web.1', offset: 3, priority: 14, receivedAt: 1_714_564_800_000, source: 'app', text: ' leading space', timestamp: undefined},
+    {dyno: 'worker 2', offset: 4, receivedAt: 1_714_564_800_000, source: 'app', text: 'odd dyno', timestamp: '2024-05-01T12:00:00Z'},
+    {dyno: 'web.1', offset: 5, receivedAt: 1_714_564_800_000, source: 'app', text: 'ends in a break\r\n', timestamp: 'May  1 12:00:00'},
+    {dyno: 'web.1', offset: 6, receivedAt: 1_714_564_800_000, source: 'app', text: '{"level":"error","msg":"x","status":500}', timestamp: '2024-05-01T12:00:00Z'},
+    {dyno: 'web.1', offset: 7, receivedAt: 1_714_564_800_000, source: 'app', text: '', timestamp: '2024-05-01T12:00:00Z'},
+    {dyno: 'web.1', offset: 8, receivedAt: 1_714_564_800_000, source: 'app', text: 'two\nlines', timestamp: '2024-05-01 12:00:00'},
+  ]
+  for (const stored of messages) {
+    it(`reads ${JSON.stringify(stored.text)} from ${stored.source}[${stored.dyno}] as logs -a reads its line`, () => {
+      const message = storedMessage(stored)
+      const expected = parseLineWithPri(Buffer.from(message.line), message.priIsLevel ? message.pri : undefined)
+      const record = recordOf(message)
+      const view = (each: LogRecord) => [each.format, each.timestamp, each.source, each.dyno, each.message, each.pri, each.severity, each.time, each.field('status'), each.field('level')]
+      assert.deepEqual(view(record), view(expected))
+    })
+  }
 })
