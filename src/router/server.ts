@@ -176,7 +176,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   store.onDrainsChanged((app) => deliveries.sync(app))
   const spoolProblem = await deliveries.start()
   if (spoolProblem !== undefined) log(spoolProblem)
-  const alerts = new Alerts(hub, store, dataDir, log, {ca: drainCa, ...options.alerts})
+  const alerts = new Alerts(hub, store, dataDir, log, {ca: drainCa, redactor: options.redactor, ...options.alerts})
   store.onAlertsChanged((app) => {
     alerts.sync(app).catch((error: Error) => log(`alerts of ${app.name}: ${error.message}`))
   })

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 import {join} from 'node:path'
 
 import {type BackoffOptions} from '../drains/backoff.js'
+import type {Redactor} from '../../redact/redactor.js'
 import type {Batch, LogHub} from '../hub.js'
 import type {ReadStart} from '../log/engine.js'
 import {herokuTimestamp, type LogEntry, type LogMessage, storedMessage} from '../message.js'
@@ -28,6 +29,8 @@ export interface AlertOptions {
   timeoutMs?: number
   /** Certificates HTTPS webhooks are checked against (the drains' `--ca`); undefined: Node's. */
   ca?: string[]
+  /** `serve --redact`: applied to the lines a notification shows (those stored before it was turned on too). */
+  redactor?: Redactor
 }
 
 /** An alert as `GET /apps/{app}/alerts/{name}` reports it, besides its definition. */
@@ -122,6 +125,7 @@ export class Alerts {
     for (const [id, running] of this.running) {
       if (running.app.id === app.id && !ids.has(id)) {
         this.running.delete(id)
+        this.sender.forget(id)
         this.saved.alerts.delete(id)
         this.save()
       }
@@ -264,7 +268,7 @@ export class Alerts {
   /** Writes the event into the app's log and queues a notification for each webhook. */
   private transition(running: Running, status: Transition, now: number, firingSince: number, value: number | undefined): void {
     const {app, counters, rule} = running
-    const event = alertEvent(rule, app.name, status, now, firingSince, value)
+    const event = alertEvent(rule, app.name, status, now, firingSince, value, this.options.redactor)
     this.hub.publish(app.id, [alertEntry(alertLogText(event), now)])
     counters.lastEvent = {at: now, status, valueText: event.value_text}
     for (const notifier of rule.definition.notify) {

@@ -1,3 +1,4 @@
+import type {Redactor} from '../../redact/redactor.js'
 import {formatDuration} from './condition.js'
 import {filterArguments, shellQuote} from './definition.js'
 import type {Transition} from './episode.js'
@@ -28,7 +29,8 @@ export interface AlertEvent {
 }
 
 /** The event for a transition of `rule` at `now`, from what its windows hold. `firingSince` is the episode's start. */
-export function alertEvent(rule: AlertRule, appName: string, status: Transition, now: number, firingSince: number, value: number | undefined): AlertEvent {
+export function alertEvent(rule: AlertRule, appName: string, status: Transition, now: number, firingSince: number, value: number | undefined, redactor?: Redactor): AlertEvent {
+  const shown = (seen: SeenLine | undefined) => (seen === undefined ? null : redactor === undefined ? seen.entry.line : redactor.text(seen.entry.line))
   const {condition, definition} = rule
   const first = rule.firstHit()
   const last = rule.lastHit
@@ -37,9 +39,9 @@ export function alertEvent(rule: AlertRule, appName: string, status: Transition,
     alert_id: definition.id,
     app: appName,
     condition: definition.when,
-    first_line: first?.entry.line ?? null,
+    first_line: shown(first),
     firing_since: iso(firingSince),
-    last_line: last?.entry.line ?? null,
+    last_line: shown(last),
     logs_command: logsCommand(rule, appName, first, last, now),
     matching: rule.matching(),
     resolved_at: status === 'resolved' ? iso(now) : null,

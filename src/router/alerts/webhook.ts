@@ -62,6 +62,11 @@ export class WebhookSender {
     this.attempt(key)
   }
 
+  /** Drops what waits for an alert that was removed; an attempt under way finishes, and is not retried. */
+  forget(alertId: string): void {
+    for (const [key, queue] of this.queues) if (queue[0]?.alertId === alertId) this.queues.delete(key)
+  }
+
   async close(): Promise<void> {
     this.closed = true
     for (const timer of this.timers) clearTimeout(timer)
@@ -73,7 +78,7 @@ export class WebhookSender {
     const pending = queue?.[0]
     if (pending === undefined || this.closed) return
     post(pending, this.agent).then((error) => {
-      if (this.closed) return
+      if (this.closed || this.queues.get(key) !== queue) return
       pending.attempts++
       const retry = error !== undefined && error.retry && pending.attempts < this.options.maxAttempts
       if (error === undefined) this.onOutcome(pending, {result: 'sent'})

@@ -116,6 +116,8 @@ export class ValueWindow {
   private head = 0
   size = 0
   private scratch: Float64Array | undefined
+  /** The last quantile asked for and its answer, until the values change: a quiet window is not sorted again. */
+  private cached: {q: number; value: number | undefined} | undefined
 
   constructor(readonly windowMs: number, readonly cap = VALUE_CAP) {
     this.times = new Float64Array(cap)
@@ -124,6 +126,7 @@ export class ValueWindow {
 
   add(time: number, value: number): void {
     this.advance(time)
+    this.cached = undefined
     const at = (this.head + this.size) % this.cap
     this.times[at] = time
     this.values[at] = value
@@ -136,15 +139,22 @@ export class ValueWindow {
     while (this.size > 0 && this.times[this.head] <= cutoff) {
       this.head = (this.head + 1) % this.cap
       this.size--
+      this.cached = undefined
     }
   }
 
   /** The value at rank ⌊q·(n−1)⌋ of the sorted values (the rank `logs:stats` uses); undefined with none. */
   quantile(q: number): number | undefined {
-    if (this.size === 0) return undefined
-    const scratch = (this.scratch ??= new Float64Array(this.cap)).subarray(0, this.size)
-    for (let i = 0; i < this.size; i++) scratch[i] = this.values[(this.head + i) % this.cap]
-    scratch.sort()
-    return scratch[Math.floor(q * (this.size - 1))]
+    if (this.cached?.q === q) return this.cached.value
+    let value: number | undefined
+    if (this.size > 0) {
+      const scratch = (this.scratch ??= new Float64Array(this.cap)).subarray(0, this.size)
+      for (let i = 0; i < this.size; i++) scratch[i] = this.values[(this.head + i) % this.cap]
+      scratch.sort()
+      value = scratch[Math.floor(q * (this.size - 1))]
+    }
+
+    this.cached = {q, value}
+    return value
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {createRedactor} from '../../../src/redact/redactor.js'
@@ -307,6 +307,42 @@ describe('alerts on live logs', function () {
     assert.doesNotMatch(body.text, /hunter2/)
     const listed = (await call(router, 'GET', '/apps/slack/alerts')).json
     assert.deepEqual(listed[0].notify, [{format: 'slack', url: `http://127.0.0.1:${receiver.port}/services/T1/B2/****`}])
+  })
+
+  it('replays the window from the log when an alert is added, and fires for what is already there', async () => {
+    const clock = new FakeClock()
+    const router = await testRouter(routerOptions(clock))
+    await createApp(router, 'replayed')
+    await postText(router, 'replayed', 'ERROR a\nERROR b\nok\nERROR c\n')
+    await addAlert(router, 'replayed', {grep: 'ERROR', name: 'errors', notify: [receiver.url()], when: 'count >= 3 in 5m'})
+    await waitFor('the firing notification', () => receiver.taken().length === 1)
+    const [firing] = receiver.taken()
+    assert.deepEqual([firing.value, firing.matching], [3, 3])
+    assert.match(firing.first_line, /app\[web\.1\]: ERROR a$/)
+    assert.match(firing.last_line, /app\[web\.1\]: ERROR c$/)
+  })
+
+  it('stops retrying the notifications of an alert that is removed', async () => {
+    const clock = new FakeClock()
+    const router = await testRouter(routerOptions(clock, {alerts: {backoff: {baseMs: 200, capMs: 200}, maxAttempts: 100, now: clock.now, tickMs: 10}}))
+    await createApp(router, 'removed')
+    receiver.answer = () => 503
+    await addAlert(router, 'removed', {grep: 'ERROR', name: 'errors', notify: [receiver.url()], when: 'count > 0 in 5m'})
+    await postText(router, 'removed', 'ERROR a\n')
+    await waitFor('two attempts', () => receiver.attempts === 2)
+    assert.equal((await call(router, 'DELETE', '/apps/removed/alerts/errors')).status, 200)
+    // A second alert on the same webhook: its first attempt is refused and its retry taken, a backoff later,
+    // time enough for the removed alert's retries (every 100-200 ms) to have been taken too, had they gone on.
+    let answers = [503]
+    receiver.answer = () => answers.shift() ?? 204
+    await addAlert(router, 'removed', {grep: 'ERROR', name: 'again', notify: [receiver.url()], when: 'count > 0 in 5m'})
+    await waitFor('the new alert\'s notification', () => receiver.taken().length > 0)
+    answers = []
+    await waitForStatus(router, 'removed', 'again', (status) => status.notifications_sent === 1)
+    assert.deepEqual(receiver.taken().map((body) => body.alert), ['again'])
+    const saved = JSON.parse(readFileSync(join(router.dataDir, 'alerts.json'), 'utf8'))
+    assert.deepEqual(saved.outbox, [])
+    assert.deepEqual(Object.keys(saved.alerts).length, 1)
   })
 
   it('refuses alerts it cannot run, with the reason', async () => {

@@ -9,6 +9,8 @@ import {recordOf} from '../../../src/router/alerts/message-record.js'
 import {maskWebhookUrl, parseNotifierText} from '../../../src/router/alerts/webhook-url.js'
 import {bucketWidth, SlidingCounts, ValueWindow} from '../../../src/router/alerts/window.js'
 import {storedMessage} from '../../../src/router/message.js'
+import type {AppStatus, RouterStatus} from '../../../src/router/observability/status.js'
+import {statusLines} from '../../../src/router/observability/status-text.js'
 
 const MIN = 60_000
 
@@ -160,4 +162,18 @@ describe('alert records', () => {
       assert.deepEqual(view(record), view(expected))
     })
   }
+})
+
+describe('alerts in logsift status', () => {
+  it('lists the apps that have alerts, with what their notifications did', () => {
+    const app = (name: string, rules: number, firing = 0) => ({
+      alerts: {firing, notifications_dropped: 1, notifications_sent: 3, notify_failures: 2, rules},
+      drops: {} as AppStatus['drops'], id: name, messages_in: 0, messages_out: {drains: 0, sessions: 0}, name,
+    })
+    const lines = statusLines({
+      apps: [app('demo', 2, 1), app('plain', 0)], drops: {} as RouterStatus['drops'], listeners: [], sessions: 0, started_at: '2026-12-01T12:00:00.000Z',
+      udp_receive_buffer: {capped: false, granted_bytes: 0, requested_bytes: 0, rmem_max_bytes: null}, uptime_seconds: 5,
+    })
+    assert.deepEqual(lines.slice(lines.indexOf('=== Alerts')), ['=== Alerts', 'demo: 2 rules, 1 firing; notifications: 3 sent, 2 failed attempts, 1 given up'])
+  })
 })
