@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import {join} from 'node:path'
 
-import {type BackoffOptions} from '../drains/backoff.js'
+import type {BackoffOptions} from '../drains/backoff.js'
 import type {Redactor} from '../../redact/redactor.js'
 import type {Batch, LogHub} from '../hub.js'
 import type {ReadStart} from '../log/engine.js'
@@ -60,7 +60,7 @@ interface Running {
   readonly counters: AlertCounters
   value: number | undefined
   /** While the window is replayed from the log, live batches wait here; then they follow, skipping what the replay saw. */
-  backlog: LogMessage[][] | undefined
+  backlog: Array<readonly LogMessage[]> | undefined
   replayedTo: number
   /** The last attempt to notify failed: the router's log has said so once. */
   failing: boolean
@@ -241,7 +241,7 @@ export class Alerts {
     for (const running of this.running.values()) {
       if (running.app.id !== appId) continue
       if (running.backlog === undefined) rules.push(running)
-      else running.backlog.push(batch.messages as LogMessage[])
+      else running.backlog.push(batch.messages)
     }
 
     if (rules.length === 0) return

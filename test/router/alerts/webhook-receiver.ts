@@ -15,8 +15,10 @@ export interface Received {
  */
 export class WebhookReceiver {
   readonly received: Received[] = []
+  /** The body of every attempt, answered 2xx or not. */
+  readonly attempted: any[] = []
   attempts = 0
-  answer: () => number = () => 204
+  answer: (body: any) => number = () => 204
   port = 0
   private server: Server | undefined
   private readonly sockets = new Set<Socket>()
@@ -54,11 +56,13 @@ export class WebhookReceiver {
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       this.attempts++
-      const status = this.answer()
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      this.attempted.push(body)
+      const status = this.answer(body)
       if (status >= 200 && status < 300) {
         this.received.push({
           authorization: req.headers.authorization,
-          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          body,
           contentType: req.headers['content-type'],
           path: req.url ?? '',
         })
