@@ -1,5 +1,5 @@
 import type {ApiTarget} from './target.js'
-import type {Addon, App, Drain, HistoryRequest, LogSession, LogSessionRequest, RouterStatus} from './types.js'
+import type {Addon, Alert, AlertRequest, App, Drain, HistoryRequest, LogSession, LogSessionRequest, RouterStatus} from './types.js'
 
 import {ApiError, ApiUnreachableError, networkReason} from './errors.js'
 import {httpAgent} from './http.js'
@@ -48,6 +48,24 @@ export class PlatformApi {
   /** Removes the drain named by its id, token or URL. */
   removeDrain(app: string, drain: string): Promise<Drain> {
     return this.call('DELETE', `/apps/${encodeURIComponent(app)}/log-drains/${encodeURIComponent(drain)}`)
+  }
+
+  /** logsift's router only: the app's alert rules. */
+  alerts(app: string): Promise<Alert[]> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/alerts`)
+  }
+
+  addAlert(app: string, request: AlertRequest): Promise<Alert> {
+    return this.call('POST', `/apps/${encodeURIComponent(app)}/alerts`, request)
+  }
+
+  /** One alert, by name or id, with how it is doing. */
+  alert(app: string, alert: string): Promise<Alert> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/alerts/${encodeURIComponent(alert)}`)
+  }
+
+  removeAlert(app: string, alert: string): Promise<Alert> {
+    return this.call('DELETE', `/apps/${encodeURIComponent(app)}/alerts/${encodeURIComponent(alert)}`)
   }
 
   createLogSession(app: string, request: HistoryRequest & LogSessionRequest): Promise<LogSession> {

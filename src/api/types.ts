@@ -46,6 +46,56 @@ export interface DrainDelivery {
   last_success_at: string | null
 }
 
+/** logsift's router only (`/apps/{app}/alerts`): an alert rule on the app's messages, and how it is doing. */
+export interface Alert {
+  id: string
+  name: string
+  /** The condition, written canonically: `rate(status>=500) > 2% in 5m`. */
+  when: string
+  dyno: string[]
+  source: string[]
+  level: string | null
+  where: string[]
+  grep: string[]
+  exclude: string[]
+  ignore_case: boolean
+  /** Webhook URLs with their secrets masked: the API never returns them. */
+  notify: Array<{url: string; format: 'json' | 'slack'}>
+  /** How long the condition must have stopped holding before the alert resolves (`5m`). */
+  resolve_after: string
+  created_at: string
+  updated_at: string
+  status: AlertStatus | null
+}
+
+export interface AlertStatus {
+  state: 'firing' | 'ok'
+  firing_since: string | null
+  value: number | null
+  value_text: string
+  matching: number
+  notifications_sent: number
+  notify_failures: number
+  notifications_dropped: number
+  last_error: string | null
+  last_event: {status: 'firing' | 'resolved'; at: string; value_text: string} | null
+}
+
+/** `POST /apps/{app}/alerts`. */
+export interface AlertRequest {
+  name: string
+  when: string
+  notify?: Array<{url: string; format: 'json' | 'slack'}>
+  resolve_after?: string
+  dyno?: string[]
+  source?: string[]
+  level?: string
+  where?: string[]
+  grep?: string[]
+  exclude?: string[]
+  ignore_case?: boolean
+}
+
 /** A Heroku add-on, as far as `drains` names one: an add-on's drain is shown by its plan and name. */
 export interface Addon {
   name: string

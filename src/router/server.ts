@@ -7,6 +7,7 @@ import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
+import {type AlertOptions, Alerts} from './alerts/alerts.js'
 import {createRequestHandler, sessionRequest} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
@@ -93,6 +94,8 @@ export interface RouterOptions {
   logFsync?: FsyncPolicy
   /** How much of each app's durable log is kept (age, size per app, size in all). */
   logRetention?: Partial<RetentionPolicy>
+  /** Alert evaluation and notification: the clock, tick, webhook retries (see src/router/alerts). */
+  alerts?: AlertOptions
 }
 
 export interface RunningRouter {
@@ -175,9 +178,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const deliveries = new DrainDeliveries(hub, store, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, log, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
   deliveries.start()
+  const alerts = new Alerts(hub, store, dataDir, log, {ca: drainCa, redactor: options.redactor, ...options.alerts})
+  store.onAlertsChanged((app) => {
+    alerts.sync(app).catch((error: Error) => log(`alerts of ${app.name}: ${error.message}`))
+  })
+  await alerts.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
   const metrics = new RouterMetrics(() => status())
   const handler = createRequestHandler({
+    alerts,
     apiKey: key.key,
     drains: deliveries,
     drops,
@@ -240,6 +249,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       ...(metricsServer === undefined ? [] : [{connections: await connectionsOf(metricsServer), name: 'metrics' as const, url: metricsUrl!}]),
     ]
     status = () => routerStatus({
+      alerts: (appId) => alerts.summary(appId),
       apps: () => store.list(),
       drains: async (appId) => (await deliveries.reports(appId)).map(({drain, report}) => ({
         id: drain.id, lag: report.lag ?? null, position: report.position ?? null, state: report.state, url: redactUrl(drain.url),
@@ -270,6 +280,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       for (const admission of admissions) admission.stop()
       // After the inputs; before the log closes, so that the drains' positions are saved in it.
       await deliveries.close()
+      await alerts.close()
       await store.flush()
       await sessionsSaved
       await engine.close()
@@ -296,6 +307,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     await udp?.close()
     await sessions.close()
     await deliveries.close()
+    await alerts.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     await engine.close()
     throw error

@@ -2,6 +2,8 @@ import {randomUUID} from 'node:crypto'
 import {open, readFile, rename} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {type AlertDefinition, parseStoredAlert, storedAlertJson} from './alerts/definition.js'
+
 export interface Drain {
   readonly id: string
   /** `d.<uuid>`: names the drain in what is sent to it. */
@@ -19,6 +21,8 @@ export interface App {
   readonly createdAt: string
   readonly updatedAt: string
   readonly drains: Drain[]
+  /** logsift's alert rules on the app's messages (src/router/alerts); absent when it has none. */
+  alerts?: AlertDefinition[]
 }
 
 /** The state file cannot be used; the message names it. Never answered by starting empty. */
@@ -57,6 +61,7 @@ export class AppStore {
   private lastWrite: Promise<void> = Promise.resolve()
   /** Told, synchronously, after a drain is added or removed (drain delivery follows at once). */
   private readonly drainListeners = new Set<(app: App) => void>()
+  private readonly alertListeners = new Set<(app: App) => void>()
 
   private constructor(readonly file: string) {}
 
@@ -106,6 +111,24 @@ export class AppStore {
     await this.persist()
   }
 
+  async addAlert(app: App, alert: AlertDefinition): Promise<void> {
+    app.alerts = [...(app.alerts ?? []), alert]
+    for (const listener of this.alertListeners) listener(app)
+    await this.persist()
+  }
+
+  async removeAlert(app: App, alert: AlertDefinition): Promise<void> {
+    app.alerts = (app.alerts ?? []).filter((each) => each !== alert)
+    for (const listener of this.alertListeners) listener(app)
+    await this.persist()
+  }
+
+  /** Told, synchronously, after an alert is added or removed. Returns the function that stops the listener. */
+  onAlertsChanged(listener: (app: App) => void): () => void {
+    this.alertListeners.add(listener)
+    return () => this.alertListeners.delete(listener)
+  }
+
   /** Returns the function that stops the listener. */
   onDrainsChanged(listener: (app: App) => void): () => void {
     this.drainListeners.add(listener)
@@ -134,6 +157,7 @@ export class AppStore {
 function serialize(apps: App[]): string {
   const state = {
     apps: apps.map((app) => ({
+      ...(app.alerts === undefined || app.alerts.length === 0 ? {} : {alerts: app.alerts.map((alert) => storedAlertJson(alert))}),
       created_at: app.createdAt,
       drains: app.drains.map((drain) => ({created_at: drain.createdAt, id: drain.id, token: drain.token, updated_at: drain.updatedAt, url: drain.url})),
       id: app.id,
@@ -195,6 +219,7 @@ function parseState(file: string, text: string): App[] {
       }
     })
     return {
+      ...(Array.isArray(app.alerts) ? {alerts: app.alerts.map((alert: unknown) => parseStoredAlert(alert, (what) => fail(`apps[${i}]: ${what}`)))} : {}),
       createdAt: stringField(app, 'created_at', fail),
       drains,
       id: stringField(app, 'id', fail),

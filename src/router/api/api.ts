@@ -11,6 +11,8 @@ import {drainLoopProblem} from '../drains/loop.js'
 import {deliveryJson, drainSince} from '../drains/status-json.js'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import {historyQuery} from '../sessions/history-query.js'
+import type {Alerts} from '../alerts/alerts.js'
+import {alertRoutes} from '../alerts/routes.js'
 import {ApiError, readBody, readJsonObject, sendError, sendJson, sendNoContent} from './http.js'
 import type {LogHub} from '../hub.js'
 import {LogWriteError} from '../log/engine.js'
@@ -50,6 +52,8 @@ export interface ApiContext {
   observability?: {status: () => Promise<RouterStatus>; metrics: RouterMetrics}
   /** Where messages written to session clients are counted. */
   traffic?: Traffic
+  /** logsift's alert rules (`/apps/{app}/alerts`); without them that path is not found. */
+  alerts?: Alerts
 }
 
 /** Heroku's rule for app names. */
@@ -149,6 +153,12 @@ class Routes {
         }
 
         return this.deleteDrain(res, this.app(app), item)
+      }
+
+      case 'alerts': {
+        const {alerts, store} = this.context
+        if (alerts === undefined) throw endpointNotFound()
+        return alertRoutes({alerts, store}, req, res, this.app(app), item)
       }
 
       case 'logs': {

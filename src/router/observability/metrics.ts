@@ -83,6 +83,31 @@ export class RouterMetrics {
     new Gauge({
       collect() {
         this.reset()
+        for (const app of current().apps) if (app.alerts.rules > 0) this.set({app: app.name}, app.alerts.firing)
+      },
+      help: 'Alerts firing now, per app (apps with alert rules).',
+      labelNames: ['app'],
+      name: 'logsift_alerts_firing',
+      registers,
+    })
+    new Counter({
+      collect() {
+        this.reset()
+        for (const app of current().apps) {
+          if (app.alerts.rules === 0) continue
+          this.inc({app: app.name, result: 'sent'}, app.alerts.notifications_sent)
+          this.inc({app: app.name, result: 'failed'}, app.alerts.notify_failures)
+          this.inc({app: app.name, result: 'dropped'}, app.alerts.notifications_dropped)
+        }
+      },
+      help: 'Alert webhook attempts, per app: taken (sent), failed (each retry counts), given up (dropped).',
+      labelNames: ['app', 'result'],
+      name: 'logsift_alert_notifications_total',
+      registers,
+    })
+    new Gauge({
+      collect() {
+        this.reset()
         for (const listener of current().listeners) {
           if (listener.connections !== undefined) this.set({listener: listener.name}, listener.connections)
         }

@@ -20,7 +20,15 @@ export function statusLines(status: RouterStatus): string[] {
   const lines = ['=== logsift router', ...rows.map(([label, value]) => `${(label ? `${label}:` : '').padEnd(11)}${value}`)]
   if (status.apps.length > 0) lines.push('', '=== Apps', ...appTable(status.apps))
   if (status.apps.some((app) => app.drains.length > 0)) lines.push('', '=== Drains', ...drainTable(status.apps))
+  const alerting = status.apps.filter((app) => app.alerts !== undefined && app.alerts.rules > 0)
+  if (alerting.length > 0) lines.push('', '=== Alerts', ...alerting.map((app) => `${app.name}: ${alertSummary(app.alerts)}`))
   return lines
+}
+
+/** `2 rules, 1 firing; notifications: 3 sent, 2 failed attempts, 0 given up`. */
+export function alertSummary(alerts: AppStatus['alerts']): string {
+  const rules = `${alerts.rules} rule${alerts.rules === 1 ? '' : 's'}, ${alerts.firing} firing`
+  return `${rules}; notifications: ${alerts.notifications_sent} sent, ${alerts.notify_failures} failed attempts, ${alerts.notifications_dropped} given up`
 }
 
 /** `12 syslog_unknown_app, 3 udp_kernel_drops`, largest first; `none` when nothing was dropped. */

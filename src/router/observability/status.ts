@@ -1,4 +1,5 @@
 import {DROP_REASONS, type DropCounter, type DropReason} from '../drops.js'
+import type {AppAlertSummary} from '../alerts/alerts.js'
 import type {App} from '../store.js'
 import type {Traffic} from './traffic.js'
 import type {UdpReceiveBuffer} from './udp-buffer.js'
@@ -34,6 +35,8 @@ export interface AppStatus {
   /** Messages written to tailing session clients, and taken by its drains' receivers. */
   messages_out: {sessions: number; drains: number}
   drops: Record<DropReason, number>
+  /** Its alert rules: how many, how many firing, notifications sent, failed attempts and given up. */
+  alerts: AppAlertSummary
   /** Each drain: where it is in the app's log and how far behind its end. */
   drains: DrainPosition[]
 }
@@ -52,6 +55,7 @@ export interface DrainPosition {
 /** Where the status is read from; the router's own parts, so this file needs no server. */
 export interface StatusSources {
   startedAt: number
+  alerts: (appId: string) => AppAlertSummary
   apps: () => readonly App[]
   drops: DropCounter
   traffic: Traffic
@@ -91,6 +95,7 @@ async function appStatus(app: App, sources: StatusSources): Promise<AppStatus> {
   const traffic = sources.traffic.forApp(app.id)
   return {
     drains: await sources.drains(app.id),
+    alerts: sources.alerts(app.id),
     drops: sources.drops.forApp(app.id),
     id: app.id,
     messages_in: traffic.received,
