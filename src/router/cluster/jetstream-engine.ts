@@ -16,7 +16,7 @@
  * follows are ordered consumers filtered on the subject. Cursors live in a KV bucket (`<name>_cursors`).
  */
 import {
-  type ConnectionOptions, connect, type ConsumerMessages, DiscardPolicy, headers as natsHeaders, type JetStreamClient,
+  type ConnectionOptions, connect, type ConsumerMessages, DiscardPolicy, Events, headers as natsHeaders, type JetStreamClient,
   type JetStreamManager, type KV, type MsgHdrs, type NatsConnection, NatsError, RetentionPolicy as StreamRetention, StorageType,
   type StreamConfig,
 } from 'nats'
@@ -45,7 +45,7 @@ export interface JetStreamEngineOptions {
 }
 
 /** A chunk as a reader sees it, from its headers (and its payload, decoded on demand). */
-interface Chunk {
+export interface Chunk {
   readonly seq: number
   readonly first: number
   readonly count: number
@@ -85,6 +85,8 @@ export class JetStreamLogEngine implements LogEngine {
   private readonly timer: NodeJS.Timeout
   private retentionRunning: Promise<RetentionReport> | undefined
   readonly follows = new Set<ConsumerMessages>()
+  /** False while the connection to NATS is lost: appends fail at once instead of waiting for an ack that cannot come. */
+  private connected = true
 
   private constructor(
     readonly nc: NatsConnection,
@@ -101,6 +103,7 @@ export class JetStreamLogEngine implements LogEngine {
     this.retention = {...DEFAULT_RETENTION, ...options.retention}
     this.now = options.now ?? Date.now
     this.timer = setInterval(() => this.scheduleRetention(), options.retentionIntervalMs ?? 60_000).unref()
+    this.watchConnection().catch(() => {})
   }
 
   /** Connects (unless given a connection) and creates the stream and bucket, or brings their limits up to date. */
@@ -123,6 +126,51 @@ export class JetStreamLogEngine implements LogEngine {
 
   get isClosed(): boolean {
     return this.closed
+  }
+
+  /** Why an append cannot be stored now, or undefined when it can be tried. */
+  get unavailable(): LogWriteError | undefined {
+    if (this.closed) return new LogWriteError('closed', 'the log is closed')
+    return this.connected ? undefined : new LogWriteError('io', 'NATS is unreachable')
+  }
+
+  /** The stream's last sequence: a follow of everything from one past it misses nothing appended later. */
+  async lastSequence(): Promise<number> {
+    return (await this.jsm.streams.info(this.streamName)).state.last_seq
+  }
+
+  /**
+   * Every app's messages from stream sequence `fromSeq` on, in stream order (the one order every node
+   * sees), through one ordered consumer on all the apps' subjects, until the signal aborts or the engine closes.
+   */
+  async *followAll(fromSeq: number, signal: AbortSignal): AsyncGenerator<{appId: string; messages: StoredMessage[]; seq: number}> {
+    for await (const {chunk, subject} of this.chunks(`${this.subjectPrefix}>`, fromSeq, signal)) {
+      if (chunk.count > 0) yield {appId: tokenName(subject.slice(this.subjectPrefix.length)), messages: decodeChunk(chunk.data, chunk.first), seq: chunk.seq}
+    }
+  }
+
+  /** Chunks on `filter` from `startSeq` on, as an ordered consumer delivers them. */
+  async *chunks(filter: string, startSeq: number, signal?: AbortSignal): AsyncGenerator<{chunk: Chunk; subject: string}> {
+    if (this.closed || signal?.aborted) return
+    const consumer = await this.js.consumers.get(this.streamName, {filterSubjects: filter, opt_start_seq: startSeq})
+    const iterator = await consumer.consume({max_messages: FOLLOW_PREFETCH})
+    const stop = (): void => {
+      iterator.stop()
+    }
+
+    this.follows.add(iterator)
+    signal?.addEventListener('abort', stop, {once: true})
+    if (this.closed) stop()
+    try {
+      for await (const message of iterator) {
+        if (this.closed || signal?.aborted) return
+        yield {chunk: chunkOf(message.seq, message.headers, message.data), subject: message.subject}
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop)
+      this.follows.delete(iterator)
+      iterator.stop()
+    }
   }
 
   app(appId: string): JetStreamAppLog {
@@ -160,6 +208,13 @@ export class JetStreamLogEngine implements LogEngine {
     for (const messages of this.follows) messages.stop()
     await this.retentionRunning?.catch(() => {})
     if (this.ownsConnection) await this.nc.close()
+  }
+
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === Events.Disconnect) this.connected = false
+      else if (status.type === Events.Reconnect) this.connected = true
+    }
   }
 
   private scheduleRetention(): void {
@@ -249,32 +304,15 @@ export class JetStreamAppLog implements AppLog {
     const {signal} = options
     const limit = options.limit ?? 1000
     if (this.engine.isClosed || signal?.aborted) return
-    const startSeq = await this.followStart(from)
-    const consumer = await this.engine.js.consumers.get(this.engine.streamName, {filterSubjects: this.subject, opt_start_seq: startSeq})
-    const iterator = await consumer.consume({max_messages: FOLLOW_PREFETCH})
-    const stop = (): void => {
-      iterator.stop()
-    }
-
-    this.engine.follows.add(iterator)
-    signal?.addEventListener('abort', stop, {once: true})
-    if (this.engine.isClosed) stop()
-    try {
-      let next = from
-      for await (const message of iterator) {
-        const chunk = chunkOf(message.seq, message.headers, message.data)
-        if (chunk.count === 0 || chunk.first + chunk.count <= next) continue
-        const messages = decodeChunk(chunk.data, chunk.first).filter((stored) => stored.offset >= next)
-        next = chunk.first + chunk.count
-        for (let i = 0; i < messages.length; i += limit) {
-          if (signal?.aborted || this.engine.isClosed) return
-          yield messages.slice(i, i + limit)
-        }
+    let next = from
+    for await (const {chunk} of this.engine.chunks(this.subject, await this.followStart(from), signal)) {
+      if (chunk.count === 0 || chunk.first + chunk.count <= next) continue
+      const messages = decodeChunk(chunk.data, chunk.first).filter((stored) => stored.offset >= next)
+      next = chunk.first + chunk.count
+      for (let i = 0; i < messages.length; i += limit) {
+        if (signal?.aborted || this.engine.isClosed) return
+        yield messages.slice(i, i + limit)
       }
-    } finally {
-      signal?.removeEventListener('abort', stop)
-      this.engine.follows.delete(iterator)
-      iterator.stop()
     }
   }
 
@@ -340,7 +378,8 @@ export class JetStreamAppLog implements AppLog {
   }
 
   private enqueue(messages: readonly NewMessage[], marker: boolean): Promise<AppendResult> {
-    if (this.engine.isClosed) return Promise.reject(new LogWriteError('closed', `the log of ${this.appId} is closed`))
+    const unavailable = this.engine.unavailable
+    if (unavailable !== undefined) return Promise.reject(new LogWriteError(unavailable.reason, `the log of ${this.appId}: ${unavailable.message}`))
     return new Promise((resolve, reject) => {
       this.pending.push({marker, messages, reject, resolve})
       this.flushing ??= this.flush()

@@ -1,3 +1,4 @@
+import {clusterLines} from '../cluster/status-text.js'
 import type {AppStatus, RouterStatus} from './status.js'
 import {describeUdpBuffer} from './udp-buffer.js'
 
@@ -19,6 +20,7 @@ export function statusLines(status: RouterStatus): string[] {
   rows.push(['Sessions', `${status.sessions} open`], ['Dropped', dropList(status.drops)])
   const lines = ['=== logsift router', ...rows.map(([label, value]) => `${(label ? `${label}:` : '').padEnd(11)}${value}`)]
   if (status.apps.length > 0) lines.push('', '=== Apps', ...appTable(status.apps))
+  if (status.cluster !== undefined) lines.push('', ...clusterLines(status.cluster))
   return lines
 }
 

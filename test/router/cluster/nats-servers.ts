@@ -4,6 +4,8 @@ import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {connect} from 'nats'
+
 const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server'
 
 /** A free TCP port on 127.0.0.1 (a listener opened on port 0 and closed again). */
@@ -110,8 +112,29 @@ export class NatsCluster {
     const servers = await Promise.all(['n1', 'n2', 'n3'].map((name, i) => NatsServer.create(name, root, {all: clusterPorts, own: clusterPorts[i]})))
     const cluster = new NatsCluster(servers, root)
     await Promise.all(servers.map((server) => server.start(timeoutMs)))
-    await Promise.race(servers.map((server) => server.waitForOutput('JetStream cluster new metadata leader', timeoutMs)))
+    await cluster.waitForReplicas(3, timeoutMs)
     return cluster
+  }
+
+  /** Until a stream with `replicas` copies can be placed: every server has joined JetStream's meta group. */
+  async waitForReplicas(replicas: number, timeoutMs: number): Promise<void> {
+    const nc = await connect({servers: this.urls})
+    const deadline = Date.now() + timeoutMs
+    try {
+      for (;;) {
+        try {
+          const jsm = await nc.jetstreamManager({timeout: 1000})
+          await jsm.streams.add({name: 'logsift_test_probe', num_replicas: replicas, subjects: ['logsift-test-probe']})
+          await jsm.streams.delete('logsift_test_probe')
+          return
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for JetStream to place ${replicas} replicas: ${(error as Error).message}`)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      }
+    } finally {
+      await nc.close()
+    }
   }
 
   async stop(): Promise<void> {
