@@ -72,6 +72,11 @@ const HEADER_ROOM = 1024
 const MAX_CAS_ATTEMPTS = 1000
 /** Chunks a follow has fetched ahead of its reader at most. */
 const FOLLOW_PREFETCH = 16
+/**
+ * A follow's pull requests last this long and the server heartbeats at half of it: a follow whose consumer
+ * died with its NATS server notices within a few seconds and is made again from where it was.
+ */
+const FOLLOW_EXPIRES_MS = 4000
 const OFFSET_HINTS = 256
 
 export class JetStreamLogEngine implements LogEngine {
@@ -153,7 +158,7 @@ export class JetStreamLogEngine implements LogEngine {
   async *chunks(filter: string, startSeq: number, signal?: AbortSignal): AsyncGenerator<{chunk: Chunk; subject: string}> {
     if (this.closed || signal?.aborted) return
     const consumer = await this.js.consumers.get(this.streamName, {filterSubjects: filter, opt_start_seq: startSeq})
-    const iterator = await consumer.consume({max_messages: FOLLOW_PREFETCH})
+    const iterator = await consumer.consume({expires: FOLLOW_EXPIRES_MS, max_messages: FOLLOW_PREFETCH})
     const stop = (): void => {
       iterator.stop()
     }
