@@ -40,6 +40,13 @@ export class NatsServer {
     if (this.process !== undefined) return
     const child = spawn(NATS_SERVER, ['-c', this.config], {stdio: ['ignore', 'pipe', 'pipe']})
     this.process = child
+    // A test run that ends early (a timeout, ^C) leaves no server behind.
+    const killOnExit = (): void => {
+      child.kill('SIGKILL')
+    }
+
+    process.once('exit', killOnExit)
+    child.once('exit', () => process.off('exit', killOnExit))
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk))
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk))
     child.once('exit', () => {
