@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
 
 import type {RunningRouter} from '../../../src/router/server.js'
-import {call, createApp, createSession, postText, sseEvents, Tail, testRouter} from '../helpers.js'
+import {call, createApp, createSession, dataDir, postText, sseEvents, Tail, testRouter} from '../helpers.js'
 import {NatsCluster} from './nats-servers.js'
 
 const API_KEY = 'cluster-test-key'
+const HEROKU = process.env.LOGSIFT_HEROKU_CLI ?? join(homedir(), '.cache', 'logsift-heroku-cli', 'node_modules', 'heroku', 'bin', 'run.js')
+
+/** `heroku ARGS` against one node; its stdout. */
+function heroku(node: RunningRouter, ...args: string[]): Promise<string> {
+  const env = {...process.env, DISABLE_TELEMETRY: 'true', HEROKU_API_KEY: API_KEY, HEROKU_COLOR: '0', HEROKU_HOST: node.url, HEROKU_LOGS_COLOR: '0', HOME: dataDir(), NO_COLOR: '1'}
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [HEROKU, ...args], {env}, (error, stdout, stderr) => (error === null ? resolve(stdout) : reject(new Error(`heroku ${args.join(' ')}: ${stderr}`))))
+  })
+}
 
 /** The session URL of one node, read through another (as a load balancer would send the client). */
 const through = (url: string, node: RunningRouter): string => node.url + new URL(url).pathname
@@ -42,7 +54,7 @@ describe('router nodes on a 3-server NATS cluster (R3)', function () {
     assert.equal((await call(b, 'GET', '/apps/shared/log-drains')).json[0].url, 'syslog://127.0.0.1:1')
   })
 
-  it('shows every message posted through either node to tails on both, in the same order', async () => {
+  it('shows every message posted through either node to tails on both, and to the Heroku CLI from either, in the same order', async () => {
     await createApp(a, 'both')
     await waitForReply('node b to know the app', async () => (await call(b, 'GET', '/apps/both')).status === 200)
     const tails = [await Tail.open(await createSession(a, 'both', {lines: 0, tail: true})), await Tail.open(await createSession(b, 'both', {lines: 0, tail: true}))]
@@ -55,6 +67,12 @@ describe('router nodes on a 3-server NATS cluster (R3)', function () {
     assert.deepEqual([...seenOnA].sort(), Array.from({length: 100}, (_, i) => [`line ${i} via ${i % 2 === 0 ? 'a' : 'b'}`, `line ${i} again`]).flat().sort())
     for (let i = 0; i < 100; i++) assert.equal(seenOnA.indexOf(`line ${i} again`), seenOnA.indexOf(`line ${i} via ${i % 2 === 0 ? 'a' : 'b'}`) + 1, 'a post\'s lines stay together')
     for (const tail of tails) tail.close()
+
+    // The official Heroku CLI, unchanged (installed by .ci/run), from each node: the same 200 lines, in the same order.
+    const printed = await Promise.all([a, b].map((node) => heroku(node, 'logs', '-a', 'both', '-n', '200')))
+    const [byA, byB] = printed.map((output) => output.split('\n').filter(Boolean).map((line) => line.slice(line.indexOf(': ') + 2)))
+    assert.deepEqual(byA, seenOnA)
+    assert.deepEqual(byB, seenOnA)
   })
 
   it('resumes a session of one node on the other by Last-Event-ID', async () => {
