@@ -4,6 +4,7 @@ import {redactFlags, redactorFor} from '../cli/redaction.js'
 import {parseDuration} from '../query/time-bound.js'
 import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.js'
 import type {FsyncPolicy} from '../router/log/file-engine.js'
+import {clusterOptions, clusterSuggestions, natsFlags} from '../cli/nats-flags.js'
 import {describeUdpBuffer} from '../router/observability/udp-buffer.js'
 import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
@@ -38,6 +39,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     'max-connections-per-address': Flags.integer({default: 64, description: 'open connections per listener from one address (IPv6: a /64); over it, its own longest idle one makes room', min: 1}),
     'metrics-host': Flags.string({dependsOn: ['metrics-port'], description: 'address for --metrics-port [default: --host]'}),
     'metrics-port': Flags.integer({description: 'also serve GET /metrics (Prometheus) without the API key on this port; 0 picks a free one', max: 65_535, min: 0}),
+    ...natsFlags,
     ...redactFlags,
     port: Flags.integer({default: 5580, description: 'HTTP port (API, log input, sessions); 0 picks a free one', max: 65_535, min: 0}),
     retain: Flags.string({default: '7d', description: 'how long each app\'s log is kept: a duration (12h, 7d, 2w)'}),
@@ -78,6 +80,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       maxConnectionsPerAddress: flags['max-connections-per-address'],
       metricsHost: flags['metrics-host'],
       metricsPort: flags['metrics-port'],
+      nats: clusterOptions(flags),
       port: flags.port,
       redactor,
       syslogPort: flags['syslog-port'],
@@ -127,6 +130,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       }
 
       if (error instanceof StateFileError) this.error(error.message, {exit: 2})
+      if (options.nats !== undefined) this.error(`--nats ${options.nats.servers.join(',')}: ${(error as Error).message}`, {exit: 2, suggestions: clusterSuggestions(error)})
       // The API key file and the CA file: their messages name the file.
       this.error(`cannot start: ${(error as Error).message}`, {exit: 2})
     }
@@ -138,9 +142,10 @@ function describe(router: RunningRouter): string {
   const syslogHost = new URL(router.url).hostname
   const syslog = [`syslog tcp://${syslogHost}:${router.syslogTcpPort}`, `udp://${syslogHost}:${router.syslogUdpPort}`]
   if (router.syslogTlsPort !== undefined) syslog.push(`tls://${syslogHost}:${router.syslogTlsPort}`)
+  const data = router.cluster === undefined ? `data in ${router.dataDir}` : `apps, drains, sessions and the log in NATS (${router.cluster})`
   const key = router.apiKeyFile === undefined ? 'API key from LOGSIFT_API_KEY' : `API key in ${router.apiKeyFile}`
   const metrics = router.metricsUrl === undefined ? '' : `; metrics on ${router.metricsUrl}`
-  return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')} (${describeUdpBuffer(router.udpReceiveBuffer)})${metrics}; data in ${router.dataDir}; ${key}`
+  return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')} (${describeUdpBuffer(router.udpReceiveBuffer)})${metrics}; ${data}; ${key}`
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {'': 1, gib: 1024 ** 3, kib: 1024, mib: 1024 ** 2}

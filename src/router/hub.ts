@@ -138,7 +138,7 @@ export class LogHub {
     }
   }
 
-  private deliver(appId: string, messages: LogMessage[]): void {
+  protected deliver(appId: string, messages: LogMessage[]): void {
     const buffer = this.buffer(appId)
     for (const message of messages) buffer.recent.push(message)
     if (buffer.subscribers.size === 0) return

@@ -27,8 +27,10 @@ import {type UdpReceiveBuffer, udpReceiveBuffer} from './observability/udp-buffe
 import {type AllowEntry, ReceiverAuth} from './ingest/receiver-auth.js'
 import type {SessionStream} from './sessions/session-stream.js'
 import {type SessionRequest, SessionRegistry} from './sessions/sessions.js'
-import {AppStore} from './store.js'
+import {type AppStore, FileAppStore} from './store.js'
 import {SyslogInput} from './ingest/syslog-input.js'
+import type {ClusterOptions} from './cluster/cluster.js'
+import {joinCluster} from './cluster/router-node.js'
 
 export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
@@ -96,6 +98,8 @@ export interface RouterOptions {
   logRetention?: Partial<RetentionPolicy>
   /** Alert evaluation and notification: the clock, tick, webhook retries (see src/router/alerts). */
   alerts?: AlertOptions
+  /** `serve --nats`: apps, drains, sessions and the log live in this NATS JetStream cluster, shared with other nodes. */
+  nats?: ClusterOptions
 }
 
 export interface RunningRouter {
@@ -109,6 +113,8 @@ export interface RunningRouter {
   /** Undefined without a certificate. */
   readonly syslogTlsPort: number | undefined
   readonly dataDir: string
+  /** `serve --nats`: the NATS server this node is connected to; undefined on a single router. */
+  readonly cluster: string | undefined
   /** What was refused or dropped so far, by reason. */
   drops(): DropCounts
   /** What `GET /status` answers. */
@@ -160,7 +166,6 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
   const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
   await prepareDataDir(dataDir, log)
-  const store = await AppStore.open(dataDir)
   const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
   const tls = await readTlsFiles(options)
   const drainCa = await drainCertificates(options.drainCaFile)
@@ -168,12 +173,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const startedAt = Date.now()
   const drops = new DropCounter(new DropNotices(log, {windowMs: options.dropNoticeMs}).notice)
   const traffic = new Traffic()
-  const engine = await openLog(dataDir, options, log)
-  const hub = new CountingHub(traffic, bufferSize, engine, drops, options.redactor)
-  await hub.warm()
+  const node = options.nats === undefined ? undefined : await joinCluster(options.nats, {apiKey: key.key, bufferSize, drops, redactor: options.redactor, retention: options.logRetention, traffic})
+  const store: AppStore = node?.cluster.store ?? await FileAppStore.open(dataDir)
+  const engine = node?.cluster.engine ?? await openLog(dataDir, options, log)
+  const hub = node?.hub ?? new CountingHub(traffic, bufferSize, engine, drops, options.redactor)
+  if (node === undefined) await hub.warm()
   const sessions = new SessionRegistry(options.sessionTtlMs ?? 360_000, join(dataDir, 'sessions.json'))
   const sessionsProblem = await sessions.restore((appId, body) => reviveSession(store, appId, body, bufferSize))
   if (sessionsProblem !== undefined) log(sessionsProblem)
+  await node?.cluster.shareSessions(sessions, (appId, body) => reviveSession(store, appId, body, bufferSize))
   const streams = new Set<SessionStream>()
   const deliveries = new DrainDeliveries(hub, store, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, log, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
@@ -248,7 +256,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       ...(syslogTls === undefined ? [] : [{connections: await connectionsOf(syslogTls), name: 'syslog_tls' as const, url: syslogUrl('tls', syslogTlsPort!)}]),
       ...(metricsServer === undefined ? [] : [{connections: await connectionsOf(metricsServer), name: 'metrics' as const, url: metricsUrl!}]),
     ]
-    status = () => routerStatus({
+    await node?.cluster.startHeartbeat(url)
+    const singleStatus = () => routerStatus({
       alerts: (appId) => alerts.summary(appId),
       apps: () => store.list(),
       drains: async (appId) => (await deliveries.reports(appId)).map(({drain, report}) => ({
@@ -262,6 +271,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       udpBuffer,
       udpKernelDrops: () => udpKernelDrops(running.address().address, running.address().port),
     })
+    status = node === undefined ? singleStatus : async () => ({...await singleStatus(), cluster: await node.cluster.status()})
 
     let closing: Promise<void> | undefined
     const shutdown = async (): Promise<void> => {
@@ -283,13 +293,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await alerts.close()
       await store.flush()
       await sessionsSaved
-      await engine.close()
+      await node?.hub.close()
+      await (node === undefined ? engine.close() : node.cluster.close())
     }
 
     return {
       apiKey: key.key,
       apiKeyFile: key.file,
       close: () => (closing ??= shutdown()),
+      cluster: node?.cluster.nc.getServer(),
       dataDir,
       drainReport: (drainId) => deliveries.report(drainId),
       drainStatus: (drainId) => deliveries.status(drainId),
@@ -309,7 +321,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     await deliveries.close()
     await alerts.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
-    await engine.close()
+    await node?.hub.close()
+    await (node === undefined ? engine.close() : node.cluster.close())
     throw error
   }
 }

@@ -47,14 +47,39 @@ export function newDrain(url: string): Drain {
 }
 
 /**
- * Apps and their drains: what must survive a restart. Reads are from memory; every change is written to
+ * Apps and their drains, wherever they are kept: this file's FileAppStore (one router), or the cluster's
+ * KvAppStore (src/router/cluster/kv-app-store.ts, a JetStream KV bucket shared by every router node). Reads
+ * are from memory and synchronous; changes resolve once kept.
+ */
+export interface AppStore {
+  list(): App[]
+  /** By name or id, as the Platform API's `{app_id_or_name}`. */
+  find(idOrName: string): App | undefined
+  findByInputToken(token: string): App | undefined
+  addApp(app: App): Promise<void>
+  /** Adds the drain to `app.drains` (the same object) and keeps it. */
+  addDrain(app: App, drain: Drain): Promise<void>
+  removeDrain(app: App, drain: Drain): Promise<void>
+  /** Told, synchronously, after a drain of an app is added or removed. Returns the function that stops the listener. */
+  onDrainsChanged(listener: (app: App) => void): () => void
+  /** Adds the alert to `app.alerts` and keeps it. */
+  addAlert(app: App, alert: AlertDefinition): Promise<void>
+  removeAlert(app: App, alert: AlertDefinition): Promise<void>
+  /** Told, synchronously, after an alert of an app is added or removed. Returns the function that stops the listener. */
+  onAlertsChanged(listener: (app: App) => void): () => void
+  /** Settles when every change made so far is kept (or has failed). */
+  flush(): Promise<void>
+}
+
+/**
+ * Apps and their drains on one machine: what must survive a restart. Reads are from memory; every change is written to
  * `<dataDir>/state.json` atomically (temporary file, fsync, rename, fsync of the directory), so a crash
  * leaves the old file or the new one, never half of one. Writes are queued so they land in order.
  *
  * A failed write is reported to the caller that made the change; the change stays in memory and the next
  * successful write carries it (rolling back would race with changes made while the write was pending).
  */
-export class AppStore {
+export class FileAppStore implements AppStore {
   private readonly apps = new Map<string, App>()
   private readonly byName = new Map<string, App>()
   private readonly byToken = new Map<string, App>()
@@ -66,8 +91,8 @@ export class AppStore {
   private constructor(readonly file: string) {}
 
   /** Reads the state file in `dataDir` (none yet: no apps). Throws StateFileError when it is unusable. */
-  static async open(dataDir: string): Promise<AppStore> {
-    const store = new AppStore(join(dataDir, STATE_FILE))
+  static async open(dataDir: string): Promise<FileAppStore> {
+    const store = new FileAppStore(join(dataDir, STATE_FILE))
     let text: string
     try {
       text = await readFile(store.file, 'utf8')

@@ -1,3 +1,4 @@
+import {clusterLines} from '../cluster/status-text.js'
 import type {AppStatus, RouterStatus} from './status.js'
 import {describeUdpBuffer} from './udp-buffer.js'
 
@@ -22,6 +23,7 @@ export function statusLines(status: RouterStatus): string[] {
   if (status.apps.some((app) => app.drains.length > 0)) lines.push('', '=== Drains', ...drainTable(status.apps))
   const alerting = status.apps.filter((app) => app.alerts !== undefined && app.alerts.rules > 0)
   if (alerting.length > 0) lines.push('', '=== Alerts', ...alerting.map((app) => `${app.name}: ${alertSummary(app.alerts)}`))
+  if (status.cluster !== undefined) lines.push('', ...clusterLines(status.cluster))
   return lines
 }
 

@@ -1,3 +1,4 @@
+import type {ClusterStatus} from '../cluster/cluster.js'
 import {DROP_REASONS, type DropCounter, type DropReason} from '../drops.js'
 import type {AppAlertSummary} from '../alerts/alerts.js'
 import type {App} from '../store.js'
@@ -18,6 +19,8 @@ export interface RouterStatus {
   /** Router-wide totals, app or not; `udp_kernel_drops` is null where the kernel does not say (not Linux). */
   drops: Record<StatusDropReason, number | null>
   apps: AppStatus[]
+  /** `serve --nats` only: the cluster's nodes, NATS servers and stream. */
+  cluster?: ClusterStatus
 }
 
 export interface ListenerStatus {

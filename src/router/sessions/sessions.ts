@@ -48,6 +48,8 @@ export class SessionRegistry {
   private readonly sweeper: NodeJS.Timeout
   private saving: Promise<void> | undefined
   private saveAgain = false
+  /** Told of each session created here: a cluster node shares it so that another node can resume it. */
+  onCreated: ((session: SavedSession) => void) | undefined
 
   /**
    * With `file`, sessions are kept there too (`<dataDir>/sessions.json`): a session URL outlives a restart of
@@ -85,7 +87,15 @@ export class SessionRegistry {
     const session: LogSession = {...request, appId, body, createdAt, id: randomUUID(), lastUsed: Date.now(), readers: 0}
     this.sessions.set(session.id, session)
     this.save()
+    this.onCreated?.({appId, body, createdAt, id: session.id})
     return session
+  }
+
+  /** A session created on another node of a cluster, made again from its request by `revive` (undefined skips it). */
+  adopt(saved: SavedSession, revive: (appId: string, body: Record<string, unknown>) => SessionRequest | undefined): void {
+    if (this.sessions.has(saved.id)) return
+    const request = revive(saved.appId, saved.body)
+    if (request !== undefined) this.sessions.set(saved.id, {...request, ...saved, lastUsed: Date.now(), readers: 0})
   }
 
   /** The session, now counted as being read, or undefined when it does not exist or has expired. */
@@ -151,8 +161,15 @@ export class SessionRegistry {
   }
 }
 
-/** `<dataDir>/sessions.json`. */
+/** A session as kept in `<dataDir>/sessions.json` (and shared by cluster nodes): its request as it came. */
+export interface SavedSession {
+  appId: string
+  body: Record<string, unknown>
+  createdAt: string
+  id: string
+}
+
 interface SavedSessions {
   version: 1
-  sessions: Array<{appId: string; body: Record<string, unknown>; createdAt: string; id: string}>
+  sessions: SavedSession[]
 }
