@@ -66,6 +66,8 @@ export interface RouterOptions {
   requestTimeoutMs?: number
   /** Default 6, as Logplex. */
   maxDrainsPerApp?: number
+  /** `POST /v1/logs` requests taken in at once; more are answered 429 with Retry-After. Default 32. */
+  otlpInFlight?: number
   /** A log session nobody reads for this long expires. Default 360 s, as Logplex. */
   sessionTtlMs?: number
   /** Bytes a slow session client may have waiting before its messages are dropped (and an L11 line sent). Default 1 MiB. */
@@ -187,6 +189,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
       maxDrainsPerApp: options.maxDrainsPerApp ?? 6,
       maxFrameBytes,
+      otlpInFlight: options.otlpInFlight,
       sessionQueueBytes: options.sessionQueueBytes ?? 1024 * 1024,
     },
     receiver: new ReceiverAuth(store, options.allow ?? [], log),

@@ -24,6 +24,7 @@ import {SessionStream, streamFormat} from '../sessions/session-stream.js'
 import type {SessionRegistry, SessionRequest} from '../sessions/sessions.js'
 import {apiTimestamp, type App, type AppStore, type Drain, newApp, newDrain} from '../store.js'
 import {decodeTextBody} from '../ingest/text-input.js'
+import {DEFAULT_OTLP_IN_FLIGHT, OtlpInput} from '../otlp/http-input.js'
 
 export interface ApiLimits {
   bufferSize: number
@@ -31,6 +32,8 @@ export interface ApiLimits {
   maxDrainsPerApp: number
   maxFrameBytes: number
   sessionQueueBytes: number
+  /** OTLP requests taken in at once before more are answered 429. Default 32. */
+  otlpInFlight?: number
 }
 
 export interface ApiContext {
@@ -81,9 +84,21 @@ export function createRequestHandler(context: ApiContext): (req: IncomingMessage
 class Routes {
   private readonly account: Account = localAccount()
   private readonly apiKey: Buffer
+  private readonly otlp: OtlpInput
 
   constructor(private readonly context: ApiContext) {
     this.apiKey = Buffer.from(context.apiKey)
+    const {drops, limits, receiver, store} = context
+    this.otlp = new OtlpInput({
+      append: (app, entries) => this.store(app, entries),
+      drops,
+      hasApiKey: (req) => this.hasApiKey(req),
+      maxBodyBytes: limits.maxBodyBytes,
+      maxInFlight: limits.otlpInFlight ?? DEFAULT_OTLP_IN_FLIGHT,
+      maxTextBytes: limits.maxFrameBytes,
+      receiver,
+      store,
+    })
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -100,6 +115,11 @@ class Routes {
     if (first === 'logs' && app === undefined) {
       allow(method, 'POST')
       return this.logplexInput(req, res)
+    }
+
+    if (first === 'v1' && app === 'logs' && collection === undefined) {
+      allow(method, 'POST')
+      return this.otlp.handle(req, res)
     }
 
     if (first === 'sessions' && app !== undefined && collection === undefined) {
@@ -193,10 +213,14 @@ class Routes {
     }
   }
 
-  private authorize(req: IncomingMessage): void {
+  private hasApiKey(req: IncomingMessage): boolean {
     const match = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
     const given = match === null ? undefined : Buffer.from(match[1])
-    if (given === undefined || given.length !== this.apiKey.length || !timingSafeEqual(given, this.apiKey)) {
+    return given !== undefined && given.length === this.apiKey.length && timingSafeEqual(given, this.apiKey)
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.hasApiKey(req)) {
       throw new ApiError(401, 'unauthorized', 'Invalid credentials provided.', {'WWW-Authenticate': 'Bearer realm="logsift"'})
     }
   }
