@@ -7,7 +7,7 @@ import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
-import {createRequestHandler, sessionRequest} from './api/api.js'
+import {appSessionRequest, createRequestHandler} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
@@ -27,6 +27,7 @@ import type {SessionStream} from './sessions/session-stream.js'
 import {type SessionRequest, SessionRegistry} from './sessions/sessions.js'
 import {AppStore} from './store.js'
 import {SyslogInput} from './ingest/syslog-input.js'
+import {TelemetryDeliveries} from './otlp/exporter.js'
 
 export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
@@ -173,6 +174,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const streams = new Set<SessionStream>()
   const deliveries = new DrainDeliveries(hub, store, dataDir, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
+  const telemetry = new TelemetryDeliveries(engine, store, {backoff: options.drains?.backoff, ca: drainCa ?? options.drains?.ca, drops})
+  store.onDrainsChanged((app) => telemetry.sync(app))
+  telemetry.start()
   const spoolProblem = await deliveries.start()
   if (spoolProblem !== undefined) log(spoolProblem)
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
@@ -196,6 +200,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     sessions,
     store,
     streams,
+    telemetryStatus: (drainId) => telemetry.status(drainId),
   })
 
   const timeouts = {
@@ -268,6 +273,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       for (const admission of admissions) admission.stop()
       // After the inputs: everything accepted is either delivered or spooled.
       await deliveries.close().catch((error: Error) => log(`could not write undelivered drain messages to ${dataDir}: ${error.message}`))
+      await telemetry.close()
       await store.flush()
       await sessionsSaved
       await engine.close()
@@ -293,6 +299,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     await udp?.close()
     await sessions.close()
     await deliveries.close()
+    await telemetry.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     await engine.close()
     throw error
@@ -305,9 +312,10 @@ function connectionsOf(server: Server): Promise<number> {
 
 /** A session of the sessions file as it was created, or undefined when its app is gone. */
 function reviveSession(store: AppStore, appId: string, body: Record<string, unknown>, bufferSize: number): SessionRequest | undefined {
-  if (store.find(appId) === undefined) return undefined
+  const app = store.find(appId)
+  if (app === undefined) return undefined
   try {
-    return sessionRequest(body, bufferSize)
+    return appSessionRequest(app, body, bufferSize)
   } catch {
     return undefined
   }

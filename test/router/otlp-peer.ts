@@ -1,4 +1,5 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {createServer as createHttp2Server, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream} from 'node:http2'
 import type {AddressInfo} from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {gunzipSync} from 'node:zlib'
@@ -66,10 +67,7 @@ export class OtlpReceiver {
 
   /** Every record taken, in order, with its resource's attributes. */
   records(): Array<{record: any; resource: Record<string, unknown>}> {
-    return this.requests.flatMap(({body}) => (body.resourceLogs ?? []).flatMap((resourceLogs: any) => {
-      const resource = Object.fromEntries((resourceLogs.resource?.attributes ?? []).map((kv: any) => [kv.key, Object.values(kv.value)[0]]))
-      return (resourceLogs.scopeLogs ?? []).flatMap((scope: any) => (scope.logRecords ?? []).map((record: any) => ({record, resource})))
-    }))
+    return recordsIn(this.requests)
   }
 
   close(): Promise<void> {
@@ -92,4 +90,77 @@ export class OtlpReceiver {
     const response = Buffer.from(Response.encode(Response.fromObject({})).finish())
     res.writeHead(200, {'Content-Type': 'application/x-protobuf'}).end(response)
   }
+}
+
+/** An OTLP/gRPC logs receiver over cleartext HTTP/2 (h2c): the Export method, gRPC framing, status in trailers. */
+export class GrpcOtlpReceiver {
+  readonly requests: Array<{body: any; headers: Record<string, unknown>}> = []
+  /** The gRPC status to answer with; 0 takes the request. */
+  answer: () => number = () => 0
+  private readonly server: Http2Server
+  private readonly sessions = new Set<ServerHttp2Session>()
+
+  private constructor(server: Http2Server) {
+    this.server = server
+  }
+
+  static async start(): Promise<GrpcOtlpReceiver> {
+    const receiver: GrpcOtlpReceiver = new GrpcOtlpReceiver(createHttp2Server())
+    receiver.server.on('stream', (stream, headers) => receiver.take(stream, headers))
+    receiver.server.on('session', (session) => {
+      receiver.sessions.add(session)
+      session.on('close', () => receiver.sessions.delete(session))
+    })
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve))
+    return receiver
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+  }
+
+  records(): Array<{record: any; resource: Record<string, unknown>}> {
+    return recordsIn(this.requests)
+  }
+
+  close(): Promise<void> {
+    for (const session of this.sessions) session.destroy()
+    return new Promise((resolve) => this.server.close(() => resolve()))
+  }
+
+  private take(stream: ServerHttp2Stream, headers: Record<string, unknown>): void {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('end', () => {
+      const status = this.answer()
+      const frame = Buffer.concat(chunks)
+      if (headers[':path'] !== '/opentelemetry.proto.collector.logs.v1.LogsService/Export' || frame[0] !== 0) {
+        stream.respond({':status': 200, 'content-type': 'application/grpc'}, {waitForTrailers: true})
+        stream.on('wantTrailers', () => stream.sendTrailers({'grpc-message': 'unknown method', 'grpc-status': '12'}))
+        stream.end()
+        return
+      }
+
+      if (status === 0) this.requests.push({body: decodeRequest(frame.subarray(5, 5 + frame.readUInt32BE(1))), headers})
+      stream.respond({':status': 200, 'content-type': 'application/grpc'}, {waitForTrailers: true})
+      stream.on('wantTrailers', () => stream.sendTrailers({'grpc-status': String(status)}))
+      if (status === 0) {
+        const message = Buffer.from(Response.encode(Response.fromObject({})).finish())
+        const reply = Buffer.alloc(5 + message.length)
+        reply.writeUInt32BE(message.length, 1)
+        message.copy(reply, 5)
+        stream.end(reply)
+      } else {
+        stream.end()
+      }
+    })
+  }
+}
+
+/** Every record of the requests, in order, with its resource's attributes as plain values. */
+export function recordsIn(requests: ReadonlyArray<{body: any}>): Array<{record: any; resource: Record<string, unknown>}> {
+  return requests.flatMap(({body}) => (body.resourceLogs ?? []).flatMap((resourceLogs: any) => {
+    const resource = Object.fromEntries((resourceLogs.resource?.attributes ?? []).map((kv: any) => [kv.key, Object.values(kv.value)[0]]))
+    return (resourceLogs.scopeLogs ?? []).flatMap((scope: any) => (scope.logRecords ?? []).map((record: any) => ({record, resource})))
+  }))
 }

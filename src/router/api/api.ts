@@ -25,6 +25,9 @@ import type {SessionRegistry, SessionRequest} from '../sessions/sessions.js'
 import {apiTimestamp, type App, type AppStore, type Drain, newApp, newDrain} from '../store.js'
 import {decodeTextBody} from '../ingest/text-input.js'
 import {DEFAULT_OTLP_IN_FLIGHT, OtlpInput} from '../otlp/http-input.js'
+import type {TelemetryStatus} from '../otlp/exporter.js'
+import {createTelemetryDrain, findTelemetryDrain, telemetryDeliveryJson, telemetryDrainJson} from '../otlp/telemetry-api.js'
+import {processTypeTest} from '../../query/process-type.js'
 
 export interface ApiLimits {
   bufferSize: number
@@ -53,6 +56,8 @@ export interface ApiContext {
   observability?: {status: () => Promise<RouterStatus>; metrics: RouterMetrics}
   /** Where messages written to session clients are counted. */
   traffic?: Traffic
+  /** A telemetry drain's delivery, shown by `GET /telemetry-drains/{id}`. */
+  telemetryStatus?: (drainId: string) => TelemetryStatus | undefined
 }
 
 /** Heroku's rule for app names. */
@@ -139,6 +144,7 @@ class Routes {
       return sendJson(res, 200, info)
     }
 
+    if (first === 'telemetry-drains' && collection === undefined) return this.telemetryDrains(req, res, app)
     if (first !== 'apps' || rest.length > 0) throw endpointNotFound()
     if (app === undefined) {
       if (allow(method, 'GET', 'POST') === 'GET') return sendJson(res, 200, this.context.store.list().map((each) => this.appJson(each)))
@@ -169,6 +175,13 @@ class Routes {
         }
 
         return this.deleteDrain(res, this.app(app), item)
+      }
+
+      case 'telemetry-drains': {
+        if (item !== undefined) throw endpointNotFound()
+        allow(method, 'GET')
+        const found = this.app(app)
+        return sendJson(res, 200, found.telemetryDrains.map((drain) => telemetryDrainJson(found, drain)))
       }
 
       case 'logs': {
@@ -236,7 +249,7 @@ class Routes {
     return {
       ...appPlatformFields(this.account),
       created_at: app.createdAt,
-      generation: {name: 'cedar'},
+      generation: {name: app.generation ?? 'cedar'},
       id: app.id,
       log_buffer: {capacity: recent.capacity, messages: recent.size},
       log_drops: appDrops(this.context.drops, app.id),
@@ -255,20 +268,25 @@ class Routes {
   }
 
   private async createApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const {name} = await readJsonObject(req, MAX_JSON_BYTES)
+    const {generation, name} = await readJsonObject(req, MAX_JSON_BYTES)
+    const generationName = isObject(generation) ? generation.name : generation
+    if (generationName !== undefined && generationName !== null && generationName !== 'cedar' && generationName !== 'fir') {
+      throw new ApiError(422, 'invalid_params', 'Generation must be cedar or fir.')
+    }
+
     if (typeof name !== 'string' || !APP_NAME.test(name)) {
       throw new ApiError(422, 'invalid_params', 'Name must be 3 to 30 characters, start with a letter, end with a letter or digit and contain only lowercase letters, digits and dashes.')
     }
 
     if (this.context.store.find(name) !== undefined) throw new ApiError(422, 'invalid_params', `Name ${name} is already taken.`)
-    const app = newApp(name)
+    const app = newApp(name, generationName === 'fir' ? 'fir' : undefined)
     await this.context.store.addApp(app)
     sendJson(res, 201, this.appJson(app))
   }
 
   private async createSession(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
     const body = await readJsonObject(req, MAX_JSON_BYTES)
-    const request = sessionRequest(body, this.context.limits.bufferSize)
+    const request = appSessionRequest(app, body, this.context.limits.bufferSize)
     const now = apiTimestamp()
     const session = this.context.sessions.create(app.id, request, now, body)
     const tls = (req.socket as TLSSocket).encrypted === true
@@ -299,6 +317,7 @@ class Routes {
   }
 
   private async createDrain(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
+    if (app.generation === 'fir') throw new ApiError(422, 'invalid_params', `${app.name} is a Fir app: it has telemetry drains, not log drains (heroku telemetry:add).`)
     const {url} = await readJsonObject(req, MAX_JSON_BYTES)
     if (typeof url !== 'string') throw new ApiError(422, 'invalid_params', 'Url is required.')
     const problem = drainUrlProblem(url)
@@ -314,6 +333,24 @@ class Routes {
     const drain = newDrain(url)
     await this.context.store.addDrain(app, drain)
     sendJson(res, 201, drainJson(drain))
+  }
+
+  /** `POST /telemetry-drains`, `GET` and `DELETE /telemetry-drains/{id}`: what `heroku telemetry:*` calls. */
+  private async telemetryDrains(req: IncomingMessage, res: ServerResponse, id: string | undefined): Promise<void> {
+    const {limits, store} = this.context
+    if (id === undefined) {
+      allow(req.method ?? 'GET', 'POST')
+      const {app, drain} = await createTelemetryDrain(store, await readJsonObject(req, MAX_JSON_BYTES), limits.maxDrainsPerApp)
+      return sendJson(res, 201, telemetryDrainJson(app, drain))
+    }
+
+    const {app, drain} = findTelemetryDrain(store, id)
+    if (allow(req.method ?? 'GET', 'GET', 'DELETE') === 'DELETE') {
+      await store.removeTelemetryDrain(app, drain)
+      return sendJson(res, 200, telemetryDrainJson(app, drain))
+    }
+
+    sendJson(res, 200, {...telemetryDrainJson(app, drain), delivery: telemetryDeliveryJson(this.context.telemetryStatus?.(drain.id))})
   }
 
   private async deleteDrain(res: ServerResponse, app: App, key: string): Promise<void> {
@@ -431,6 +468,33 @@ export function sessionRequest(body: Record<string, unknown>, bufferSize: number
     // logsift's history query: since, until and the CLI's filters (absent from the Heroku CLI's requests).
     ...historyQuery(body, invalid, Date.now()),
   }
+}
+
+/** The session a body asks for, on the app's generation. */
+export function appSessionRequest(app: App, body: Record<string, unknown>, bufferSize: number): SessionRequest {
+  return app.generation === 'fir' ? firSessionRequest(body, bufferSize) : sessionRequest(body, bufferSize)
+}
+
+/**
+ * A session of a Fir app, as Heroku opens one: it always tails and sends no recent lines unless asked
+ * (`heroku logs` sends no `lines` there, it ignores `-n`), and `type` selects a process type, whose dynos
+ * are `web-58f4b7c6d-x2k9p` as well as `web.1`.
+ */
+export function firSessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
+  const {lines, type} = body
+  if (type !== undefined && type !== null && type !== '' && typeof type !== 'string') throw new ApiError(422, 'invalid_params', 'type must be a string.')
+  const request = sessionRequest({...body, lines: lines ?? 0}, bufferSize)
+  const typeTest = typeof type === 'string' && type !== '' ? processTypeTest(type) : undefined
+  const {dynoTest} = request
+  return {
+    ...request,
+    dynoTest: typeTest === undefined ? dynoTest : dynoTest === undefined ? typeTest : (name) => dynoTest(name) && typeTest(name),
+    tail: true,
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function nameTest<T>(
