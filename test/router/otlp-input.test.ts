@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {execFile, spawn} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {connect} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {gzipSync} from 'node:zlib'
 
 import type {RunningRouter} from '../../src/router/server.js'
-import {cliEnv, runCli, tempDir} from '../helpers/cli.js'
+import {BIN, cliEnv, ROOT, tempDir} from '../helpers/cli.js'
 import {call, createApp, createSession, readSession, testRouter, waitFor} from './helpers.js'
 import {attributes, decodeResponse, encodeRequest, oneResource} from './otlp-peer.js'
 
@@ -161,5 +161,29 @@ describe('OTLP/HTTP logs input: refusals and pushback', () => {
     for (let i = 0; after.status === 429 && i < 50; i++) after = await post(JSON.stringify(one('free again')), {authorization: basic(), 'content-type': 'application/json'})
     assert.equal(after.status, 200)
     assert.equal((await recent()).at(-1), 'app[otlp]: free again')
+  })
+})
+
+describe('OTLP/HTTP logs input: a log that cannot store', function () {
+  this.timeout(30_000)
+
+  it('answers 503 with Retry-After and a google.rpc.Status (UNAVAILABLE) when the file size limit is reached', async () => {
+    const dir = join(tempDir(), 'data')
+    const child = spawn('prlimit', ['--fsize=300000', process.execPath, BIN, 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', dir], {cwd: ROOT, env: cliEnv()})
+    after(() => child.kill())
+    let stdout = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    await waitFor('the router to start', () => / on (http:\S+) /.test(stdout), 15_000)
+    const url = / on (http:\S+) /.exec(stdout)![1]
+    const router = {apiKey: readFileSync(join(dir, 'api-key'), 'utf8').trim(), url} as RunningRouter
+    const token = (await createApp(router, 'demo')).log_input_token
+    const body = JSON.stringify(oneResource({'service.name': 'demo'}, Array.from({length: 50}, () => ({body: {stringValue: 'x'.repeat(1000)}}))))
+    const headers = {authorization: 'Basic ' + Buffer.from(`token:${token}`).toString('base64'), 'content-type': 'application/json'}
+    let reply = await call(router, 'POST', '/v1/logs', {body, headers, key: null})
+    for (let posts = 0; reply.status === 200 && posts < 100; posts++) reply = await call(router, 'POST', '/v1/logs', {body, headers, key: null})
+    assert.equal(reply.status, 503, reply.text)
+    assert.equal(reply.headers['retry-after'], '5')
+    assert.equal(reply.json.code, 14)
+    assert.match(reply.json.message, /cannot store messages now/)
   })
 })
