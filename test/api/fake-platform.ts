@@ -221,8 +221,8 @@ export class FakePlatform {
       app,
       send: (index: number) => {
         if (cut || !matches(app.lines[index])) return
-        const id = fir ? '' : `id: ${index + 1}\n`
-        response.write(events ? `${id}data: ${app.lines[index]}\n\n` : `${app.lines[index]}\n`)
+        const eventId = fir ? '' : `id: ${index + 1}\n`
+        response.write(events ? `${eventId}data: ${app.lines[index]}\n\n` : `${app.lines[index]}\n`)
         if (live && budget !== undefined && --budget === 0) {
           // Cut the connection mid-response (no last chunk), after what was written reaches the client.
           cut = true
