@@ -1,5 +1,5 @@
 import type {ApiTarget} from './target.js'
-import type {Addon, Alert, AlertRequest, App, Drain, HistoryRequest, LogSession, LogSessionRequest, RouterStatus} from './types.js'
+import type {Addon, Alert, AlertRequest, App, Drain, HistoryRequest, LogSession, LogSessionRequest, RouterStatus, TelemetryDrain, TelemetryDrainRequest} from './types.js'
 
 import {ApiError, ApiUnreachableError, networkReason} from './errors.js'
 import {httpAgent} from './http.js'
@@ -23,8 +23,21 @@ export class PlatformApi {
     return this.call('GET', `/apps/${encodeURIComponent(app)}`)
   }
 
-  createApp(name: string): Promise<App> {
-    return this.call('POST', '/apps', {name})
+  /** `generation` is logsift's router only (`fir`); Heroku takes a space for that. */
+  createApp(name: string, generation?: 'cedar' | 'fir'): Promise<App> {
+    return this.call('POST', '/apps', generation === undefined ? {name} : {generation, name})
+  }
+
+  telemetryDrains(app: string): Promise<TelemetryDrain[]> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/telemetry-drains`)
+  }
+
+  addTelemetryDrain(request: TelemetryDrainRequest): Promise<TelemetryDrain> {
+    return this.call('POST', '/telemetry-drains', request)
+  }
+
+  removeTelemetryDrain(id: string): Promise<TelemetryDrain> {
+    return this.call('DELETE', `/telemetry-drains/${encodeURIComponent(id)}`)
   }
 
   addon(app: string, addon: string): Promise<Addon> {
@@ -68,7 +81,7 @@ export class PlatformApi {
     return this.call('DELETE', `/apps/${encodeURIComponent(app)}/alerts/${encodeURIComponent(alert)}`)
   }
 
-  createLogSession(app: string, request: HistoryRequest & LogSessionRequest): Promise<LogSession> {
+  createLogSession(app: string, request: HistoryRequest & LogSessionRequest & {type?: string}): Promise<LogSession> {
     return this.call('POST', `/apps/${encodeURIComponent(app)}/log-sessions`, request)
   }
 

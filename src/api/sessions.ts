@@ -72,3 +72,19 @@ export async function openAppSessions(
     tail: async (lines) => (await api.createLogSession(app, {...request, ...filters, lines, tail: true})).logplex_url,
   }
 }
+
+/** What `heroku logs` sends for a Fir app: no `lines` or `tail` (it always tails), a process type as `type`. */
+export interface FirSessionRequest {
+  dyno?: string
+  source?: string
+  type?: string
+}
+
+/**
+ * A Fir app's log as Heroku serves it: a session that follows from now, made again every `renewMs` (the
+ * pipeline hands each over to the next without losing or repeating a line).
+ */
+export async function openFirSessions(api: PlatformApi, app: string, request: FirSessionRequest, renewMs: number): Promise<AppSessions> {
+  const create = async () => (await api.createLogSession(app, request)).logplex_url
+  return {app, fir: {renewMs}, recentUrl: await create(), tail: create}
+}

@@ -96,6 +96,24 @@ export interface AlertRequest {
   ignore_case?: boolean
 }
 
+/** A telemetry drain (Fir): where an app's telemetry goes as OTLP. */
+export interface TelemetryDrain {
+  id: string
+  owner: {id: string; type: 'app' | 'space'; name?: string}
+  signals: string[]
+  /** `otlphttp` (OTLP/HTTP) or `otlp` (OTLP/gRPC). */
+  exporter: {type: string; endpoint: string; headers?: Record<string, string>}
+  created_at?: string
+  updated_at?: string
+}
+
+/** `POST /telemetry-drains`, as `heroku telemetry:add` sends it. */
+export interface TelemetryDrainRequest {
+  owner: {id: string; type: 'app'}
+  signals: string[]
+  exporter: {type: 'otlp' | 'otlphttp'; endpoint: string; headers: Record<string, string>}
+}
+
 /** A Heroku add-on, as far as `drains` names one: an add-on's drain is shown by its plan and name. */
 export interface Addon {
   name: string

@@ -88,14 +88,24 @@ export abstract class LogReadingCommand extends ApiCommand {
 
   /** The app's log as sessions: the server filters what it can, and sends enough for `num` to count after the rest. */
   protected async appInput(app: string, flags: LogReadingFlags, num: number | undefined): Promise<ResolvedInputs> {
-    const {openAppSessions, planLogSession} = await import('../api/sessions.js')
+    const {openAppSessions, openFirSessions, planLogSession} = await import('../api/sessions.js')
+    const api = await this.api(flags['api-url'])
+    // As the Heroku CLI: the app's generation decides the flow. An app not found is left to the session
+    // request to report (or, on logsift's router, to create).
+    const generation = await api.app(app).then((found) => found.generation?.name, () => undefined)
+    if (generation === 'fir') {
+      const {firSessionRenewMs} = await import('../sources/fir-sessions.js')
+      this.logToStderr(`${this.config.bin}: ${app} is a Fir app: following its log (Fir keeps no history, so -n and --since do not apply)`)
+      const sessions = await openFirSessions(api, app, firSessionRequest(flags), firSessionRenewMs(process.env))
+      return {inputs: [{kind: 'app', sessions}], last: undefined}
+    }
+
     const plan = planLogSession({
       dyno: dynoSelection(flags),
       num,
       otherFilters: Boolean(flags.level || flags.since || flags.until || flags.grep?.length || flags.exclude?.length || flags.where?.length),
       source: flags.source,
     })
-    const api = await this.api(flags['api-url'])
     // logsift's router reads its durable log from --since and filters there; Heroku keeps only recent lines.
     const history = api.target.local && (flags.since !== undefined || flags.until !== undefined) ? historyRequest(this.queryOptions(flags)) : undefined
     const sessions = await openAppSessions(api, app, plan.request, (created) => this.logToStderr(appCreatedNotice(this.config.bin, created)), history)
@@ -144,6 +154,12 @@ export abstract class LogReadingCommand extends ApiCommand {
       this.error(error.message, {exit: 2, suggestions: suggestionsFor(error)})
     }
   }
+}
+
+/** A Fir session's body, as the Heroku CLI sends it: one plain dyno and source, the process type as `type`. */
+function firSessionRequest(flags: LogReadingFlags): {dyno?: string; source?: string; type?: string} {
+  const plain = (values: string[] | undefined) => (values?.length === 1 && !/[,!]/.test(values[0]) ? values[0] : undefined)
+  return {dyno: flags['dyno-name'] ?? plain(flags.dyno), source: plain(flags.source), type: flags['process-type']}
 }
 
 /** `-d`, `--dyno-name` and `-p` are one selection: their values combine with OR, as repeated `-d` values do. */

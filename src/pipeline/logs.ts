@@ -185,6 +185,12 @@ class PipelineRun {
       return this.readMessages(stream.follow(input.url), splitter)
     }
 
+    if (input.sessions.fir !== undefined) {
+      const {followFirSessions} = await import('../sources/fir-sessions.js')
+      const {recentUrl, tail} = input.sessions
+      return this.readMessages(followFirSessions(recentUrl, () => tail(0), input.sessions.fir.renewMs, this.pipeline.report), splitter)
+    }
+
     await this.readMessages(stream.read(input.sessions.recentUrl), splitter)
     if (!this.pipeline.follow || this.pipeline.sink.closed) return
     await this.writeLast()

@@ -1,4 +1,5 @@
 import {QueryError} from './query-error.js'
+import {processTypeTest} from './process-type.js'
 
 /** A test of one header value (a source or a dyno) that may be absent from the record. */
 export type NameTest = (name: string | undefined) => boolean
@@ -60,18 +61,14 @@ export function compileSourceTest(values: readonly string[]): NameTest {
 
 /**
  * `--dyno`: a name with a dot compares exactly (`web.1`); a name without one is a dyno type and also matches
- * every dyno of that type (`web` matches `web` and `web.1`, `router` matches `heroku[router]`).
+ * every dyno of that type (`web` matches `web`, `web.1` and Fir's `web-58f4b7c6d-x2k9p`, `router` matches
+ * `heroku[router]`), or a Fir dyno's whole name.
  */
 export function compileDynoTest(values: readonly string[]): NameTest {
   return selectionTest(splitSelection('--dyno', values, 'dyno'), dynoMatcher)
 }
 
-const DOT = 0x2E
-
 function dynoMatcher(pattern: string): NameTest {
   if (pattern.includes('.')) return (name) => name === pattern
-  const length = pattern.length
-  return (name) =>
-    name !== undefined &&
-    (name === pattern || (name.length > length && name.charCodeAt(length) === DOT && name.startsWith(pattern)))
+  return processTypeTest(pattern)
 }

@@ -8,7 +8,7 @@ import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
 import {type AlertOptions, Alerts} from './alerts/alerts.js'
-import {createRequestHandler, sessionRequest} from './api/api.js'
+import {appSessionRequest, createRequestHandler} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries, type DrainReport} from './drains/deliveries.js'
@@ -31,6 +31,7 @@ import {type AppStore, FileAppStore} from './store.js'
 import {SyslogInput} from './ingest/syslog-input.js'
 import type {ClusterOptions} from './cluster/cluster.js'
 import {joinCluster} from './cluster/router-node.js'
+import {TelemetryDeliveries} from './otlp/exporter.js'
 
 export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
@@ -70,6 +71,8 @@ export interface RouterOptions {
   requestTimeoutMs?: number
   /** Default 6, as Logplex. */
   maxDrainsPerApp?: number
+  /** `POST /v1/logs` requests taken in at once; more are answered 429 with Retry-After. Default 32. */
+  otlpInFlight?: number
   /** A log session nobody reads for this long expires. Default 360 s, as Logplex. */
   sessionTtlMs?: number
   /** Bytes a slow session client may have waiting before its messages are dropped (and an L11 line sent). Default 1 MiB. */
@@ -191,6 +194,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     alerts.sync(app).catch((error: Error) => log(`alerts of ${app.name}: ${error.message}`))
   })
   await alerts.start()
+  const telemetry = new TelemetryDeliveries(engine, store, {backoff: options.drains?.backoff, ca: drainCa ?? options.drains?.ca, drops})
+  store.onDrainsChanged((app) => telemetry.sync(app))
+  telemetry.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
   const metrics = new RouterMetrics(() => status())
   const handler = createRequestHandler({
@@ -206,12 +212,14 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
       maxDrainsPerApp: options.maxDrainsPerApp ?? 6,
       maxFrameBytes,
+      otlpInFlight: options.otlpInFlight,
       sessionQueueBytes: options.sessionQueueBytes ?? 1024 * 1024,
     },
     receiver: new ReceiverAuth(store, options.allow ?? [], log),
     sessions,
     store,
     streams,
+    telemetryStatus: (drainId) => telemetry.status(drainId),
   })
 
   const timeouts = {
@@ -291,6 +299,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       // After the inputs; before the log closes, so that the drains' positions are saved in it.
       await deliveries.close()
       await alerts.close()
+      await telemetry.close()
       await store.flush()
       await sessionsSaved
       await node?.hub.close()
@@ -320,6 +329,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     await sessions.close()
     await deliveries.close()
     await alerts.close()
+    await telemetry.close()
     await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))))
     await node?.hub.close()
     await (node === undefined ? engine.close() : node.cluster.close())
@@ -333,9 +343,10 @@ function connectionsOf(server: Server): Promise<number> {
 
 /** A session of the sessions file as it was created, or undefined when its app is gone. */
 function reviveSession(store: AppStore, appId: string, body: Record<string, unknown>, bufferSize: number): SessionRequest | undefined {
-  if (store.find(appId) === undefined) return undefined
+  const app = store.find(appId)
+  if (app === undefined) return undefined
   try {
-    return sessionRequest(body, bufferSize)
+    return appSessionRequest(app, body, bufferSize)
   } catch {
     return undefined
   }

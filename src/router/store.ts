@@ -13,9 +13,24 @@ export interface Drain {
   readonly updatedAt: string
 }
 
+/**
+ * A telemetry drain (Fir's, `heroku telemetry:add`): where the app's log is sent as OTLP. Heroku's fields; only
+ * `logs` of the signals means anything on the router, which keeps no traces or metrics.
+ */
+export interface TelemetryDrain {
+  readonly id: string
+  readonly signals: readonly string[]
+  /** `otlphttp` (OTLP/HTTP, protobuf) or `otlp` (OTLP/gRPC). */
+  readonly exporter: {readonly type: 'otlp' | 'otlphttp'; readonly endpoint: string; readonly headers: Readonly<Record<string, string>>}
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
 export interface App {
   readonly id: string
   readonly name: string
+  /** `fir` for an app created so (`apps:create --generation fir`); Cedar otherwise. */
+  readonly generation?: 'fir'
   /** `t.<uuid>`: the Basic-auth password (and syslog name) that routes input to this app. */
   readonly inputToken: string
   readonly createdAt: string
@@ -23,6 +38,7 @@ export interface App {
   readonly drains: Drain[]
   /** logsift's alert rules on the app's messages (src/router/alerts); absent when it has none. */
   alerts?: AlertDefinition[]
+  readonly telemetryDrains: TelemetryDrain[]
 }
 
 /** The state file cannot be used; the message names it. Never answered by starting empty. */
@@ -36,9 +52,15 @@ export function apiTimestamp(ms = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
-export function newApp(name: string): App {
+export function newApp(name: string, generation?: 'fir'): App {
   const now = apiTimestamp()
-  return {createdAt: now, drains: [], id: randomUUID(), inputToken: `t.${randomUUID()}`, name, updatedAt: now}
+  const app = {createdAt: now, drains: [], id: randomUUID(), inputToken: `t.${randomUUID()}`, name, telemetryDrains: [], updatedAt: now}
+  return generation === undefined ? app : {...app, generation}
+}
+
+export function newTelemetryDrain(signals: readonly string[], exporter: TelemetryDrain['exporter']): TelemetryDrain {
+  const now = apiTimestamp()
+  return {createdAt: now, exporter, id: randomUUID(), signals, updatedAt: now}
 }
 
 export function newDrain(url: string): Drain {
@@ -62,6 +84,11 @@ export interface AppStore {
   removeDrain(app: App, drain: Drain): Promise<void>
   /** Told, synchronously, after a drain of an app is added or removed. Returns the function that stops the listener. */
   onDrainsChanged(listener: (app: App) => void): () => void
+  /** Adds the telemetry drain to `app.telemetryDrains` and keeps it; drain listeners are told. */
+  addTelemetryDrain(app: App, drain: TelemetryDrain): Promise<void>
+  removeTelemetryDrain(app: App, drain: TelemetryDrain): Promise<void>
+  /** A telemetry drain by id, with its app. */
+  findTelemetryDrain(id: string): {app: App; drain: TelemetryDrain} | undefined
   /** Adds the alert to `app.alerts` and keeps it. */
   addAlert(app: App, alert: AlertDefinition): Promise<void>
   removeAlert(app: App, alert: AlertDefinition): Promise<void>
@@ -154,6 +181,29 @@ export class FileAppStore implements AppStore {
     return () => this.alertListeners.delete(listener)
   }
 
+  async addTelemetryDrain(app: App, drain: TelemetryDrain): Promise<void> {
+    app.telemetryDrains.push(drain)
+    for (const listener of this.drainListeners) listener(app)
+    await this.persist()
+  }
+
+  async removeTelemetryDrain(app: App, drain: TelemetryDrain): Promise<void> {
+    const at = app.telemetryDrains.indexOf(drain)
+    if (at !== -1) app.telemetryDrains.splice(at, 1)
+    for (const listener of this.drainListeners) listener(app)
+    await this.persist()
+  }
+
+  /** A telemetry drain by id, with its app. */
+  findTelemetryDrain(id: string): {app: App; drain: TelemetryDrain} | undefined {
+    for (const app of this.apps.values()) {
+      const drain = app.telemetryDrains.find((each) => each.id === id)
+      if (drain !== undefined) return {app, drain}
+    }
+
+    return undefined
+  }
+
   /** Returns the function that stops the listener. */
   onDrainsChanged(listener: (app: App) => void): () => void {
     this.drainListeners.add(listener)
@@ -185,9 +235,14 @@ function serialize(apps: App[]): string {
       ...(app.alerts === undefined || app.alerts.length === 0 ? {} : {alerts: app.alerts.map((alert) => storedAlertJson(alert))}),
       created_at: app.createdAt,
       drains: app.drains.map((drain) => ({created_at: drain.createdAt, id: drain.id, token: drain.token, updated_at: drain.updatedAt, url: drain.url})),
+      ...(app.generation === undefined ? {} : {generation: app.generation}),
       id: app.id,
       log_input_token: app.inputToken,
       name: app.name,
+      // Written only when there are some, so a state file without Fir features stays as it was.
+      ...(app.telemetryDrains.length === 0 ? {} : {telemetry_drains: app.telemetryDrains.map((drain) => ({
+        created_at: drain.createdAt, exporter: drain.exporter, id: drain.id, signals: drain.signals, updated_at: drain.updatedAt,
+      }))}),
       updated_at: app.updatedAt,
     })),
     version: STATE_VERSION,
@@ -243,14 +298,37 @@ function parseState(file: string, text: string): App[] {
         url: stringField(drain, 'url', fail),
       }
     })
-    return {
+    const parsed = {
       ...(Array.isArray(app.alerts) ? {alerts: app.alerts.map((alert: unknown) => parseStoredAlert(alert, (what) => fail(`apps[${i}]: ${what}`)))} : {}),
       createdAt: stringField(app, 'created_at', fail),
       drains,
       id: stringField(app, 'id', fail),
       inputToken: stringField(app, 'log_input_token', fail),
       name: stringField(app, 'name', fail),
+      telemetryDrains: parseTelemetryDrains(app.telemetry_drains, `apps[${i}]`, fail),
       updatedAt: stringField(app, 'updated_at', fail),
+    }
+    if (app.generation === undefined) return parsed
+    return app.generation === 'fir' ? {...parsed, generation: 'fir'} : fail(`apps[${i}].generation is not "fir"`)
+  })
+}
+
+function parseTelemetryDrains(value: unknown, where: string, fail: (what: string) => never): TelemetryDrain[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) return fail(`${where}.telemetry_drains is not a list`)
+  return value.map((drain: unknown, j: number): TelemetryDrain => {
+    const exporter = isObject(drain) ? drain.exporter : undefined
+    if (!isObject(drain) || !isObject(exporter) || (exporter.type !== 'otlp' && exporter.type !== 'otlphttp') || !Array.isArray(drain.signals)) {
+      return fail(`${where}.telemetry_drains[${j}] is not a telemetry drain`)
+    }
+
+    const headers = isObject(exporter.headers) ? exporter.headers : {}
+    return {
+      createdAt: stringField(drain, 'created_at', fail),
+      exporter: {endpoint: stringField(exporter, 'endpoint', fail), headers: headers as Record<string, string>, type: exporter.type},
+      id: stringField(drain, 'id', fail),
+      signals: drain.signals.map(String),
+      updatedAt: stringField(drain, 'updated_at', fail),
     }
   })
 }

@@ -34,6 +34,11 @@ export interface AppSessions {
   recentUrl: string
   /** Creates a session that sends the last `lines` lines and then follows (for `--tail`, or after one expired). */
   tail(lines: number): Promise<string>
+  /**
+   * A Fir app: `recentUrl` is a session that already follows (Fir keeps no history), and a new one is made
+   * every `renewMs`, as the Heroku CLI does.
+   */
+  fir?: {renewMs: number}
 }
 
 /** Makes a new session URL, for a stream whose session expired. */
@@ -51,6 +56,8 @@ export class LogStream {
   private eventUrl = ''
   /** Since the stream was lost, until lines flow again: how many attempts were made to get it back. */
   private drop: {attempts: number} | undefined
+  private stopped = false
+  private connection: Connection | undefined
 
   /** `notice`: one line on stderr when the stream drops and is being reconnected. */
   constructor(private readonly notice: (message: string) => void) {}
@@ -67,6 +74,12 @@ export class LogStream {
     }
   }
 
+  /** Ends a follow: its connection is closed, and it is not made again. */
+  stop(): void {
+    this.stopped = true
+    this.connection?.close()
+  }
+
   /** Follows an app's log: a session made now, and a new one whenever the one followed has expired. */
   async *followSessions(create: RenewSession): AsyncGenerator<StreamMessage[]> {
     yield* this.follow(await this.newSession(create), create)
@@ -81,12 +94,15 @@ export class LogStream {
   async *follow(url: string, renew?: RenewSession): AsyncGenerator<StreamMessage[]> {
     let current = url
     let everConnected = false
-    for (;;) {
+    while (!this.stopped) {
       const lastEventId = current === this.eventUrl ? this.lastEventId : ''
       let connection: Connection
       try {
         connection = await connect(current, {lastEventId, tail: true})
+        this.connection = connection
+        if (this.stopped) return connection.close()
       } catch (error) {
+        if (this.stopped) return
         if (!everConnected && renew === undefined) throw error
         if (renew && error instanceof StreamError && (error.status === 404 || error.status === 410)) {
           current = await this.newSession(renew)
@@ -107,11 +123,12 @@ export class LogStream {
           yield messages
         }
       } catch (error) {
-        if (!isRetryable(error)) throw error
+        if (!isRetryable(error) && !this.stopped) throw error
       } finally {
         connection.close()
       }
 
+      if (this.stopped) return
       await this.dropped(current)
     }
   }

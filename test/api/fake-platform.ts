@@ -67,10 +67,11 @@ export class FakePlatform {
     await new Promise((resolve) => this.server.close(resolve))
   }
 
-  createApp(name: string): App {
+  /** A `fir` app's sessions answer as Heroku's Fir ones: always a tail, no history, no event ids, `type` filters. */
+  createApp(name: string, generation: 'cedar' | 'fir' = 'cedar'): App {
     const app: App = {
       created_at: '2024-05-01T12:00:00Z',
-      generation: {name: 'cedar'},
+      generation: {name: generation},
       id: randomUUID(),
       log_buffer: {capacity: 1500, messages: 0},
       log_input_token: `t.${randomUUID()}`,
@@ -189,13 +190,18 @@ export class FakePlatform {
     }
 
     const {app, request: wanted} = session
+    const fir = app.app.generation?.name === 'fir'
     const events = !this.plainOnly && (request.headers.accept ?? '').includes('text/event-stream')
+    const {type} = wanted as {type?: string}
     const matches = (line: string) =>
       (wanted.dyno === undefined || new RegExp(`\\[${wanted.dyno}(\\.\\d+)?\\]:`).test(line)) &&
+      (type === undefined || new RegExp(`\\[${type}(\\.\\d+|-[\\da-z]+-[\\da-z]+)\\]:`).test(line)) &&
       (wanted.source === undefined || line.includes(` ${wanted.source}[`))
     const lastEventId = request.headers['last-event-id']
     let recent: number[]
-    if (typeof lastEventId === 'string' && events) {
+    if (fir) {
+      recent = []
+    } else if (typeof lastEventId === 'string' && events) {
       recent = app.lines.map((_, index) => index).filter((index) => index + 1 > Number(lastEventId) && matches(app.lines[index]))
     } else {
       const all = app.lines.map((_, index) => index).filter((index) => matches(app.lines[index]))
@@ -204,7 +210,7 @@ export class FakePlatform {
 
     response.writeHead(200, {'content-type': events ? 'text/event-stream' : 'text/plain; charset=utf-8'})
     let budget: number | undefined
-    if (wanted.tail) {
+    if (wanted.tail || fir) {
       budget = this.cutNextTailAfter
       this.cutNextTailAfter = undefined
     }
@@ -215,7 +221,8 @@ export class FakePlatform {
       app,
       send: (index: number) => {
         if (cut || !matches(app.lines[index])) return
-        response.write(events ? `id: ${index + 1}\ndata: ${app.lines[index]}\n\n` : `${app.lines[index]}\n`)
+        const eventId = fir ? '' : `id: ${index + 1}\n`
+        response.write(events ? `${eventId}data: ${app.lines[index]}\n\n` : `${app.lines[index]}\n`)
         if (live && budget !== undefined && --budget === 0) {
           // Cut the connection mid-response (no last chunk), after what was written reaches the client.
           cut = true
@@ -226,7 +233,7 @@ export class FakePlatform {
       },
     }
     for (const index of recent) tail.send(index)
-    if (!wanted.tail) {
+    if (!wanted.tail && !fir) {
       response.end()
       return
     }

@@ -26,6 +26,10 @@ import {SessionStream, streamFormat} from '../sessions/session-stream.js'
 import type {SessionRegistry, SessionRequest} from '../sessions/sessions.js'
 import {apiTimestamp, type App, type AppStore, type Drain, newApp, newDrain} from '../store.js'
 import {decodeTextBody} from '../ingest/text-input.js'
+import {DEFAULT_OTLP_IN_FLIGHT, OtlpInput} from '../otlp/http-input.js'
+import type {TelemetryStatus} from '../otlp/exporter.js'
+import {createTelemetryDrain, findTelemetryDrain, telemetryDeliveryJson, telemetryDrainJson} from '../otlp/telemetry-api.js'
+import {processTypeTest} from '../../query/process-type.js'
 
 export interface ApiLimits {
   bufferSize: number
@@ -33,6 +37,8 @@ export interface ApiLimits {
   maxDrainsPerApp: number
   maxFrameBytes: number
   sessionQueueBytes: number
+  /** OTLP requests taken in at once before more are answered 429. Default 32. */
+  otlpInFlight?: number
 }
 
 export interface ApiContext {
@@ -54,6 +60,8 @@ export interface ApiContext {
   traffic?: Traffic
   /** logsift's alert rules (`/apps/{app}/alerts`); without them that path is not found. */
   alerts?: Alerts
+  /** A telemetry drain's delivery, shown by `GET /telemetry-drains/{id}`. */
+  telemetryStatus?: (drainId: string) => TelemetryStatus | undefined
 }
 
 /** Heroku's rule for app names. */
@@ -85,9 +93,21 @@ export function createRequestHandler(context: ApiContext): (req: IncomingMessage
 class Routes {
   private readonly account: Account = localAccount()
   private readonly apiKey: Buffer
+  private readonly otlp: OtlpInput
 
   constructor(private readonly context: ApiContext) {
     this.apiKey = Buffer.from(context.apiKey)
+    const {drops, limits, receiver, store} = context
+    this.otlp = new OtlpInput({
+      append: (app, entries) => this.store(app, entries),
+      drops,
+      hasApiKey: (req) => this.hasApiKey(req),
+      maxBodyBytes: limits.maxBodyBytes,
+      maxInFlight: limits.otlpInFlight ?? DEFAULT_OTLP_IN_FLIGHT,
+      maxTextBytes: limits.maxFrameBytes,
+      receiver,
+      store,
+    })
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -104,6 +124,11 @@ class Routes {
     if (first === 'logs' && app === undefined) {
       allow(method, 'POST')
       return this.logplexInput(req, res)
+    }
+
+    if (first === 'v1' && app === 'logs' && collection === undefined) {
+      allow(method, 'POST')
+      return this.otlp.handle(req, res)
     }
 
     if (first === 'sessions' && app !== undefined && collection === undefined) {
@@ -123,6 +148,7 @@ class Routes {
       return sendJson(res, 200, info)
     }
 
+    if (first === 'telemetry-drains' && collection === undefined) return this.telemetryDrains(req, res, app)
     if (first !== 'apps' || rest.length > 0) throw endpointNotFound()
     if (app === undefined) {
       if (allow(method, 'GET', 'POST') === 'GET') return sendJson(res, 200, this.context.store.list().map((each) => this.appJson(each)))
@@ -159,6 +185,13 @@ class Routes {
         const {alerts, store} = this.context
         if (alerts === undefined) throw endpointNotFound()
         return alertRoutes({alerts, store}, req, res, this.app(app), item)
+      }
+
+      case 'telemetry-drains': {
+        if (item !== undefined) throw endpointNotFound()
+        allow(method, 'GET')
+        const found = this.app(app)
+        return sendJson(res, 200, found.telemetryDrains.map((drain) => telemetryDrainJson(found, drain)))
       }
 
       case 'logs': {
@@ -203,10 +236,14 @@ class Routes {
     }
   }
 
-  private authorize(req: IncomingMessage): void {
+  private hasApiKey(req: IncomingMessage): boolean {
     const match = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
     const given = match === null ? undefined : Buffer.from(match[1])
-    if (given === undefined || given.length !== this.apiKey.length || !timingSafeEqual(given, this.apiKey)) {
+    return given !== undefined && given.length === this.apiKey.length && timingSafeEqual(given, this.apiKey)
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.hasApiKey(req)) {
       throw new ApiError(401, 'unauthorized', 'Invalid credentials provided.', {'WWW-Authenticate': 'Bearer realm="logsift"'})
     }
   }
@@ -222,7 +259,7 @@ class Routes {
     return {
       ...appPlatformFields(this.account),
       created_at: app.createdAt,
-      generation: {name: 'cedar'},
+      generation: {name: app.generation ?? 'cedar'},
       id: app.id,
       log_buffer: {capacity: recent.capacity, messages: recent.size},
       log_drops: appDrops(this.context.drops, app.id),
@@ -241,20 +278,25 @@ class Routes {
   }
 
   private async createApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const {name} = await readJsonObject(req, MAX_JSON_BYTES)
+    const {generation, name} = await readJsonObject(req, MAX_JSON_BYTES)
+    const generationName = isObject(generation) ? generation.name : generation
+    if (generationName !== undefined && generationName !== null && generationName !== 'cedar' && generationName !== 'fir') {
+      throw new ApiError(422, 'invalid_params', 'Generation must be cedar or fir.')
+    }
+
     if (typeof name !== 'string' || !APP_NAME.test(name)) {
       throw new ApiError(422, 'invalid_params', 'Name must be 3 to 30 characters, start with a letter, end with a letter or digit and contain only lowercase letters, digits and dashes.')
     }
 
     if (this.context.store.find(name) !== undefined) throw new ApiError(422, 'invalid_params', `Name ${name} is already taken.`)
-    const app = newApp(name)
+    const app = newApp(name, generationName === 'fir' ? 'fir' : undefined)
     await this.context.store.addApp(app)
     sendJson(res, 201, this.appJson(app))
   }
 
   private async createSession(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
     const body = await readJsonObject(req, MAX_JSON_BYTES)
-    const request = sessionRequest(body, this.context.limits.bufferSize)
+    const request = appSessionRequest(app, body, this.context.limits.bufferSize)
     const now = apiTimestamp()
     const session = this.context.sessions.create(app.id, request, now, body)
     const tls = (req.socket as TLSSocket).encrypted === true
@@ -285,6 +327,7 @@ class Routes {
   }
 
   private async createDrain(req: IncomingMessage, res: ServerResponse, app: App): Promise<void> {
+    if (app.generation === 'fir') throw new ApiError(422, 'invalid_params', `${app.name} is a Fir app: it has telemetry drains, not log drains (heroku telemetry:add).`)
     const {since, url} = await readJsonObject(req, MAX_JSON_BYTES)
     if (typeof url !== 'string') throw new ApiError(422, 'invalid_params', 'Url is required.')
     const start = drainSince(since, (message) => {
@@ -304,6 +347,24 @@ class Routes {
     await this.context.drains?.place(app, drain.id, start)
     await this.context.store.addDrain(app, drain)
     sendJson(res, 201, drainJson(drain))
+  }
+
+  /** `POST /telemetry-drains`, `GET` and `DELETE /telemetry-drains/{id}`: what `heroku telemetry:*` calls. */
+  private async telemetryDrains(req: IncomingMessage, res: ServerResponse, id: string | undefined): Promise<void> {
+    const {limits, store} = this.context
+    if (id === undefined) {
+      allow(req.method ?? 'GET', 'POST')
+      const {app, drain} = await createTelemetryDrain(store, await readJsonObject(req, MAX_JSON_BYTES), limits.maxDrainsPerApp)
+      return sendJson(res, 201, telemetryDrainJson(app, drain))
+    }
+
+    const {app, drain} = findTelemetryDrain(store, id)
+    if (allow(req.method ?? 'GET', 'GET', 'DELETE') === 'DELETE') {
+      await store.removeTelemetryDrain(app, drain)
+      return sendJson(res, 200, telemetryDrainJson(app, drain))
+    }
+
+    sendJson(res, 200, {...telemetryDrainJson(app, drain), delivery: telemetryDeliveryJson(this.context.telemetryStatus?.(drain.id))})
   }
 
   private async deleteDrain(res: ServerResponse, app: App, key: string): Promise<void> {
@@ -421,6 +482,33 @@ export function sessionRequest(body: Record<string, unknown>, bufferSize: number
     // logsift's history query: since, until and the CLI's filters (absent from the Heroku CLI's requests).
     ...historyQuery(body, invalid, Date.now()),
   }
+}
+
+/** The session a body asks for, on the app's generation. */
+export function appSessionRequest(app: App, body: Record<string, unknown>, bufferSize: number): SessionRequest {
+  return app.generation === 'fir' ? firSessionRequest(body, bufferSize) : sessionRequest(body, bufferSize)
+}
+
+/**
+ * A session of a Fir app, as Heroku opens one: it always tails and sends no recent lines unless asked
+ * (`heroku logs` sends no `lines` there, it ignores `-n`), and `type` selects a process type, whose dynos
+ * are `web-58f4b7c6d-x2k9p` as well as `web.1`.
+ */
+export function firSessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
+  const {lines, type} = body
+  if (type !== undefined && type !== null && type !== '' && typeof type !== 'string') throw new ApiError(422, 'invalid_params', 'type must be a string.')
+  const request = sessionRequest({...body, lines: lines ?? 0}, bufferSize)
+  const typeTest = typeof type === 'string' && type !== '' ? processTypeTest(type) : undefined
+  const {dynoTest} = request
+  return {
+    ...request,
+    dynoTest: typeTest === undefined ? dynoTest : dynoTest === undefined ? typeTest : (name) => dynoTest(name) && typeTest(name),
+    tail: true,
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function nameTest<T>(

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import type {JetStreamClient, KV, KvEntry, QueuedIterator} from 'nats'
 
 import {type AlertDefinition, parseStoredAlert, storedAlertJson} from '../alerts/definition.js'
-import type {App, AppStore, Drain} from '../store.js'
+import type {App, AppStore, Drain, TelemetryDrain} from '../store.js'
 import {nameToken} from './chunk.js'
 
 const APP_KEYS = 'apps.'
@@ -80,6 +80,28 @@ export class KvAppStore implements AppStore {
     return () => this.drainListeners.delete(listener)
   }
 
+  async addTelemetryDrain(app: App, drain: TelemetryDrain): Promise<void> {
+    app.telemetryDrains.push(drain)
+    for (const listener of this.drainListeners) listener(app)
+    await this.track(this.change(app, (stored) => ({...stored, telemetryDrains: [...(stored.telemetryDrains ?? []).filter((kept) => kept.id !== drain.id), drain]})))
+  }
+
+  async removeTelemetryDrain(app: App, drain: TelemetryDrain): Promise<void> {
+    const at = app.telemetryDrains.indexOf(drain)
+    if (at !== -1) app.telemetryDrains.splice(at, 1)
+    for (const listener of this.drainListeners) listener(app)
+    await this.track(this.change(app, (stored) => ({...stored, telemetryDrains: (stored.telemetryDrains ?? []).filter((kept) => kept.id !== drain.id)})))
+  }
+
+  findTelemetryDrain(id: string): {app: App; drain: TelemetryDrain} | undefined {
+    for (const app of this.apps.values()) {
+      const drain = app.telemetryDrains.find((each) => each.id === id)
+      if (drain !== undefined) return {app, drain}
+    }
+
+    return undefined
+  }
+
   async addAlert(app: App, alert: AlertDefinition): Promise<void> {
     app.alerts = [...(app.alerts ?? []), alert]
     for (const listener of this.alertListeners) listener(app)
@@ -133,7 +155,7 @@ export class KvAppStore implements AppStore {
   private apply(stored: App): void {
     const app = this.apps.get(stored.id)
     if (app === undefined) {
-      this.index({...stored, drains: [...stored.drains]})
+      this.index({...stored, drains: [...stored.drains], telemetryDrains: [...stored.telemetryDrains]})
       return
     }
 
@@ -143,8 +165,9 @@ export class KvAppStore implements AppStore {
       for (const listener of this.alertListeners) listener(app)
     }
 
-    if (ids(app.drains) === ids(stored.drains)) return
+    if (ids(app.drains) === ids(stored.drains) && ids(app.telemetryDrains) === ids(stored.telemetryDrains)) return
     app.drains.splice(0, app.drains.length, ...stored.drains)
+    app.telemetryDrains.splice(0, app.telemetryDrains.length, ...stored.telemetryDrains)
     for (const listener of this.drainListeners) listener(app)
   }
 
@@ -185,7 +208,7 @@ export class KvAppStore implements AppStore {
 }
 
 /** An app as kept in its key: alerts in their stored form (their definitions hold compiled parts). */
-type StoredApp = Omit<App, 'alerts'> & {alerts?: Array<Record<string, unknown>>}
+type StoredApp = Omit<App, 'alerts' | 'telemetryDrains'> & {alerts?: Array<Record<string, unknown>>; telemetryDrains?: TelemetryDrain[]}
 
 function appJson(app: App): StoredApp {
   return {...app, alerts: (app.alerts ?? []).map((alert) => storedAlertJson(alert))}
@@ -196,7 +219,7 @@ function appFromJson(stored: StoredApp): App {
     throw new Error(`app ${stored.name} in the cluster's state: ${what}`)
   }
 
-  return {...stored, alerts: stored.alerts?.map((alert) => parseStoredAlert(alert, fail))}
+  return {...stored, alerts: stored.alerts?.map((alert) => parseStoredAlert(alert, fail)), telemetryDrains: stored.telemetryDrains ?? []}
 }
 
 function appKey(name: string): string {

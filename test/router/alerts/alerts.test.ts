@@ -341,9 +341,10 @@ describe('alerts on live logs', function () {
     // At most one attempt of the removed alert was under way when it was removed.
     const removedAttempts = receiver.attempted.slice(triedBefore).filter((body) => body.alert === 'errors').length
     assert.ok(removedAttempts <= 1, `${removedAttempts} attempts of the removed alert`)
-    const saved = JSON.parse(readFileSync(join(router.dataDir, 'alerts.json'), 'utf8'))
-    assert.deepEqual(saved.outbox, [])
-    assert.deepEqual(Object.keys(saved.alerts).length, 1)
+    // alerts.json is rewritten after the webhook answered: wait for the write that empties the outbox.
+    const saved = () => JSON.parse(readFileSync(join(router.dataDir, 'alerts.json'), 'utf8'))
+    await waitFor('the outbox saved empty', () => saved().outbox.length === 0)
+    assert.deepEqual(Object.keys(saved().alerts).length, 1)
   })
 
   it('refuses alerts it cannot run, with the reason', async () => {

@@ -1,0 +1,167 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {type BackoffOptions, backoffDelay, DEFAULT_BACKOFF} from '../drains/backoff.js'
+import {DeliveryError} from '../drains/transport.js'
+import type {DropCounter} from '../drops.js'
+import type {AppLog, LogEngine, StoredMessage} from '../log/engine.js'
+import type {App, AppStore, TelemetryDrain} from '../store.js'
+import {exportRequest} from './logs-output.js'
+import {type OtlpTransport, otlpTransport} from './transports.js'
+
+export interface TelemetryDeliveryOptions {
+  /** Records per export request at most. Default 512. */
+  batchSize?: number
+  backoff?: BackoffOptions
+  /** An answer that has not come in this time is a failure, retried. Default 10 s. */
+  timeoutMs?: number
+  /** CAs to trust besides Node's (`serve --drain-ca`). */
+  ca?: string[]
+  drops?: DropCounter
+}
+
+/** How a telemetry drain's delivery is going (`GET /telemetry-drains/{id}` on the router). */
+export interface TelemetryStatus {
+  state: 'connected' | 'failing' | 'idle' | 'retrying'
+  lastError: string | undefined
+  /** Records the receiver took. */
+  delivered: number
+  /** Records it refused: in a request it refused outright (4xx), or counted in a partialSuccess. */
+  rejected: number
+  /** The next offset of the app's log to send. */
+  cursor: number | undefined
+  lastSuccessAt: number | undefined
+}
+
+/** The cursor a drain keeps its position under, in its app's log. */
+export function telemetryCursor(drainId: string): string {
+  return `telemetry:${drainId}`
+}
+
+/**
+ * Every telemetry drain's delivery: the app's durable log read from the drain's saved cursor, a batch at a
+ * time, each sent as one OTLP export request, retried with capped jittered backoff until the receiver takes
+ * or refuses it, and the cursor saved after each. So nothing is lost across a receiver outage or a router
+ * restart (what was not confirmed is sent again: at least once), and a slow receiver holds no memory: it
+ * is simply further behind in the log. A new drain starts at the end of the log: it gets what comes next.
+ */
+export class TelemetryDeliveries {
+  private readonly running = new Map<string, TelemetryExport>()
+  private closed = false
+
+  constructor(private readonly engine: LogEngine, private readonly store: AppStore, private readonly options: TelemetryDeliveryOptions = {}) {}
+
+  start(): void {
+    for (const app of this.store.list()) this.sync(app)
+  }
+
+  /** Brings the app's deliveries in line with its telemetry drains (those with the `logs` signal). */
+  sync(app: App): void {
+    if (this.closed) return
+    const wanted = new Map(app.telemetryDrains.filter((drain) => drain.signals.includes('logs')).map((drain) => [drain.id, drain]))
+    for (const [id, running] of this.running) {
+      if (running.appId === app.id && !wanted.has(id)) {
+        this.running.delete(id)
+        // A removed drain's position goes with it, once its loop has stopped writing it.
+        running.stop().then(() => this.engine.app(app.id).deleteCursor(telemetryCursor(id))).catch(() => {})
+      }
+    }
+
+    for (const [id, drain] of wanted) {
+      if (!this.running.has(id)) this.running.set(id, new TelemetryExport(app, drain, this.engine.app(app.id), this.options))
+    }
+  }
+
+  status(drainId: string): TelemetryStatus | undefined {
+    return this.running.get(drainId)?.status
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all([...this.running.values()].map((running) => running.stop()))
+    this.running.clear()
+  }
+}
+
+/** One drain's loop (see TelemetryDeliveries). */
+class TelemetryExport {
+  readonly status: TelemetryStatus = {cursor: undefined, delivered: 0, lastError: undefined, lastSuccessAt: undefined, rejected: 0, state: 'idle'}
+  readonly appId: string
+  private readonly abort = new AbortController()
+  private readonly transport: OtlpTransport
+  private readonly done: Promise<void>
+
+  constructor(private readonly app: App, private readonly drain: TelemetryDrain, private readonly log: AppLog, private readonly options: TelemetryDeliveryOptions) {
+    this.appId = app.id
+    this.transport = otlpTransport(drain, {ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000})
+    this.done = this.run().catch((error: unknown) => {
+      if (!this.abort.signal.aborted) {
+        this.status.state = 'failing'
+        this.status.lastError = `stopped: ${(error as Error).message}`
+      }
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort()
+    this.transport.close()
+    await this.done
+  }
+
+  private async run(): Promise<void> {
+    const name = telemetryCursor(this.drain.id)
+    let from = await this.log.cursor(name)
+    if (from === undefined) {
+      from = (await this.log.stats()).nextOffset
+      await this.log.setCursor(name, from)
+    }
+
+    this.status.cursor = from
+    const {signal} = this.abort
+    for await (const batch of this.log.follow(from, {limit: this.options.batchSize ?? 512, signal})) {
+      if (batch.length === 0) continue
+      await this.deliver(batch)
+      if (signal.aborted) return
+      const next = batch.at(-1)!.offset + 1
+      await this.log.setCursor(name, next)
+      this.status.cursor = next
+    }
+  }
+
+  /** Sends the batch until the receiver takes or refuses it; returns early only when stopped. */
+  private async deliver(batch: StoredMessage[]): Promise<void> {
+    const request = exportRequest(this.app.name, batch)
+    const {signal} = this.abort
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const {rejected} = await this.transport.send(request)
+        this.taken(batch.length - rejected, rejected)
+        return
+      } catch (error) {
+        if (signal.aborted) return
+        if (!(error instanceof DeliveryError)) throw error
+        this.status.lastError = error.message
+        if (error.kind === 'reject') {
+          this.status.state = 'failing'
+          this.refused(batch.length)
+          return
+        }
+
+        this.status.state = 'retrying'
+        await sleep(backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF), undefined, {signal}).catch(() => {})
+      }
+    }
+  }
+
+  private taken(delivered: number, rejected: number): void {
+    this.status.delivered += delivered
+    this.status.state = 'connected'
+    this.status.lastError = undefined
+    this.status.lastSuccessAt = Date.now()
+    if (rejected > 0) this.refused(rejected)
+  }
+
+  private refused(count: number): void {
+    this.status.rejected += count
+    this.options.drops?.count('drain_rejected', count, this.app.id, {key: this.drain.id, sender: `telemetry drain ${this.drain.exporter.endpoint} of ${this.app.name}`})
+  }
+}
