@@ -3,7 +3,7 @@ import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from '../hub.js'
-import type {ReadStart} from '../log/engine.js'
+import type {AppLog, ReadStart, StoredMessage} from '../log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import {CLOCK_SKEW_MS} from './history-query.js'
@@ -46,8 +46,8 @@ export class SessionStream {
   private firstDropAt = 0
   private lastDroppedSeq = 0
   private unsubscribe: (() => void) | undefined
-  /** Messages before this offset were sent from the log already. */
-  private liveFrom = 0
+  /** Ends a follow of the durable log (a session from `since`, or from a Last-Event-ID the buffer lost). */
+  private stopFollowing: (() => void) | undefined
 
   constructor(
     private readonly res: ServerResponse,
@@ -88,6 +88,7 @@ export class SessionStream {
   /** The router is closing: end the response normally, so the client sees a clean end of stream. */
   end(): void {
     this.unsubscribe?.()
+    this.stopFollowing?.()
     this.res.end()
   }
 
@@ -105,53 +106,80 @@ export class SessionStream {
   }
 
   /**
-   * Sends what the log holds from `start` that matches, at the client's pace, up to what was stored when the
-   * session was read; then, tailing without `until`, each new message as it comes.
+   * Sends what the log holds from `start` that matches, at the client's pace: up to what was stored when the
+   * session was read, or, tailing without `until`, on with each message the log takes (its follow()).
    */
   private async streamFromLog(start: ReadStart): Promise<void> {
     const {appId, tail, until} = this.session
-    // `until` is on the messages' own times, which a late sender can put anywhere: the log is read to its end.
     const log = this.hub.engine.app(appId)
-    const end = tail && until === undefined ? Infinity : (await log.stats()).nextOffset
-    // Subscribed before reading: what the hub hands out meanwhile is in the log, and says to read on.
-    let handedOut = 0
-    const unsubscribe = this.hub.subscribe(appId, (batch) => {
-      handedOut = batch.messages.at(-1)!.seq
-    })
-    this.res.on('close', unsubscribe)
-    let position = start
-    let next = 'offset' in start ? start.offset : 0
-    for (;;) {
-      const {messages, next: after} = await log.read(position, LOG_READ_BATCH)
-      // The client left, or the router is closing (end() ended the response).
-      if (this.res.writableEnded || this.res.destroyed) return
-      let text = ''
-      for (const stored of messages) {
-        if (stored.offset >= end) {
-          unsubscribe()
-          this.res.end(text)
-          return
-        }
-
-        const message = storedMessage(stored)
-        if (sessionMatches(this.session, message)) text += encodeLogMessage(message, this.options.format)
+    // `until` is on the messages' own times, which a late sender can put anywhere: the log is read to its end.
+    const end = tail && until === undefined ? undefined : (await log.stats()).nextOffset
+    // A time is found by a read; from there on offsets lead.
+    let from = 'offset' in start ? start.offset : await this.sendFromTime(log, start, end)
+    if (from === undefined || this.closed) return
+    if (end !== undefined) {
+      while (!this.closed) {
+        const {messages, next} = await log.read({offset: from}, LOG_READ_BATCH)
+        if (messages.length === 0) break
+        from = next
+        if (!(await this.sendStored(messages, end))) return
       }
 
-      next = after
-      position = {offset: after}
-      if (text !== '' && !this.res.write(text)) await drainedOrClosed(this.res)
-      if (messages.length === 0 && (end !== Infinity || handedOut < next)) break
-    }
-
-    unsubscribe()
-    if (end !== Infinity) {
-      this.res.end()
+      if (!this.closed) this.res.end()
       return
     }
 
-    // Nothing was handed out since the last read: from here on the hub's batches are what comes next.
-    this.liveFrom = next
-    this.follow()
+    // The log's own follow: what is stored, then each append, at the pace the client reads (nothing queued).
+    const following = new AbortController()
+    this.stopFollowing = () => following.abort()
+    this.res.on('close', this.stopFollowing)
+    for await (const messages of log.follow(from, {limit: LOG_READ_BATCH, signal: following.signal})) {
+      if (this.closed || !(await this.sendStored(messages, Infinity))) return
+    }
+  }
+
+  /** Sends the first messages at or after the time; returns the offset to read on from, undefined when done. */
+  private async sendFromTime(log: AppLog, start: {time: number}, end: number | undefined): Promise<number | undefined> {
+    const {messages, next} = await log.read(start, LOG_READ_BATCH)
+    return this.closed || (await this.sendStored(messages, end ?? Infinity)) ? next : undefined
+  }
+
+  /**
+   * Writes those of the messages before `end` that match, and waits while the client cannot take more.
+   * Returns false once a message at `end` or past it was met: the response is then ended.
+   */
+  private async sendStored(messages: readonly StoredMessage[], end: number): Promise<boolean> {
+    let text = ''
+    let count = 0
+    let reachedEnd = false
+    for (const stored of messages) {
+      if (stored.offset >= end) {
+        reachedEnd = true
+        break
+      }
+
+      const message = storedMessage(stored)
+      if (!sessionMatches(this.session, message)) continue
+      text += encodeLogMessage(message, this.options.format)
+      count++
+    }
+
+    if (reachedEnd) {
+      this.res.end(text)
+      this.options.traffic?.streamed(this.session.appId, count)
+      return false
+    }
+
+    if (text === '') return true
+    const room = this.res.write(text)
+    this.options.traffic?.streamed(this.session.appId, count)
+    if (!room) await drainedOrClosed(this.res)
+    return !this.closed
+  }
+
+  /** The client left, or the router is closing (end() ended the response). */
+  private get closed(): boolean {
+    return this.res.writableEnded || this.res.destroyed
   }
 
   private follow(): void {
@@ -186,8 +214,7 @@ export class SessionStream {
   private deliver(batch: Batch): void {
     const {session} = this
     const overflowing = this.res.writableLength >= this.options.maxQueueBytes
-    if (batch.messages.at(-1)!.seq < this.liveFrom) return
-    if (session.dynoTest === undefined && session.sourceTest === undefined && session.filter === undefined && batch.messages[0].seq >= this.liveFrom) {
+    if (session.dynoTest === undefined && session.sourceTest === undefined && session.filter === undefined) {
       if (overflowing) this.drop(batch.messages.length, batch.messages.at(-1)!.seq)
       else this.write(batch.encoded(this.options.format), batch.messages.length)
       return
@@ -197,7 +224,7 @@ export class SessionStream {
     let matched = 0
     let lastSeq = 0
     for (const message of batch.messages) {
-      if (message.seq < this.liveFrom || !sessionMatches(session, message)) continue
+      if (!sessionMatches(session, message)) continue
       matched++
       lastSeq = message.seq
       if (!overflowing) text += encodeLogMessage(message, this.options.format)
