@@ -66,11 +66,12 @@ export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 't
 
 /**
  * A message read back from the durable log, as sessions and drains take it: its line is built as toEntry's.
- * The sender's host is not stored, so `priIsLevel` is judged on the PRI alone.
+ * The sender's host is not stored, but whether it made the PRI Heroku's is (`priIsLevel` false).
  */
 export function storedMessage(stored: StoredMessage): LogMessage {
   const {dyno, offset, priority, receivedAt, source, text, timestamp} = stored
-  const message = new RouterMessage(source, dyno, text, timestamp, priority, priSeverity(priority, undefined) !== undefined, receivedAt)
+  const priIsLevel = stored.priIsLevel !== false && priSeverity(priority, undefined) !== undefined
+  const message = new RouterMessage(source, dyno, text, timestamp, priority, priIsLevel, receivedAt)
   message.seq = offset
   return message
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, postText, readSession, Tail} from '../router/helpers.js'
+import {createApp, createSession, frame, postLogplex, postText, readSession, Tail} from '../router/helpers.js'
 import {isolatedEnv} from './helpers.js'
 
 /**
@@ -23,6 +23,7 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
   let env: NodeJS.ProcessEnv
   let since = ''
   let until = ''
+  let token = ''
 
   before(async () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '2000', '--seed', '3', '--out', file])
@@ -31,7 +32,7 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     until = lines[1700].slice(0, lines[1700].indexOf(' '))
     router = await startRouter({bufferSize: 100, dataDir: join(dir, 'data'), port: 0, syslogPort: 0})
     env = isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: join(dir, 'data')})
-    await createApp(router, 'shop')
+    token = (await createApp(router, 'shop')).log_input_token
     await postText(router, 'shop', readFileSync(file, 'utf8'))
   })
 
@@ -74,6 +75,20 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
       assert.equal(tail.text, fromFile.stdout + fresh + '\n')
     } finally {
       tail.close()
+    }
+  })
+
+  it('levels a message read back as it came in: a PRI that Heroku stamped says nothing, -o json and logfmt as from a file', async () => {
+    // An HTTPS drain's frame (HOSTNAME `host`): its PRI (<131>, err) is Heroku's, not the app's.
+    const words = '2024-05-02T00:00:01.000000+00:00 app[web.1]: cache warmed in 12ms'
+    await postLogplex(router, token, frame('<131>1 2024-05-02T00:00:01.000000+00:00 host app web.1 - cache warmed in 12ms'))
+    const wordsFile = join(dir, 'words.log')
+    writeFileSync(wordsFile, words + '\n')
+    for (const output of ['json', 'logfmt', 'raw']) {
+      const fromFile = await runCli(['logs', wordsFile, '-o', output], {env})
+      const fromApp = await runCli(['logs', '-a', 'shop', '--since', '2024-05-02T00:00:00Z', '--until', '2024-05-02T00:01:00Z', '-o', output], {env})
+      if (output !== 'raw') assert.match(fromFile.stdout, /info/)
+      assert.equal(fromApp.stdout, fromFile.stdout, output)
     }
   })
 
