@@ -125,7 +125,8 @@ export function routerEntry(line: string): LogEntry {
   }
 }
 
-function lineTimestamp(timestamp: string | undefined, receivedAt: number): string {
+/** The timestamp a message's `heroku logs` line opens with: the sender's when RFC 3339, else the receive time. */
+export function lineTimestamp(timestamp: string | undefined, receivedAt: number): string {
   return isRfc3339(timestamp) ? timestamp : herokuTimestamp(receivedAt)
 }
 
