@@ -55,6 +55,19 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     assert.equal((await readSession(url)).text, fromFile.stdout)
   })
 
+  it('answers window after window the same as the file: what one query learnt of the log lets the next skip, never miss', async () => {
+    const fileLines = readFileSync(file, 'utf8').split('\n')
+    const times = [100, 1200, 1900, 150].map((at) => fileLines[at].slice(0, fileLines[at].indexOf(' ')))
+    for (const [i, from] of times.entries()) {
+      const to = new Date(Date.parse(from) + 1000).toISOString()
+      const fromFile = await runCli(['logs', file, '--since', from, '--until', to, '-o', 'raw'], {env})
+      assert.ok(fromFile.stdout.length > 0, from)
+      for (let again = 0; again < 2; again++) {
+        assert.equal((await readSession(await createSession(router, 'shop', {since: from, until: to}))).text, fromFile.stdout, `window ${i}, read ${again + 1}`)
+      }
+    }
+  })
+
   it('logs:stats -a APP --since --until counts what logs:stats FILE counts', async () => {
     const fromFile = await runCli(['logs:stats', file, '--since', since, '--until', until], {env})
     const fromApp = await runCli(['logs:stats', '-a', 'shop', '--since', since, '--until', until], {env})

@@ -7,6 +7,7 @@ import type {AppLog, ReadStart, StoredMessage} from '../log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import {CLOCK_SKEW_MS} from './history-query.js'
+import {CHUNK_MESSAGES, type TimeChunks, timeChunksOf} from './time-chunks.js'
 import {type LogSession, sessionMatches} from './sessions.js'
 
 export interface StreamOptions {
@@ -107,70 +108,77 @@ export class SessionStream {
 
   /**
    * Sends what the log holds from `start` that matches, at the client's pace: up to what was stored when the
-   * session was read, or, tailing without `until`, on with each message the log takes (its follow()).
+   * session was read, then, tailing without `until`, on with each message the log takes (its follow()).
    */
   private async streamFromLog(start: ReadStart): Promise<void> {
     const {appId, tail, until} = this.session
     const log = this.hub.engine.app(appId)
-    // `until` is on the messages' own times, which a late sender can put anywhere: the log is read to its end.
-    const end = tail && until === undefined ? undefined : (await log.stats()).nextOffset
+    const {firstOffset, nextOffset: end} = await log.stats()
+    this.chunks.forgetBefore(appId, firstOffset)
     // A time is found by a read; from there on offsets lead.
-    let from = 'offset' in start ? start.offset : await this.sendFromTime(log, start, end)
-    if (from === undefined || this.closed) return
-    if (end !== undefined) {
-      while (!this.closed) {
-        const {messages, next} = await log.read({offset: from}, LOG_READ_BATCH)
-        if (messages.length === 0) break
-        from = next
-        if (!(await this.sendStored(messages, end))) return
-      }
-
-      if (!this.closed) this.res.end()
+    const from = 'offset' in start ? start.offset : await offsetAtTime(log, start)
+    const next = await this.sendHistory(log, from, end)
+    if (next === undefined || this.closed) return
+    // A session with `until` ends with what was stored when it was read, tailing or not.
+    if (!tail || until !== undefined) {
+      this.res.end()
       return
     }
 
-    // The log's own follow: what is stored, then each append, at the pace the client reads (nothing queued).
+    // The log's own follow: each append, at the pace the client reads (nothing is queued for it).
     const following = new AbortController()
     this.stopFollowing = () => following.abort()
     this.res.on('close', this.stopFollowing)
-    for await (const messages of log.follow(from, {limit: LOG_READ_BATCH, signal: following.signal})) {
+    for await (const messages of log.follow(next, {limit: LOG_READ_BATCH, signal: following.signal})) {
       if (this.closed || !(await this.sendStored(messages, Infinity))) return
     }
   }
 
-  /** Sends the first messages at or after the time; returns the offset to read on from, undefined when done. */
-  private async sendFromTime(log: AppLog, start: {time: number}, end: number | undefined): Promise<number | undefined> {
-    const {messages, next} = await log.read(start, LOG_READ_BATCH)
-    return this.closed || (await this.sendStored(messages, end ?? Infinity)) ? next : undefined
+  /**
+   * Sends what matches from `from` up to `end`, in reads cut at chunk edges (TimeChunks) so that a chunk read
+   * whole is summarised, and a chunk whose times all fall outside the session's window is skipped unread.
+   * Returns where the log goes on, or undefined once the response has ended.
+   */
+  private async sendHistory(log: AppLog, from: number, end: number): Promise<number | undefined> {
+    const {appId, since, until} = this.session
+    const window = since !== undefined || until !== undefined
+    while (from < end && !this.closed) {
+      const known = window ? this.chunks.at(appId, from) : undefined
+      if (known !== undefined && (known.latest < (since ?? -Infinity) || known.earliest > (until ?? Infinity))) {
+        from = known.next
+        continue
+      }
+
+      const {messages, next} = await log.read({offset: from}, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES))
+      if (window && known === undefined) this.chunks.learn(appId, from, messages, next)
+      if (messages.length === 0 && next <= from) break
+      from = next
+      if (!(await this.sendStored(messages, end))) return undefined
+    }
+
+    return from
+  }
+
+  private get chunks(): TimeChunks {
+    return timeChunksOf(this.hub.engine)
   }
 
   /**
    * Writes those of the messages before `end` that match, and waits while the client cannot take more.
-   * Returns false once a message at `end` or past it was met: the response is then ended.
+   * Returns false when the client has left or the router is closing.
    */
   private async sendStored(messages: readonly StoredMessage[], end: number): Promise<boolean> {
     let text = ''
     let count = 0
-    let reachedEnd = false
     for (const stored of messages) {
-      if (stored.offset >= end) {
-        reachedEnd = true
-        break
-      }
-
+      if (stored.offset >= end) break
       const message = storedMessage(stored)
       if (!sessionMatches(this.session, message)) continue
       text += encodeLogMessage(message, this.options.format)
       count++
     }
 
-    if (reachedEnd) {
-      this.res.end(text)
-      this.options.traffic?.streamed(this.session.appId, count)
-      return false
-    }
-
-    if (text === '') return true
+    if (text === '') return !this.closed
     const room = this.res.write(text)
     this.options.traffic?.streamed(this.session.appId, count)
     if (!room) await drainedOrClosed(this.res)
@@ -268,6 +276,12 @@ export class SessionStream {
     this.dropped = 0
     this.res.write(encodeMessage(this.lastDroppedSeq, line, this.options.format))
   }
+}
+
+/** The offset of the first message received at or after the time, or where the log goes on when none was. */
+async function offsetAtTime(log: AppLog, start: {time: number}): Promise<number> {
+  const {messages, next} = await log.read(start, 1)
+  return messages[0]?.offset ?? next
 }
 
 /** Resolves when the response can take more, or has closed (the client left, the router is closing). */
