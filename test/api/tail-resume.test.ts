@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {createServer, request as httpRequest, type Server} from 'node:http'
+import {readFileSync} from 'node:fs'
 import {type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 
@@ -40,9 +41,53 @@ function proxyTo(router: RunningRouter, between: () => Promise<void>): Promise<S
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
 
+/** `logs ARGS` as a process; resolves once it has printed `until`, with what it printed. */
+async function followUntil(env: NodeJS.ProcessEnv, args: string[], until: string, act: () => Promise<void>): Promise<{stderr: string; stdout: string}> {
+  const child = spawn(process.execPath, [BIN, 'logs', ...args], {cwd: ROOT, env})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const closed = new Promise((resolve) => child.on('close', resolve))
+  try {
+    await act()
+    await waitFor(`${JSON.stringify(until)} (have ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)})`, () => stdout.includes(until), 20_000)
+    return {stderr, stdout}
+  } finally {
+    child.kill('SIGTERM')
+    await closed
+  }
+}
+
 describe('logs -a APP -t against the router: the tail resumes from the last event id read', function () {
   // The CLI runs as a process.
   this.timeout(30_000)
+
+  it('with --since, goes on after the history even when nothing in it matched: no older line from the recent ones', async () => {
+    const dataDir = join(tempDir('logsift-tail-since-'), 'data')
+    const router = await startRouter({dataDir, port: 0, syslogPort: 0})
+    after(() => router.close())
+    await createApp(router, 'demo')
+    const before = '2024-05-01T11:00:00.000000+00:00 heroku[router]: at=error code=H12 status=503 before the window'
+    const inside = '2024-05-01T12:10:00.000000+00:00 heroku[router]: at=info status=200 in the window'
+    const fresh = '2024-05-01T12:20:00.000000+00:00 heroku[router]: at=error code=H12 status=503 new'
+    await postText(router, 'demo', `${before}\n${inside}\n`)
+    const env = cliEnv(isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: dataDir}))
+    const tailing = async (): Promise<void> => {
+      const sessions = join(dataDir, 'sessions.json')
+      await waitFor('the tail session', () => {
+        try {
+          return readFileSync(sessions, 'utf8').includes('"tail":true')
+        } catch {
+          return false
+        }
+      }, 20_000)
+      await postText(router, 'demo', fresh + '\n')
+    }
+
+    const {stderr, stdout} = await followUntil(env, ['-a', 'demo', '-t', '--since', '2024-05-01T12:00:00Z', '-w', 'status>=500', '-o', 'raw'], fresh, tailing)
+    assert.equal(stdout, fresh + '\n', stderr)
+  })
 
   it('prints a line posted between the recent read and the tail once, even when it repeats the lines before it', async () => {
     const dir = tempDir('logsift-tail-resume-')
