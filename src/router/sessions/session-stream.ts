@@ -22,8 +22,10 @@ export interface StreamOptions {
   traffic?: Traffic
 }
 
-/** Messages read from the durable log at a time, for a session that starts in the past. */
+/** Messages read from the durable log at a time, for a session that follows it. */
 const LOG_READ_BATCH = 1000
+/** Chunks (TimeChunks) read from the durable log at a time, for a session that starts in the past. */
+const CHUNKS_PER_READ = 10
 
 /**
  * What the client asked for: server-sent events with `Accept: text/event-stream` (with the PRI field too
@@ -137,26 +139,32 @@ export class SessionStream {
   /**
    * Sends what matches from `from` up to `end`, in reads cut at chunk edges (TimeChunks) so that a chunk read
    * whole is summarised, and a chunk whose times all fall outside the session's window is skipped unread.
-   * Returns where the log goes on, or undefined once the response has ended.
+   * Returns where the log goes on (`end`: a read that went past it sent nothing from there), or undefined
+   * once the response has ended.
    */
   private async sendHistory(log: AppLog, from: number, end: number): Promise<number | undefined> {
     const {appId, since, until} = this.session
     const window = since !== undefined || until !== undefined
+    const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
     while (from < end && !this.closed) {
-      const known = window ? this.chunks.at(appId, from) : undefined
-      if (known !== undefined && (known.latest < (since ?? -Infinity) || known.earliest > (until ?? Infinity))) {
-        from = known.next
+      const skipTo = skip(from)
+      if (skipTo !== undefined) {
+        from = skipTo
         continue
       }
 
-      const {messages, next} = await log.read({offset: from}, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES))
-      if (window && known === undefined) this.chunks.learn(appId, from, messages, next)
+      // Several chunks in one read (each read opens the segment), up to the first that can be skipped.
+      const chunkStart = from - ((from - 1) % CHUNK_MESSAGES)
+      let chunks = 1
+      while (chunks < CHUNKS_PER_READ && skip(chunkStart + chunks * CHUNK_MESSAGES) === undefined) chunks++
+      const {messages, next} = await log.read({offset: from}, chunkStart + chunks * CHUNK_MESSAGES - from)
+      if (window) this.chunks.learn(appId, messages, next)
       if (messages.length === 0 && next <= from) break
       from = next
       if (!(await this.sendStored(messages, end))) return undefined
     }
 
-    return from
+    return Math.min(from, end)
   }
 
   private get chunks(): TimeChunks {

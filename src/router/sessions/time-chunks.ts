@@ -29,12 +29,32 @@ export class TimeChunks {
     return this.apps.get(appId)?.get(offset)
   }
 
-  /** Summarises a read of a whole chunk from `offset`; a read of part of one is not kept. */
-  learn(appId: string, offset: number, messages: readonly StoredMessage[], next: number): void {
-    if ((offset - 1) % CHUNK_MESSAGES !== 0 || messages.length !== CHUNK_MESSAGES) return
+  /** Where to read on from when the chunk at `offset` is known to hold nothing in [since, until]; else undefined. */
+  skip(appId: string, offset: number, since: number | undefined, until: number | undefined): number | undefined {
+    const chunk = this.at(appId, offset)
+    if (chunk === undefined) return undefined
+    return chunk.latest < (since ?? Number.NEGATIVE_INFINITY) || chunk.earliest > (until ?? Number.POSITIVE_INFINITY) ? chunk.next : undefined
+  }
+
+  /** Summarises each whole chunk a read returned (`next`: where it goes on) that is not known yet. */
+  learn(appId: string, messages: readonly StoredMessage[], next: number): void {
+    for (let i = 0; i + CHUNK_MESSAGES <= messages.length; i++) {
+      const offset = messages[i].offset
+      if ((offset - 1) % CHUNK_MESSAGES !== 0) continue
+      // Whole: its last message is CHUNK_MESSAGES - 1 on, with no offset missing between.
+      if (messages[i + CHUNK_MESSAGES - 1].offset === offset + CHUNK_MESSAGES - 1 && this.at(appId, offset) === undefined) {
+        this.keep(appId, offset, messages, i, messages[i + CHUNK_MESSAGES]?.offset ?? next)
+      }
+
+      i += CHUNK_MESSAGES - 1
+    }
+  }
+
+  private keep(appId: string, offset: number, messages: readonly StoredMessage[], from: number, next: number): void {
     let earliest = Number.POSITIVE_INFINITY
     let latest = Number.NEGATIVE_INFINITY
-    for (const message of messages) {
+    for (let i = from; i < from + CHUNK_MESSAGES; i++) {
+      const message = messages[i]
       // What the line's parser reads; a message whose time is not valid matches no time window.
       const time = parseTimestamp(lineTimestamp(message.timestamp, message.receivedAt))
       if (time < earliest) earliest = time
