@@ -26,6 +26,8 @@ export interface StreamOptions {
 const LOG_READ_BATCH = 1000
 /** Chunks (TimeChunks) read from the durable log at a time, for a session that starts in the past. */
 const CHUNKS_PER_READ = 10
+/** Silence after which a history read tells an events client it is still there. */
+const KEEP_ALIVE_MS = 10_000
 
 /**
  * What the client asked for: server-sent events with `Accept: text/event-stream` (with the PRI field too
@@ -51,6 +53,8 @@ export class SessionStream {
   private unsubscribe: (() => void) | undefined
   /** Ends a follow of the durable log (a session from `since`, or from a Last-Event-ID the buffer lost). */
   private stopFollowing: (() => void) | undefined
+  /** When a history read last wrote to the client (epoch ms). */
+  private lastWrite = 0
 
   constructor(
     private readonly res: ServerResponse,
@@ -146,6 +150,7 @@ export class SessionStream {
     const {appId, since, until} = this.session
     const window = since !== undefined || until !== undefined
     const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
+    this.lastWrite = Date.now()
     while (from < end && !this.closed) {
       const skipTo = skip(from)
       if (skipTo !== undefined) {
@@ -162,9 +167,20 @@ export class SessionStream {
       if (messages.length === 0 && next <= from) break
       from = next
       if (!(await this.sendStored(messages, end))) return undefined
+      this.keepAlive()
     }
 
     return Math.min(from, end)
+  }
+
+  /**
+   * A comment line to a server-sent events client after KEEP_ALIVE_MS without a message: a long read that
+   * matches little must not look like a dead connection to the client or a proxy (the CLI gives up after 60 s).
+   */
+  private keepAlive(): void {
+    if (this.options.format === 'plain' || Date.now() - this.lastWrite < KEEP_ALIVE_MS) return
+    this.res.write(':\n')
+    this.lastWrite = Date.now()
   }
 
   private get chunks(): TimeChunks {
@@ -187,6 +203,7 @@ export class SessionStream {
     }
 
     if (text === '') return !this.closed
+    this.lastWrite = Date.now()
     const room = this.res.write(text)
     this.options.traffic?.streamed(this.session.appId, count)
     if (!room) await drainedOrClosed(this.res)
