@@ -24,8 +24,6 @@ export interface StreamOptions {
 
 /** Messages read from the durable log at a time, for a session that follows it. */
 const LOG_READ_BATCH = 1000
-/** Chunks (TimeChunks) read from the durable log at a time, for a session that starts in the past. */
-const CHUNKS_PER_READ = 10
 /** Silence after which a history read tells an events client it is still there. */
 const KEEP_ALIVE_MS = 10_000
 
@@ -158,11 +156,8 @@ export class SessionStream {
         continue
       }
 
-      // Several chunks in one read (each read opens the segment), up to the first that can be skipped.
-      const chunkStart = from - ((from - 1) % CHUNK_MESSAGES)
-      let chunks = 1
-      while (chunks < CHUNKS_PER_READ && skip(chunkStart + chunks * CHUNK_MESSAGES) === undefined) chunks++
-      const {messages, next} = await log.read({offset: from}, chunkStart + chunks * CHUNK_MESSAGES - from)
+      // One chunk a read: reads of ten cost more (garbage collection of the larger pages) than the opens they save.
+      const {messages, next} = await log.read({offset: from}, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES))
       if (window) this.chunks.learn(appId, messages, next)
       if (messages.length === 0 && next <= from) break
       from = next
