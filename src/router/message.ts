@@ -66,11 +66,12 @@ export function toEntry(record: Pick<RecordInit, 'host' | 'message' | 'pri' | 't
 
 /**
  * A message read back from the durable log, as sessions and drains take it: its line is built as toEntry's.
- * The sender's host is not stored, so `priIsLevel` is judged on the PRI alone.
+ * The sender's host is not stored, but whether it made the PRI Heroku's is (`priIsLevel` false).
  */
 export function storedMessage(stored: StoredMessage): LogMessage {
   const {dyno, offset, priority, receivedAt, source, text, timestamp} = stored
-  const message = new RouterMessage(source, dyno, text, timestamp, priority, priSeverity(priority, undefined) !== undefined, receivedAt)
+  const priIsLevel = stored.priIsLevel !== false && priSeverity(priority, undefined) !== undefined
+  const message = new RouterMessage(source, dyno, text, timestamp, priority, priIsLevel, receivedAt)
   message.seq = offset
   return message
 }
@@ -118,7 +119,8 @@ export function routerEntry(line: string): LogEntry {
   }
 }
 
-function lineTimestamp(timestamp: string | undefined, receivedAt: number): string {
+/** The timestamp a message's `heroku logs` line opens with: the sender's when RFC 3339, else the receive time. */
+export function lineTimestamp(timestamp: string | undefined, receivedAt: number): string {
   return isRfc3339(timestamp) ? timestamp : herokuTimestamp(receivedAt)
 }
 

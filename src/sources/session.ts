@@ -54,6 +54,11 @@ export class LogStream {
   /** The id of the last event received whole from `eventUrl`: what a reconnect to it sends. */
   private lastEventId = ''
   private eventUrl = ''
+  /**
+   * `lastEventId` came from logsift's router answering MESSAGE_EVENTS_HEADER: its ids are offsets in the
+   * app's log, which every session of the app shares, so a new session resumes from it too.
+   */
+  private idsAreOffsets = false
   /** Since the stream was lost, until lines flow again: how many attempts were made to get it back. */
   private drop: {attempts: number} | undefined
   private stopped = false
@@ -87,15 +92,15 @@ export class LogStream {
 
   /**
    * Follows the URL until the reader stops, reconnecting with backoff when the stream drops or ends: with
-   * `Last-Event-ID` when it sends events with ids, else by skipping what it replays up to the last line
-   * message already passed on. With `renew`, a URL that has expired is replaced by a new session's; without it, a
+   * `Last-Event-ID` when it sends events with ids (to a new session of the app too, when they are logsift's
+   * offsets), else by skipping what it replays up to the last message already passed on. With `renew`, a URL that has expired is replaced by a new session's; without it, a
    * URL that cannot be read at first is an error (it is likely mistyped), not something to wait for.
    */
   async *follow(url: string, renew?: RenewSession): AsyncGenerator<StreamMessage[]> {
     let current = url
     let everConnected = false
     while (!this.stopped) {
-      const lastEventId = current === this.eventUrl ? this.lastEventId : ''
+      const lastEventId = current === this.eventUrl || this.idsAreOffsets ? this.lastEventId : ''
       let connection: Connection
       try {
         connection = await connect(current, {lastEventId, tail: true})
@@ -179,7 +184,7 @@ export class LogStream {
             quiet = search?.searching ? search.take(flushed) : flushed
           } else {
             quiet = search!.giveUp()
-            if (heldEventId !== undefined) this.received(url, heldEventId)
+            if (heldEventId !== undefined) this.received(url, heldEventId, connection.idsAreOffsets)
           }
 
           if (quiet.length > 0) yield this.passed(quiet)
@@ -192,7 +197,7 @@ export class LogStream {
         const messages = search?.searching ? search.take(decoded.messages) : decoded.messages
         if (decoded.eventId !== undefined) {
           if (search?.searching) heldEventId = decoded.eventId
-          else this.received(url, decoded.eventId)
+          else this.received(url, decoded.eventId, connection.idsAreOffsets)
         }
 
         if (messages.length > 0) yield this.passed(messages)
@@ -203,9 +208,10 @@ export class LogStream {
     }
   }
 
-  private received(url: string, eventId: string): void {
+  private received(url: string, eventId: string, idsAreOffsets: boolean): void {
     this.lastEventId = eventId
     this.eventUrl = url
+    this.idsAreOffsets = idsAreOffsets
   }
 
   private passed(messages: StreamMessage[]): StreamMessage[] {
@@ -219,6 +225,8 @@ export class LogStream {
 interface Connection {
   chunks: AsyncIterable<Buffer>
   decoder: MessageDecoder
+  /** Event ids are offsets in the app's log (logsift's router answered MESSAGE_EVENTS_HEADER). */
+  idsAreOffsets: boolean
   close(): void
 }
 
@@ -249,11 +257,13 @@ async function connect(url: string, options: {lastEventId?: string; tail: boolea
     throw new StreamError(statusCode === 404 || statusCode === 410 ? `the log stream has expired or never existed (HTTP ${statusCode})` : `HTTP ${statusCode}`, statusCode)
   }
 
-  const type = String(responseHeaders['content-type'] ?? '')
+  const events = String(responseHeaders['content-type'] ?? '').startsWith('text/event-stream')
+  const wholeEvents = events && responseHeaders[MESSAGE_EVENTS_HEADER] !== undefined
   return {
     chunks: body,
     close: () => body.destroy(),
-    decoder: type.startsWith('text/event-stream') ? new EventMessages(responseHeaders[MESSAGE_EVENTS_HEADER] !== undefined) : new PlainMessages(),
+    decoder: events ? new EventMessages(wholeEvents) : new PlainMessages(),
+    idsAreOffsets: wholeEvents,
   }
 }
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, postText, readSession, Tail} from '../router/helpers.js'
+import {createApp, createSession, frame, postLogplex, postText, readSession, Tail} from '../router/helpers.js'
 import {isolatedEnv} from './helpers.js'
 
 /**
@@ -23,6 +23,7 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
   let env: NodeJS.ProcessEnv
   let since = ''
   let until = ''
+  let token = ''
 
   before(async () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '2000', '--seed', '3', '--out', file])
@@ -31,7 +32,7 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     until = lines[1700].slice(0, lines[1700].indexOf(' '))
     router = await startRouter({bufferSize: 100, dataDir: join(dir, 'data'), port: 0, syslogPort: 0})
     env = isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: join(dir, 'data')})
-    await createApp(router, 'shop')
+    token = (await createApp(router, 'shop')).log_input_token
     await postText(router, 'shop', readFileSync(file, 'utf8'))
   })
 
@@ -54,6 +55,19 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     assert.equal((await readSession(url)).text, fromFile.stdout)
   })
 
+  it('answers window after window the same as the file: what one query learnt of the log lets the next skip, never miss', async () => {
+    const fileLines = readFileSync(file, 'utf8').split('\n')
+    const times = [100, 1200, 1900, 150].map((at) => fileLines[at].slice(0, fileLines[at].indexOf(' ')))
+    for (const [i, from] of times.entries()) {
+      const to = new Date(Date.parse(from) + 1000).toISOString()
+      const fromFile = await runCli(['logs', file, '--since', from, '--until', to, '-o', 'raw'], {env})
+      assert.ok(fromFile.stdout.length > 0, from)
+      for (let again = 0; again < 2; again++) {
+        assert.equal((await readSession(await createSession(router, 'shop', {since: from, until: to}))).text, fromFile.stdout, `window ${i}, read ${again + 1}`)
+      }
+    }
+  })
+
   it('logs:stats -a APP --since --until counts what logs:stats FILE counts', async () => {
     const fromFile = await runCli(['logs:stats', file, '--since', since, '--until', until], {env})
     const fromApp = await runCli(['logs:stats', '-a', 'shop', '--since', since, '--until', until], {env})
@@ -74,6 +88,22 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
       assert.equal(tail.text, fromFile.stdout + fresh + '\n')
     } finally {
       tail.close()
+    }
+  })
+
+  it('levels a message read back as it came in: a PRI that Heroku stamped says nothing, -o json and logfmt as from a file', async function () {
+    // Four CLI runs.
+    this.timeout(60_000)
+    // An HTTPS drain's frame (HOSTNAME `host`): its PRI (<131>, err) is Heroku's, not the app's.
+    const words = '2024-05-02T00:00:01.000000+00:00 app[web.1]: cache warmed in 12ms'
+    await postLogplex(router, token, frame('<131>1 2024-05-02T00:00:01.000000+00:00 host app web.1 - cache warmed in 12ms'))
+    const wordsFile = join(dir, 'words.log')
+    writeFileSync(wordsFile, words + '\n')
+    for (const output of ['json', 'logfmt']) {
+      const fromFile = await runCli(['logs', wordsFile, '-o', output], {env})
+      const fromApp = await runCli(['logs', '-a', 'shop', '--since', '2024-05-02T00:00:00Z', '--until', '2024-05-02T00:01:00Z', '-o', output], {env})
+      assert.match(fromFile.stdout, /info/)
+      assert.equal(fromApp.stdout, fromFile.stdout, output)
     }
   })
 

@@ -13,7 +13,7 @@ import {toEntry} from '../../src/router/message.js'
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {isolatedEnv} from '../api/helpers.js'
 import {BIN, cliEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, dataDir, postText, readSession, sseEvents, waitFor} from './helpers.js'
+import {createApp, createSession, dataDir, postText, readSession, sseEvents, Tail, waitFor} from './helpers.js'
 
 const TS = '2024-05-01T12:00:00.000000+00:00'
 /** The official Heroku CLI, as test/router/heroku-cli.test.ts finds it. */
@@ -159,6 +159,17 @@ describe('the durable log across router restarts (logsift serve as a process)', 
       const resumed = sseEvents((await readSession(url, {accept: 'text/event-stream', 'last-event-id': thirdId})).text)
       assert.deepEqual(resumed.map(([, data]) => data), [4, 5, 6, 7].map((i) => line(i)))
       assert.deepEqual(resumed.slice(0, 2), events.slice(3), 'the same ids for the same messages after the restart')
+
+      // A tailing session resumed the same way goes on with each new message, once.
+      const tail = await Tail.open(await createSession(second.running, 'demo', {tail: true}), {accept: 'text/event-stream', 'last-event-id': thirdId})
+      try {
+        await tail.waitFor('the messages after the id', (text) => sseEvents(text).length === 4)
+        assert.ok(await post(second, 'demo', line(8)))
+        await tail.waitFor('the new message', (text) => sseEvents(text).length >= 5)
+        assert.deepEqual(sseEvents(tail.text).map(([, data]) => data), [4, 5, 6, 7, 8].map((i) => line(i)))
+      } finally {
+        tail.close()
+      }
     })
   }
 

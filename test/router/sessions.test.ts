@@ -148,6 +148,41 @@ describe('log sessions', () => {
     })
   })
 
+  describe('from the durable log (since)', () => {
+    it('a tailing session read slowly falls behind in the log instead of dropping: every message, in order, no L11', async function () {
+      this.timeout(60_000)
+      const router = await testRouter({sessionQueueBytes: 16 * 1024})
+      await createApp(router, 'demo')
+      await postText(router, 'demo', text([line(0)]))
+      const url = new URL(await createSession(router, 'demo', {since: '2024-05-01T00:00:00Z', tail: true}))
+      const socket = connect(Number(url.port), url.hostname)
+      let received = ''
+      socket.setEncoding('utf8')
+      // HTTP/1.0: the body as it is written, without chunked encoding.
+      socket.write(`GET ${url.pathname} HTTP/1.0\r\nHost: ${url.host}\r\n\r\n`)
+      await new Promise((resolve) => socket.on('data', (chunk) => {
+        received += chunk
+        if (received.includes(line(0))) resolve(undefined)
+      }))
+      socket.pause()
+
+      // Far more than the session's queue and the sockets' buffers hold, while the client reads nothing.
+      const padding = ' ' + 'x'.repeat(200)
+      let posted = 0
+      while (posted < 40_000 && router.drops().session_overflow === 0) {
+        await postText(router, 'demo', text(lines(posted + 1, posted + 1000).map((each) => each + padding)))
+        posted += 1000
+      }
+
+      socket.resume()
+      const last = line(posted) + padding + '\n'
+      await waitFor(`line ${posted} or an L11 line`, () => received.endsWith(last) || received.includes('Error L11'), 20_000)
+      socket.destroy()
+      assert.equal(router.drops().session_overflow, 0)
+      assert.equal(received.slice(received.indexOf(line(0))), text([line(0), ...lines(1, posted).map((each) => each + padding)]))
+    })
+  })
+
   it('close() ends open sessions cleanly and stops accepting', async () => {
     const router = await testRouter()
     await createApp(router, 'demo')

@@ -17,7 +17,7 @@ import type {NewMessage, StoredMessage} from './engine.js'
  * Then one fixed-size header per message:
  *   0  u48 receive time (epoch ms)
  *   6  u8  syslog PRI, 255 when none
- *   7  u8  flags: 1 = has a timestamp
+ *   7  u8  flags: 1 = has a timestamp, 2 = the PRI was stamped by Heroku (priIsLevel false)
  *   8  u16 source bytes, 10 u16 dyno bytes, 12 u16 timestamp bytes, 14 u32 text bytes
  * Then the text section: each message's source, dyno, timestamp and text, UTF-8, one after the other.
  *
@@ -30,6 +30,7 @@ const MESSAGE_HEADER_BYTES = 18
 const VERSION = 1
 const NO_PRIORITY = 255
 const HAS_TIMESTAMP = 1
+const STAMPED_PRIORITY = 2
 const ASCII = 1
 const MAX_FIELD_BYTES = 0xffff
 
@@ -84,7 +85,7 @@ export class BatchEncoder {
 }
 
 function writeMessageHeader(view: DataView, at: number, message: NewMessage, ascii: boolean): void {
-  const {dyno, priority, receivedAt, source, text, timestamp} = message
+  const {dyno, priIsLevel, priority, receivedAt, source, text, timestamp} = message
   if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 191)) throw new RangeError(`syslog PRI ${priority} is not 0-191`)
   if (!(Number.isInteger(receivedAt) && receivedAt >= 0 && receivedAt < 2 ** 48)) throw new RangeError(`receive time ${receivedAt} is not a whole number of ms since 1970`)
   const sourceBytes = ascii ? source.length : Buffer.byteLength(source)
@@ -97,7 +98,7 @@ function writeMessageHeader(view: DataView, at: number, message: NewMessage, asc
   view.setUint32(at, receivedAt % 0x1_0000_0000, true)
   view.setUint16(at + 4, Math.floor(receivedAt / 0x1_0000_0000), true)
   view.setUint8(at + 6, priority ?? NO_PRIORITY)
-  view.setUint8(at + 7, timestamp === undefined ? 0 : HAS_TIMESTAMP)
+  view.setUint8(at + 7, (timestamp === undefined ? 0 : HAS_TIMESTAMP) | (priIsLevel === false && priority !== undefined ? STAMPED_PRIORITY : 0))
   view.setUint16(at + 8, sourceBytes, true)
   view.setUint16(at + 10, dynoBytes, true)
   view.setUint16(at + 12, timestampBytes, true)
@@ -148,7 +149,9 @@ export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, fro
         text: field(timestampEnd, textEnd),
       }
       if (priority !== NO_PRIORITY) message.priority = priority
-      if (buffer[headerAt + 7] & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
+      const flags = buffer[headerAt + 7]
+      if (flags & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
+      if (flags & STAMPED_PRIORITY) message.priIsLevel = false
       into.push(message)
     }
 

@@ -15,6 +15,12 @@ export interface NewMessage {
   readonly dyno: string
   /** Syslog PRI (0–191), when the sender gave one. */
   readonly priority?: number
+  /**
+   * `false` when the PRI was stamped by Heroku (an HTTPS drain's `host`, a syslog drain's token) and so says
+   * nothing of the message's severity (src/parse/level.ts, rule 4): engines keep `false`, so that a message
+   * read back is levelled as it was when it came in. `true` is what a PRI alone tells, and may read back absent.
+   */
+  readonly priIsLevel?: boolean
   /** The timestamp as the sender wrote it, when it wrote one. */
   readonly timestamp?: string
   /** When the router received it, epoch ms. */

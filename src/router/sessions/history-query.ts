@@ -1,7 +1,6 @@
-import {parseLineWithPri} from '../../parse/line.js'
-import type {LogRecord} from '../../parse/record.js'
-import {compileQuery, QueryError} from '../../query/compile.js'
-import type {LogMessage} from '../message.js'
+import {compileQuery, type Predicate, QueryError, type QueryOptions} from '../../query/compile.js'
+import {compileLinePrefilter} from '../../query/prefilter.js'
+import {messageFilter} from './history-filter.js'
 import type {SessionRequest} from './sessions.js'
 
 /** How far a sender's clock may run ahead of the router's: a session from `since` reads the log from this much earlier. */
@@ -24,25 +23,26 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
   const exclude = listField('exclude', body.exclude, invalid)
   if (since === undefined && until === undefined && level === undefined && where === undefined && grep === undefined && exclude === undefined) return {}
 
-  let predicate: (record: LogRecord) => boolean
+  const query: QueryOptions = {
+    exclude,
+    grep,
+    ignoreCase: body.ignore_case === true,
+    level: level as string | undefined,
+    now,
+    since: since === undefined ? undefined : new Date(since).toISOString(),
+    until: until === undefined ? undefined : new Date(until).toISOString(),
+    where,
+  }
+  let predicate: Predicate
   try {
-    predicate = compileQuery({
-      exclude,
-      grep,
-      ignoreCase: body.ignore_case === true,
-      level: level as string | undefined,
-      now,
-      since: since === undefined ? undefined : new Date(since).toISOString(),
-      until: until === undefined ? undefined : new Date(until).toISOString(),
-      where,
-    })
+    predicate = compileQuery(query)
   } catch (error) {
     if (error instanceof QueryError) return invalid(error.message)
     throw error
   }
 
-  // The message as `logs -a` reads it from a session: its line, levelled by the PRI when that tells the level.
-  return {filter: (message) => predicate(parseLineWithPri(Buffer.from(message.line), message.priIsLevel ? message.pri : undefined)), since, until}
+  // The message as `logs -a` reads it from a session, with the byte prefilter file reading uses.
+  return {filter: messageFilter(predicate, compileLinePrefilter(query)), since, until}
 }
 
 

@@ -3,10 +3,11 @@ import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from '../hub.js'
-import type {ReadStart} from '../log/engine.js'
+import type {AppLog, ReadStart, StoredMessage} from '../log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import {CLOCK_SKEW_MS} from './history-query.js'
+import {CHUNK_MESSAGES, type TimeChunks, timeChunksOf} from './time-chunks.js'
 import {type LogSession, sessionMatches} from './sessions.js'
 
 export interface StreamOptions {
@@ -21,8 +22,10 @@ export interface StreamOptions {
   traffic?: Traffic
 }
 
-/** Messages read from the durable log at a time, for a session that starts in the past. */
+/** Messages read from the durable log at a time, for a session that follows it. */
 const LOG_READ_BATCH = 1000
+/** Silence after which a history read tells an events client it is still there. */
+const KEEP_ALIVE_MS = 10_000
 
 /**
  * What the client asked for: server-sent events with `Accept: text/event-stream` (with the PRI field too
@@ -46,8 +49,10 @@ export class SessionStream {
   private firstDropAt = 0
   private lastDroppedSeq = 0
   private unsubscribe: (() => void) | undefined
-  /** Messages before this offset were sent from the log already. */
-  private liveFrom = 0
+  /** Ends a follow of the durable log (a session from `since`, or from a Last-Event-ID the buffer lost). */
+  private stopFollowing: (() => void) | undefined
+  /** When a history read last wrote to the client (epoch ms). */
+  private lastWrite = 0
 
   constructor(
     private readonly res: ServerResponse,
@@ -88,6 +93,7 @@ export class SessionStream {
   /** The router is closing: end the response normally, so the client sees a clean end of stream. */
   end(): void {
     this.unsubscribe?.()
+    this.stopFollowing?.()
     this.res.end()
   }
 
@@ -105,53 +111,103 @@ export class SessionStream {
   }
 
   /**
-   * Sends what the log holds from `start` that matches, at the client's pace, up to what was stored when the
-   * session was read; then, tailing without `until`, each new message as it comes.
+   * Sends what the log holds from `start` that matches, at the client's pace: up to what was stored when the
+   * session was read, then, tailing without `until`, on with each message the log takes (its follow()).
    */
   private async streamFromLog(start: ReadStart): Promise<void> {
     const {appId, tail, until} = this.session
-    // `until` is on the messages' own times, which a late sender can put anywhere: the log is read to its end.
     const log = this.hub.engine.app(appId)
-    const end = tail && until === undefined ? Infinity : (await log.stats()).nextOffset
-    // Subscribed before reading: what the hub hands out meanwhile is in the log, and says to read on.
-    let handedOut = 0
-    const unsubscribe = this.hub.subscribe(appId, (batch) => {
-      handedOut = batch.messages.at(-1)!.seq
-    })
-    this.res.on('close', unsubscribe)
-    let position = start
-    let next = 'offset' in start ? start.offset : 0
-    for (;;) {
-      const {messages, next: after} = await log.read(position, LOG_READ_BATCH)
-      // The client left, or the router is closing (end() ended the response).
-      if (this.res.writableEnded || this.res.destroyed) return
-      let text = ''
-      for (const stored of messages) {
-        if (stored.offset >= end) {
-          unsubscribe()
-          this.res.end(text)
-          return
-        }
-
-        const message = storedMessage(stored)
-        if (sessionMatches(this.session, message)) text += encodeLogMessage(message, this.options.format)
-      }
-
-      next = after
-      position = {offset: after}
-      if (text !== '' && !this.res.write(text)) await drainedOrClosed(this.res)
-      if (messages.length === 0 && (end !== Infinity || handedOut < next)) break
-    }
-
-    unsubscribe()
-    if (end !== Infinity) {
+    const {firstOffset, nextOffset: end} = await log.stats()
+    this.chunks.forgetBefore(appId, firstOffset)
+    // A time is found by a read; from there on offsets lead.
+    const from = 'offset' in start ? start.offset : await offsetAtTime(log, start)
+    const next = await this.sendHistory(log, from, end)
+    if (next === undefined || this.closed) return
+    // A session with `until` ends with what was stored when it was read, tailing or not.
+    if (!tail || until !== undefined) {
       this.res.end()
       return
     }
 
-    // Nothing was handed out since the last read: from here on the hub's batches are what comes next.
-    this.liveFrom = next
-    this.follow()
+    // The log's own follow: each append, at the pace the client reads (nothing is queued for it).
+    const following = new AbortController()
+    this.stopFollowing = () => following.abort()
+    this.res.on('close', this.stopFollowing)
+    for await (const messages of log.follow(next, {limit: LOG_READ_BATCH, signal: following.signal})) {
+      if (this.closed || !(await this.sendStored(messages, Infinity))) return
+    }
+  }
+
+  /**
+   * Sends what matches from `from` up to `end`, in reads cut at chunk edges (TimeChunks) so that a chunk read
+   * whole is summarised, and a chunk whose times all fall outside the session's window is skipped unread.
+   * Returns where the log goes on (`end`: a read that went past it sent nothing from there), or undefined
+   * once the response has ended.
+   */
+  private async sendHistory(log: AppLog, from: number, end: number): Promise<number | undefined> {
+    const {appId, since, until} = this.session
+    const window = since !== undefined || until !== undefined
+    const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
+    this.lastWrite = Date.now()
+    while (from < end && !this.closed) {
+      const skipTo = skip(from)
+      if (skipTo !== undefined) {
+        from = skipTo
+        continue
+      }
+
+      // One chunk a read: reads of ten cost more (garbage collection of the larger pages) than the opens they save.
+      const {messages, next} = await log.read({offset: from}, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES))
+      if (window) this.chunks.learn(appId, messages, next)
+      if (messages.length === 0 && next <= from) break
+      from = next
+      if (!(await this.sendStored(messages, end))) return undefined
+      this.keepAlive()
+    }
+
+    return Math.min(from, end)
+  }
+
+  /**
+   * A comment line to a server-sent events client after KEEP_ALIVE_MS without a message: a long read that
+   * matches little must not look like a dead connection to the client or a proxy (the CLI gives up after 60 s).
+   */
+  private keepAlive(): void {
+    if (this.options.format === 'plain' || Date.now() - this.lastWrite < KEEP_ALIVE_MS) return
+    this.res.write(':\n')
+    this.lastWrite = Date.now()
+  }
+
+  private get chunks(): TimeChunks {
+    return timeChunksOf(this.hub.engine)
+  }
+
+  /**
+   * Writes those of the messages before `end` that match, and waits while the client cannot take more.
+   * Returns false when the client has left or the router is closing.
+   */
+  private async sendStored(messages: readonly StoredMessage[], end: number): Promise<boolean> {
+    let text = ''
+    let count = 0
+    for (const stored of messages) {
+      if (stored.offset >= end) break
+      const message = storedMessage(stored)
+      if (!sessionMatches(this.session, message)) continue
+      text += encodeLogMessage(message, this.options.format)
+      count++
+    }
+
+    if (text === '') return !this.closed
+    this.lastWrite = Date.now()
+    const room = this.res.write(text)
+    this.options.traffic?.streamed(this.session.appId, count)
+    if (!room) await drainedOrClosed(this.res)
+    return !this.closed
+  }
+
+  /** The client left, or the router is closing (end() ended the response). */
+  private get closed(): boolean {
+    return this.res.writableEnded || this.res.destroyed
   }
 
   private follow(): void {
@@ -186,8 +242,7 @@ export class SessionStream {
   private deliver(batch: Batch): void {
     const {session} = this
     const overflowing = this.res.writableLength >= this.options.maxQueueBytes
-    if (batch.messages.at(-1)!.seq < this.liveFrom) return
-    if (session.dynoTest === undefined && session.sourceTest === undefined && session.filter === undefined && batch.messages[0].seq >= this.liveFrom) {
+    if (session.dynoTest === undefined && session.sourceTest === undefined && session.filter === undefined) {
       if (overflowing) this.drop(batch.messages.length, batch.messages.at(-1)!.seq)
       else this.write(batch.encoded(this.options.format), batch.messages.length)
       return
@@ -197,7 +252,7 @@ export class SessionStream {
     let matched = 0
     let lastSeq = 0
     for (const message of batch.messages) {
-      if (message.seq < this.liveFrom || !sessionMatches(session, message)) continue
+      if (!sessionMatches(session, message)) continue
       matched++
       lastSeq = message.seq
       if (!overflowing) text += encodeLogMessage(message, this.options.format)
@@ -241,6 +296,12 @@ export class SessionStream {
     this.dropped = 0
     this.res.write(encodeMessage(this.lastDroppedSeq, line, this.options.format))
   }
+}
+
+/** The offset of the first message received at or after the time, or where the log goes on when none was. */
+async function offsetAtTime(log: AppLog, start: {time: number}): Promise<number> {
+  const {messages, next} = await log.read(start, 1)
+  return messages[0]?.offset ?? next
 }
 
 /** Resolves when the response can take more, or has closed (the client left, the router is closing). */

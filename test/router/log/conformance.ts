@@ -105,6 +105,16 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual((await log.read({offset: 1}, 10)).messages, stored(messages, 1))
     })
 
+    it('keeps that a PRI was stamped by Heroku (priIsLevel false), so the message is levelled as it came in', async () => {
+      const log = (await open()).app('web')
+      await log.append([
+        {dyno: 'web.1', priIsLevel: false, priority: 131, receivedAt: T0, source: 'app', text: 'from an HTTPS drain'},
+        {dyno: 'web.1', priority: 131, receivedAt: T0, source: 'app', text: 'from rsyslog'},
+      ])
+      const {messages} = await log.read({offset: 1}, 10)
+      assert.deepEqual(messages.map((message) => message.priIsLevel === false), [true, false])
+    })
+
     it('reads from an offset with a limit, and says where to go on', async () => {
       const log = (await open()).app('web')
       const messages = batch(0, 50, T0)
