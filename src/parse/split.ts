@@ -82,6 +82,8 @@ export class UnitSplitter {
   private readonly maxLine: number
   private readonly onCut: (() => void) | undefined
   private readonly longLines: LongLineHandler | undefined
+  /** The most bytes a line found whole in a chunk is passed on as one unit: longer, it is cut or streamed. */
+  private readonly wholeLimit: number
   /** The bytes of a long line passed to `longLines` so far (its newline excluded); -1 when none is under way. */
   private streamedBytes = -1
 
@@ -97,6 +99,7 @@ export class UnitSplitter {
     this.onCut = onCut
     // Pieces no longer than `above` are held whole as any line.
     this.longLines = longLines !== undefined && longLines.above < maxLine ? longLines : undefined
+    this.wholeLimit = this.longLines?.above ?? maxLine
   }
 
   /** Splits what it can; a partial last unit waits for the next chunk (or `end`). */
@@ -162,11 +165,11 @@ export class UnitSplitter {
   }
 
   private splitLines(data: Buffer): void {
-    const {maxLine} = this
+    const {wholeLimit} = this
     let start = 0
     let newline = data.indexOf(NEWLINE)
     while (newline !== -1) {
-      if (newline - start > maxLine) this.emitLine(data, start, newline + 1)
+      if (newline - start > wholeLimit) this.emitLine(data, start, newline + 1)
       else this.onUnit(data.subarray(start, newline + 1), false)
       start = newline + 1
       newline = data.indexOf(NEWLINE, start)
@@ -197,7 +200,7 @@ export class UnitSplitter {
 
       const start = hit === 0 ? 0 : data.lastIndexOf(NEWLINE, hit - 1) + 1
       const end = data.indexOf(NEWLINE, hit) + 1
-      if (end - 1 - start > this.maxLine) this.emitLine(data, start, end)
+      if (end - 1 - start > this.wholeLimit) this.emitLine(data, start, end)
       else this.onUnit(data.subarray(start, end), false)
       hit = data.indexOf(needle, end)
     }

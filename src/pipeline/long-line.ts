@@ -66,9 +66,10 @@ export class LongLineReader implements LongLineHandler {
     const copied = chunk.copy(this.head, this.headBytes)
     this.headBytes += copied
     if (this.headBytes < LONG_LINE_HEAD_BYTES) return
+    // The head's bytes after its cut come first, then what of the chunk did not fit in the head.
     const rest = this.decideOnHead(false)
-    if (copied < chunk.length) this.take(chunk.subarray(copied))
     if (rest.length > 0) this.take(rest)
+    if (copied < chunk.length) this.take(chunk.subarray(copied))
   }
 
   end(): void {

@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {BIN, cliEnv, ROOT, tempDir, waitFor} from '../helpers/cli.js'
+import {BIN, cliEnv, ROOT, runCli, tempDir, waitFor} from '../helpers/cli.js'
 
 const MiB = 1024 * 1024
 /** The default --max-line-size: a longer line is passed on in pieces of this size. */
@@ -130,5 +130,48 @@ describe('logsift logs: one line of 60 MiB', function () {
     assert.equal(run.bytes, 'timestamp=2024-05-01T12:00:00.000000+00:00 source=app dyno=web.1 level=info message=""\n'.length + message.length
       + 'timestamp=2024-05-01T12:00:01.000000+00:00 source=app dyno=web.1 level=info message=short\n'.length)
     assertBounded(run)
+  })
+})
+
+describe('logsift logs: a 3 MiB line is written as the same record a short one would be', function () {
+  this.timeout(60_000)
+  const dir = tempDir()
+  const file = join(dir, 'mixed.log')
+  // Secrets, quotes, backslashes, tabs, multi-byte and astral characters, spread so some straddle every edge.
+  const parts = ['password=hunter2', 'say "hi" \\ there\t', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', 'https://u:pa55@db.example.com/x']
+  const message = Array.from({length: 60}, (_, i) => 'é😀'.repeat(17_000 + i * 13) + ' ' + parts[i % parts.length] + ' ').join('')
+  const line = `2024-05-01T12:00:00.000000+00:00 app[web.1]: ${message}`
+  writeFileSync(file, line + '\r\n')
+  /** logsift's stdout as UTF-8 (runCli gives it as Latin-1, byte for byte). */
+  const output = async (args: string[]) => Buffer.from((await runCli(args)).stdout, 'latin1').toString('utf8')
+  /** Equal, or where the two first differ: a diff of megabytes would say nothing. */
+  const assertSame = (actual: string, expected: string) => {
+    let at = 0
+    while (at < actual.length && actual[at] === expected[at]) at++
+    assert.ok(actual === expected, `differs at ${at} of ${expected.length}: ${JSON.stringify(actual.slice(at - 20, at + 40))}, expected ${JSON.stringify(expected.slice(at - 20, at + 40))}`)
+  }
+
+  it('-o json: the message whole, and with --redact as the redactor makes it of the whole', async () => {
+    const {createRedactor} = await import('../../src/redact/redactor.js')
+    assert.ok(Buffer.byteLength(message) > 3 * MiB)
+    assertSame(JSON.parse(await output(['logs', file, '-o', 'json'])).message, message)
+    assertSame(JSON.parse(await output(['logs', file, '-o', 'json', '--redact'])).message, createRedactor().text(message))
+  })
+
+  it('-o logfmt: one line that logfmt.parse reads back', async () => {
+    const {default: logfmt} = await import('logfmt')
+    const stdout = await output(['logs', file, '-o', 'logfmt'])
+    assert.equal(stdout.split('\n').length, 2)
+    assertSame(logfmt.parse(stdout.trimEnd()).message as string, message.replaceAll('\t', '\\t'))
+  })
+
+  it('pretty and -o raw --redact: the line as written (CRLF kept by raw), secrets masked', async () => {
+    const {createRedactor} = await import('../../src/redact/redactor.js')
+    assertSame(await output(['logs', file]), line + '\n')
+    assertSame(await output(['logs', file, '-o', 'raw', '--redact']), createRedactor().text(line) + '\r\n')
+  })
+
+  it('logs:stats counts it as one record', async () => {
+    assert.equal(JSON.parse((await runCli(['logs:stats', file, '--json'])).stdout).records, 1)
   })
 })
