@@ -8,7 +8,7 @@ import type {OutputSink} from './sink.js'
 
 import {createLongLineFormatter} from '../format/index.js'
 import {messageSlices} from '../format/message-slices.js'
-import {MessageText} from '../parse/message-text.js'
+import {byteSlices, MessageText} from '../parse/message-text.js'
 import {redactRecord} from '../redact/record.js'
 
 /** The rest of a long line being written: its bytes after the head's, in order, then its end. */
@@ -41,10 +41,10 @@ export function createLongLineWriter(format: OutputFormat, chalk: ChalkInstance,
       // Latin-1, one character per byte: every byte that is not part of a secret is written back as it was.
       const stream = redactor.stream()
       const redacted = (text: string) => Buffer.from(text, 'latin1')
-      const redact = (chunk: Buffer) => redacted(stream.push(chunk.toString('latin1')))
-      sink.parts(mapped([head.raw], redact))
+      const redact = (chunk: Buffer) => mapped(byteSlices(chunk), (slice) => redacted(stream.push(slice.toString('latin1'))))
+      sink.parts(flatMapped([head.raw], redact))
       return {
-        bytes: (chunks) => sink.parts(mapped(chunks, redact)),
+        bytes: (chunks) => sink.parts(flatMapped(chunks, redact)),
         end: () => sink.parts(lazily(() => redacted(stream.end()))),
       }
     }
@@ -62,7 +62,7 @@ export function createLongLineWriter(format: OutputFormat, chalk: ChalkInstance,
 
     sink.parts(prepend(formatter.head(record), () => parts(head.message)))
     return {
-      bytes: (chunks) => sink.parts(flatMapped(chunks, (chunk) => parts(message.decode(chunk)))),
+      bytes: (chunks) => sink.parts(flatMapped(chunks, (chunk) => flatMapped(byteSlices(chunk), (slice) => parts(message.decode(slice))))),
       end: () => sink.parts(deferred(() => append(parts(message.end(), true), formatter.tail(record) + '\n'))),
     }
   }

@@ -3,6 +3,16 @@ import {StringDecoder} from 'node:string_decoder'
 const LF = 0x0a
 const CR = 0x0d
 const CR_BYTE = Buffer.from([CR])
+/**
+ * Bytes decoded at a time: the text of a whole read chunk (256 KiB) would be a string V8 keeps in its large
+ * object space until a full collection, and a long line makes hundreds of them.
+ */
+export const DECODE_BYTES = 16 * 1024
+
+/** `chunk` in consecutive slices of at most `size` bytes (no copy). */
+export function * byteSlices(chunk: Buffer, size = DECODE_BYTES): Generator<Buffer> {
+  for (let start = 0; start < chunk.length; start += size) yield chunk.subarray(start, start + size)
+}
 
 /**
  * A long line's message decoded as its bytes come, as parseLine decodes a whole line: UTF-8 across the

@@ -2,7 +2,7 @@ import type {LongLineOutput, LongLineWriter} from '../output/long-line.js'
 import type {QueryParts} from '../query/compile.js'
 
 import {parseLine} from '../parse/line.js'
-import {MessageText} from '../parse/message-text.js'
+import {byteSlices, MessageText} from '../parse/message-text.js'
 import type {LogRecord} from '../parse/record.js'
 import type {LongLineHandler} from '../parse/split.js'
 import {WindowedMatch} from '../query/windowed-match.js'
@@ -124,7 +124,10 @@ export class LongLineReader implements LongLineHandler {
     if (this.state === 'write') this.output?.bytes([Buffer.from(chunk)])
     else if (this.state === 'hold') {
       this.held!.push(chunk)
-      this.search(this.message.decode(chunk))
+      for (const slice of byteSlices(chunk)) {
+        this.search(this.message.decode(slice))
+        if (this.state !== 'hold') return
+      }
     }
   }
 

@@ -1,12 +1,13 @@
 /**
  * Characters of a long message held while it is searched a window at a time: a match up to half of this long
- * (less LOOKAHEAD) is found wherever it lies, and a lookbehind sees up to half of it back.
+ * (less LOOKAHEAD) is found wherever it lies, and a lookbehind sees up to half of it back. Small enough that
+ * each window is a string V8 makes in its young generation (under 128 KiB), freed as soon as it is searched.
  */
-export const WINDOW_OVERLAP = 128 * 1024
+export const WINDOW_OVERLAP = 32 * 1024
 /** Characters read past a match before it counts: a lookahead or `$` judged at the window's end sees no further. */
 const LOOKAHEAD = 1024
 /** Searched at least this many new characters at a time, so each search pays for the context it re-reads. */
-const SEARCH_STEP = 256 * 1024
+const SEARCH_STEP = 24 * 1024
 
 /**
  * Whether any of some regular expressions matches a text given in pieces (the message of a line too long to

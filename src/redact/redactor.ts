@@ -175,7 +175,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 }
 
 /** Redacted this many new characters at a time at least, so each pass pays for the context it re-reads. */
-const REPLACE_STEP = 256 * 1024
+const REPLACE_STEP = 24 * 1024
 
 /**
  * One global regular expression's replacements over a text given in pieces. A match that starts more than
