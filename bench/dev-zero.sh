@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Peak memory of `logsift logs` on input that never ends a line (issue 8): /dev/zero for 15 s in every format
-# (json and logfmt escape each NUL to 6 or 7 characters), a gzip of 1 GiB of zeros, 300 MB of `a` with no
-# newline and 300 MB of random bytes. Every figure must stay under 150 MB; the output goes to a file, as a
-# user's would.
+# (json and logfmt escape each NUL to 6 or 7 characters) and with each kind of filter, a gzip of 1 GiB of
+# zeros, 300 MB of `a` with no newline, 300 MB of random bytes, and a file of one 60 MiB line. Every figure
+# must stay under 150 MB; the output goes to a file, as a user's would.
 #
 #   bench/dev-zero.sh [SECONDS] [--max-line-size SIZE]     (default 15 s and the default size)
 #
@@ -38,6 +38,12 @@ run "/dev/zero pretty coloured, ${seconds}s" logs /dev/zero --color always "$@"
 run "/dev/zero -o json, ${seconds}s" logs /dev/zero -o json "$@"
 run "/dev/zero -o logfmt, ${seconds}s" logs /dev/zero -o logfmt "$@"
 run "/dev/zero -o json --redact, ${seconds}s" logs /dev/zero -o json --redact "$@"
+run "/dev/zero -o raw --redact, ${seconds}s" logs /dev/zero -o raw --redact "$@"
+run "/dev/zero --grep x, ${seconds}s" logs /dev/zero --grep x "$@"
+run "/dev/zero -o json --exclude x, ${seconds}s" logs /dev/zero -o json --exclude x "$@"
+run "/dev/zero --level warn, ${seconds}s" logs /dev/zero --level warn "$@"
+run "/dev/zero -w status>=500, ${seconds}s" logs /dev/zero -w 'status>=500' "$@"
+run "/dev/zero -o raw -n 3, ${seconds}s" logs /dev/zero -o raw -n 3 "$@"
 run "gzip of 1 GiB of zeros -o raw" logs "$zeros" -o raw "$@"
 run "gzip of 1 GiB of zeros, pretty" logs "$zeros" "$@"
 run "gzip of 1 GiB of zeros -o json" logs "$zeros" -o json "$@"
@@ -49,5 +55,11 @@ random=$data/random-300m.bin
 for format in json logfmt; do
   stdin=$letters run "300 MB of a, no newline -o $format" logs -o "$format" "$@"
   stdin=$random run "300 MB of random bytes -o $format" logs -o "$format" "$@"
+done
+long=$data/one-60m-line.log
+[ -s "$long" ] || { printf '2024-05-01T12:00:00.000000+00:00 app[web.1]: '; head -c 60M /dev/zero | tr '\0' x; printf ' NEEDLE\n'; } > "$long"
+for args in "-o raw" "" "-o json" "-o logfmt" "-o json --redact" "-o json --grep NEEDLE$" "-o raw --exclude NEEDLE"; do
+  # shellcheck disable=SC2086 # the arguments are meant to split
+  run "one 60 MiB line ${args:-pretty}" logs "$long" $args "$@"
 done
 rm -f "$out/dev-zero.out" "$out/dev-zero.rss"

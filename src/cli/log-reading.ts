@@ -19,12 +19,11 @@ export const inputArgs = {
 }
 
 /**
- * The default of --max-line-size: the largest that keeps the peak resident memory of `logs` under 150 MB
- * whatever the input (an endless line from /dev/zero, raw or pretty, measured by bench/dev-zero.sh). A 64 MiB
- * piece peaks at 230-270 MB: the piece, its decoded text and read buffers that garbage collection has yet
- * to free.
+ * The default of --max-line-size. A line over 1 MiB is read as it comes, never held as one string (see
+ * LongLineReader), so memory stays bounded by about one piece at most (a --grep or --exclude that must wait
+ * for the line's end), measured by bench/dev-zero.sh.
  */
-const MAX_LINE_SIZE = '4MiB'
+const MAX_LINE_SIZE = '64MiB'
 /** Buffers beyond this are refused by Node on some platforms; no log line needs one. */
 const MAX_LINE_SIZE_LIMIT = 1024 ** 3
 
@@ -40,7 +39,7 @@ export const logReadingFlags = {
   'ignore-case': Flags.boolean({char: 'i', description: 'make --grep and --exclude case-insensitive'}),
   'process-type': Flags.string({char: 'p', description: 'only dynos of this type, as heroku logs -p (web: web.1, web.2...); the same as -d web'}),
   level: Flags.string({char: 'l', description: 'this level and everything more severe (debug, info, notice, warn, error, crit, alert, emerg)'}),
-  'max-line-size': Flags.string({default: MAX_LINE_SIZE, description: 'a longer line is passed on in pieces of this size (one notice on stderr), so memory stays bounded: 512KiB, 64MiB (more memory)', helpValue: 'SIZE'}),
+  'max-line-size': Flags.string({default: MAX_LINE_SIZE, description: 'a longer line is passed on in pieces of this size (one notice on stderr): 512KiB, 1GiB', helpValue: 'SIZE'}),
   ...redactFlags,
   since: Flags.string({description: 'records at or after this time: RFC 3339 or relative (30s, 15m, 2h, 3d)'}),
   source: Flags.string({char: 's', description: 'only these sources (app, heroku); !heroku excludes; comma list', multiple: true}),

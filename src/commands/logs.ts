@@ -5,9 +5,11 @@ import {inputArgs, LogReadingCommand, logReadingFlags, type ResolvedInputs} from
 import {resolveColorLevel} from '../format/color.js'
 import {resolveTimeZone, TimeZoneError} from '../format/time-zone.js'
 import {OUTPUT_FORMATS} from '../format/index.js'
+import {createLongLineWriter} from '../output/long-line.js'
 import {createRecordWriter} from '../output/records.js'
 import {OutputSink} from '../output/sink.js'
 import {runLogs} from '../pipeline/logs.js'
+import {compileQueryParts} from '../query/compile.js'
 import {compileLinePrefilter} from '../query/prefilter.js'
 
 /** What `--tail` prints before following when `--num` is not given, as `tail` and `heroku logs -t` do. */
@@ -74,6 +76,8 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       isTTY: Boolean(process.stdout.isTTY),
     })
     const sink = new OutputSink(process.stdout)
+    const chalk = new Chalk({level: colorLevel})
+    const writerOptions = {explain: flags.explain, redactor, timeZone}
     const result = await runLogs({
       follow: flags.tail,
       inputs,
@@ -81,9 +85,11 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       maxLineBytes,
       predicate,
       prefilter: compileLinePrefilter(query),
+      queryParts: compileQueryParts(query),
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
-      write: createRecordWriter(flags.output, new Chalk({level: colorLevel}), sink, {explain: flags.explain, redactor, timeZone}),
+      write: createRecordWriter(flags.output, chalk, sink, writerOptions),
+      writeLong: createLongLineWriter(flags.output, chalk, sink, writerOptions),
     })
 
     if (sink.failure) this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})

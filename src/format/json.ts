@@ -1,4 +1,5 @@
 import type {LogRecord} from '../parse/record.js'
+import type {LongLineFormatter} from './index.js'
 
 import {messageSlices} from './message-slices.js'
 
@@ -20,6 +21,13 @@ export function * formatJsonParts(record: LogRecord): Generator<string> {
   yield jsonHead(record) + '"'
   for (const slice of messageSlices(record.message)) yield JSON.stringify(slice).slice(1, -1)
   yield '"' + jsonTail(record)
+}
+
+/** formatJson for a line too long to hold (see LongLineFormatter): the message is one JSON string written in slices. */
+export const jsonLongLine: LongLineFormatter = {
+  head: (record) => jsonHead(record) + '"',
+  message: (_record, slice) => JSON.stringify(slice).slice(1, -1),
+  tail: (record) => '"' + jsonTail(record),
 }
 
 function jsonHead(record: LogRecord): string {

@@ -1,6 +1,7 @@
 import logfmt from 'logfmt'
 
 import type {FieldValue, LogRecord} from '../parse/record.js'
+import type {LongLineFormatter} from './index.js'
 
 import {messageSlices} from './message-slices.js'
 
@@ -20,6 +21,16 @@ const CONTROL_ESCAPE_TABLE: readonly string[] = Array.from({length: 0x80}, (_, c
 /** What logfmt.stringify backslash-escapes, and the characters that make it do so once controls are escaped. */
 const STRINGIFY_ESCAPES = /["\\]/g
 const ESCAPED_BY_STRINGIFY = /["\\\u0000-\u001F\u007F]/
+
+/**
+ * What a quoted value escapes, by character code: control characters as safeValue does, then `"` and `\` as
+ * stringify does, both steps at once; undefined for a character kept as it is.
+ */
+const QUOTED_ESCAPE_TABLE = Array.from({length: 0x80}, (_, code) => {
+  const char = String.fromCharCode(code)
+  const escaped = (code < 0x20 || code === 0x7f ? CONTROL_ESCAPE_TABLE[code] : char).replaceAll(STRINGIFY_ESCAPES, '\\$&')
+  return escaped === char ? undefined : escaped
+}) as ReadonlyArray<string | undefined>
 
 /** A logfmt line's pairs, as `logfmt.stringify` takes them. */
 type Pairs = Record<string, boolean | null | number | string>
@@ -58,6 +69,19 @@ export function * formatLogfmtParts(record: LogRecord): Generator<string> {
 
   const rest = logfmt.stringify(fieldPairs(record))
   yield rest === '' ? quote : quote + ' ' + rest
+}
+
+/**
+ * formatLogfmt for a line too long to hold (see LongLineFormatter): the message is always quoted, since
+ * whether it needs quotes is known only at its end; `logfmt.parse` reads the same value back either way.
+ */
+export const logfmtLongLine: LongLineFormatter = {
+  head: (record) => logfmt.stringify(headerPairs(record)) + ' message="',
+  message: (_record, slice) => quotedValue(slice),
+  tail(record) {
+    const rest = logfmt.stringify(fieldPairs(record))
+    return rest === '' ? '"' : '" ' + rest
+  },
 }
 
 /** The record's header pairs but the message, in the order written. */
@@ -119,6 +143,20 @@ function safeKey(key: string): string {
 
 function safeValue(value: string): string {
   return value.replaceAll(CONTROL, escapeControl)
+}
+
+/** `text` escaped for the inside of a quoted value: a loop rather than a replace callback per character. */
+function quotedValue(text: string): string {
+  let output = ''
+  let copied = 0
+  for (let i = 0; i < text.length; i++) {
+    const escaped = QUOTED_ESCAPE_TABLE[text.charCodeAt(i)]
+    if (escaped === undefined) continue
+    output += text.slice(copied, i) + escaped
+    copied = i + 1
+  }
+
+  return copied === 0 ? text : output + text.slice(copied)
 }
 
 function escapeControl(char: string): string {

@@ -1,8 +1,9 @@
 import type {ChalkInstance, ForegroundColorName, ModifierName} from 'chalk'
 
-import type {LogRecord} from '../parse/record.js'
+import type {LongLineFormatter} from './index.js'
 
 import {explainMessage} from '../explain/annotation.js'
+import {LogRecord} from '../parse/record.js'
 import {createTimestampConverter} from './time-zone.js'
 
 type StyleName = ForegroundColorName | ModifierName
@@ -88,6 +89,25 @@ export function createPrettyFormatter(chalk: ChalkInstance, options: PrettyOptio
     const explanation = explainMessage(record.message)
     const line = format(record)
     return explanation === undefined ? line : line + paint(note, EXPLAIN_MARK + explanation)
+  }
+}
+
+/**
+ * createPrettyFormatter for a line too long to hold (see LongLineFormatter): the header as for any line, the
+ * message painted by the record's level a slice at a time (no logfmt keys dimmed), `--explain`'s note from
+ * the message's start.
+ */
+export function createPrettyLongLineFormatter(chalk: ChalkInstance, options: PrettyOptions = {}): LongLineFormatter {
+  const format = createPrettyFormatter(chalk, {timeZone: options.timeZone})
+  const levels = chalk.level === 0 ? undefined : LEVEL_STYLES.map((names) => styleOf(chalk, names))
+  const note = styleOf(chalk, ['italic'])
+  return {
+    head: (record) => format(new LogRecord(record.raw, {...record, message: ''})),
+    message: (record, slice) => (levels === undefined ? slice : paint(levels[record.severity], slice)),
+    tail(record) {
+      const explanation = options.explain ? explainMessage(record.message) : undefined
+      return explanation === undefined ? '' : paint(note, EXPLAIN_MARK + explanation)
+    },
   }
 }
 

@@ -21,7 +21,7 @@ export class OutputSink {
    * Output the stream could not take yet, in order: the rest of a line given in parts, and whatever came after
    * it. flush() writes it as the stream drains, so a line of many MB is never all held at once.
    */
-  private readonly backlog: Array<Iterator<string>> = []
+  private readonly backlog: Array<Iterator<Buffer | string>> = []
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     this.whenClosed = new Promise((resolve) => {
@@ -54,6 +54,15 @@ export class OutputSink {
     this.writeBacklog()
   }
 
+  /**
+   * Appends text and bytes as they are, no newline added, no faster than the stream takes them: the parts are
+   * only made as they are written (a long line formatted a slice at a time as it is read).
+   */
+  parts(parts: Iterable<Buffer | string>): void {
+    this.backlog.push(parts[Symbol.iterator]())
+    this.writeBacklog()
+  }
+
   /** Appends `text`, a line or a part of one, with no newline. */
   private append(text: string): void {
     if (this.bytesUsed > 0) this.writeBytes()
@@ -78,7 +87,11 @@ export class OutputSink {
 
   /** Appends bytes exactly as they are: a last line without its newline stays without one. */
   raw(bytes: Buffer): void {
-    // Raw records never follow a line in parts (one run writes one format), so the backlog holds no bytes.
+    if (this.backlog.length > 0) this.backlog.push([bytes][Symbol.iterator]())
+    else this.appendBytes(bytes)
+  }
+
+  private appendBytes(bytes: Buffer): void {
     if (this.text.length > 0) this.writeText()
     if (bytes.length >= FLUSH_BYTES) {
       // Large bytes go out as they are, not copied into the batch; no one changes a unit's bytes later.
@@ -112,7 +125,8 @@ export class OutputSink {
     while (this.backlog.length > 0 && this.drained === undefined && !this.closed) {
       const next = this.backlog[0].next()
       if (next.done) this.backlog.shift()
-      else this.append(next.value)
+      else if (typeof next.value === 'string') this.append(next.value)
+      else this.appendBytes(next.value)
     }
   }
 

@@ -51,6 +51,22 @@ export interface SplitLimits {
   maxLine?: number
   /** Called each time a line is cut into pieces. */
   onCut?: () => void
+  /** Where a line longer than its `above` bytes goes, as its bytes arrive, rather than being held whole. */
+  longLines?: LongLineHandler
+}
+
+/**
+ * Takes lines too long to hold as one buffer, a piece of each read at a time: start, the bytes in order
+ * (their newline last, if they have one), end. A line longer than the splitter's maxLine is, as any, passed
+ * on in pieces: each piece is a line of its own here.
+ */
+export interface LongLineHandler {
+  /** Lines of more bytes than this (terminator excluded) are streamed; below the splitter's maxLine to apply. */
+  above: number
+  start(): void
+  /** The next bytes of the line: valid only during the call (copy them to keep them). */
+  bytes(chunk: Buffer): void
+  end(): void
 }
 
 export class UnitSplitter {
@@ -65,22 +81,36 @@ export class UnitSplitter {
   private readonly maxFrame: number
   private readonly maxLine: number
   private readonly onCut: (() => void) | undefined
+  private readonly longLines: LongLineHandler | undefined
+  /** The most bytes a line found whole in a chunk is passed on as one unit: longer, it is cut or streamed. */
+  private readonly wholeLimit: number
+  /** The bytes of a long line passed to `longLines` so far (its newline excluded); -1 when none is under way. */
+  private streamedBytes = -1
 
   constructor(
     private readonly onUnit: UnitHandler,
     private readonly prefilter?: LinePrefilter,
     limits: number | SplitLimits = {},
   ) {
-    const {maxFrame = DEFAULT_MAX_FRAME, maxLine = DEFAULT_MAX_LINE, onCut} = typeof limits === 'number' ? {maxFrame: limits} : limits
+    const {longLines, maxFrame = DEFAULT_MAX_FRAME, maxLine = DEFAULT_MAX_LINE, onCut} = typeof limits === 'number' ? {maxFrame: limits} : limits
     // A frame is a unit too: no longer than a line may be.
     this.maxFrame = Math.min(maxFrame, maxLine)
     this.maxLine = maxLine
     this.onCut = onCut
+    // Pieces no longer than `above` are held whole as any line.
+    this.longLines = longLines !== undefined && longLines.above < maxLine ? longLines : undefined
+    this.wholeLimit = this.longLines?.above ?? maxLine
   }
 
   /** Splits what it can; a partial last unit waits for the next chunk (or `end`). */
   push(chunk: Buffer): void {
     let data = chunk
+    if (this.streamedBytes >= 0) {
+      const rest = this.streamLine(data, 0)
+      if (rest === data.length) return
+      data = data.subarray(rest)
+    }
+
     if (this.pendingBytes > 0) {
       if (this.awaitingNewline) {
         // Finish the pending line first: in octet framing what follows its newline may be a frame.
@@ -121,6 +151,12 @@ export class UnitSplitter {
 
   /** The stream ended: whatever is left is a last unit without its terminator. */
   end(): void {
+    if (this.streamedBytes >= 0) {
+      this.streamedBytes = -1
+      this.longLines!.end()
+      return
+    }
+
     if (this.pendingBytes === 0) return
     const frame = this.framing === 'octets' && !this.awaitingNewline
     const rest = this.takePending(Buffer.alloc(0))
@@ -129,11 +165,11 @@ export class UnitSplitter {
   }
 
   private splitLines(data: Buffer): void {
-    const {maxLine} = this
+    const {wholeLimit} = this
     let start = 0
     let newline = data.indexOf(NEWLINE)
     while (newline !== -1) {
-      if (newline - start > maxLine) this.emitLine(data, start, newline + 1)
+      if (newline - start > wholeLimit) this.emitLine(data, start, newline + 1)
       else this.onUnit(data.subarray(start, newline + 1), false)
       start = newline + 1
       newline = data.indexOf(NEWLINE, start)
@@ -164,7 +200,7 @@ export class UnitSplitter {
 
       const start = hit === 0 ? 0 : data.lastIndexOf(NEWLINE, hit - 1) + 1
       const end = data.indexOf(NEWLINE, hit) + 1
-      if (end - 1 - start > this.maxLine) this.emitLine(data, start, end)
+      if (end - 1 - start > this.wholeLimit) this.emitLine(data, start, end)
       else this.onUnit(data.subarray(start, end), false)
       hit = data.indexOf(needle, end)
     }
@@ -224,12 +260,26 @@ export class UnitSplitter {
   }
 
   private emitPiece(data: Buffer, start: number, end: number): void {
+    const {longLines} = this
+    if (longLines !== undefined && end - start > longLines.above) {
+      // Not prefiltered: the needle may be anywhere in it, and the query decides on it anyway.
+      longLines.start()
+      longLines.bytes(data.subarray(start, end))
+      longLines.end()
+      return
+    }
+
     if (this.prefilter === undefined || isCandidate(data, start, end, this.prefilter)) this.onUnit(data.subarray(start, end), false)
   }
 
   /** Keeps the start of a line until its newline arrives; once it holds more than maxLine bytes, pieces go on. */
   private keepLine(data: Buffer, from: number): void {
     if (from >= data.length) return
+    if (this.longLines !== undefined && this.pendingBytes + data.length - from > this.longLines.above) {
+      this.startStreaming(data, from)
+      return
+    }
+
     if (this.pendingBytes + data.length - from <= this.maxLine) {
       this.awaitingNewline = true
       this.keep(data, from)
@@ -248,6 +298,49 @@ export class UnitSplitter {
     this.keep(line, start)
   }
 
+  /** A line grew too long to hold: what is pending of it and `data[from..]` (no newline) go to `longLines`. */
+  private startStreaming(data: Buffer, from: number): void {
+    const held = this.pending.subarray(0, this.pendingBytes)
+    this.pending = EMPTY
+    this.pendingBytes = 0
+    this.awaitingNewline = false
+    this.streamedBytes = 0
+    this.longLines!.start()
+    this.streamLine(held, 0)
+    this.streamLine(data, from)
+  }
+
+  /**
+   * Passes `data[from..]` on to the long line under way, up to its newline, cutting a new piece after every
+   * maxLine bytes; returns where the bytes after the line start (data.length while the line goes on).
+   */
+  private streamLine(data: Buffer, from: number): number {
+    const longLines = this.longLines!
+    const newline = data.indexOf(NEWLINE, from)
+    const contentEnd = newline === -1 ? data.length : newline
+    let at = from
+    while (at < contentEnd) {
+      if (this.streamedBytes === this.maxLine) {
+        // Full, and more than a newline follows: the next bytes are the next piece.
+        longLines.end()
+        this.onCut?.()
+        longLines.start()
+        this.streamedBytes = 0
+      }
+
+      const take = Math.min(this.maxLine - this.streamedBytes, contentEnd - at)
+      longLines.bytes(data.subarray(at, at + take))
+      this.streamedBytes += take
+      at += take
+    }
+
+    if (newline === -1) return data.length
+    longLines.bytes(data.subarray(newline, newline + 1))
+    longLines.end()
+    this.streamedBytes = -1
+    return newline + 1
+  }
+
   /**
    * Copies `data[from..]` after the pending bytes (the caller may reuse its chunk, and a subarray would pin
    * the whole chunk in memory). A unit that outgrows a small buffer gets room for all it may grow to at once,
@@ -258,7 +351,7 @@ export class UnitSplitter {
     if (from >= data.length) return
     const needed = this.pendingBytes + data.length - from
     if (needed > this.pending.length) {
-      const room = needed <= SMALL_PENDING ? needed : Math.max(needed, this.awaitingNewline ? this.maxLine + LINE_END_ROOM : this.frameBytesNeeded)
+      const room = needed <= SMALL_PENDING ? needed : Math.max(needed, this.awaitingNewline ? (this.longLines?.above ?? this.maxLine) + LINE_END_ROOM : this.frameBytesNeeded)
       const grown = Buffer.allocUnsafeSlow(room)
       this.pending.copy(grown, 0, 0, this.pendingBytes)
       this.pending = grown

@@ -1,5 +1,6 @@
+import type {LongLineOutput, LongLineWriter} from '../output/long-line.js'
 import type {OutputSink} from '../output/sink.js'
-import type {Predicate} from '../query/compile.js'
+import type {Predicate, QueryParts} from '../query/compile.js'
 import type {Input} from '../sources/inputs.js'
 import type {StreamMessage} from '../sources/session.js'
 
@@ -14,15 +15,24 @@ import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
 import {inputName} from '../sources/inputs.js'
 import {formatBytes} from '../stats/units-format.js'
+import {ByteSpool} from './byte-spool.js'
 import {LastRecords} from './last-records.js'
+import {LONG_LINE_BYTES, LongLineReader} from './long-line.js'
 
 export interface LogsPipeline {
   inputs: Input[]
   predicate: Predicate
   /** A byte-level condition implied by the predicate, so most non-matching lines are never parsed. */
   prefilter?: LinePrefilter
+  /**
+   * The query in parts, for lines longer than LONG_LINE_BYTES, read as they come (see LongLineReader);
+   * without it such a line is tested by `predicate` on its first bytes.
+   */
+  queryParts?: QueryParts
   /** Formats a record into the sink. */
   write: (record: LogRecord) => void
+  /** Writes a long line as it is read; without it one that passes is given to `write` as its head record. */
+  writeLong?: LongLineWriter
   sink: OutputSink
   /** Print only the last N matching records (then follow, with `follow`). */
   last?: number
@@ -52,7 +62,7 @@ export async function runLogs(pipeline: LogsPipeline): Promise<LogsResult> {
 class PipelineRun {
   inputFailed = false
   matched = 0
-  private last: LastRecords | undefined
+  private last: LastRecords<HeldRecord> | undefined
   private readonly followers: Array<FifoFollower | FileFollower> = []
   /** Inputs whose over-long lines were already reported: one notice per input, however many lines. */
   private readonly cutReported = new Set<string>()
@@ -60,7 +70,7 @@ class PipelineRun {
   private readonly emit: (record: LogRecord) => void
 
   constructor(private readonly pipeline: LogsPipeline) {
-    if (pipeline.last !== undefined) this.last = new LastRecords(pipeline.last)
+    if (pipeline.last !== undefined) this.last = new LastRecords<HeldRecord>(pipeline.last)
     const {predicate, write} = pipeline
     this.emit = (record) => {
       if (!predicate(record)) return
@@ -87,7 +97,11 @@ class PipelineRun {
   /** Prints the records held for `--num` and stops holding: from here on records go straight out. */
   private async writeLast(): Promise<void> {
     if (this.last) {
-      for (const record of this.last.take()) this.pipeline.write(record)
+      for (const record of this.last.take()) {
+        if (record instanceof HeldLongLine) record.writeTo(this.pipeline.writeLong!)
+        else this.pipeline.write(record)
+      }
+
       this.last = undefined
     }
 
@@ -209,7 +223,7 @@ class PipelineRun {
       let bytes = 0
       for (const message of messages) {
         bytes += message.raw.length
-        if (message.raw.length - 1 > maxLineBytes) splitter.push(message.raw)
+        if (message.raw.length - 1 > Math.min(maxLineBytes, LONG_LINE_BYTES)) splitter.push(message.raw)
         else this.emit(parseLineWithPri(message.raw, message.pri))
       }
 
@@ -236,7 +250,7 @@ class PipelineRun {
   }
 
   private splitter(name: string): UnitSplitter {
-    const {maxLineBytes, prefilter, report} = this.pipeline
+    const {maxLineBytes, predicate, prefilter, queryParts, report} = this.pipeline
     const {emit} = this
     const onCut = () => {
       if (this.cutReported.has(name)) return
@@ -244,7 +258,62 @@ class PipelineRun {
       report(`${name}: a line longer than ${formatBytes(maxLineBytes)} is passed on in pieces of that size (--max-line-size)`)
     }
 
-    return new UnitSplitter((raw, framed) => emit(framed ? parseFrame(raw) : parseLine(raw)), prefilter, {maxLine: maxLineBytes, onCut})
+    const longLines = new LongLineReader(queryParts ?? {exclude: [], grep: [], record: predicate}, this.longLineSink())
+    return new UnitSplitter((raw, framed) => emit(framed ? parseFrame(raw) : parseLine(raw)), prefilter, {longLines, maxLine: maxLineBytes, onCut})
+  }
+
+  /** Where long lines that pass go: counted, then written as they come, or held for `--num`. */
+  private longLineSink(): {matched: (head: LogRecord) => void; writer?: LongLineWriter} {
+    const {write, writeLong} = this.pipeline
+    if (writeLong === undefined) {
+      return {matched: (head) => {
+        this.matched++
+        if (this.last) this.last.push(head)
+        else write(head)
+      }}
+    }
+
+    return {
+      matched: () => this.matched++,
+      writer: (head) => {
+        if (this.last === undefined) return writeLong(head)
+        const held = new HeldLongLine(head)
+        this.last.push(held)
+        return held
+      },
+    }
   }
 }
+
+/**
+ * A long line kept for `--num`: its head record, and its bytes in a temporary file (N of them could not be
+ * held in memory), written when the run's last records are.
+ */
+class HeldLongLine implements LongLineOutput {
+  private readonly spool = new ByteSpool(0)
+
+  constructor(private readonly head: LogRecord) {}
+
+  bytes(chunks: Iterable<Buffer>): void {
+    for (const chunk of chunks) this.spool.push(chunk)
+  }
+
+  end(): void {}
+
+  detach(): HeldLongLine {
+    return this
+  }
+
+  release(): void {
+    this.spool.release()
+  }
+
+  writeTo(writer: LongLineWriter): void {
+    const output = writer(this.head)
+    output.bytes(this.spool.read())
+    output.end()
+  }
+}
+
+type HeldRecord = HeldLongLine | LogRecord
 

@@ -47,6 +47,41 @@ export const MATCH_ALL: Predicate = () => true
  * last) and allocate nothing of their own (`~` on a JSON number is the one exception: it tests its text).
  */
 export function compileQuery(options: QueryOptions): Predicate {
+  const checks = recordChecks(options)
+  const {exclude, grep} = messageRegexes(options)
+  if (grep.length > 0) {
+    const any = anyRegex(grep)
+    checks.push((record) => any(record.message))
+  }
+
+  if (exclude.length > 0) {
+    const any = anyRegex(exclude)
+    checks.push((record) => !any(record.message))
+  }
+
+  return allOf(checks)
+}
+
+/**
+ * The query of compileQuery in parts, for a message too long to hold as one string: the regular expressions
+ * of --grep and --exclude, to be run over the message a window at a time, apart from every other check.
+ */
+export interface QueryParts {
+  /** Every check but --grep and --exclude. */
+  record: Predicate
+  /** --grep: the message must match one of these (none: no --grep). */
+  grep: RegExp[]
+  /** --exclude: the message must match none of these. */
+  exclude: RegExp[]
+}
+
+/** compileQuery's checks in parts (see QueryParts); throws a QueryError as compileQuery does. */
+export function compileQueryParts(options: QueryOptions): QueryParts {
+  return {record: allOf(recordChecks(options)), ...messageRegexes(options)}
+}
+
+/** The checks on a record but its message's regular expressions, cheapest first. */
+function recordChecks(options: QueryOptions): Predicate[] {
   const checks: Predicate[] = []
 
   if (options.source !== undefined && options.source.length > 0) {
@@ -72,19 +107,15 @@ export function compileQuery(options: QueryOptions): Predicate {
   const where = (options.where ?? []).map((expression) => parseWhere(expression))
   for (const parsed of where) if (parsed.kind !== 'matches') checks.push(compileWhere(parsed))
   for (const parsed of where) if (parsed.kind === 'matches') checks.push(compileWhere(parsed))
+  return checks
+}
 
+function messageRegexes(options: QueryOptions): {exclude: RegExp[]; grep: RegExp[]} {
   const flags = options.ignoreCase ? 'i' : ''
-  if (options.grep !== undefined && options.grep.length > 0) {
-    const any = anyRegex(options.grep.map((pattern) => compileRegex('--grep', pattern, pattern, flags)))
-    checks.push((record) => any(record.message))
-  }
-
-  if (options.exclude !== undefined && options.exclude.length > 0) {
-    const any = anyRegex(options.exclude.map((pattern) => compileRegex('--exclude', pattern, pattern, flags)))
-    checks.push((record) => !any(record.message))
-  }
-
-  return allOf(checks)
+  // --grep first: with both wrong, its error is the one reported.
+  const grep = (options.grep ?? []).map((pattern) => compileRegex('--grep', pattern, pattern, flags))
+  const exclude = (options.exclude ?? []).map((pattern) => compileRegex('--exclude', pattern, pattern, flags))
+  return {exclude, grep}
 }
 
 function parseLevel(name: string): Severity {

@@ -1,5 +1,6 @@
 import type {FieldValue, Fields} from '../parse/record.js'
 
+import {WINDOW_OVERLAP} from '../query/windowed-match.js'
 import {
   AUTH_CREDENTIAL_SOURCE,
   AUTH_SCHEME,
@@ -34,6 +35,18 @@ export interface Redactor {
   text(text: string): string
   /** Parsed fields (logfmt or JSON), nested values included; the same rules as `text`, applied by key and value. */
   fields(fields: Fields): Fields
+  /** `text` for a text given in pieces, too long to hold as one string (see TextStream). */
+  stream(): TextStream
+}
+
+/**
+ * A text redacted a window at a time, as its pieces arrive: `push` returns the redacted text settled so far
+ * (no secret can start in it any more), `end` the rest. Holds about WINDOW_OVERLAP characters: a secret up to
+ * half of that long is found wherever it lies; a longer one across a window's edge may be cut short.
+ */
+export interface TextStream {
+  push(piece: string): string
+  end(): string
 }
 
 /** A `--redact-pattern` that is not a valid regular expression. */
@@ -150,7 +163,67 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return root
   }
 
-  return {fields, text}
+  const stream = (): TextStream => {
+    const stages = [new WindowedReplace(builtIn, replaceMatch), ...patterns.map((pattern) => new WindowedReplace(pattern, (found) => replacePattern(found[0])))]
+    return {
+      end: () => stages.reduce((piece, stage) => stage.push(piece, true), ''),
+      push: (piece) => stages.reduce((text, stage) => stage.push(text, false), piece),
+    }
+  }
+
+  return {fields, stream, text}
+}
+
+/** Redacted this many new characters at a time at least, so each pass pays for the context it re-reads. */
+const REPLACE_STEP = 24 * 1024
+
+/**
+ * One global regular expression's replacements over a text given in pieces. A match that starts more than
+ * half the overlap before the end of what is read is settled (a longer match than that may be cut short);
+ * the text before a settled point is given back, the rest kept, with context before it for lookbehinds.
+ */
+class WindowedReplace {
+  private text = ''
+  /** Where in `text` the text not yet given back starts. */
+  private from = 0
+
+  constructor(
+    private readonly regex: RegExp,
+    private readonly replace: (found: RegExpExecArray, input: string) => string,
+  ) {}
+
+  push(piece: string, last: boolean): string {
+    this.text += piece
+    const {regex, text} = this
+    if (!last && text.length - this.from < REPLACE_STEP + WINDOW_OVERLAP) return ''
+    const settled = last ? text.length : text.length - WINDOW_OVERLAP / 2
+    let output = ''
+    let copied = this.from
+    let cut = settled
+    regex.lastIndex = this.from
+    for (let found = regex.exec(text); found !== null && found.index < settled; found = regex.exec(text)) {
+      const match = found[0]
+      if (match === '') {
+        regex.lastIndex++
+        continue
+      }
+
+      const end = found.index + match.length
+      cut = Math.max(cut, end)
+      const replacement = this.replace(found, text)
+      if (replacement === match) continue
+      output += text.slice(copied, found.index) + replacement
+      copied = end
+    }
+
+    // Never between the halves of a surrogate pair, which would each be escaped alone later.
+    if (cut < text.length && isLowSurrogate(text.charCodeAt(cut))) cut++
+    output += text.slice(copied, cut)
+    const keep = Math.max(0, cut - WINDOW_OVERLAP / 2)
+    this.text = text.slice(keep)
+    this.from = cut - keep
+    return output
+  }
 }
 
 function compilePattern(pattern: string): RegExp {
@@ -215,6 +288,10 @@ function replaceCard(match: string, offset: number, input: string): string {
   while (input.charCodeAt(before) === 0x20) before--
   // A JSON number value becomes a string, so the JSON still parses.
   return input.charCodeAt(before) === 0x3A && input.charCodeAt(before - 1) === 0x22 ? '"' + REDACTED + '"' : REDACTED
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc_00 && code <= 0xdf_ff
 }
 
 function isDigitAt(text: string, index: number): boolean {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
@@ -139,65 +139,7 @@ describe('logsift logs: lines longer than --max-line-size', () => {
     assert.match(result.stderr, /--max-line-size 12parsecs/)
     assert.doesNotMatch(result.stderr, /at .*\.js:\d+/)
   })
-
-  it('reads an endless line (zeros from a pipe) in pieces of the default size, in bounded memory', async () => {
-    const megabytes = 256
-    const run = await readZeros(megabytes, ['-o', 'raw'])
-    assert.equal(run.code, 0)
-    assert.equal(run.bytes, megabytes * 1024 * 1024)
-    assert.match(run.stderr, /^logsift: \(standard input\): a line longer than 4MB is passed on in pieces/)
-    assert.ok(run.peakKiB > 0 && run.peakKiB < 150 * 1024, `peak RSS ${Math.round(run.peakKiB / 1024)} MB`)
-  })
-
-  // Each NUL is escaped to 6 characters (json) or 7 (logfmt): a 4 MiB piece escaped in one string peaked at
-  // 286 MB (json) and 742 MB (logfmt).
-  for (const format of ['json', 'logfmt']) {
-    it(`-o ${format} escapes the pieces of an endless line of zeros in bounded memory`, async () => {
-      const megabytes = 32
-      const run = await readZeros(megabytes, ['-o', format])
-      assert.equal(run.code, 0)
-      // One record per 4 MiB piece.
-      assert.equal(run.lines, megabytes / 4)
-      assert.ok(run.peakKiB > 0 && run.peakKiB < 150 * 1024, `peak RSS ${Math.round(run.peakKiB / 1024)} MB`)
-    })
-  }
 })
-
-/** `logs ARGS` reading `megabytes` of zeros from a pipe (one line that never ends): its output and its peak RSS. */
-async function readZeros(megabytes: number, args: string[]): Promise<{bytes: number; code: unknown; lines: number; peakKiB: number; stderr: string}> {
-  const zeros = spawn('head', ['-c', `${megabytes}M`, '/dev/zero'], {stdio: ['ignore', 'pipe', 'ignore']})
-  const reader = spawn(process.execPath, [BIN, 'logs', ...args], {cwd: ROOT, env: cliEnv(), stdio: [zeros.stdout, 'pipe', 'pipe']})
-  let bytes = 0
-  let lines = 0
-  let stderr = ''
-  let peakKiB = 0
-  let code: unknown
-  reader.stdout.on('data', (chunk: Buffer) => {
-    bytes += chunk.length
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++
-  })
-  reader.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
-  reader.on('close', (exitCode) => (code = exitCode))
-  // VmHWM is the peak resident set so far: the last reading before the exit is (nearly) the run's peak.
-  const sampler = setInterval(() => {
-    const status = (() => {
-      try {
-        return readFileSync(`/proc/${reader.pid}/status`, 'utf8')
-      } catch {
-        return ''
-      }
-    })()
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
-    if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]))
-  }, 5)
-  try {
-    await waitFor('the reader to finish', () => code !== undefined, 60_000)
-  } finally {
-    clearInterval(sampler)
-  }
-
-  return {bytes, code, lines, peakKiB, stderr}
-}
 
 describe('logsift logs: newlines in each output format', () => {
   const dir = tempDir()

@@ -188,3 +188,52 @@ describe('UnitSplitter', () => {
     assert.deepEqual(split(['\u00ff\u0000\u00fe\nok\n']), [['\u00ff\u0000\u00fe\n', false], ['ok\n', false]])
   })
 })
+
+describe('long lines go to a LongLineHandler as they come', () => {
+  /** The units and the long lines (joined, with how many pieces each came in) a splitter gives. */
+  function splitLong(chunks: string[], above: number, maxLine: number): {cuts: number; long: string[]; units: string[]} {
+    const units: string[] = []
+    const long: string[] = []
+    let current: string[] | undefined
+    let cuts = 0
+    const splitter = new UnitSplitter((raw) => units.push(raw.toString('latin1')), undefined, {
+      longLines: {
+        above,
+        bytes: (chunk) => current!.push(chunk.toString('latin1')),
+        end() {
+          long.push(current!.join(''))
+          current = undefined
+        },
+        start() {
+          assert.equal(current, undefined, 'a long line started inside another')
+          current = []
+        },
+      },
+      maxLine,
+      onCut: () => cuts++,
+    })
+    for (const chunk of chunks) splitter.push(Buffer.from(chunk, 'latin1'))
+    splitter.end()
+    return {cuts, long, units}
+  }
+
+  const cases: Array<[input: string, above: number, maxLine: number, expected: {cuts: number; long: string[]; units: string[]}]> = [
+    ['ab\n' + 'x'.repeat(10) + '\ncd\n', 5, 100, {cuts: 0, long: ['x'.repeat(10) + '\n'], units: ['ab\n', 'cd\n']}],
+    ['x'.repeat(10) + '\r\n', 5, 100, {cuts: 0, long: ['x'.repeat(10) + '\r\n'], units: []}],
+    // Pieces of maxLine; a newline right after a full piece ends it, and a short last piece is a long line too.
+    ['x'.repeat(25) + '\nab\n', 5, 10, {cuts: 2, long: ['x'.repeat(10), 'x'.repeat(10), 'xxxxx\n'], units: ['ab\n']}],
+    ['x'.repeat(20) + '\n', 5, 10, {cuts: 1, long: ['x'.repeat(10), 'x'.repeat(10) + '\n'], units: []}],
+    ['x'.repeat(21), 5, 10, {cuts: 2, long: ['x'.repeat(10), 'x'.repeat(10), 'x'], units: []}],
+    // A limit at or below `above` cuts pieces as before: no line is long.
+    ['x'.repeat(12) + '\n', 10, 10, {cuts: 1, long: [], units: ['x'.repeat(10), 'xx\n']}],
+  ]
+  for (const [input, above, maxLine, expected] of cases) {
+    it(`${JSON.stringify(input)} (above ${above}, pieces of ${maxLine}) in every chunking`, () => {
+      for (const chunks of everyChunking(input)) {
+        const result = splitLong(chunks, above, maxLine)
+        // A line that arrives whole in one chunk is cut the same; only how often onCut is told may differ.
+        assert.deepEqual({...result, cuts: Math.sign(result.cuts)}, {...expected, cuts: Math.sign(expected.cuts)}, chunks.join('|'))
+      }
+    })
+  }
+})

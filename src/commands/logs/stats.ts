@@ -9,6 +9,7 @@ import {inputArgs, LogReadingCommand, logReadingFlags} from '../../cli/log-readi
 import {resolveColorLevel} from '../../format/color.js'
 import {OutputSink} from '../../output/sink.js'
 import {runLogs} from '../../pipeline/logs.js'
+import {compileQueryParts} from '../../query/compile.js'
 import {compileLinePrefilter} from '../../query/prefilter.js'
 import {parseDuration} from '../../query/time-bound.js'
 import {redactRecord} from '../../redact/record.js'
@@ -88,6 +89,7 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
       maxLineBytes,
       predicate,
       prefilter: compileLinePrefilter(query),
+      queryParts: compileQueryParts(query),
       progress: progress && ((bytes) => progress.add(bytes)),
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
