@@ -7,7 +7,7 @@ import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
-import {createRequestHandler, sessionRequest} from './api/api.js'
+import {type ApiContext, createRequestHandler, sessionRequest} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries} from './drains/deliveries.js'
@@ -27,6 +27,7 @@ import type {SessionStream} from './sessions/session-stream.js'
 import {type SessionRequest, SessionRegistry} from './sessions/sessions.js'
 import {AppStore} from './store.js'
 import {SyslogInput} from './ingest/syslog-input.js'
+import {createWebHandler} from './web/web.js'
 
 export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
@@ -175,7 +176,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   if (spoolProblem !== undefined) log(spoolProblem)
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
   const metrics = new RouterMetrics(() => status())
-  const handler = createRequestHandler({
+  const apiContext: ApiContext = {
     apiKey: key.key,
     drainStatus: (drainId) => deliveries.status(drainId),
     drops,
@@ -193,7 +194,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     sessions,
     store,
     streams,
-  })
+  }
+  // The page (`/web/...`) in front of the API.
+  const handler = createWebHandler(apiContext, createRequestHandler(apiContext))
 
   const timeouts = {
     // Node checks the two timeouts this often (30 s by default, which would let a slow client hold on for 40 s).
