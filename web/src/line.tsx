@@ -1,0 +1,132 @@
+import {Chalk} from 'chalk'
+
+import {ERROR_GUIDES} from '../../src/explain/error-guide.js'
+import {createPrettyFormatter} from '../../src/format/pretty.js'
+import {ERROR_CODES, errorCodeOf} from '../../src/parse/error-codes.js'
+import {LogRecord} from '../../src/parse/record.js'
+import type {PageMessage} from './api.js'
+
+/** What clicking a value adds to the filter box. */
+export type FilterClick = (flag: string) => void
+
+/** A run of text in one style: classes for the `logs` palette's SGR codes. */
+interface Run {
+  text: string
+  classes: string
+}
+
+/** A line as the page shows it: the `logs` pretty output's runs, and the error code it carries. */
+export interface RenderedLine {
+  runs: Run[]
+  code: string | undefined
+  /** What `logsift errors CODE` says, for the hover. */
+  explanation: string | undefined
+}
+
+/** The `logs` pretty palette at 16 colours; the page turns its SGR codes into classes (app.css). */
+const chalk = new Chalk({level: 1})
+const HEROKU_LINE = /^(\S+) ([^\s[]+)\[([^\]\s]+)\]: ?([\s\S]*)$/
+const NO_BYTES = new Uint8Array(0) as unknown as Buffer
+
+/** Formatters by time zone: undefined keeps timestamps as written. */
+const formatters = new Map<string | undefined, (record: LogRecord) => string>()
+
+function formatterFor(timeZone: string | undefined): (record: LogRecord) => string {
+  let format = formatters.get(timeZone)
+  if (format === undefined) {
+    format = createPrettyFormatter(chalk, {timeZone})
+    formatters.set(timeZone, format)
+  }
+
+  return format
+}
+
+/** The record `logs` reads from a `heroku logs` line (as src/parse/line.ts), levelled by the PRI beside it. */
+export function recordOf(line: string, pri: number | undefined): LogRecord {
+  const match = HEROKU_LINE.exec(line)
+  if (match === null || Number.isNaN(Date.parse(match[1]))) return new LogRecord(NO_BYTES, {format: 'text', message: line, pri})
+  return new LogRecord(NO_BYTES, {dyno: match[3], format: 'heroku', message: match[4], pri, source: match[2], timestamp: match[1]})
+}
+
+/**
+ * The line coloured as `logsift logs` colours it. Escape characters of the line itself are shown as ␛
+ * first, so only the formatter's own codes become colours.
+ */
+export function renderLine(message: PageMessage, timeZone: string | undefined): RenderedLine {
+  const record = recordOf(message.line.replaceAll('\u001B', '\u241B'), message.pri)
+  const code = errorCodeOf(record.message)
+  const known = code === undefined ? undefined : ERROR_CODES.get(code)
+  const guide = code === undefined ? undefined : ERROR_GUIDES.get(code)
+  const explanation = known === undefined ? undefined : [`${known.code} ${known.title}`, guide?.meaning ?? known.cause, ...(guide === undefined ? [] : ['Usual causes:', ...guide.causes.map((cause) => `- ${cause}`), 'What to do:', ...guide.actions.map((action) => `- ${action}`)])].join('\n')
+  return {code: known === undefined ? undefined : code, explanation, runs: sgrRuns(formatterFor(timeZone)(record))}
+}
+
+const SGR = /\u001B\[([\d;]*)m/g
+
+/** Splits text with SGR codes into runs with classes: fg-N for colours, b, d, i for bold, dim, italic. */
+export function sgrRuns(text: string): Run[] {
+  const runs: Run[] = []
+  let fg = ''
+  let bold = false
+  let dim = false
+  let italic = false
+  let last = 0
+  const push = (end: number) => {
+    if (end > last) runs.push({classes: [fg, bold ? 'b' : '', dim ? 'd' : '', italic ? 'i' : ''].filter(Boolean).join(' '), text: text.slice(last, end)})
+  }
+
+  for (const match of text.matchAll(SGR)) {
+    push(match.index)
+    last = match.index + match[0].length
+    for (const part of match[1].split(';')) {
+      const n = Number(part || 0)
+      if (n === 0) [fg, bold, dim, italic] = ['', false, false, false]
+      else if (n === 1) bold = true
+      else if (n === 2) dim = true
+      else if (n === 3) italic = true
+      else if (n === 22) [bold, dim] = [false, false]
+      else if (n === 23) italic = false
+      else if (n === 39) fg = ''
+      else if ((n >= 30 && n <= 37) || (n >= 90 && n <= 97)) fg = `fg-${n}`
+    }
+  }
+
+  push(text.length)
+  return runs
+}
+
+/** Values a click filters on: `request_id=`, `status=`, `dyno=` and the `[dyno]` of the tag. */
+const CLICKABLE = /(\brequest_id=[^\s"]+|\bstatus=\d+|\bdyno=[^\s"]+|\[[^\]\s]+\](?=:))/g
+
+/** The flag a clicked value adds to the filter box. */
+export function clickFlag(token: string): string {
+  if (token.startsWith('[')) return `-d ${token.slice(1, -1)}`
+  if (token.startsWith('dyno=')) return `-d ${token.slice(5)}`
+  return `-w ${token}`
+}
+
+/** A run's text, with the clickable values as buttons that filter; everything else is a text node. */
+function RunText({click, run}: {run: Run; click: FilterClick | undefined}) {
+  if (click === undefined) return <span class={run.classes}>{run.text}</span>
+  const parts: Array<preact.ComponentChild> = []
+  let last = 0
+  for (const match of run.text.matchAll(CLICKABLE)) {
+    if (match.index > last) parts.push(run.text.slice(last, match.index))
+    const token = match[0]
+    parts.push(<span class="click" data-filter={clickFlag(token)} title={`Filter: ${clickFlag(token)}`} onClick={() => click(clickFlag(token))}>{token}</span>)
+    last = match.index + token.length
+  }
+
+  if (last < run.text.length) parts.push(run.text.slice(last))
+  return <span class={run.classes}>{parts}</span>
+}
+
+/** One message, whole (a multi-line message keeps its lines), coloured, error codes marked. */
+export function Line({click, line}: {line: RenderedLine; click?: FilterClick}) {
+  return (
+    <div class={line.code === undefined ? 'line' : 'line coded'}>
+      {line.code === undefined ? null : <span class="code" title={line.explanation}>{line.code}</span>}
+      {line.runs.map((run, i) => <RunText key={i} click={click} run={run} />)}
+    </div>
+  )
+}
