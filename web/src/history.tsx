@@ -5,6 +5,9 @@ import {FilterBox, withFlag} from './filter-box.js'
 import {boundFor, showTime, type ZoneChoice} from './time-range.js'
 import {ItemList, VirtualList} from './virtual-list.js'
 
+/** Rows to show before waiting for the user to scroll for more. */
+const MIN_ROWS = 100
+
 export interface RangeInput {
   since: string
   until: string
@@ -73,6 +76,9 @@ export function History({app, filter, loggedOut, range, setView, timeZone, zone}
       state.loading = false
       setLoading(false)
     }
+
+    // A page too short to scroll (a narrow filter) would never ask for the next: ask now.
+    if (cursor.current === state && state.before !== null && list.items.length < MIN_ROWS) load(false)
   }
 
   useEffect(() => {

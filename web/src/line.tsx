@@ -98,27 +98,58 @@ export function sgrRuns(text: string): Run[] {
 /** Values a click filters on: `request_id=`, `status=`, `dyno=` and the `[dyno]` of the tag. */
 const CLICKABLE = /(\brequest_id=[^\s"]+|\bstatus=\d+|\bdyno=[^\s"]+|\[[^\]\s]+\](?=:))/g
 
-/** The flag a clicked value adds to the filter box. */
+/**
+ * The flag a clicked value adds to the filter box: the `[dyno]` of the tag selects the line's dyno (`-d`);
+ * a payload's `dyno=` (on router lines, the dyno that served the request), `status=` and `request_id=` are
+ * fields (`-w`).
+ */
 export function clickFlag(token: string): string {
-  if (token.startsWith('[')) return `-d ${token.slice(1, -1)}`
-  if (token.startsWith('dyno=')) return `-d ${token.slice(5)}`
-  return `-w ${token}`
+  return token.startsWith('[') ? `-d ${token.slice(1, -1)}` : `-w ${token}`
 }
 
-/** A run's text, with the clickable values as buttons that filter; everything else is a text node. */
-function RunText({click, run}: {run: Run; click: FilterClick | undefined}) {
-  if (click === undefined) return <span class={run.classes}>{run.text}</span>
-  const parts: Array<preact.ComponentChild> = []
-  let last = 0
-  for (const match of run.text.matchAll(CLICKABLE)) {
-    if (match.index > last) parts.push(run.text.slice(last, match.index))
-    const token = match[0]
-    parts.push(<span class="click" data-filter={clickFlag(token)} title={`Filter: ${clickFlag(token)}`} onClick={() => click(clickFlag(token))}>{token}</span>)
-    last = match.index + token.length
+/** Where the clickable values are in the line's text, with the flag each adds. */
+function clickables(text: string): Array<{start: number; end: number; flag: string}> {
+  return [...text.matchAll(CLICKABLE)].map((match) => ({end: match.index + match[0].length, flag: clickFlag(match[0]), start: match.index}))
+}
+
+/**
+ * The runs as spans of their classes; a clickable value (which the palette may split over runs, as the key
+ * and the value of `status=200`) becomes a clickable span in each run it covers. Text nodes only, never HTML.
+ */
+function runSpans(runs: readonly Run[], click: FilterClick | undefined) {
+  const targets = click === undefined ? [] : clickables(runs.map((run) => run.text).join(''))
+  const spans: preact.ComponentChild[] = []
+  let offset = 0
+  let target = 0
+  for (const [i, run] of runs.entries()) {
+    const end = offset + run.text.length
+    const parts: preact.ComponentChild[] = []
+    let at = offset
+    while (at < end) {
+      while (target < targets.length && targets[target].end <= at) target++
+      const next = targets[target]
+      if (next === undefined || next.start >= end) {
+        parts.push(run.text.slice(at - offset))
+        break
+      }
+
+      if (next.start > at) {
+        parts.push(run.text.slice(at - offset, next.start - offset))
+        at = next.start
+        continue
+      }
+
+      const stop = Math.min(end, next.end)
+      const {flag} = next
+      parts.push(<span class="click" data-filter={flag} key={at} onClick={() => click!(flag)} title={`Filter: ${flag}`}>{run.text.slice(at - offset, stop - offset)}</span>)
+      at = stop
+    }
+
+    spans.push(<span class={run.classes} key={i}>{parts}</span>)
+    offset = end
   }
 
-  if (last < run.text.length) parts.push(run.text.slice(last))
-  return <span class={run.classes}>{parts}</span>
+  return spans
 }
 
 /** One message, whole (a multi-line message keeps its lines), coloured, error codes marked. */
@@ -126,7 +157,7 @@ export function Line({click, line}: {line: RenderedLine; click?: FilterClick}) {
   return (
     <div class={line.code === undefined ? 'line' : 'line coded'}>
       {line.code === undefined ? null : <span class="code" title={line.explanation}>{line.code}</span>}
-      {line.runs.map((run, i) => <RunText key={i} click={click} run={run} />)}
+      {runSpans(line.runs, click)}
     </div>
   )
 }

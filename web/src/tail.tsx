@@ -19,8 +19,8 @@ const RETRY_MS = 1000
 class TailStream {
   private path: string | undefined
   private lastId: number | undefined
+  /** The reading loop's; aborted (or undefined) while paused. */
   private controller: AbortController | undefined
-  private running = false
   private stopped = false
 
   constructor(
@@ -30,9 +30,10 @@ class TailStream {
   ) {}
 
   start(): void {
-    if (this.running || this.stopped) return
-    this.running = true
-    this.loop().finally(() => (this.running = false))
+    if (this.stopped || (this.controller !== undefined && !this.controller.signal.aborted)) return
+    // A paused loop may still be unwinding; it ends on its own aborted signal, this one has a new one.
+    this.controller = new AbortController()
+    this.loop(this.controller)
   }
 
   pause(): void {
@@ -45,9 +46,7 @@ class TailStream {
     this.pause()
   }
 
-  private async loop(): Promise<void> {
-    const controller = new AbortController()
-    this.controller = controller
+  private async loop(controller: AbortController): Promise<void> {
     while (!controller.signal.aborted && !this.stopped) {
       try {
         this.path ??= (await postJson<{path: string}>(`/web/api/apps/${encodeURIComponent(this.app)}/log-sessions`, {filter: this.filter, lines: BACKLOG_LINES})).path

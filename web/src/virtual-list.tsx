@@ -103,7 +103,10 @@ export function VirtualList({click, follow, list, onScrolled, timeZone, version}
   useLayoutEffect(() => {
     const element = box.current!
     if (follow && element.scrollTop + element.clientHeight < total) element.scrollTop = total
-  }, [version, follow, total])
+    // The browser moves the scroll position itself when the content shrinks (a new list), without always
+    // saying so with a scroll event: what is rendered follows where the box really is.
+    if (element.scrollTop !== view.top || element.clientHeight !== view.height) setView({height: element.clientHeight, top: element.scrollTop})
+  }, [version, follow, total, list])
 
   const onScroll = () => {
     const element = box.current!
