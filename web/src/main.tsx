@@ -86,6 +86,8 @@ function Page() {
       const swapped = await swapOpenToken()
       setRoute(parseRoute(location.hash))
       if (swapped === 'failed') setProblem('That link was used already or has expired: run `logsift open` again, or log in with the API key.')
+      // Just logged in by the link: no need to ask whether the session works before showing the view.
+      if (swapped === 'swapped') return setState('in')
       try {
         await getJson('/web/api/apps')
         setState('in')

@@ -220,9 +220,9 @@ class WebRoutes {
   /** A page of the range, newest first, and the `logs` command line that prints the same lines. */
   private async history(app: App, params: URLSearchParams) {
     const now = Number(params.get('now')) || Date.now()
-    const {matches, options, since} = await this.query(params, now)
+    const {matches, options, since, until} = await this.query(params, now)
     const log = this.context.hub.engine.app(app.id)
-    const {end, first} = await offsetRange(log, since)
+    const {end, first} = await offsetRange(log, since, until)
     const before = params.has('before') ? Math.min(Number(params.get('before')), end) : end
     if (!Number.isInteger(before)) throw new ApiError(422, 'invalid_params', 'before must be an offset.')
     const page = await newestPage(log, {before, first}, matches, HISTORY_PAGE, MAX_SCANNED)
@@ -235,7 +235,7 @@ class WebRoutes {
     const intervalSeconds = Number(params.get('interval'))
     const builder = new ChartBuilder(intervalSeconds >= 1 ? Math.round(intervalSeconds) * 1000 : ChartBuilder.intervalFor(since ?? now - 3_600_000, until ?? now))
     const log = this.context.hub.engine.app(app.id)
-    const {end, first} = await offsetRange(log, since)
+    const {end, first} = await offsetRange(log, since, until)
     for await (const message of readForward(log, first, end)) if (matches(message)) builder.add(messageRecord(message))
     return builder.result()
   }
