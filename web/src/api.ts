@@ -49,6 +49,8 @@ export interface AppRow {
 export interface HistoryPage {
   messages: PageMessage[]
   before: null | number
+  /** The range's first offset: sent back with `before` for the next page. */
+  after: number
   command: string
   since: null | string
   until: null | string

@@ -51,7 +51,7 @@ export function History({app, filter, loggedOut, range, setView, timeZone, zone}
   const [page, setPage] = useState<HistoryPage | undefined>()
   const [problem, setProblem] = useState<string | undefined>()
   const [loading, setLoading] = useState(false)
-  const cursor = useRef<{before: null | number; now: number; loading: boolean}>({before: null, loading: false, now: Date.now()})
+  const cursor = useRef<{after: number; before: null | number; now: number; loading: boolean}>({after: 0, before: null, loading: false, now: Date.now()})
   const query = {filter, since: boundFor(range.since, zone), until: boundFor(range.until, zone)}
 
   const load = async (first: boolean) => {
@@ -61,10 +61,11 @@ export function History({app, filter, loggedOut, range, setView, timeZone, zone}
     setLoading(true)
     try {
       const answer = await getJson<HistoryPage>(`/web/api/apps/${encodeURIComponent(app)}/history`, {
-        ...query, before: first ? undefined : String(state.before), now: String(state.now),
+        ...query, after: first ? undefined : String(state.after), before: first ? undefined : String(state.before), now: String(state.now),
       })
       if (cursor.current !== state) return
       state.before = answer.before
+      state.after = answer.after
       list.append(answer.messages)
       setPage(answer)
       setProblem(undefined)
@@ -82,7 +83,7 @@ export function History({app, filter, loggedOut, range, setView, timeZone, zone}
   }
 
   useEffect(() => {
-    cursor.current = {before: null, loading: false, now: Date.now()}
+    cursor.current = {after: 0, before: null, loading: false, now: Date.now()}
     setPage(undefined)
     load(true)
   }, [app, filter, range.since, range.until, zone])

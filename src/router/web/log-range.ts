@@ -24,16 +24,14 @@ export function pageMessage(message: LogMessage): PageMessage {
 }
 
 /**
- * The offsets a query from `since` to `until` (epoch ms, on the messages' own times) has to read: from the
- * first message received a clock skew before `since` (as a session from `since` does) to the first received
- * a clock skew after `until`, or the log's end now. A sender's clock further off than the skew puts its
- * messages outside the range, as it does for a session.
+ * The offsets a query from `since` (epoch ms, on the messages' own times) has to read: from the first message
+ * received a clock skew before it (as a session from `since` does) to the log's end now. The end is not
+ * looked up from `until`: a message can arrive long after its timestamp (a sender catching up, a backfill),
+ * and `logs -a --until` reads to the end as well.
  */
-export async function offsetRange(log: AppLog, since: number | undefined, until?: number): Promise<{first: number; end: number}> {
+export async function offsetRange(log: AppLog, since: number | undefined): Promise<{first: number; end: number}> {
   const {firstOffset, nextOffset} = await log.stats()
-  const first = since === undefined ? firstOffset : await offsetAtTime(log, since - CLOCK_SKEW_MS)
-  const end = until === undefined ? nextOffset : Math.min(nextOffset, await offsetAtTime(log, until + CLOCK_SKEW_MS))
-  return {end, first}
+  return {end: nextOffset, first: since === undefined ? firstOffset : await offsetAtTime(log, since - CLOCK_SKEW_MS)}
 }
 
 /** The offset of the first message received at or after `time`; the log's end when there is none. */

@@ -220,13 +220,13 @@ class WebRoutes {
   /** A page of the range, newest first, and the `logs` command line that prints the same lines. */
   private async history(app: App, params: URLSearchParams) {
     const now = Number(params.get('now')) || Date.now()
-    const {matches, options, since, until} = await this.query(params, now)
+    const {matches, options, since} = await this.query(params, now)
     const log = this.context.hub.engine.app(app.id)
-    const {end, first} = await offsetRange(log, since, until)
-    const before = params.has('before') ? Math.min(Number(params.get('before')), end) : end
-    if (!Number.isInteger(before)) throw new ApiError(422, 'invalid_params', 'before must be an offset.')
-    const page = await newestPage(log, {before, first}, matches, HISTORY_PAGE, MAX_SCANNED)
-    return {...page, command: logsCommand(app.name, options), since: options.since ?? null, until: options.until ?? null}
+    // The next pages bring back the range's offsets from the first: no time lookup again.
+    const cursor = {after: offsetParam(params, 'after'), before: offsetParam(params, 'before')}
+    const {end, first} = cursor.after !== undefined && cursor.before !== undefined ? {end: cursor.before, first: cursor.after} : await offsetRange(log, since)
+    const page = await newestPage(log, {before: Math.min(cursor.before ?? end, end), first}, matches, HISTORY_PAGE, MAX_SCANNED)
+    return {...page, after: first, command: logsCommand(app.name, options), since: options.since ?? null, until: options.until ?? null}
   }
 
   private async charts(app: App, params: URLSearchParams) {
@@ -235,7 +235,7 @@ class WebRoutes {
     const intervalSeconds = Number(params.get('interval'))
     const builder = new ChartBuilder(intervalSeconds >= 1 ? Math.round(intervalSeconds) * 1000 : ChartBuilder.intervalFor(since ?? now - 3_600_000, until ?? now))
     const log = this.context.hub.engine.app(app.id)
-    const {end, first} = await offsetRange(log, since, until)
+    const {end, first} = await offsetRange(log, since)
     for await (const message of readForward(log, first, end)) if (matches(message)) builder.add(messageRecord(message))
     return builder.result()
   }
@@ -265,6 +265,13 @@ export function logsCommand(app: string, query: QueryOptions): string {
   if (query.since !== undefined) words.push('--since', query.since)
   if (query.until !== undefined) words.push('--until', query.until)
   return [...words, ...filterFlags(query)].join(' ')
+}
+
+function offsetParam(params: URLSearchParams, name: string): number | undefined {
+  const value = params.get(name)
+  if (value === null) return undefined
+  if (!/^\d+$/.test(value)) throw new ApiError(422, 'invalid_params', `${name} must be an offset.`)
+  return Number(value)
 }
 
 function withoutPassword(url: string): string {

@@ -130,13 +130,15 @@ describe('router page: JSON API', () => {
       const filter = `-d router -w 'status>=400'`
       const pages: string[] = []
       let before: null | number | undefined
+      let after = 0
       let command = ''
       do {
-        const params = new URLSearchParams({filter, since, until, ...(before === undefined ? {} : {before: String(before)})})
+        const params = new URLSearchParams({filter, since, until, ...(before === undefined ? {} : {after: String(after), before: String(before)})})
         const reply = await webCall(router, 'GET', `/web/api/apps/demo/history?${params}`, {cookie})
         assert.equal(reply.status, 200, reply.text)
         pages.push(...reply.json.messages.map((message: {line: string}) => message.line))
         before = reply.json.before
+        after = reply.json.after
         command = reply.json.command
       } while (before !== null)
 
