@@ -14,8 +14,8 @@
 // time of every chromium process (/proc/PID/stat) over the window; it also reports the rows in the DOM, the
 // page's longest event-loop stall and whether every line arrived. `history` writes MESSAGES router lines
 // spread over 10 hours straight into an app's durable log (the file engine, as the router stores them), then
-// times `GET /web/api/apps/APP/history` for a one-hour range in the middle (first page, newest first) with and
-// without a filter, and `logs -a --since --until -n 200` over the same range for comparison.
+// times the page's history requests for a one-hour range (the last, and one 5 h back) until it has its first 100
+// rows, newest first, with and without a filter, and `logs -a --since --until -n 200` over the last hour.
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -191,27 +191,48 @@ async function history(total = 10_000_000) {
   await engine.close()
   console.log(`stored ${total.toLocaleString('en')} messages (${(bytes / 1024 ** 3).toFixed(2)} GiB) in ${((Date.now() - filled) / 1000).toFixed(0)} s`)
   router = await start()
-  const since = new Date(origin + 5 * 3600_000).toISOString()
-  const until = new Date(origin + 6 * 3600_000).toISOString()
   const cookieReply = await fetch(router.url + '/web/api/login', {body: JSON.stringify({key: router.apiKey}), headers: {'content-type': 'application/json', origin: router.url}, method: 'POST'})
   const cookie = cookieReply.headers.get('set-cookie').split(';')[0]
-  for (const filter of ['', '-w status>=500', "-d router -w 'service>290ms' -g 'items/99\\b'"]) {
-    const times = []
-    let shown = 0
-    for (let run = 0; run < 5; run++) {
-      const began = performance.now()
-      const reply = await fetch(`${router.url}/web/api/apps/big/history?${new URLSearchParams({filter, since, until})}`, {headers: {cookie}})
-      const page = await reply.json()
-      times.push(performance.now() - began)
-      shown = page.messages.length
+  // As the page asks: pages newest first until it has 100 rows to show (a page scans at most 200,000 messages).
+  const firstRows = async (since, until, filter) => {
+    const params = new URLSearchParams({filter, since, until})
+    let rows = 0
+    let requests = 0
+    for (;;) {
+      const page = await (await fetch(`${router.url}/web/api/apps/big/history?${params}`, {headers: {cookie}})).json()
+      requests++
+      rows += page.messages.length
+      if (rows >= 100 || page.before === null) return {requests, rows}
+      params.set('after', String(page.after))
+      params.set('before', String(page.before))
     }
-
-    console.log(`history, one hour of ${total / hours} messages, filter ${JSON.stringify(filter)}: first page (${shown} messages) median ${median(times).toFixed(1)} ms (runs: ${times.map((time) => time.toFixed(0)).join(', ')})`)
   }
 
+  for (const [label, hoursBack] of [['the last hour', 1], ['an hour 5 h before the end', 5]]) {
+    const since = new Date(origin + (hours - hoursBack) * 3600_000).toISOString()
+    const until = new Date(origin + (hours - hoursBack + 1) * 3600_000).toISOString()
+    for (const filter of ['', '-w status>=500', "-d router -w 'service>290ms' -g 'items/99\\b'"]) {
+      const times = []
+      let result
+      for (let run = 0; run < 3; run++) {
+        const began = performance.now()
+        result = await firstRows(since, until, filter)
+        times.push(performance.now() - began)
+      }
+
+      console.log(`history, ${label} (${total / hours} messages an hour), filter ${JSON.stringify(filter)}: first ${result.rows} rows in ${result.requests} requests, median ${median(times).toFixed(0)} ms (runs: ${times.map((time) => time.toFixed(0)).join(', ')})`)
+    }
+  }
+
+  const since = new Date(origin + (hours - 1) * 3600_000).toISOString()
+  const until = new Date(origin + hours * 3600_000).toISOString()
   const began = performance.now()
-  execFileSync(process.execPath, [bin, 'logs', '-a', 'big', '--since', since, '--until', until, '-n', '200', '-o', 'raw'], {env: {...process.env, LOGSIFT_API_KEY: router.apiKey, LOGSIFT_API_URL: router.url}, maxBuffer: 1024 ** 3})
-  console.log(`for comparison, logsift logs -a big --since --until -n 200 (reads the whole hour): ${((performance.now() - began) / 1000).toFixed(1)} s`)
+  try {
+    execFileSync(process.execPath, [bin, 'logs', '-a', 'big', '--since', since, '--until', until, '-n', '200', '-o', 'raw'], {env: {...process.env, LOGSIFT_API_KEY: router.apiKey, LOGSIFT_API_URL: router.url}, maxBuffer: 1024 ** 3, stdio: ['ignore', 'ignore', 'pipe']})
+    console.log(`for comparison, logsift logs -a big --since --until -n 200 over the last hour (reads it all): ${((performance.now() - began) / 1000).toFixed(1)} s`)
+  } catch (error) {
+    console.log(`for comparison, logsift logs -a big --since --until -n 200 over the last hour failed after ${((performance.now() - began) / 1000).toFixed(1)} s: ${String(error.stderr).trim()}`)
+  }
   await router.close()
 }
 
