@@ -3,7 +3,9 @@ import type {IncomingMessage} from 'node:http'
 
 import {filterFlags, FilterLineError, parseFilterLine, shellQuote, splitCommandLine} from '../../../src/router/web/filter-line.js'
 import {OPEN_TOKEN_TTL_MS, sameOriginWrite, WEB_SESSION_TTL_MS, WebAuth} from '../../../src/router/web/web-auth.js'
-import {logsCommand} from '../../../src/router/web/web.js'
+import {logsCommand, timeWindowTest} from '../../../src/router/web/web.js'
+import {parseLine} from '../../../src/parse/line.js'
+import {compileQuery} from '../../../src/query/compile.js'
 import {sgrRuns} from '../../../web/src/sgr-runs.js'
 import {boundFor} from '../../../web/src/time-range.js'
 
@@ -52,6 +54,30 @@ describe('router page: pure parts', () => {
     assert.deepEqual(flags, ['-d', "'!router'", '-s', 'app', '-l', 'warn', '-w', "'status>=500'", '-g', "'x|y'", '--exclude', "'a b'", '-i'])
     assert.deepEqual(splitCommandLine(flags.join(' ')), ['-d', '!router', '-s', 'app', '-l', 'warn', '-w', 'status>=500', '-g', 'x|y', '--exclude', 'a b', '-i'])
     assert.equal(logsCommand('demo', {now: 0, since: '2024-05-01T00:00:00.000Z', where: ['status=200']}), 'logsift logs -a demo --since 2024-05-01T00:00:00.000Z -w status=200')
+  })
+
+  it('skips lines outside the time window exactly as the compiled query refuses them', () => {
+    const since = '2024-05-01T12:00:00Z'
+    const until = '2024-05-01T13:00:00Z'
+    const outside = timeWindowTest(Date.parse(since), Date.parse(until))
+    const predicate = compileQuery({now: 0, since, until})
+    const lines = [
+      ['2024-05-01T12:30:00.123456+00:00 app[web.1]: inside', false],
+      ['2024-05-01T11:59:59.999+00:00 app[web.1]: just before', true],
+      ['2024-05-01T13:00:00+00:00 app[web.1]: at until, excluded', true],
+      ['2024-05-01T13:30:00+01:00 app[web.1]: inside, by its offset', false],
+      ['2024-05-01T15:00:00+00:00 no tag, not a heroku line', true],
+      ['2024-05-01T12:30:00+00:00 no tag, not a heroku line either', false],
+      ['not a timestamp at all', false],
+      ['2024-13-45T99:00:00Z app[web.1]: a bad date', false],
+    ] as const
+    for (const [line, skipped] of lines) {
+      assert.equal(outside(line), skipped, line)
+      const record = parseLine(Buffer.from(line))
+      assert.equal(!outside(line) && predicate(record), predicate(record), `${line}: the skip changes nothing`)
+    }
+
+    assert.equal(timeWindowTest(undefined, undefined)('2020-01-01T00:00:00Z app[web.1]: x'), false)
   })
 
   it('swaps an open token once and only while it is fresh; sessions expire', () => {
