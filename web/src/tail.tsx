@@ -10,8 +10,6 @@ const TAIL_CAPACITY = 50_000
 /** What the tail shows first: the router's whole recent buffer for the app. */
 const BACKLOG_LINES = 1500
 const RETRY_MS = 1000
-/** How often a busy tail is drawn again. */
-const RENDER_INTERVAL_MS = 100
 
 /**
  * One app's tail: a log session filtered in the router, read until paused. Resuming (or reconnecting after a
@@ -88,20 +86,19 @@ export function Tail({app, filter, loggedOut, setFilter, timeZone}: Props) {
   const stream = useRef<TailStream>()
 
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined
+    let frame = 0
     let count = 0
     const tail = new TailStream(app, filter, {
       loggedOut,
       messages(messages) {
         list.append(messages)
         count += messages.length
-        // One render per RENDER_INTERVAL_MS however many messages arrive: nobody reads 5,000 lines a second,
-        // and each render formats the rows that scrolled into view.
-        timer ??= setTimeout(() => {
-          timer = undefined
+        // One render a frame, however many messages arrive in it.
+        frame ||= requestAnimationFrame(() => {
+          frame = 0
           setReceived(count)
           setVersion((v) => v + 1)
-        }, RENDER_INTERVAL_MS)
+        })
       },
       problem: setProblem,
     })
@@ -111,7 +108,7 @@ export function Tail({app, filter, loggedOut, setFilter, timeZone}: Props) {
     tail.start()
     return () => {
       tail.stop()
-      clearTimeout(timer)
+      cancelAnimationFrame(frame)
     }
   }, [app, filter])
 
