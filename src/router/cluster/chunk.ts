@@ -2,7 +2,8 @@ import type {NewMessage, StoredMessage} from '../log/engine.js'
 
 /**
  * How the JetStream engine stores an app's messages: many log messages per NATS message (a chunk), the
- * payload a JSON array of `[text, source, dyno, priority|null, timestamp|null, receivedAt]`, and what a
+ * payload a JSON array of `[text, source, dyno, priority|null, timestamp|null, receivedAt]` (and a seventh
+ * element, 1, when the PRI was stamped by Heroku: priIsLevel false), and what a
  * reader needs to find its way without decoding the payload in headers:
  * - `Logsift-Offset`: the chunk's first offset (the app's own numbering, not the stream sequence);
  * - `Logsift-Count`: messages in it (0 for a marker, which only carries the numbering on);
@@ -11,11 +12,12 @@ import type {NewMessage, StoredMessage} from '../log/engine.js'
  */
 export const CHUNK_HEADERS = {bytes: 'Logsift-Bytes', count: 'Logsift-Count', offset: 'Logsift-Offset', time: 'Logsift-Time'} as const
 
-type EncodedMessage = [string, string, string, number | null, string | null, number]
+type EncodedMessage = [string, string, string, number | null, string | null, number, 1?]
 
 /** One message's part of a chunk's payload; chunk payloads are these joined by commas in brackets. */
 export function encodeMessage(message: NewMessage): string {
   const row: EncodedMessage = [message.text, message.source, message.dyno, message.priority ?? null, message.timestamp ?? null, message.receivedAt]
+  if (message.priIsLevel === false && message.priority !== undefined) row.push(1)
   return JSON.stringify(row)
 }
 
@@ -30,10 +32,11 @@ export function decodeChunk(payload: Uint8Array, first: number): StoredMessage[]
   if (!Array.isArray(rows)) throw new TypeError('a chunk payload is a JSON array')
   const messages: StoredMessage[] = []
   for (let i = 0; i < rows.length; i++) {
-    const [text, source, dyno, priority, timestamp, receivedAt] = rows[i]
+    const [text, source, dyno, priority, timestamp, receivedAt, stamped] = rows[i]
     const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {dyno, offset: first + i, receivedAt, source, text}
     if (priority !== null) message.priority = priority
     if (timestamp !== null) message.timestamp = timestamp
+    if (stamped === 1) message.priIsLevel = false
     messages.push(message)
   }
 
