@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {availableParallelism} from 'node:os'
 
 import {inputArgs, LogReadingCommand, logReadingFlags, type ResolvedInputs} from '../cli/log-reading.js'
+import type {RedactFlags} from '../cli/redaction.js'
 import {resolveColorLevel} from '../format/color.js'
 import {resolveTimeZone, TimeZoneError} from '../format/time-zone.js'
 import {OUTPUT_FORMATS} from '../format/index.js'
@@ -76,7 +77,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       isTTY: Boolean(process.stdout.isTTY),
     })
     const sink = new OutputSink(process.stdout)
-    const job: LogsJob = {colorLevel, explain: flags.explain, maxLineBytes, output: flags.output, query, redact: flags, timeZone}
+    const job: LogsJob = {colorLevel, explain: flags.explain, maxLineBytes, output: flags.output, query, redact: redactFlagsOf(flags), timeZone}
     const threads = flags.tail ? 1 : this.threads(flags.threads)
     const result = await runLogs({
       ...logsJobParts(job, sink),
@@ -124,6 +125,11 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
 
     return {inputs, last: flags.num ?? (flags.tail ? TAIL_DEFAULT_LINES : undefined)}
   }
+}
+
+/** The redact flags alone: a job goes to every worker thread as it is. */
+function redactFlagsOf(flags: RedactFlags): RedactFlags {
+  return {redact: flags.redact, 'redact-email': flags['redact-email'], 'redact-key': flags['redact-key'], 'redact-pattern': flags['redact-pattern']}
 }
 
 /** LOGSIFT_THREADS_MIN_BYTES lowers the size from which files are read on threads (for tests and benchmarks). */

@@ -4,7 +4,7 @@ import type {QueryOptions} from '../query/compile.js'
 
 import {Chalk} from 'chalk'
 
-import {redactorFor} from '../cli/redaction.js'
+import {type RedactFlags, redactorFor} from '../cli/redaction.js'
 import {createLongLineWriter} from '../output/long-line.js'
 import {createRecordWriter} from '../output/records.js'
 import {OutputSink} from '../output/sink.js'
@@ -24,7 +24,7 @@ export interface LogsJob {
   /** Its `now` fixed by the main thread, so relative --since and --until mean the same instant everywhere. */
   query: QueryOptions
   /** The --redact flags, as the command parsed them. */
-  redact: Parameters<typeof redactorFor>[0]
+  redact: RedactFlags
   timeZone?: string
 }
 

@@ -11,8 +11,10 @@ import {lineRanges} from './line-ranges.js'
 /** Below this a file is read on one thread: starting workers costs more than they save. */
 export const THREADED_MIN_BYTES = 64 * 1024 * 1024
 
-/** The worker's module: compiled JavaScript, or TypeScript when this module runs from source (tests with tsx). */
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url)
+/** Running from source (tests with tsx), the worker is TypeScript too: a worker's own module loads before --import hooks, so tsx is registered first. */
+const WORKER = import.meta.url.endsWith('.ts')
+  ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL('scan-worker.ts', import.meta.url).href)}) })`}
+  : {eval: false, script: new URL('scan-worker.js', import.meta.url)}
 
 export interface ThreadedScan {
   job: LogsJob
@@ -91,7 +93,7 @@ class RangeScan {
 
   constructor(request: ScanRequest) {
     this.start = request.start
-    this.worker = new Worker(WORKER_URL, {workerData: request})
+    this.worker = new Worker(WORKER.script, {eval: WORKER.eval, workerData: request})
     this.worker.on('message', (message: ScanMessage) => this.arrived(message))
     this.worker.on('error', (error) => this.arrived({kind: 'error', message: error.message}))
   }
