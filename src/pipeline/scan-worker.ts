@@ -68,7 +68,10 @@ class PostedOutput extends EventEmitter {
     }
 
     this.unsent += bytes.length
-    this.port.postMessage({bytes, kind: 'chunk'} satisfies ScanMessage)
+    // Text converted here owns its memory (unless pooled): moved to the main thread rather than copied. Bytes
+    // given as they are may share a read chunk that is still in use, so they are copied.
+    const owned = typeof data === 'string' && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
+    this.port.postMessage({bytes, kind: 'chunk'} satisfies ScanMessage, owned ? [bytes.buffer as ArrayBuffer] : [])
     return this.unsent < UNSENT_LIMIT
   }
 
