@@ -10,7 +10,8 @@ export const redactFlags = {
   'redact-pattern': Flags.string({description: 'also mask every match of this regular expression (implies --redact)', helpValue: 'REGEX', multiple: true}),
 }
 
-type RedactFlags = Interfaces.InferredFlags<typeof redactFlags>
+/** The values of the redact flags alone. */
+export type RedactFlags = Pick<Interfaces.InferredFlags<typeof redactFlags>, keyof typeof redactFlags>
 
 /** What a command does with a bad `--redact-pattern`: report it and exit 2. */
 type Fail = (message: string, options: {exit: 2; suggestions: string[]}) => never

@@ -53,6 +53,8 @@ export interface SplitLimits {
   onCut?: () => void
   /** Where a line longer than its `above` bytes goes, as its bytes arrive, rather than being held whole. */
   longLines?: LongLineHandler
+  /** The input is known to be lines (a byte range of a file whose start was detected as lines): no detection. */
+  framing?: 'lines'
 }
 
 /**
@@ -70,7 +72,7 @@ export interface LongLineHandler {
 }
 
 export class UnitSplitter {
-  private framing: 'detect' | 'lines' | 'octets' = 'detect'
+  private framing: 'detect' | 'lines' | 'octets'
   /** Bytes of an unfinished unit, kept until the rest arrives: the first pendingBytes of this buffer. */
   private pending: Buffer = EMPTY
   private pendingBytes = 0
@@ -92,7 +94,8 @@ export class UnitSplitter {
     private readonly prefilter?: LinePrefilter,
     limits: number | SplitLimits = {},
   ) {
-    const {longLines, maxFrame = DEFAULT_MAX_FRAME, maxLine = DEFAULT_MAX_LINE, onCut} = typeof limits === 'number' ? {maxFrame: limits} : limits
+    const {framing = 'detect', longLines, maxFrame = DEFAULT_MAX_FRAME, maxLine = DEFAULT_MAX_LINE, onCut} = typeof limits === 'number' ? {maxFrame: limits} : limits
+    this.framing = framing
     // A frame is a unit too: no longer than a line may be.
     this.maxFrame = Math.min(maxFrame, maxLine)
     this.maxLine = maxLine

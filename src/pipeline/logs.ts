@@ -10,7 +10,7 @@ import {MAX_SESSION_LINES} from '../api/types.js'
 import {parseFrame, parseLine, parseLineWithPri} from '../parse/line.js'
 import type {LogRecord} from '../parse/record.js'
 import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
-import {isGzipFile, isNamedFifo, readFile} from '../sources/file.js'
+import {isGzipFile, isNamedFifo, readFile, readPlainFileFrom} from '../sources/file.js'
 import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
 import {inputName} from '../sources/inputs.js'
@@ -18,6 +18,7 @@ import {formatBytes} from '../stats/units-format.js'
 import {ByteSpool} from './byte-spool.js'
 import {LastRecords} from './last-records.js'
 import {LONG_LINE_BYTES, LongLineReader} from './long-line.js'
+import type {ThreadedScanResult} from './threaded-scan.js'
 
 export interface LogsPipeline {
   inputs: Input[]
@@ -43,6 +44,11 @@ export interface LogsPipeline {
   progress?: (bytes: number) => void
   /** A longer line is passed on in pieces of this many bytes, with one notice per input. */
   maxLineBytes: number
+  /**
+   * Reads a file on worker threads, writing to the sink (or, with `last`, returning its last records
+   * formatted); undefined when the file is for one thread. Never used while following.
+   */
+  threaded?: (path: string) => Promise<ThreadedScanResult | undefined>
 }
 
 export interface LogsResult {
@@ -99,6 +105,7 @@ class PipelineRun {
     if (this.last) {
       for (const record of this.last.take()) {
         if (record instanceof HeldLongLine) record.writeTo(this.pipeline.writeLong!)
+        else if (record instanceof FormattedRecord) this.pipeline.sink.raw(record.bytes)
         else this.pipeline.write(record)
       }
 
@@ -132,7 +139,10 @@ class PipelineRun {
 
     const {path} = input
     if (!this.pipeline.follow) {
-      await this.readChunks(readFile(path), splitter)
+      const resumeAt = await this.readInThreads(path)
+      if (resumeAt === 0) await this.readChunks(readFile(path), splitter)
+      // What is left after a long line stopped the workers: it starts at a line start, so it is lines.
+      else if (resumeAt !== undefined) await this.readChunks(readPlainFileFrom(path, resumeAt), this.splitter(inputName(input), 'lines'))
       return
     }
 
@@ -167,6 +177,15 @@ class PipelineRun {
     }
 
     this.followers.push(follower)
+  }
+
+  /** Reads what it can of a file on worker threads; the offset to read the rest from on this one, if any. */
+  private async readInThreads(path: string): Promise<number | undefined> {
+    const result = await this.pipeline.threaded?.(path)
+    if (result === undefined) return 0
+    this.matched += result.matched
+    if (this.last) for (const bytes of result.records) this.last.push(new FormattedRecord(bytes))
+    return result.resumeAt
   }
 
   /**
@@ -249,7 +268,7 @@ class PipelineRun {
     return this.pipeline.sink.flush()
   }
 
-  private splitter(name: string): UnitSplitter {
+  private splitter(name: string, framing?: 'lines'): UnitSplitter {
     const {maxLineBytes, predicate, prefilter, queryParts, report} = this.pipeline
     const {emit} = this
     const onCut = () => {
@@ -259,7 +278,7 @@ class PipelineRun {
     }
 
     const longLines = new LongLineReader(queryParts ?? {exclude: [], grep: [], record: predicate}, this.longLineSink())
-    return new UnitSplitter((raw, framed) => emit(framed ? parseFrame(raw) : parseLine(raw)), prefilter, {longLines, maxLine: maxLineBytes, onCut})
+    return new UnitSplitter((raw, framed) => emit(framed ? parseFrame(raw) : parseLine(raw)), prefilter, {framing, longLines, maxLine: maxLineBytes, onCut})
   }
 
   /** Where long lines that pass go: counted, then written as they come, or held for `--num`. */
@@ -315,5 +334,14 @@ class HeldLongLine implements LongLineOutput {
   }
 }
 
-type HeldRecord = HeldLongLine | LogRecord
+/** A record a worker thread kept for `--num`, already formatted. */
+class FormattedRecord {
+  constructor(readonly bytes: Buffer) {}
+
+  detach(): FormattedRecord {
+    return this
+  }
+}
+
+type HeldRecord = FormattedRecord | HeldLongLine | LogRecord
 

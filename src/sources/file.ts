@@ -76,6 +76,15 @@ export async function* readFile(path: string): AsyncGenerator<Buffer> {
   }
 }
 
+/** The bytes of a regular file from `start` on, as they are (the rest of a file read in part on worker threads). */
+export async function* readPlainFileFrom(path: string, start: number): AsyncGenerator<Buffer> {
+  try {
+    yield* createReadStream(path, {highWaterMark: READ_CHUNK_BYTES, start})
+  } catch (error) {
+    throw inputErrorFrom(path, error)
+  }
+}
+
 /**
  * A named FIFO opened for reading and writing: the open does not wait, and the reads never see an end, since
  * this process is a writer too. Following a FIFO as `tail -F` does: bytes from every later writer, until
