@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests start, when they are missing: rsyslog, python3, util-linux's logger and
-# syslog-ng (Debian; syslog senders), nats-server, Chromium and the official Heroku CLI
+# syslog-ng (Debian; syslog senders), nats-server, Chromium, the official Heroku CLI and the OpenTelemetry JS SDK
 # (npm, into a cache folder, never a project dependency). Run by `npm test` (pretest) and by .ci/run, so both
 # work on a fresh machine. Prints one line per peer it could not install; the test that needs it then fails
 # with the same command in its message.
@@ -58,6 +58,14 @@ fi
 if [ ! -f "$heroku_prefix/node_modules/heroku/bin/run.js" ]; then
   npm install --silent --no-audit --no-fund --prefix "$heroku_prefix" heroku@11 >/dev/null 2>&1 \
     || echo "test-peers: could not install heroku@11 into $heroku_prefix"
+fi
+otel_prefix="${HOME}/.cache/logsift-otel"
+# The OpenTelemetry JS SDK as an OTLP sender (the 0.208 line runs on Node 20); never a project dependency.
+if [ ! -d "$otel_prefix/node_modules/@opentelemetry/sdk-logs" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$otel_prefix" @opentelemetry/sdk-logs@0.208 \
+      @opentelemetry/exporter-logs-otlp-proto@0.208 @opentelemetry/exporter-logs-otlp-http@0.208 \
+      @opentelemetry/api-logs@0.208 @opentelemetry/resources@2 >/dev/null 2>&1 \
+    || echo "test-peers: could not install the OpenTelemetry JS SDK into $otel_prefix"
 fi
 # The UDP burst test asks for a 32 MiB receive buffer, as an operator expecting bursts would; the kernel caps
 # what a process gets at net.core.rmem_max (often 208 KiB). Raised here when it can be, as `logsift serve`
