@@ -148,16 +148,21 @@ export class SessionStream {
     const {appId, since, until} = this.session
     const window = since !== undefined || until !== undefined
     const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
+    // The log's own summary: the segments whose messages' own times may fall in the window (all, without one).
+    const ranges = window ? await log.windowRanges(since, until) : [{from, next: end}]
     this.lastWrite = Date.now()
     while (from < end && !this.closed) {
-      const skipTo = skip(from)
+      while (ranges.length > 0 && ranges[0].next <= from) ranges.shift()
+      const range = ranges[0]
+      if (range === undefined) return end
+      const skipTo = range.from > from ? range.from : skip(from)
       if (skipTo !== undefined) {
         from = skipTo
         continue
       }
 
       // One chunk a read: reads of ten cost more (garbage collection of the larger pages) than the opens they save.
-      const {messages, next} = await log.read({offset: from}, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES))
+      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)))
       if (window) this.chunks.learn(appId, messages, next)
       if (messages.length === 0 && next <= from) break
       from = next
