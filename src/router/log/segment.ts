@@ -5,8 +5,7 @@ import {promisify} from 'node:util'
 
 import {parseTimestamp} from '../../parse/timestamp.js'
 import {lineTimestamp} from '../message.js'
-import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch, decodeBatch} from './batch.js'
-import type {StoredMessage} from './engine.js'
+import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch, forEachTimestamp} from './batch.js'
 
 /** A batch as the segment takes it in after writing it. */
 export interface WrittenBatch {
@@ -236,17 +235,15 @@ export class Segment {
 
     let earliest = Number.POSITIVE_INFINITY
     let latest = Number.NEGATIVE_INFINITY
-    const messages: StoredMessage[] = []
-    const outcome = await this.forEachBatch(0, size, (buffer, at, header) => {
-      messages.length = 0
-      decodeBatch(buffer, at, header, header.firstOffset, header.count, messages)
-      for (const message of messages) {
-        const own = parseTimestamp(lineTimestamp(message.timestamp, message.receivedAt))
-        const time = Number.isNaN(own) ? message.receivedAt : own
-        if (time < earliest) earliest = time
-        if (time > latest) latest = time
-      }
+    const visit = (timestamp: string | undefined, receivedAt: number): void => {
+      const own = parseTimestamp(lineTimestamp(timestamp, receivedAt))
+      const time = Number.isNaN(own) ? receivedAt : own
+      if (time < earliest) earliest = time
+      if (time > latest) latest = time
+    }
 
+    const outcome = await this.forEachBatch(0, size, (buffer, at, header) => {
+      forEachTimestamp(buffer, at, header, visit)
       return true
     })
     if (outcome === 'missing') return undefined
