@@ -23,7 +23,8 @@ import {
 
 import {
   type AppendResult, type AppLog, type AppLogStats, DEFAULT_RETENTION, type EngineCapabilities, type FollowOptions, type LogEngine,
-  LogWriteError, type NewMessage, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
+  LogWriteError, type NewMessage, type OffsetRange, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
+  wholeLogRanges,
 } from '../log/engine.js'
 import {CHUNK_HEADERS, chunkPayload, decodeChunk, encodeMessage, nameToken, tokenName} from './chunk.js'
 
@@ -279,6 +280,10 @@ export class JetStreamAppLog implements AppLog {
 
   append(messages: readonly NewMessage[]): Promise<AppendResult> {
     return this.enqueue(messages, false)
+  }
+
+  windowRanges(): Promise<OffsetRange[]> {
+    return wholeLogRanges(this)
   }
 
   async read(start: ReadStart, limit: number): Promise<ReadResult> {

@@ -159,6 +159,23 @@ export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, fro
   }
 }
 
+/**
+ * Calls `visit` with each message's timestamp (undefined when it has none) and receive time, decoding nothing
+ * else: what an own-time span needs. A timestamp is read as latin1: one that is not ASCII is no RFC 3339 time
+ * either way.
+ */
+export function forEachTimestamp(buffer: Buffer, at: number, header: BatchHeader, visit: (timestamp: string | undefined, receivedAt: number) => void): void {
+  let position = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
+  for (let i = 0; i < header.count; i++) {
+    const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
+    const timestampStart = position + buffer.readUInt16LE(headerAt + 8) + buffer.readUInt16LE(headerAt + 10)
+    const timestampEnd = timestampStart + buffer.readUInt16LE(headerAt + 12)
+    const timestamp = buffer[headerAt + 7] & HAS_TIMESTAMP ? buffer.toString('latin1', timestampStart, timestampEnd) : undefined
+    visit(timestamp, buffer.readUIntLE(headerAt, 6))
+    position = timestampEnd + buffer.readUInt32LE(headerAt + 14)
+  }
+}
+
 /** The offset of the first message in a checked batch received at or after `time`; undefined when none is. */
 export function firstOffsetAtTime(buffer: Buffer, at: number, header: BatchHeader, time: number): number | undefined {
   if (header.maxTime < time) return undefined

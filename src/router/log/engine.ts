@@ -102,6 +102,25 @@ export interface AppLog {
   deleteCursor(name: string): Promise<void>
 
   stats(): Promise<AppLogStats>
+
+  /**
+   * The offset ranges, oldest first, that may hold messages whose own time (the timestamp they were sent
+   * with, as a history query reads it) is in [since, until] (epoch ms; undefined: unbounded). What lies
+   * outside them holds none. An engine that keeps no such summary returns the whole log.
+   */
+  windowRanges(since: number | undefined, until: number | undefined): Promise<OffsetRange[]>
+}
+
+/** Offsets `from` up to `next` (excluded). */
+export interface OffsetRange {
+  readonly from: number
+  readonly next: number
+}
+
+/** `windowRanges` of an engine that keeps no own-time summary: everything the log holds. */
+export async function wholeLogRanges(log: AppLog): Promise<OffsetRange[]> {
+  const {firstOffset, nextOffset} = await log.stats()
+  return firstOffset < nextOffset ? [{from: firstOffset, next: nextOffset}] : []
 }
 
 export interface EngineCapabilities {

@@ -6,7 +6,7 @@ import {promisify} from 'node:util'
 import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, decodeBatch, firstOffsetAtTime} from './batch.js'
 import {CursorFile, syncDirectory} from './cursors.js'
 import {
-  type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type ReadResult,
+  type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type OffsetRange, type ReadResult,
   type ReadStart, type StoredMessage,
 } from './engine.js'
 import type {FsyncPolicy} from './file-engine.js'
@@ -83,6 +83,8 @@ export class FileAppLog implements AppLog {
   private commitWaiters: Array<{resolve: () => void; reject: (error: Error) => void}> = []
   private committing: Promise<void> | undefined
   private readonly waiters = new AppendWaiters()
+  /** Own-time spans of sealed segments being computed (Segment.loadOwnTimes), one after the other. */
+  private summarising: Promise<unknown> = Promise.resolve()
   private readonly cursors: CursorFile
 
   constructor(readonly appId: string, readonly directory: string, private readonly context: AppLogContext) {
@@ -181,6 +183,23 @@ export class FileAppLog implements AppLog {
     }
   }
 
+  async windowRanges(since: number | undefined, until: number | undefined): Promise<OffsetRange[]> {
+    const low = since ?? Number.NEGATIVE_INFINITY
+    const high = until ?? Number.POSITIVE_INFINITY
+    const ranges: OffsetRange[] = []
+    for (const segment of [...this.segments]) {
+      if (segment.messages === 0) continue
+      // The active segment still changes: it is always read.
+      const own = segment.sealed ? await segment.loadOwnTimes() : undefined
+      if (own !== undefined && (own.latest < low || own.earliest > high)) continue
+      const last = ranges.at(-1)
+      if (last?.next === segment.base) ranges[ranges.length - 1] = {from: last.from, next: segment.next}
+      else ranges.push({from: segment.base, next: segment.next})
+    }
+
+    return ranges
+  }
+
   get hasData(): boolean {
     return this.segments.length > 0
   }
@@ -218,9 +237,11 @@ export class FileAppLog implements AppLog {
   removeOldest(removed: Removed): void {
     const segment = this.segments.shift() as Segment
     unlinkSync(segment.path)
-    try {
-      unlinkSync(segment.indexPath)
-    } catch {}
+    for (const path of [segment.indexPath, segment.ownTimesPath]) {
+      try {
+        unlinkSync(path)
+      } catch {}
+    }
 
     if (!this.dirty.has(segment) && !this.syncing.has(segment)) segment.closeFd()
     this.dirty.delete(segment)
@@ -243,6 +264,7 @@ export class FileAppLog implements AppLog {
     while (this.writing !== undefined) await this.writing.catch(() => {})
     await this.flush().catch(() => {})
     await this.cursors.flush()
+    await this.summarising
     for (const segment of this.segments) segment.closeFd()
   }
 
@@ -280,6 +302,8 @@ export class FileAppLog implements AppLog {
     old.sealed = true
     if (!this.dirty.has(old) && !this.syncing.has(old)) old.closeFd()
     this.sealedSinceWrite = true
+    // Its own-time span is kept beside it now, off the append's path, so that no query has to read it for that.
+    this.summarising = this.summarising.then(() => old.loadOwnTimes()).catch(() => {})
     return segment
   }
 

@@ -1,6 +1,7 @@
 import {
   type AppendResult, type AppLog, type AppLogStats, DEFAULT_RETENTION, type EngineCapabilities, type FollowOptions, type LogEngine,
-  LogWriteError, type NewMessage, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
+  LogWriteError, type NewMessage, type OffsetRange, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
+  wholeLogRanges,
 } from './engine.js'
 import {AppendWaiters, follow} from './follow.js'
 
@@ -110,6 +111,10 @@ class MemoryAppLog implements AppLog {
 
   follow(from: number, options?: FollowOptions): AsyncIterable<StoredMessage[]> {
     return follow(this, from, options)
+  }
+
+  windowRanges(): Promise<OffsetRange[]> {
+    return wholeLogRanges(this)
   }
 
   appendedAfter(offset: number, signal?: AbortSignal): Promise<void> {

@@ -3,7 +3,9 @@ import {type FileHandle, open, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch} from './batch.js'
+import {parseTimestamp} from '../../parse/timestamp.js'
+import {lineTimestamp} from '../message.js'
+import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch, forEachTimestamp} from './batch.js'
 
 /** A batch as the segment takes it in after writing it. */
 export interface WrittenBatch {
@@ -19,7 +21,15 @@ export interface IndexEntry {
   readonly maxTimeBefore: number
 }
 
+/** The span of the messages' own times in a segment (epoch ms), what a window query compares. */
+export interface OwnTimes {
+  readonly earliest: number
+  readonly latest: number
+}
+
 const writeAt = promisify(write)
+/** `.otr` beside a sealed segment: earliest, latest own time and the segment's size it was computed for. */
+const OWN_TIMES_BYTES = 24
 const INDEX_ENTRY_BYTES = 16
 const READ_CHUNK_BYTES = 256 * 1024
 const OFFSET_DIGITS = 20
@@ -55,6 +65,8 @@ export class Segment {
   /** The index's, open with it. */
   private indexFd: number | undefined
   sealed = false
+  /** Its messages' own times, once known (sealed segments only: the active one still changes). */
+  ownTimes: OwnTimes | undefined
   private bytesSinceIndex = 0
 
   constructor(readonly directory: string, readonly base: number) {
@@ -67,6 +79,10 @@ export class Segment {
 
   get indexPath(): string {
     return this.path.slice(0, -'.log'.length) + '.tix'
+  }
+
+  get ownTimesPath(): string {
+    return this.path.slice(0, -'.log'.length) + '.otr'
   }
 
   get messages(): number {
@@ -199,6 +215,72 @@ export class Segment {
     } finally {
       await handle.close()
     }
+  }
+
+  /**
+   * The span of the messages' own times: from the `.otr` file when it was written for this size of the
+   * segment, else computed by reading the segment once, and then kept (in the file, once it is sealed). A
+   * message's own time is what a history query reads of its line (the timestamp it was sent with, else its
+   * receive time); one that does not parse matches no window, and counts with its receive time, which only
+   * widens the span: a segment is never skipped wrongly. Undefined when the file is gone.
+   */
+  async loadOwnTimes(): Promise<OwnTimes | undefined> {
+    if (this.ownTimes !== undefined) return this.ownTimes
+    const size = this.size
+    const stored = await this.storedOwnTimes(size)
+    if (stored !== undefined) {
+      this.ownTimes = stored
+      return stored
+    }
+
+    let earliest = Number.POSITIVE_INFINITY
+    let latest = Number.NEGATIVE_INFINITY
+    const visit = (timestamp: string | undefined, receivedAt: number): void => {
+      const own = parseTimestamp(lineTimestamp(timestamp, receivedAt))
+      const time = Number.isNaN(own) ? receivedAt : own
+      if (time < earliest) earliest = time
+      if (time > latest) latest = time
+    }
+
+    const outcome = await this.forEachBatch(0, size, (buffer, at, header) => {
+      forEachTimestamp(buffer, at, header, visit)
+      return true
+    })
+    if (outcome === 'missing') return undefined
+    // Past a damaged batch what follows is not looked at: no span, so the segment is always read.
+    if (typeof outcome === 'object') return {earliest: Number.NEGATIVE_INFINITY, latest: Number.POSITIVE_INFINITY}
+    const ownTimes = {earliest, latest}
+    if (this.sealed && this.size === size) {
+      this.ownTimes = ownTimes
+      await this.storeOwnTimes(ownTimes, size)
+    }
+
+    return ownTimes
+  }
+
+  private async storedOwnTimes(size: number): Promise<OwnTimes | undefined> {
+    let bytes: Buffer
+    try {
+      bytes = await readFile(this.ownTimesPath)
+    } catch {
+      return undefined
+    }
+
+    if (bytes.length !== OWN_TIMES_BYTES || bytes.readDoubleLE(16) !== size) return undefined
+    const earliest = bytes.readDoubleLE(0)
+    const latest = bytes.readDoubleLE(8)
+    return earliest <= latest || size === 0 ? {earliest, latest} : undefined
+  }
+
+  private async storeOwnTimes({earliest, latest}: OwnTimes, size: number): Promise<void> {
+    const bytes = Buffer.alloc(OWN_TIMES_BYTES)
+    bytes.writeDoubleLE(earliest, 0)
+    bytes.writeDoubleLE(latest, 8)
+    bytes.writeDoubleLE(size, 16)
+    // A cache checked against the segment's size when read: one that cannot be written is computed again.
+    try {
+      await writeFile(this.ownTimesPath, bytes, {mode: 0o600})
+    } catch {}
   }
 
   /**

@@ -139,8 +139,9 @@ export class SessionStream {
   }
 
   /**
-   * Sends what matches from `from` up to `end`, in reads cut at chunk edges (TimeChunks) so that a chunk read
-   * whole is summarised, and a chunk whose times all fall outside the session's window is skipped unread.
+   * Sends what matches from `from` up to `end`, reading only the segments whose own-time spans meet the
+   * session's window (AppLog.windowRanges), in reads cut at chunk edges (TimeChunks) so that a chunk read
+   * whole is summarised, and a chunk whose times all fall outside the window is skipped unread.
    * Returns where the log goes on (`end`: a read that went past it sent nothing from there), or undefined
    * once the response has ended.
    */
@@ -148,17 +149,25 @@ export class SessionStream {
     const {appId, since, until} = this.session
     const window = since !== undefined || until !== undefined
     const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
+    // The log's own summary: the segments whose messages' own times may fall in the window (all, without one).
+    const ranges = window ? await log.windowRanges(since, until) : [{from, next: end}]
+    // Chunks are learnt (a timestamp parse per message) only for a window closed on both sides: one open on a
+    // side reads on to the log's end or from its start, where the segments' spans already skip what they can.
+    const bounded = since !== undefined && until !== undefined
     this.lastWrite = Date.now()
     while (from < end && !this.closed) {
-      const skipTo = skip(from)
+      while (ranges.length > 0 && ranges[0].next <= from) ranges.shift()
+      const range = ranges[0]
+      if (range === undefined) return end
+      const skipTo = range.from > from ? range.from : skip(from)
       if (skipTo !== undefined) {
         from = skipTo
         continue
       }
 
       // One chunk a read: reads of ten cost more (garbage collection of the larger pages) than the opens they save.
-      const {messages, next} = await log.read({offset: from}, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES))
-      if (window) this.chunks.learn(appId, messages, next)
+      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)))
+      if (bounded) this.chunks.learn(appId, messages, next)
       if (messages.length === 0 && next <= from) break
       from = next
       if (!(await this.sendStored(messages, end))) return undefined

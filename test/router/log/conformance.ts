@@ -147,6 +147,33 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual(await log.read({time: T0 + DAY}, 5), {messages: [], next: 1201})
     })
 
+    it('gives window ranges that hold every message whose own time is in the window, late senders included', async () => {
+      const log = (await open()).app('web')
+      const own = (minute: number): string => new Date(T0 - DAY + minute * 60_000).toISOString()
+      // Sent over an hour, received a day later; then three late ones sent long before, and one with no timestamp.
+      for (let minute = 0; minute < 60; minute++) {
+        await log.append(Array.from({length: 20}, (_, i) => routerMessage(minute * 20 + i, T0 + minute * 60_000, {timestamp: own(minute)})))
+      }
+
+      await log.append([routerMessage(1, T0 + DAY, {timestamp: own(-600)}), routerMessage(2, T0 + DAY, {timestamp: own(30)}), routerMessage(3, T0 + DAY, {timestamp: undefined})])
+      const all = (await log.read({offset: 1}, 10_000)).messages
+      const windows: Array<[number | undefined, number | undefined]> = [
+        [Date.parse(own(30)), Date.parse(own(31))], [undefined, Date.parse(own(-500))], [Date.parse(own(59)), undefined], [T0 + DAY, T0 + DAY],
+      ]
+      for (const [since, until] of windows) {
+        const ranges = await log.windowRanges(since, until)
+        for (const [i, range] of ranges.entries()) assert.ok(range.from < range.next && (i === 0 || ranges[i - 1].next <= range.from), JSON.stringify(ranges))
+        const inWindow = all.filter((message) => {
+          const time = message.timestamp === undefined ? message.receivedAt : Date.parse(message.timestamp)
+          return time >= (since ?? -Infinity) && time <= (until ?? Infinity)
+        })
+        assert.ok(inWindow.length > 0)
+        for (const message of inWindow) assert.ok(ranges.some((range) => range.from <= message.offset && message.offset < range.next), `${message.offset} in ${JSON.stringify(ranges)}`)
+      }
+
+      assert.deepEqual(await (await open()).app('none').windowRanges(undefined, undefined), [])
+    })
+
     it('follows: what is stored, then each append as it comes, until the signal aborts', async () => {
       const log = (await open()).app('web')
       await log.append(batch(0, 3, T0))

@@ -175,6 +175,93 @@ describe('FileLogEngine', () => {
     await waitFor('retention to bring the app under its limit', () => stored() <= 64 * 1024)
     assert.ok((await log.stats()).firstOffset > 1)
   })
+
+  describe('own-time ranges of segments (windowRanges)', () => {
+    const HOUR = 60 * 60 * 1000
+    // Ten hours sent, each received a day later in its own segments; a window of one hour reads only its own.
+    const fill = async (dir: string): Promise<void> => {
+      const engine = await open({dir, segmentBytes: 8 * 1024})
+      for (let hour = 0; hour < 10; hour++) {
+        const sent = new Date(T0 - DAY + hour * HOUR).toISOString()
+        for (let i = 0; i < 4; i++) await engine.app('web').append(Array.from({length: 20}, (_, n) => routerMessage(hour * 80 + i * 20 + n, T0 + hour * HOUR, {timestamp: sent})))
+      }
+
+      await engine.close()
+    }
+
+    const hourRange = async (log: ReturnType<FileLogEngine['app']>, hour: number): Promise<Array<{from: number; next: number}>> => {
+      const since = T0 - DAY + hour * HOUR
+      return log.windowRanges(since, since + 60_000)
+    }
+
+    const covered = (ranges: ReadonlyArray<{from: number; next: number}>): number => ranges.reduce((sum, range) => sum + range.next - range.from, 0)
+
+    it('keeps them beside sealed segments, across a reopen, and skips the segments outside a window', async () => {
+      const dir = freshDir()
+      await fill(dir)
+      const names = readdirSync(join(dir, 'web'))
+      assert.equal(names.filter((name) => name.endsWith('.otr')).length, names.filter((name) => name.endsWith('.log')).length - 1)
+      const log = (await open({dir, segmentBytes: 8 * 1024})).app('web')
+      const ranges = await hourRange(log, 4)
+      // Hour 4 is offsets 321 to 400; a segment holds about 30, so a few segments and no more.
+      assert.ok(ranges[0].from <= 321 && ranges.at(-1)!.next >= 401, JSON.stringify(ranges))
+      assert.ok(covered(ranges) < 200, JSON.stringify(ranges))
+      const before = readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.otr')).map((name) => statSync(join(dir, 'web', name)).mtimeMs)
+      await hourRange(log, 7)
+      assert.deepEqual(readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.otr')).map((name) => statSync(join(dir, 'web', name)).mtimeMs), before)
+    })
+
+    it('computes them again when missing, torn or written for a segment recovery cut, never skipping wrongly', async () => {
+      const dir = freshDir()
+      await fill(dir)
+      const spans = readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.otr')).sort()
+      rmSync(join(dir, 'web', spans[3]))
+      writeFileSync(join(dir, 'web', spans[5]), 'torn')
+      // A span written for a larger file than the one left, which lies: it says the segment is all hour 9.
+      const lying = Buffer.alloc(24)
+      lying.writeDoubleLE(T0 - DAY + 9 * HOUR, 0)
+      lying.writeDoubleLE(T0 - DAY + 9 * HOUR, 8)
+      lying.writeDoubleLE(1e9, 16)
+      writeFileSync(join(dir, 'web', spans[0]), lying)
+      const log = (await open({dir, segmentBytes: 8 * 1024})).app('web')
+      const all = (await log.read({offset: 1}, 10_000)).messages
+      for (let hour = 0; hour < 10; hour++) {
+        const ranges = await hourRange(log, hour)
+        const mine = all.filter((message) => Date.parse(message.timestamp!) === T0 - DAY + hour * HOUR)
+        assert.equal(mine.length, 80)
+        for (const message of mine) assert.ok(ranges.some((range) => range.from <= message.offset && message.offset < range.next), `hour ${hour}: ${message.offset} in ${JSON.stringify(ranges)}`)
+        assert.ok(covered(ranges) < 200, `hour ${hour}: ${JSON.stringify(ranges)}`)
+      }
+
+      assert.equal(readFileSync(join(dir, 'web', spans[5])).length, 24)
+    })
+
+    it('after a torn write to the active segment, ranges hold what is left and what comes next', async () => {
+      const dir = freshDir()
+      await fill(dir)
+      const last = segmentFiles(join(dir, 'web')).at(-1)!
+      const path = join(dir, 'web', last)
+      writeFileSync(path, readFileSync(path).subarray(0, statSync(path).size - 7))
+      const engine = await open({dir, segmentBytes: 8 * 1024})
+      const log = engine.app('web')
+      const late = routerMessage(9999, T0 + 20 * HOUR, {timestamp: new Date(T0 - DAY + 2 * HOUR + 30_000).toISOString()})
+      const {first} = await log.append([late])
+      const ranges = await log.windowRanges(T0 - DAY + 2 * HOUR, T0 - DAY + 2 * HOUR + 60_000)
+      assert.ok(ranges.some((range) => range.from <= first && first < range.next), JSON.stringify(ranges))
+      assert.ok(ranges.some((range) => range.from <= 161 && 161 < range.next), JSON.stringify(ranges))
+    })
+
+    it('removes a segment\'s span with it (retention)', async () => {
+      const dir = freshDir()
+      const clock = T0 + 30 * DAY
+      await fill(dir)
+      const engine = await open({dir, now: () => clock, retention: {maxAgeMs: DAY}, segmentBytes: 8 * 1024})
+      await engine.enforceRetention()
+      const left = readdirSync(join(dir, 'web'))
+      assert.equal(left.filter((name) => name.endsWith('.otr')).length, 0, left.join(' '))
+      assert.deepEqual(await engine.app('web').windowRanges(undefined, undefined), [])
+    })
+  })
 })
 
 function segmentFiles(dir: string): string[] {
