@@ -187,15 +187,17 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   if (sessionsProblem !== undefined) log(sessionsProblem)
   await node?.cluster.shareSessions(sessions, (appId, body) => reviveSession(store, appId, body, bufferSize))
   const streams = new Set<SessionStream>()
-  const deliveries = new DrainDeliveries(hub, store, {...options.drains, ca: drainCa ?? options.drains?.ca, drops, log, traffic})
+  // On a cluster each drain, telemetry drain and app's alerts run on the one node holding its lease.
+  const claims = node?.cluster.claims
+  const deliveries = new DrainDeliveries(hub, store, {...options.drains, ca: drainCa ?? options.drains?.ca, claims, drops, log, traffic})
   store.onDrainsChanged((app) => deliveries.sync(app))
   deliveries.start()
-  const alerts = new Alerts(hub, store, dataDir, log, {ca: drainCa, redactor: options.redactor, ...options.alerts})
+  const alerts = new Alerts(hub, store, dataDir, log, {ca: drainCa, claims, redactor: options.redactor, ...options.alerts})
   store.onAlertsChanged((app) => {
     alerts.sync(app).catch((error: Error) => log(`alerts of ${app.name}: ${error.message}`))
   })
   await alerts.start()
-  const telemetry = new TelemetryDeliveries(engine, store, {backoff: options.drains?.backoff, ca: drainCa ?? options.drains?.ca, drops})
+  const telemetry = new TelemetryDeliveries(engine, store, {backoff: options.drains?.backoff, ca: drainCa ?? options.drains?.ca, claims, drops})
   store.onDrainsChanged((app) => telemetry.sync(app))
   telemetry.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
@@ -273,6 +275,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       apps: () => store.list(),
       drains: async (appId) => (await deliveries.reports(appId)).map(({drain, report}) => ({
         id: drain.id, lag: report.lag ?? null, position: report.position ?? null, state: report.state, url: redactUrl(drain.url),
+        ...(claims === undefined ? {} : {node: report.node ?? null}),
       })),
       drops,
       listeners,

@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import {join} from 'node:path'
 
+import type {Claims} from '../cluster/lease-keeper.js'
 import type {BackoffOptions} from '../drains/backoff.js'
 import type {Redactor} from '../../redact/redactor.js'
 import type {Batch, LogHub} from '../hub.js'
@@ -31,6 +32,8 @@ export interface AlertOptions {
   ca?: string[]
   /** `serve --redact`: applied to the lines a notification shows (those stored before it was turned on too). */
   redactor?: Redactor
+  /** On a cluster: an app's rules run here only while this node holds the app's alerts lease (`alerts.<app id>`). */
+  claims?: Claims
 }
 
 /** An alert as `GET /apps/{app}/alerts/{name}` reports it, besides its definition. */
@@ -76,10 +79,18 @@ const STATE_FILE = 'alerts.json'
  * rate and absent are measured after each batch, every rule on a periodic tick. On a transition the alert
  * writes a `heroku[logsift]` line into the app's log and notifies its webhooks. At start (and when an alert is
  * added) each rule replays its window from the app's durable log, and takes its episode from the state file.
+ *
+ * On a cluster one node at a time runs an app's rules: the one holding the app's alerts lease, so each
+ * transition is written and notified once. A node that takes an app over starts its rules as at a restart
+ * (the window replayed from the log, the episode from its own state file), so a takeover may notify a
+ * transition the last holder had already notified, and notifications the last holder had not sent yet are
+ * not sent (docs/cluster.md).
  */
 export class Alerts {
   private readonly running = new Map<string, Running>()
   private readonly subscriptions = new Map<string, () => void>()
+  /** On a cluster, the apps whose alerts lease this node competes for, and whether it holds it. */
+  private readonly claimed = new Map<string, boolean>()
   private readonly sender: WebhookSender
   private readonly now: () => number
   private readonly file: string
@@ -117,9 +128,49 @@ export class Alerts {
     this.timer.unref()
   }
 
-  /** Brings the app's rules in line with its alerts: new ones replay their window and start, removed ones stop. */
+  /**
+   * Brings the app's rules in line with its alerts: new ones replay their window and start, removed ones stop.
+   * On a cluster, only while this node holds the app's alerts lease.
+   */
   async sync(app: App, starting = false): Promise<void> {
     if (this.closed) return
+    const {claims} = this.options
+    if (claims === undefined) return this.apply(app, starting)
+    const key = alertsLeaseKey(app.id)
+    if ((app.alerts ?? []).length === 0) {
+      if (this.claimed.delete(app.id)) await claims.unclaim(key)
+      return this.apply(app, starting)
+    }
+
+    if (!this.claimed.has(app.id)) {
+      this.claimed.set(app.id, false)
+      claims.claim(key, () => this.gained(app.id), () => this.lost(app.id))
+    } else if (this.claimed.get(app.id) === true) {
+      await this.apply(app, starting)
+    }
+  }
+
+  private gained(appId: string): void {
+    const app = this.store.find(appId)
+    if (this.closed || app === undefined || !this.claimed.has(appId)) return
+    this.claimed.set(appId, true)
+    this.apply(app, true).catch((error: Error) => this.log(`alerts of ${app.name}: ${error.message}`))
+  }
+
+  /** Another node may run the app's rules now: they stop here at once, their episodes kept in the state file. */
+  private lost(appId: string): void {
+    if (this.claimed.has(appId)) this.claimed.set(appId, false)
+    for (const [id, running] of this.running) {
+      if (running.app.id !== appId) continue
+      this.running.delete(id)
+      this.sender.forget(id)
+    }
+
+    this.subscriptions.get(appId)?.()
+    this.subscriptions.delete(appId)
+  }
+
+  private async apply(app: App, starting: boolean): Promise<void> {
     const alerts = app.alerts ?? []
     const ids = new Set(alerts.map((alert) => alert.id))
     for (const [id, running] of this.running) {
@@ -309,6 +360,11 @@ export class Alerts {
       return writeAlertState(this.file, {alerts: this.saved.alerts, outbox: this.sender.pending()})
     }).catch((error: Error) => this.log(`cannot write ${this.file}: ${error.message}`))
   }
+}
+
+/** An app's alerts lease key on a cluster. */
+export function alertsLeaseKey(appId: string): string {
+  return `alerts.${appId}`
 }
 
 function windowOf(alert: AlertDefinition): number {

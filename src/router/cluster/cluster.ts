@@ -9,6 +9,8 @@ import type {SavedSession, SessionRegistry, SessionRequest} from '../sessions/se
 import {nameToken} from './chunk.js'
 import {JetStreamLogEngine} from './jetstream-engine.js'
 import {KvAppStore} from './kv-app-store.js'
+import {Leases} from './lease.js'
+import {LeaseKeeper} from './lease-keeper.js'
 
 /** `serve --nats`: where the cluster's NATS servers are and how to reach them. */
 export interface ClusterOptions {
@@ -22,6 +24,11 @@ export interface ClusterOptions {
   readonly replicas?: number
   /** Prefix of the stream and buckets, so that several logsift clusters can share NATS. Default `logsift`. */
   readonly name?: string
+  /**
+   * Life of a drain's or an app's alerts lease without renewal: how long a dead node's drains and alerts wait
+   * before another node takes them over. Default 10 s. Fixed when the leases bucket is created.
+   */
+  readonly leaseTtlMs?: number
 }
 
 /** What `logsift status` shows of the cluster. */
@@ -51,6 +58,7 @@ const NODE_TTL_MS = 15_000
 const HEARTBEAT_MS = 5000
 /** Sessions are shared for this long after they were made; each node still expires them by its own rule. */
 const SESSION_SHARE_MS = 24 * 60 * 60 * 1000
+const LEASE_TTL_MS = 10_000
 
 /**
  * A router node's part of a cluster: its NATS connection, the shared log (JetStream stream), state (KV
@@ -72,6 +80,7 @@ export class RouterCluster {
     private readonly nodes: KV,
     readonly nodeId: string,
     private readonly handedOutSeq: () => number,
+    readonly claims: LeaseKeeper,
   ) {}
 
   /** Connects and opens (creating) the stream and buckets. Fails when no server answers. */
@@ -85,7 +94,11 @@ export class RouterCluster {
       const store = await KvAppStore.open(js, name, replicas)
       const sessions = await js.views.kv(`${name}_sessions`, {history: 1, replicas, ttl: SESSION_SHARE_MS})
       const nodes = await js.views.kv(`${name}_nodes`, {history: 1, replicas, ttl: NODE_TTL_MS})
-      return new RouterCluster(nc, engine, store, sessions, nodes, `${hostname()}-${randomUUID().slice(0, 8)}`, handedOutSeq)
+      const leaseTtlMs = options.leaseTtlMs ?? LEASE_TTL_MS
+      const leases = await js.views.kv(`${name}_leases`, {history: 1, replicas, ttl: leaseTtlMs})
+      const nodeId = `${hostname()}-${randomUUID().slice(0, 8)}`
+      const claims = new LeaseKeeper(new Leases(leases, nodeId), leaseTtlMs)
+      return new RouterCluster(nc, engine, store, sessions, nodes, nodeId, handedOutSeq, claims)
     } catch (error) {
       await nc.close()
       throw error
@@ -165,6 +178,7 @@ export class RouterCluster {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat)
+    await this.claims.close()
     for (const watch of this.watches) watch.stop()
     this.store.close()
     await this.nodes.delete(nameToken(this.nodeId)).catch(() => {})

@@ -1,3 +1,4 @@
+import type {Claims} from '../cluster/lease-keeper.js'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import type {LogHub} from '../hub.js'
 import {logplexLine, routerEntry} from '../message.js'
@@ -26,23 +27,43 @@ export interface DrainDeliveryOptions {
   traffic?: Traffic
   /** Where problems with a drain's saved position are told. */
   log?: (line: string) => void
+  /** On a cluster: a drain is delivered here only while this node holds its lease (`drain.<id>`). */
+  claims?: Claims
 }
 
 /** A drain's delivery with how far it is behind: `lag` messages between its position and the end of the log. */
 export interface DrainReport extends DrainStatus {
   lag: number | undefined
+  /** On a cluster, the node delivering it (holding its lease); undefined on a single router or while nobody does. */
+  node: string | undefined
+}
+
+/** What a drain delivered by another node shows, besides its saved position. */
+const IDLE: DrainStatus = {
+  delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, inFlight: 0, lastError: undefined, lastSuccessAt: undefined, position: undefined, state: 'idle',
 }
 
 interface Running {
   readonly app: App
   readonly drain: Drain
-  readonly delivery: DrainDelivery
+  /** Undefined on a cluster while another node holds the drain's lease. */
+  delivery: DrainDelivery | undefined
+}
+
+/** A drain's lease key on a cluster. */
+export function drainLeaseKey(drainId: string): string {
+  return `drain.${drainId}`
 }
 
 /**
  * Every drain of every app, delivering: one DrainDelivery per drain, each a reader of its app's durable log
  * from the drain's saved position (apps without drains cost ingest nothing, and ingest never waits for a
  * drain). Changes to an app's drains take effect at once; a removed drain's position is deleted.
+ *
+ * On a cluster every node runs this over every drain, but a node delivers a drain only while it holds the
+ * drain's lease: it starts from the position saved in the cluster's cursors (where the last holder stopped)
+ * and stops at once when the lease is lost, saving no cursor then (the next holder resends what was not
+ * saved, under the same frame ids).
  */
 export class DrainDeliveries {
   private readonly running = new Map<string, Running>()
@@ -83,23 +104,31 @@ export class DrainDeliveries {
 
     for (const drain of app.drains) {
       if (this.running.has(drain.id)) continue
-      const delivery = this.delivery(app, drain)
-      this.running.set(drain.id, {app, delivery, drain})
-      delivery.start()
+      const running: Running = {app, delivery: undefined, drain}
+      this.running.set(drain.id, running)
+      const {claims} = this.options
+      if (claims === undefined) this.begin(running)
+      else claims.claim(drainLeaseKey(drain.id), () => this.begin(running), () => this.end(running))
     }
   }
 
   status(drainId: string): DrainStatus | undefined {
-    return this.running.get(drainId)?.delivery.snapshot()
+    return this.running.get(drainId)?.delivery?.snapshot()
   }
 
-  /** The drain's status and lag (messages behind the end of its app's log). */
+  /**
+   * The drain's status and lag (messages behind the end of its app's log). On a cluster, for a drain another
+   * node delivers: the position saved in the cluster's cursors and which node holds it.
+   */
   async report(drainId: string): Promise<DrainReport | undefined> {
     const running = this.running.get(drainId)
     if (running === undefined) return undefined
-    const status = running.delivery.snapshot()
-    const {nextOffset} = await this.hub.engine.app(running.app.id).stats()
-    return {...status, lag: status.position === undefined ? undefined : Math.max(0, nextOffset - status.position)}
+    const log = this.hub.engine.app(running.app.id)
+    const {claims} = this.options
+    const status = running.delivery?.snapshot() ?? {...IDLE, position: await log.cursor(drainCursorNames(drainId).position)}
+    const node = running.delivery === undefined ? await claims?.holderOf(drainLeaseKey(drainId)) : claims?.holder
+    const {nextOffset} = await log.stats()
+    return {...status, lag: status.position === undefined ? undefined : Math.max(0, nextOffset - status.position), node}
   }
 
   /** Every delivering drain of the app, with its report. */
@@ -112,13 +141,28 @@ export class DrainDeliveries {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    const stopping = [...this.running.values()].map((running) => running.delivery.stop())
+    const stopping = [...this.running.values()].map((running) => running.delivery?.stop())
     this.running.clear()
     await Promise.all(stopping)
   }
 
+  private begin(running: Running): void {
+    if (this.running.get(running.drain.id) !== running || running.delivery !== undefined) return
+    running.delivery = this.delivery(running.app, running.drain)
+    running.delivery.start()
+  }
+
+  /** The lease was lost: stop sending at once (the delivery saves no cursor without the lease). */
+  private end(running: Running): void {
+    const {delivery} = running
+    running.delivery = undefined
+    delivery?.stop().catch(() => {})
+  }
+
   private async forget(running: Running): Promise<void> {
-    await running.delivery.stop()
+    await running.delivery?.stop()
+    running.delivery = undefined
+    await this.options.claims?.unclaim(drainLeaseKey(running.drain.id))
     const log = this.hub.engine.app(running.app.id)
     const names = drainCursorNames(running.drain.id)
     await log.deleteCursor(names.position)
@@ -134,8 +178,9 @@ export class DrainDeliveries {
     const noticeEvery = this.options.certificateNoticeMs ?? 60_000
     let lastNotice = -Infinity
     const origin: DropOrigin = {key: drain.id, sender: `drain ${redactUrl(drain.url)} of ${app.name}`}
-    const {drops, traffic} = this.options
+    const {claims, drops, traffic} = this.options
     return new DrainDelivery(drain.id, this.hub.engine.app(app.id), transport, {
+      mayWrite: claims === undefined ? undefined : () => claims.holds(drainLeaseKey(drain.id)),
       backoff: this.options.backoff ?? DEFAULT_BACKOFF,
       batchBytes: this.options.batchBytes ?? 100 * 1024,
       onCertificateError: (reason) => {

@@ -18,6 +18,11 @@ export interface DeliveryOptions {
   onDropped?: (reason: 'drain_overflow' | 'drain_rejected', count: number) => void
   /** Told when the saved position could not be read or written (the message is safe to show). */
   onCursorError?: (message: string) => void
+  /**
+   * On a cluster, asked before each write of a cursor: false when this node may no longer hold the drain's
+   * lease, and then nothing is written and the delivery ends (the next holder resends from the saved position).
+   */
+  mayWrite?: () => boolean
 }
 
 /**
@@ -158,6 +163,7 @@ export class DrainDelivery {
         const frame = await this.nextFrame(position, resumeEnd)
         resumeEnd = undefined
         if (frame === undefined) return
+        if (!this.mayWrite()) return
         if (frame.short) await Promise.all([this.log.setCursor(this.cursors.position, position), this.log.setCursor(this.cursors.frameEnd, frame.end)])
         if (!(await this.deliver(frame))) return
         position = frame.end
@@ -177,7 +183,12 @@ export class DrainDelivery {
    * end saved, so each has the same frame id as before.
    */
   private savePosition(position: number): void {
+    if (!this.mayWrite()) return
     this.saving = this.log.setCursor(this.cursors.position, position).catch((error: Error) => this.options.onCursorError?.(error.message))
+  }
+
+  private mayWrite(): boolean {
+    return this.options.mayWrite?.() ?? true
   }
 
   /**
@@ -189,6 +200,7 @@ export class DrainDelivery {
     const saved = await this.log.cursor(this.cursors.position)
     const {nextOffset} = await this.log.stats()
     if (saved !== undefined && saved <= nextOffset) return {nextOffset, position: saved}
+    if (!this.mayWrite()) return {nextOffset, position: nextOffset}
     await this.log.setCursor(this.cursors.position, nextOffset)
     return {nextOffset, position: nextOffset}
   }

@@ -48,10 +48,17 @@ function appTable(apps: readonly AppStatus[]): string[] {
   return columns(table)
 }
 
-/** Each drain's state, position in its app's log and lag (messages behind its end). */
+/**
+ * Each drain's state, position in its app's log and lag (messages behind its end); on a cluster also the
+ * node delivering it (the state is that node's when it is this one, else `idle`).
+ */
 function drainTable(apps: readonly AppStatus[]): string[] {
-  const rows = apps.flatMap((app) => app.drains.map((drain) => [app.name, drain.url, drain.state, String(drain.position ?? '-'), String(drain.lag ?? '-')]))
-  return columns([['App', 'Drain', 'State', 'Position', 'Lag'], ...rows])
+  const drains = apps.flatMap((app) => app.drains.map((drain) => ({app, drain})))
+  const cluster = drains.some(({drain}) => drain.node !== undefined)
+  const rows = drains.map(({app, drain}) => [
+    app.name, drain.url, ...(cluster ? [drain.node ?? '-'] : []), drain.state, String(drain.position ?? '-'), String(drain.lag ?? '-'),
+  ])
+  return columns([['App', 'Drain', ...(cluster ? ['Node'] : []), 'State', 'Position', 'Lag'], ...rows])
 }
 
 /** Cells padded to their column's width, the last one as it is. */

@@ -53,6 +53,8 @@ export interface DrainPosition {
   position: number | null
   /** Messages between the position and the end of the app's log. */
   lag: number | null
+  /** On a cluster: the node delivering it (holding its lease), null while none does. */
+  node?: string | null
 }
 
 /** Where the status is read from; the router's own parts, so this file needs no server. */

@@ -1,6 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type BackoffOptions, backoffDelay, DEFAULT_BACKOFF} from '../drains/backoff.js'
+import type {Claims} from '../cluster/lease-keeper.js'
 import {DeliveryError} from '../drains/transport.js'
 import type {DropCounter} from '../drops.js'
 import type {AppLog, LogEngine, StoredMessage} from '../log/engine.js'
@@ -17,6 +18,8 @@ export interface TelemetryDeliveryOptions {
   /** CAs to trust besides Node's (`serve --drain-ca`). */
   ca?: string[]
   drops?: DropCounter
+  /** On a cluster: a telemetry drain is delivered here only while this node holds its lease (`telemetry.<id>`). */
+  claims?: Claims
 }
 
 /** How a telemetry drain's delivery is going (`GET /telemetry-drains/{id}` on the router). */
@@ -45,7 +48,8 @@ export function telemetryCursor(drainId: string): string {
  * is simply further behind in the log. A new drain starts at the end of the log: it gets what comes next.
  */
 export class TelemetryDeliveries {
-  private readonly running = new Map<string, TelemetryExport>()
+  /** Undefined on a cluster while another node holds the drain's lease. */
+  private readonly running = new Map<string, {appId: string; exporter: TelemetryExport | undefined}>()
   private closed = false
 
   constructor(private readonly engine: LogEngine, private readonly store: AppStore, private readonly options: TelemetryDeliveryOptions = {}) {}
@@ -58,28 +62,50 @@ export class TelemetryDeliveries {
   sync(app: App): void {
     if (this.closed) return
     const wanted = new Map(app.telemetryDrains.filter((drain) => drain.signals.includes('logs')).map((drain) => [drain.id, drain]))
+    const {claims} = this.options
     for (const [id, running] of this.running) {
       if (running.appId === app.id && !wanted.has(id)) {
         this.running.delete(id)
         // A removed drain's position goes with it, once its loop has stopped writing it.
-        running.stop().then(() => this.engine.app(app.id).deleteCursor(telemetryCursor(id))).catch(() => {})
+        Promise.resolve(running.exporter?.stop())
+          .then(() => claims?.unclaim(telemetryLeaseKey(id)))
+          .then(() => this.engine.app(app.id).deleteCursor(telemetryCursor(id)))
+          .catch(() => {})
       }
     }
 
     for (const [id, drain] of wanted) {
-      if (!this.running.has(id)) this.running.set(id, new TelemetryExport(app, drain, this.engine.app(app.id), this.options))
+      if (this.running.has(id)) continue
+      const running = {appId: app.id, exporter: undefined as TelemetryExport | undefined}
+      this.running.set(id, running)
+      const begin = (): void => {
+        if (this.running.get(id) === running) running.exporter ??= new TelemetryExport(app, drain, this.engine.app(app.id), this.options)
+      }
+
+      if (claims === undefined) begin()
+      else {
+        claims.claim(telemetryLeaseKey(id), begin, () => {
+          running.exporter?.stop().catch(() => {})
+          running.exporter = undefined
+        })
+      }
     }
   }
 
   status(drainId: string): TelemetryStatus | undefined {
-    return this.running.get(drainId)?.status
+    return this.running.get(drainId)?.exporter?.status
   }
 
   async close(): Promise<void> {
     this.closed = true
-    await Promise.all([...this.running.values()].map((running) => running.stop()))
+    await Promise.all([...this.running.values()].map((running) => running.exporter?.stop()))
     this.running.clear()
   }
+}
+
+/** A telemetry drain's lease key on a cluster. */
+export function telemetryLeaseKey(drainId: string): string {
+  return `telemetry.${drainId}`
 }
 
 /** One drain's loop (see TelemetryDeliveries). */
@@ -110,21 +136,28 @@ class TelemetryExport {
   private async run(): Promise<void> {
     const name = telemetryCursor(this.drain.id)
     let from = await this.log.cursor(name)
-    if (from === undefined) {
+    if (from === undefined && this.mayWrite()) {
       from = (await this.log.stats()).nextOffset
       await this.log.setCursor(name, from)
     }
 
+    if (from === undefined) return
     this.status.cursor = from
     const {signal} = this.abort
     for await (const batch of this.log.follow(from, {limit: this.options.batchSize ?? 512, signal})) {
       if (batch.length === 0) continue
+      if (!this.mayWrite()) return
       await this.deliver(batch)
-      if (signal.aborted) return
+      if (signal.aborted || !this.mayWrite()) return
       const next = batch.at(-1)!.offset + 1
       await this.log.setCursor(name, next)
       this.status.cursor = next
     }
+  }
+
+  /** The fencing check on a cluster: this node still holds the drain's lease. */
+  private mayWrite(): boolean {
+    return this.options.claims?.holds(telemetryLeaseKey(this.drain.id)) ?? true
   }
 
   /** Sends the batch until the receiver takes or refuses it; returns early only when stopped. */

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+import type {RunningRouter} from '../../../src/router/server.js'
+import {StrictReceiver} from '../drain-receivers.js'
+import {call, createApp, dataDir, type Reply, testRouter} from '../helpers.js'
+import {WebhookReceiver} from '../alerts/webhook-receiver.js'
+import {NatsCluster} from './nats-servers.js'
+
+const API_KEY = 'cluster-drains-key'
+/** Short leases, so a dead node's drains move within seconds. */
+const LEASE_TTL_MS = 1500
+const FAST = {backoff: {baseMs: 20, capMs: 200}}
+
+function postLine(router: Pick<RunningRouter, 'apiKey' | 'url'>, app: string, text: string): Promise<Reply> {
+  return call(router as RunningRouter, 'POST', `/apps/${app}/logs`, {body: text, headers: {'content-type': 'text/plain'}})
+}
+
+async function addDrain(router: Pick<RunningRouter, 'apiKey' | 'url'>, app: string, url: string): Promise<string> {
+  const reply = await call(router as RunningRouter, 'POST', `/apps/${app}/log-drains`, {body: {url}})
+  assert.equal(reply.status, 201, reply.text)
+  return reply.json.id
+}
+
+/** Waits (with a deadline) until `ask` resolves true. */
+async function waitUntil(what: string, ask: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await ask())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** The texts the receiver took, each frame id counted once (as a receiver deduping by Logplex-Frame-Id does). */
+function deduped(receiver: StrictReceiver): string[] {
+  const seen = new Map<string, string[]>()
+  for (const post of receiver.posts) {
+    const earlier = seen.get(post.frameId)
+    if (earlier === undefined) seen.set(post.frameId, post.messages)
+    else assert.deepEqual(post.messages, earlier, `frame ${post.frameId} resent with other messages`)
+  }
+
+  return [...seen.values()].flat().map((line) => line.slice(line.lastIndexOf(' - ') + 3))
+}
+
+/** Which node delivers the drain, from `GET /status` of `router`. */
+async function drainNode(router: Pick<RunningRouter, 'apiKey' | 'url'>, drainId: string): Promise<string | null | undefined> {
+  const status = (await call(router as RunningRouter, 'GET', '/status')).json
+  return status.apps.flatMap((app: any) => app.drains).find((drain: any) => drain.id === drainId)?.node
+}
+
+/** A router node in a child process (router-process.ts), to be killed with SIGKILL. */
+async function routerProcess(servers: string[]): Promise<{child: ChildProcess; url: string; apiKey: string}> {
+  const script = fileURLToPath(new URL('router-process.ts', import.meta.url))
+  const options = {apiKey: API_KEY, dataDir: dataDir(), drains: FAST, nats: {leaseTtlMs: LEASE_TTL_MS, servers}, port: 0, syslogPort: 0}
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe']})
+  after(() => child.kill('SIGKILL'))
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
+  await waitUntil('the node process to listen', () => output.includes('"url"') || child.exitCode !== null, 30_000)
+  assert.equal(child.exitCode, null, output)
+  return {apiKey: API_KEY, child, url: JSON.parse(output.slice(output.indexOf('{'), output.indexOf('}') + 1)).url}
+}
+
+describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3)', function () {
+  this.timeout(120_000)
+  let nats: NatsCluster
+
+  before(async () => {
+    nats = await NatsCluster.three()
+  })
+  after(async () => {
+    await nats?.stop()
+  })
+
+  const node = (at: number, extra: object = {}) => testRouter({apiKey: API_KEY, drains: FAST, nats: {leaseTtlMs: LEASE_TTL_MS, servers: [nats.urls[at]]}, ...extra})
+
+  it('delivers a drain from one node: every message once, though both nodes take messages in', async () => {
+    const receiver = new StrictReceiver()
+    await receiver.start()
+    after(() => receiver.stop())
+    const [a, b] = [await node(0), await node(1)]
+    await createApp(a, 'once')
+    await waitUntil('node b to know the app', async () => (await call(b, 'GET', '/apps/once')).status === 200)
+    const drainId = await addDrain(a, 'once', receiver.url())
+    await waitUntil('a node to hold the drain', async () => typeof (await drainNode(a, drainId)) === 'string')
+
+    const sent: string[] = []
+    for (let i = 0; i < 200; i++) {
+      const text = `line ${i}`
+      assert.equal((await postLine(i % 2 === 0 ? a : b, 'once', text)).status, 204)
+      sent.push(text)
+    }
+
+    await waitUntil('every line at the receiver', () => receiver.messages.length >= sent.length, 30_000)
+    const texts = receiver.messages.map((line) => line.slice(line.lastIndexOf(' - ') + 3))
+    assert.deepEqual(texts, sent, 'each line once, in order, without dedupe')
+    assert.equal([a, b].filter((router) => router.drainStatus(drainId) !== undefined).length, 1, 'one node delivers')
+    const holder = await drainNode(b, drainId)
+    assert.equal(await drainNode(a, drainId), holder, 'both nodes name the same holder')
+    assert.equal(receiver.faults.length, 0, receiver.faults.join('\n'))
+  })
+
+  it('moves a drain to the other node when its node is killed: every 2xx line arrives, none twice after frame-id dedupe, in order', async () => {
+    const receiver = new StrictReceiver()
+    await receiver.start()
+    after(() => receiver.stop())
+    const doomed = await routerProcess([nats.urls[2]])
+    await createApp(doomed as unknown as RunningRouter, 'failover')
+    const drainId = await addDrain(doomed, 'failover', receiver.url())
+    await waitUntil('the node process to hold the drain', async () => typeof (await drainNode(doomed, drainId)) === 'string')
+    const doomedId = await drainNode(doomed, drainId)
+    const survivor = await node(0)
+    await waitUntil('the survivor to know the app', async () => (await call(survivor, 'GET', '/apps/failover')).status === 200)
+    assert.equal(await drainNode(survivor, drainId), doomedId, 'the first node keeps the drain')
+
+    const accepted: string[] = []
+    let running = true
+    let sent = 0
+    const sender = (async () => {
+      while (running) {
+        const text = `steady ${sent++}`
+        if ((await postLine(survivor, 'failover', text)).status === 204) accepted.push(text)
+      }
+    })()
+    try {
+      await waitUntil('the killed node to deliver some', () => receiver.messages.length >= 100, 30_000)
+      doomed.child.kill('SIGKILL')
+      const atKill = accepted.length
+      // Another node (the survivor, or one of the earlier test's) takes the drain over.
+      await waitUntil('another node to take the drain over', async () => ![doomedId, null, undefined].includes(await drainNode(survivor, drainId)), 30_000)
+      await waitUntil('the stream to go on', () => accepted.length >= atKill + 200, 30_000)
+    } finally {
+      running = false
+      await sender
+    }
+
+    await waitUntil('every accepted line at the receiver', () => deduped(receiver).length >= accepted.length, 30_000)
+    assert.deepEqual(deduped(receiver), accepted, 'every accepted line once after dedupe, in order')
+    assert.equal(receiver.faults.length, 0, receiver.faults.join('\n'))
+  })
+
+  it('notifies an alert once, from the node holding the app\'s alerts', async () => {
+    const hooks = new WebhookReceiver()
+    await hooks.start()
+    after(() => hooks.stop())
+    const [a, b] = [await node(0, {alerts: {tickMs: 50}}), await node(1, {alerts: {tickMs: 50}})]
+    await createApp(a, 'alerted')
+    await waitUntil('node b to know the app', async () => (await call(b, 'GET', '/apps/alerted')).status === 200)
+    const reply = await call(a, 'POST', '/apps/alerted/alerts', {body: {grep: 'ERROR', name: 'errors', notify: [hooks.url()], resolve_after: '1s', when: 'count >= 3 in 2s'}})
+    assert.equal(reply.status, 201, reply.text)
+    for (let i = 0; i < 3; i++) assert.equal((await postLine(i % 2 === 0 ? a : b, 'alerted', `ERROR ${i}`)).status, 204)
+
+    // Once the window has passed and the alert resolved, both firings would have been sent by any node that fired.
+    await waitUntil('the resolve', () => hooks.taken('resolved').length >= 1, 30_000)
+    assert.deepEqual(hooks.taken().map((body) => body.status), ['firing', 'resolved'])
+  })
+})
