@@ -42,8 +42,10 @@ const batch = (from: number, count: number, receivedAt: number): NewMessage[] =>
 
 describe('FileLogEngine', () => {
   let engines: FileLogEngine[] = []
+  // The tests' messages are received around T0: a clock of their own keeps segment age and retention
+  // from depending on when the suite runs (the real clock made segments 'old' from 15:00 UTC on).
   const open = async (options: Partial<FileEngineOptions> & {dir: string}): Promise<FileLogEngine> => {
-    const engine = await FileLogEngine.open(options)
+    const engine = await FileLogEngine.open({now: () => T0 + 2 * 60 * 60_000, ...options})
     engines.push(engine)
     return engine
   }
