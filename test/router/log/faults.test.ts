@@ -93,7 +93,7 @@ describe('FileLogEngine under faults', function () {
     assert.equal(run.signal, 'SIGKILL', run.stderr)
     assert.ok(acks.length >= 300)
 
-    const engine = await FileLogEngine.open({dir})
+    const engine = await FileLogEngine.open({dir, now: () => T0 + 2 * 60 * 60_000})
     try {
       const log = engine.app('web')
       for (const ack of acks) {
@@ -116,7 +116,7 @@ describe('FileLogEngine under faults', function () {
   ]) {
     it(`recovers a segment cut short inside ${damage.cutInto}: cut, earlier batches intact, offsets go on`, async () => {
       const dir = freshDir()
-      const engine = await FileLogEngine.open({dir, fsync: 'never'})
+      const engine = await FileLogEngine.open({dir, fsync: 'never', now: () => T0 + 2 * 60 * 60_000})
       for (let i = 0; i < 9; i++) await engine.app('web').append(batch(i * 10, 10))
       const sizeBefore = statSync(onlySegment(dir)).size
       await engine.app('web').append(batch(90, 10))
@@ -125,7 +125,7 @@ describe('FileLogEngine under faults', function () {
       const lastBatch = statSync(segment).size - sizeBefore
       truncateSync(segment, damage.keep(statSync(segment).size, lastBatch))
 
-      const reopened = await FileLogEngine.open({dir})
+      const reopened = await FileLogEngine.open({dir, now: () => T0 + 2 * 60 * 60_000})
       try {
         assert.deepEqual(reopened.recovery.repairs.map(({cut, skipped}) => ({cut, skipped})), [{cut: damage.keep(sizeBefore + lastBatch, lastBatch) - sizeBefore, skipped: []}])
         assert.equal(statSync(segment).size, sizeBefore)
@@ -142,13 +142,13 @@ describe('FileLogEngine under faults', function () {
 
   it('cuts a tail of zeros (pages a machine crash left unwritten) and keeps what precedes it', async () => {
     const dir = freshDir()
-    const engine = await FileLogEngine.open({dir})
+    const engine = await FileLogEngine.open({dir, now: () => T0 + 2 * 60 * 60_000})
     await engine.app('web').append(batch(0, 10))
     await engine.close()
     const size = statSync(onlySegment(dir)).size
     appendFileSync(onlySegment(dir), Buffer.alloc(8192))
 
-    const reopened = await FileLogEngine.open({dir})
+    const reopened = await FileLogEngine.open({dir, now: () => T0 + 2 * 60 * 60_000})
     try {
       assert.deepEqual(reopened.recovery.repairs.map(({cut}) => cut), [8192])
       assert.equal(statSync(onlySegment(dir)).size, size)
@@ -161,7 +161,7 @@ describe('FileLogEngine under faults', function () {
   for (const writes of ['at once', 'off-loop'] as const) {
     it(`refuses an append on a full disk with a typed error, leaves what is stored intact, and still reads (RLIMIT_FSIZE, writes ${writes})`, async () => {
       const dir = freshDir()
-      const engine = await FileLogEngine.open({dir})
+      const engine = await FileLogEngine.open({dir, now: () => T0 + 2 * 60 * 60_000})
       await engine.app('web').append(batch(0, 10))
       await engine.close()
       const limit = statSync(onlySegment(dir)).size + 20_000
@@ -176,7 +176,7 @@ describe('FileLogEngine under faults', function () {
       assert.deepEqual(run.events.find((event) => event.read !== undefined)?.read, {count: lastAcked - 1, last: lastAcked - 1}, 'reads went on after the failure')
 
       assert.ok(statSync(onlySegment(dir)).size <= limit)
-      const reopened = await FileLogEngine.open({dir})
+      const reopened = await FileLogEngine.open({dir, now: () => T0 + 2 * 60 * 60_000})
       try {
         assert.deepEqual(reopened.recovery.repairs, [], 'the failed write was cut back at once: nothing left to repair')
         const log = reopened.app('web')
