@@ -99,6 +99,48 @@ export interface AppStore {
 }
 
 /**
+ * The apps in memory, found by id, name or input token: both stores answer reads from one of these, so reads
+ * stay synchronous whatever keeps the apps.
+ */
+export class AppIndex {
+  private readonly byId = new Map<string, App>()
+  private readonly byName = new Map<string, App>()
+  private readonly byToken = new Map<string, App>()
+
+  add(app: App): void {
+    this.byId.set(app.id, app)
+    this.byName.set(app.name, app)
+    this.byToken.set(app.inputToken, app)
+  }
+
+  get(id: string): App | undefined {
+    return this.byId.get(id)
+  }
+
+  list(): App[] {
+    return [...this.byId.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** By name or id, as the Platform API's `{app_id_or_name}`. */
+  find(idOrName: string): App | undefined {
+    return this.byName.get(idOrName) ?? this.byId.get(idOrName)
+  }
+
+  findByInputToken(token: string): App | undefined {
+    return this.byToken.get(token)
+  }
+
+  findTelemetryDrain(id: string): {app: App; drain: TelemetryDrain} | undefined {
+    for (const app of this.byId.values()) {
+      const drain = app.telemetryDrains.find((each) => each.id === id)
+      if (drain !== undefined) return {app, drain}
+    }
+
+    return undefined
+  }
+}
+
+/**
  * Apps and their drains on one machine: what must survive a restart. Reads are from memory; every change is written to
  * `<dataDir>/state.json` atomically (temporary file, fsync, rename, fsync of the directory), so a crash
  * leaves the old file or the new one, never half of one. Writes are queued so they land in order.
@@ -107,9 +149,7 @@ export interface AppStore {
  * successful write carries it (rolling back would race with changes made while the write was pending).
  */
 export class FileAppStore implements AppStore {
-  private readonly apps = new Map<string, App>()
-  private readonly byName = new Map<string, App>()
-  private readonly byToken = new Map<string, App>()
+  private readonly apps = new AppIndex()
   private lastWrite: Promise<void> = Promise.resolve()
   /** Told, synchronously, after a drain is added or removed (drain delivery follows at once). */
   private readonly drainListeners = new Set<(app: App) => void>()
@@ -128,25 +168,24 @@ export class FileAppStore implements AppStore {
       throw new StateFileError(`cannot read ${store.file}: ${(error as Error).message}`)
     }
 
-    for (const app of parseState(store.file, text)) store.index(app)
+    for (const app of parseState(store.file, text)) store.apps.add(app)
     return store
   }
 
   list(): App[] {
-    return [...this.apps.values()].sort((a, b) => a.name.localeCompare(b.name))
+    return this.apps.list()
   }
 
-  /** By name or id, as the Platform API's `{app_id_or_name}`. */
   find(idOrName: string): App | undefined {
-    return this.byName.get(idOrName) ?? this.apps.get(idOrName)
+    return this.apps.find(idOrName)
   }
 
   findByInputToken(token: string): App | undefined {
-    return this.byToken.get(token)
+    return this.apps.findByInputToken(token)
   }
 
   async addApp(app: App): Promise<void> {
-    this.index(app)
+    this.apps.add(app)
     await this.persist()
   }
 
@@ -196,12 +235,7 @@ export class FileAppStore implements AppStore {
 
   /** A telemetry drain by id, with its app. */
   findTelemetryDrain(id: string): {app: App; drain: TelemetryDrain} | undefined {
-    for (const app of this.apps.values()) {
-      const drain = app.telemetryDrains.find((each) => each.id === id)
-      if (drain !== undefined) return {app, drain}
-    }
-
-    return undefined
+    return this.apps.findTelemetryDrain(id)
   }
 
   /** Returns the function that stops the listener. */
@@ -213,12 +247,6 @@ export class FileAppStore implements AppStore {
   /** Settles when every change made so far is on disk (or has failed). */
   async flush(): Promise<void> {
     await this.lastWrite.catch(() => {})
-  }
-
-  private index(app: App): void {
-    this.apps.set(app.id, app)
-    this.byName.set(app.name, app)
-    this.byToken.set(app.inputToken, app)
   }
 
   private persist(): Promise<void> {

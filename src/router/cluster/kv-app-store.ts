@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import type {JetStreamClient, KV, KvEntry, QueuedIterator} from 'nats'
 
 import {type AlertDefinition, parseStoredAlert, storedAlertJson} from '../alerts/definition.js'
-import type {App, AppStore, Drain, TelemetryDrain} from '../store.js'
+import {type App, AppIndex, type AppStore, type Drain, type TelemetryDrain} from '../store.js'
 import {nameToken} from './chunk.js'
 
 const APP_KEYS = 'apps.'
@@ -22,9 +22,7 @@ export class ClusterApiKeyError extends Error {}
  * at the read revision, again on conflict, so two nodes adding drains to one app at once both keep theirs.
  */
 export class KvAppStore implements AppStore {
-  private readonly apps = new Map<string, App>()
-  private readonly byName = new Map<string, App>()
-  private readonly byToken = new Map<string, App>()
+  private readonly apps = new AppIndex()
   private readonly drainListeners = new Set<(app: App) => void>()
   private readonly alertListeners = new Set<(app: App) => void>()
   private readonly changes = new Set<Promise<unknown>>()
@@ -46,20 +44,20 @@ export class KvAppStore implements AppStore {
   }
 
   list(): App[] {
-    return [...this.apps.values()].sort((a, b) => a.name.localeCompare(b.name))
+    return this.apps.list()
   }
 
   find(idOrName: string): App | undefined {
-    return this.byName.get(idOrName) ?? this.apps.get(idOrName)
+    return this.apps.find(idOrName)
   }
 
   findByInputToken(token: string): App | undefined {
-    return this.byToken.get(token)
+    return this.apps.findByInputToken(token)
   }
 
   async addApp(app: App): Promise<void> {
     await this.track(this.kv.create(appKey(app.name), JSON.stringify(appJson(app))))
-    this.index(app)
+    this.apps.add(app)
   }
 
   async addDrain(app: App, drain: Drain): Promise<void> {
@@ -94,12 +92,7 @@ export class KvAppStore implements AppStore {
   }
 
   findTelemetryDrain(id: string): {app: App; drain: TelemetryDrain} | undefined {
-    for (const app of this.apps.values()) {
-      const drain = app.telemetryDrains.find((each) => each.id === id)
-      if (drain !== undefined) return {app, drain}
-    }
-
-    return undefined
+    return this.apps.findTelemetryDrain(id)
   }
 
   async addAlert(app: App, alert: AlertDefinition): Promise<void> {
@@ -155,7 +148,7 @@ export class KvAppStore implements AppStore {
   private apply(stored: App): void {
     const app = this.apps.get(stored.id)
     if (app === undefined) {
-      this.index({...stored, drains: [...stored.drains], telemetryDrains: [...stored.telemetryDrains]})
+      this.apps.add({...stored, drains: [...stored.drains], telemetryDrains: [...stored.telemetryDrains]})
       return
     }
 
@@ -198,12 +191,6 @@ export class KvAppStore implements AppStore {
 
     change.then(forget, forget)
     return change
-  }
-
-  private index(app: App): void {
-    this.apps.set(app.id, app)
-    this.byName.set(app.name, app)
-    this.byToken.set(app.inputToken, app)
   }
 }
 
