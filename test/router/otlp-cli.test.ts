@@ -4,13 +4,8 @@ import type {RunningRouter} from '../../src/router/server.js'
 import {cliEnv, runCli} from '../helpers/cli.js'
 import {isolatedEnv} from '../api/helpers.js'
 import {call, testRouter} from './helpers.js'
-import {attributes, encodeRequest, oneResource, OtlpReceiver} from './otlp-peer.js'
+import {assertSeverityRecords, attributes, encodeRequest, oneResource, OtlpReceiver, SEVERITY_LEVELS, SPAN_ID, TRACE_ID} from './otlp-peer.js'
 
-/** Severity numbers 1–24 and the level `logs -o json` gives each (TRACE/DEBUG debug, INFO info, INFO2–4 notice, ...). */
-const LEVELS = ['debug', 'debug', 'debug', 'debug', 'debug', 'debug', 'debug', 'debug', 'info', 'notice', 'notice', 'notice',
-  'warn', 'warn', 'warn', 'warn', 'error', 'error', 'error', 'error', 'crit', 'alert', 'emerg', 'emerg']
-const TRACE = '5b8efff798038103d269b633813fc60c'
-const SPAN = 'eee19b7ec3c1b174'
 
 describe('logsift\'s own CLI on the router\'s OTLP and Fir features', function () {
   this.timeout(60_000)
@@ -26,13 +21,13 @@ describe('logsift\'s own CLI on the router\'s OTLP and Fir features', function (
     const created = await logsift('apps:create', 'otel', '--json')
     assert.equal(created.code, 0, created.stderr)
     const token = JSON.parse(created.stdout).log_input_token
-    const records = LEVELS.map((_, i) => ({
+    const records = SEVERITY_LEVELS.map((_, i) => ({
       attributes: attributes({'http.route': '/pay', n: i + 1, ok: i % 2 === 0, ratio: 0.5}),
       body: i === 0 ? {kvlistValue: {values: attributes({event: 'signup', plan: 'pro'})}} : {stringValue: `record ${i + 1}`},
       severityNumber: i + 1,
-      spanId: Buffer.from(SPAN, 'hex'),
+      spanId: Buffer.from(SPAN_ID, 'hex'),
       timeUnixNano: `17330592001234560${String(i).padStart(2, '0')}`,
-      traceId: Buffer.from(TRACE, 'hex'),
+      traceId: Buffer.from(TRACE_ID, 'hex'),
     }))
     const body = encodeRequest(oneResource({'service.instance.id': 'web-58f4b7c6d-x2k9p', 'service.name': 'otel'}, records))
     const auth = 'Basic ' + Buffer.from(`token:${token}`).toString('base64')
@@ -40,16 +35,7 @@ describe('logsift\'s own CLI on the router\'s OTLP and Fir features', function (
 
     const result = await logsift('logs', '-a', 'otel', '-o', 'json', '-n', '100')
     assert.equal(result.code, 0, result.stderr)
-    const read = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line))
-    assert.equal(read.length, 24)
-    assert.deepEqual(read.map((record) => record.level), LEVELS)
-    assert.deepEqual(read[0], {
-      dyno: 'web-58f4b7c6d-x2k9p', fields: {event: 'signup', 'http.route': '/pay', n: 1, ok: true, plan: 'pro', ratio: 0.5, span_id: SPAN, trace_id: TRACE},
-      level: 'debug', message: `{"event":"signup","plan":"pro","http.route":"/pay","n":1,"ok":true,"ratio":0.5,"trace_id":"${TRACE}","span_id":"${SPAN}"}`,
-      source: 'app', timestamp: '2024-12-01T13:20:00.123456+00:00',
-    })
-    assert.deepEqual(read[16].fields, {'http.route': '/pay', n: 17, ok: true, ratio: 0.5, span_id: SPAN, trace_id: TRACE})
-    assert.ok(read[16].message.startsWith('record 17 {'))
+    assertSeverityRecords(result.stdout)
   })
 
   it('apps:create --generation fir, telemetry:add, telemetry and telemetry:remove', async () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttp2Server, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream} from 'node:http2'
 import type {AddressInfo} from 'node:net'
@@ -163,4 +164,27 @@ export function recordsIn(requests: ReadonlyArray<{body: any}>): Array<{record: 
     const resource = Object.fromEntries((resourceLogs.resource?.attributes ?? []).map((kv: any) => [kv.key, Object.values(kv.value)[0]]))
     return (resourceLogs.scopeLogs ?? []).flatMap((scope: any) => (scope.logRecords ?? []).map((record: any) => ({record, resource})))
   }))
+}
+
+/** Severity numbers 1–24 and the level `logs -o json` gives each (TRACE/DEBUG debug, INFO info, INFO2–4 notice, ...). */
+export const SEVERITY_LEVELS = ['debug', 'debug', 'debug', 'debug', 'debug', 'debug', 'debug', 'debug', 'info', 'notice', 'notice', 'notice',
+  'warn', 'warn', 'warn', 'warn', 'error', 'error', 'error', 'error', 'crit', 'alert', 'emerg', 'emerg']
+export const TRACE_ID = '5b8efff798038103d269b633813fc60c'
+export const SPAN_ID = 'eee19b7ec3c1b174'
+
+/**
+ * What `logs -a -o json` prints for the 24 records both OTLP senders of the tests send (severities 1–24, the
+ * first with a kvlist body, each with the same attributes and trace context): checked record by record.
+ */
+export function assertSeverityRecords(stdout: string): void {
+  const read = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  assert.equal(read.length, 24)
+  assert.deepEqual(read.map((record) => record.level), SEVERITY_LEVELS)
+  assert.deepEqual(read[0], {
+    dyno: 'web-58f4b7c6d-x2k9p', fields: {event: 'signup', 'http.route': '/pay', n: 1, ok: true, plan: 'pro', ratio: 0.5, span_id: SPAN_ID, trace_id: TRACE_ID},
+    level: 'debug', message: `{"event":"signup","plan":"pro","http.route":"/pay","n":1,"ok":true,"ratio":0.5,"trace_id":"${TRACE_ID}","span_id":"${SPAN_ID}"}`,
+    source: 'app', timestamp: '2024-12-01T13:20:00.123456+00:00',
+  })
+  assert.deepEqual(read[16].fields, {'http.route': '/pay', n: 17, ok: true, ratio: 0.5, span_id: SPAN_ID, trace_id: TRACE_ID})
+  assert.ok(read[16].message.startsWith('record 17 {'))
 }
