@@ -385,21 +385,25 @@ function isCandidate(data: Buffer, start: number, end: number, prefilter: LinePr
   return false
 }
 
-/** The value check for one occurrence of the needle; a value that is not `=` and unquoted is accepted. */
-function acceptsOccurrence(data: Buffer, hit: number, {acceptsValue, needle}: LinePrefilter): boolean {
+/**
+ * The value check for one occurrence of the needle, its value read up to `end` at most; a value that is not
+ * `=` and unquoted is accepted.
+ */
+export function acceptsOccurrence(data: Buffer, hit: number, {acceptsValue, needle}: LinePrefilter, end = data.length): boolean {
   if (acceptsValue === undefined) return true
   const valueStart = hit + needle.length + 1
-  if (data[valueStart - 1] !== EQUALS || data[valueStart] === QUOTE) return true
+  // Followed by nothing within `end`, by something else than `=`, or by a quoted value: the line stays.
+  if (valueStart > end || data[valueStart - 1] !== EQUALS || (valueStart < end && data[valueStart] === QUOTE)) return true
   // Most values are plain integers (`status=503`): read them in place rather than decode a string.
   let integer = 0
   let valueEnd = valueStart
-  while (valueEnd < data.length && data[valueEnd] >= DIGIT_0 && data[valueEnd] <= DIGIT_9 && valueEnd - valueStart < 15) {
+  while (valueEnd < end && data[valueEnd] >= DIGIT_0 && data[valueEnd] <= DIGIT_9 && valueEnd - valueStart < 15) {
     integer = integer * 10 + (data[valueEnd] - DIGIT_0)
     valueEnd++
   }
 
-  if (valueEnd > valueStart && (valueEnd === data.length || VALUE_END[data[valueEnd]] === 1)) return acceptsValue(integer)
-  while (valueEnd < data.length && VALUE_END[data[valueEnd]] === 0) valueEnd++
+  if (valueEnd > valueStart && (valueEnd === end || VALUE_END[data[valueEnd]] === 1)) return acceptsValue(integer)
+  while (valueEnd < end && VALUE_END[data[valueEnd]] === 0) valueEnd++
   return acceptsValue(data.toString('utf8', valueStart, valueEnd))
 }
 

@@ -1,5 +1,6 @@
 import {crc32} from 'node:zlib'
 
+import {acceptsOccurrence, type LinePrefilter} from '../../parse/split.js'
 import type {NewMessage, StoredMessage} from './engine.js'
 
 /**
@@ -124,15 +125,28 @@ export function batchHeader(buffer: Buffer, at: number, end = buffer.length): Ba
   return {count, firstOffset: buffer.readUIntLE(at + 8, 6), length, maxTime: buffer.readUIntLE(at + 20, 6)}
 }
 
-/** The messages of a checked batch at `at` from offset `from` on, appended to `into` until it holds `limit`. */
-export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, from: number, limit: number, into: StoredMessage[]): void {
+/**
+ * Decodes the messages of a checked batch at `at` from offset `from` on, considering at most `budget` of
+ * them, into `into`; returns how many it considered. With a prefilter, a message whose bytes cannot pass it
+ * (batchCandidates) is considered but not decoded: a read with a narrow query decodes only what may match.
+ */
+export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, from: number, budget: number, into: StoredMessage[], prefilter?: LinePrefilter): number {
   const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
   const end = at + header.length
-  // One string for an ASCII text section, whose byte positions are then its character positions.
-  const section = buffer.readUInt16LE(at + 26) & ASCII ? buffer.toString('latin1', textStart, end) : undefined
-  const field = section === undefined ? (start: number, stop: number) => buffer.toString('utf8', start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
+  const candidates = prefilter === undefined ? undefined : batchCandidates(buffer, at, header, prefilter)
+  // One string for an ASCII text section, whose byte positions are then its character positions; made only
+  // once a message of the batch is to be decoded.
+  const ascii = (buffer.readUInt16LE(at + 26) & ASCII) !== 0
+  let section: string | undefined
+  const field = (start: number, stop: number): string => {
+    if (!ascii) return buffer.toString('utf8', start, stop)
+    section ??= buffer.toString('latin1', textStart, end)
+    return section.slice(start - textStart, stop - textStart)
+  }
+
+  let considered = 0
   let position = textStart
-  for (let i = 0; i < header.count && into.length < limit; i++) {
+  for (let i = 0; i < header.count && considered < budget; i++) {
     const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
     const sourceEnd = position + buffer.readUInt16LE(headerAt + 8)
     const dynoEnd = sourceEnd + buffer.readUInt16LE(headerAt + 10)
@@ -140,23 +154,70 @@ export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, fro
     const textEnd = timestampEnd + buffer.readUInt32LE(headerAt + 14)
     const offset = header.firstOffset + i
     if (offset >= from) {
-      const priority = buffer[headerAt + 6]
-      const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
-        dyno: field(sourceEnd, dynoEnd),
-        offset,
-        receivedAt: buffer.readUIntLE(headerAt, 6),
-        source: field(position, sourceEnd),
-        text: field(timestampEnd, textEnd),
+      considered++
+      if (candidates === undefined || candidates[i] === 1) {
+        const priority = buffer[headerAt + 6]
+        const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
+          dyno: field(sourceEnd, dynoEnd),
+          offset,
+          receivedAt: buffer.readUIntLE(headerAt, 6),
+          source: field(position, sourceEnd),
+          text: field(timestampEnd, textEnd),
+        }
+        if (priority !== NO_PRIORITY) message.priority = priority
+        const flags = buffer[headerAt + 7]
+        if (flags & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
+        if (flags & STAMPED_PRIORITY) message.priIsLevel = false
+        into.push(message)
       }
-      if (priority !== NO_PRIORITY) message.priority = priority
-      const flags = buffer[headerAt + 7]
-      if (flags & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
-      if (flags & STAMPED_PRIORITY) message.priIsLevel = false
-      into.push(message)
     }
 
     position = textEnd
   }
+
+  return considered
+}
+
+/**
+ * Which messages of a checked batch may pass the prefilter, 1 each (split.ts `isCandidate`, on the message's
+ * stored parts rather than its line): the needle in its source, dyno or timestamp, or in its text with a value
+ * that can hold. A message without a timestamp shows its receive time in its line, which the bytes do not
+ * hold: it is a candidate. A needle holding a character that joins a line's parts may cross from one part to
+ * the next: the caller passes no prefilter for such a needle (history-filter.ts).
+ */
+export function batchCandidates(buffer: Buffer, at: number, header: BatchHeader, prefilter: LinePrefilter): Uint8Array {
+  const candidates = new Uint8Array(header.count)
+  const {needle} = prefilter
+  let position = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
+  let hit = buffer.indexOf(needle, position)
+  for (let i = 0; i < header.count; i++) {
+    const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
+    const timestampEnd = position + buffer.readUInt16LE(headerAt + 8) + buffer.readUInt16LE(headerAt + 10) + buffer.readUInt16LE(headerAt + 12)
+    const textEnd = timestampEnd + buffer.readUInt32LE(headerAt + 14)
+    if ((buffer[headerAt + 7] & HAS_TIMESTAMP) === 0) candidates[i] = 1
+    else {
+      if (hit !== -1 && hit < position) hit = buffer.indexOf(needle, position)
+      for (; hit !== -1 && hit + needle.length <= textEnd; hit = buffer.indexOf(needle, hit + 1)) {
+        if (hit < timestampEnd ? hit + needle.length <= timestampEnd : acceptsOccurrence(buffer, hit, prefilter, textEnd)) {
+          candidates[i] = 1
+          break
+        }
+      }
+    }
+
+    if (hit === -1) {
+      // No needle in the rest of the batch: only messages without a timestamp can still pass.
+      for (let j = i + 1; j < header.count; j++) {
+        if ((buffer[at + BATCH_HEADER_BYTES + j * MESSAGE_HEADER_BYTES + 7] & HAS_TIMESTAMP) === 0) candidates[j] = 1
+      }
+
+      break
+    }
+
+    position = textEnd
+  }
+
+  return candidates
 }
 
 /**

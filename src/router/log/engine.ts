@@ -6,6 +6,7 @@
  * JetStream engine (a stream per router, a subject per app, sequence numbers as offsets, KV for cursors,
  * consumers for follow) can implement it as well as the file engine (src/router/log/file-engine.ts).
  */
+import type {LinePrefilter} from '../../parse/split.js'
 
 /** A message as the router accepted it, stored whole. */
 export interface NewMessage {
@@ -34,6 +35,14 @@ export interface StoredMessage extends NewMessage {
 
 /** Where a read starts: at an offset, or at the first message received at or after a time (epoch ms). */
 export type ReadStart = {readonly offset: number} | {readonly time: number}
+
+export interface ReadOptions {
+  /**
+   * A query's byte condition: an engine that can test it on stored bytes decodes only the messages that may
+   * match (the caller still applies the whole query). Engines that cannot return every message.
+   */
+  readonly prefilter?: LinePrefilter
+}
 
 export interface ReadResult {
   /** Oldest first; the first may be past the start when older messages were removed by retention. */
@@ -79,8 +88,12 @@ export interface AppLog {
    */
   append(messages: readonly NewMessage[]): Promise<AppendResult>
 
-  /** Up to `limit` messages from `start`, oldest first. */
-  read(start: ReadStart, limit: number): Promise<ReadResult>
+  /**
+   * Up to `limit` messages from `start`, oldest first. With `options.prefilter`, the engine may leave out
+   * messages whose bytes cannot pass it (src/parse/split.ts); those still count towards `limit`, so a read
+   * covers at most `limit` offsets either way, and `next` is past them.
+   */
+  read(start: ReadStart, limit: number, options?: ReadOptions): Promise<ReadResult>
 
   /**
    * Batches from offset `from` on: what is stored, then each append as it comes, without polling, until the

@@ -3,11 +3,12 @@ import {readdir} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {promisify} from 'node:util'
 
+import type {LinePrefilter} from '../../parse/split.js'
 import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, decodeBatch, firstOffsetAtTime} from './batch.js'
 import {CursorFile, syncDirectory} from './cursors.js'
 import {
-  type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type OffsetRange, type ReadResult,
-  type ReadStart, type StoredMessage,
+  type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type OffsetRange, type ReadOptions,
+  type ReadResult, type ReadStart, type StoredMessage,
 } from './engine.js'
 import type {FsyncPolicy} from './file-engine.js'
 import {AppendWaiters, follow} from './follow.js'
@@ -143,13 +144,13 @@ export class FileAppLog implements AppLog {
     return {first, next}
   }
 
-  async read(start: ReadStart, limit: number): Promise<ReadResult> {
+  async read(start: ReadStart, limit: number, options?: ReadOptions): Promise<ReadResult> {
     if ('time' in start) {
       const offset = await this.offsetAtTime(start.time)
-      return offset === undefined ? {messages: [], next: this.nextOffset} : this.readFrom(offset, limit)
+      return offset === undefined ? {messages: [], next: this.nextOffset} : this.readFrom(offset, limit, options?.prefilter)
     }
 
-    return this.readFrom(start.offset, limit)
+    return this.readFrom(start.offset, limit, options?.prefilter)
   }
 
   follow(from: number, options?: FollowOptions): AsyncIterable<StoredMessage[]> {
@@ -430,28 +431,34 @@ export class FileAppLog implements AppLog {
     })
   }
 
-  private async readFrom(from: number, limit: number): Promise<ReadResult> {
+  private async readFrom(from: number, limit: number, prefilter: LinePrefilter | undefined): Promise<ReadResult> {
     const messages: StoredMessage[] = []
+    let considered = 0
     let offset = Math.max(from, this.firstOffset)
-    while (messages.length < limit && offset < this.nextOffset) {
+    while (considered < limit && offset < this.nextOffset) {
       const segment = this.segmentHolding(offset)
       if (segment === undefined) break
       offset = Math.max(offset, segment.base)
       const {next, size} = segment
       const position = segment.positionFor(offset)
       const outcome = await segment.forEachBatch(position, size, (buffer, at, header) => {
-        if (header.firstOffset + header.count > offset) decodeBatch(buffer, at, header, offset, limit, messages)
-        return messages.length < limit
+        const end = header.firstOffset + header.count
+        if (end > offset) {
+          const taken = decodeBatch(buffer, at, header, offset, limit - considered, messages, prefilter)
+          considered += taken
+          // Past the last message considered, returned or left out by the prefilter.
+          offset = Math.max(offset, header.firstOffset) + taken
+        }
+
+        return considered < limit
       })
-      const last = messages.at(-1)
-      if (last !== undefined) offset = last.offset + 1
       if (outcome === 'missing' && !this.segments.includes(segment)) {
         // Removed by retention while this read waited: go on from the oldest that is left.
         offset = Math.max(offset, this.firstOffset)
         continue
       }
 
-      if (messages.length >= limit) break
+      if (considered >= limit) break
       // A damaged batch is stepped over to the next indexed one: what lies between cannot be read.
       offset = Math.max(offset, typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.offset ?? next : next)
     }

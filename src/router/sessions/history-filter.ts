@@ -30,6 +30,14 @@ export function messageFilter(predicate: Predicate, prefilter: LinePrefilter | u
   return (message) => (holdsNeedle(message, needle, acceptsValue, crossesParts) && predicate(messageRecord(message)))
 }
 
+/**
+ * The prefilter for reads of the log's stored bytes (batch.ts `batchCandidates`), which hold a message's parts
+ * apart: undefined for a needle that could cross from one part of the line to the next.
+ */
+export function storedBytesPrefilter(prefilter: LinePrefilter | undefined): LinePrefilter | undefined {
+  return prefilter === undefined || JOINERS.test(prefilter.needle.toString()) ? undefined : prefilter
+}
+
 /** The record parseLineWithPri makes of the message's line, made from its parts when they are what it would find. */
 export function messageRecord(message: LogMessage): LogRecord {
   const pri = message.priIsLevel ? message.pri : undefined

@@ -1,6 +1,6 @@
 import {compileQuery, type Predicate, QueryError, type QueryOptions} from '../../query/compile.js'
 import {compileLinePrefilter} from '../../query/prefilter.js'
-import {messageFilter} from './history-filter.js'
+import {messageFilter, storedBytesPrefilter} from './history-filter.js'
 import type {SessionRequest} from './sessions.js'
 
 /** How far a sender's clock may run ahead of the router's: a session from `since` reads the log from this much earlier. */
@@ -13,7 +13,7 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000
  * compiler so that the router sends only what the CLI would print. Times are the messages' own, as the CLI
  * reads them. Absent fields leave the session as Heroku's.
  */
-export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'since' | 'until'> {
+export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'prefilter' | 'since' | 'until'> {
   const since = timeField('since', body.since, invalid)
   const until = timeField('until', body.until, invalid)
   const level = body.level === undefined || body.level === null ? undefined : body.level
@@ -42,7 +42,8 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
   }
 
   // The message as `logs -a` reads it from a session, with the byte prefilter file reading uses.
-  return {filter: messageFilter(predicate, compileLinePrefilter(query)), since, until}
+  const prefilter = compileLinePrefilter(query)
+  return {filter: messageFilter(predicate, prefilter), prefilter: storedBytesPrefilter(prefilter), since, until}
 }
 
 

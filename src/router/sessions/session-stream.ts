@@ -146,7 +146,7 @@ export class SessionStream {
    * once the response has ended.
    */
   private async sendHistory(log: AppLog, from: number, end: number): Promise<number | undefined> {
-    const {appId, since, until} = this.session
+    const {appId, prefilter, since, until} = this.session
     const window = since !== undefined || until !== undefined
     const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
     // The log's own summary: the segments whose messages' own times may fall in the window (all, without one).
@@ -166,7 +166,8 @@ export class SessionStream {
       }
 
       // One chunk a read: reads of ten cost more (garbage collection of the larger pages) than the opens they save.
-      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)))
+      // A chunk being learnt is read whole; otherwise the log decodes only what the query's bytes may match.
+      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)), bounded ? undefined : {prefilter})
       if (bounded) this.chunks.learn(appId, messages, next)
       if (messages.length === 0 && next <= from) break
       from = next

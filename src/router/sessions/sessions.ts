@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import {readFile, rename, writeFile} from 'node:fs/promises'
 
+import type {LinePrefilter} from '../../parse/split.js'
 import type {NameTest} from '../../query/selector.js'
 import type {LogMessage} from '../message.js'
 
@@ -18,6 +19,8 @@ export interface SessionRequest {
   until?: number
   /** Filters beyond dyno and source (level, where, grep, exclude: the CLI's query), compiled. */
   filter?: (message: LogMessage) => boolean
+  /** The filter's byte condition, for reads of the log that can test it before decoding (AppLog.read). */
+  prefilter?: LinePrefilter
 }
 
 export interface LogSession extends SessionRequest {

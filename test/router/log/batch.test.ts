@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {BatchEncoder, batchHeader, checkedBatch, decodeBatch, firstOffsetAtTime} from '../../../src/router/log/batch.js'
+import {compileLinePrefilter} from '../../../src/query/prefilter.js'
+import {BatchEncoder, batchCandidates, batchHeader, checkedBatch, decodeBatch, firstOffsetAtTime} from '../../../src/router/log/batch.js'
 import type {NewMessage, StoredMessage} from '../../../src/router/log/engine.js'
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0)
@@ -78,5 +79,35 @@ describe('log batches', () => {
     const header = checkedBatch(bytes, 0)!
     const table: Array<[number, number | undefined]> = [[T0, 20], [T0 + 5, 20], [T0 + 6, 22], [T0 + 9, 22], [T0 + 10, undefined]]
     for (const [time, offset] of table) assert.equal(firstOffsetAtTime(bytes, 0, header, time), offset, `time +${time - T0}`)
+  })
+
+  describe('candidates for a prefilter: the messages whose stored bytes may pass it', () => {
+    const stamp = '2026-12-01T09:00:00.000000+00:00'
+    const line = (text: string, extra: Partial<NewMessage> = {}): NewMessage => ({dyno: 'router', receivedAt: T0, source: 'heroku', text, timestamp: stamp, ...extra})
+    const where = compileLinePrefilter({now: T0, where: ['status>=500']})!
+    const grep = compileLinePrefilter({grep: ['timeout'], now: T0})!
+    const table: Array<{name: string; messages: NewMessage[]; prefilter: typeof where; candidates: number[]}> = [
+      {candidates: [0, 1, 1, 0], messages: [line('status=200'), line('status=503 bytes=1'), line('a status="x"'), line('status=404 status=')], name: 'a value that can hold, a quoted one, none that can', prefilter: where},
+      {candidates: [1, 0], messages: [line('x status'), line('y', {source: '=200'})], name: "a needle at the very end of a text keeps its message, whatever the next message's bytes", prefilter: where},
+      {candidates: [1, 0], messages: [line('ok status=503'), line('after', {source: 'app'})], name: "a value ends with its message, not in the next one's source", prefilter: where},
+      {candidates: [1, 1, 0], messages: [line('x', {dyno: 'timeout.1'}), line('x', {source: 'timeout'}), line('time', {timestamp: 'out'})], name: 'in a source or dyno it passes; across two parts it does not', prefilter: grep},
+      {candidates: [1, 0, 1], messages: [line('x', {timestamp: undefined}), line('y'), line('request timeout')], name: 'a message without a timestamp shows its receive time: it passes', prefilter: grep},
+      {candidates: [0, 1, 1], messages: [line('none'), line('none', {timestamp: undefined}), line('none', {timestamp: undefined})], name: 'without the needle in the rest of the batch, only messages without a timestamp pass', prefilter: grep},
+    ]
+    for (const {candidates, messages, name, prefilter} of table) {
+      it(name, () => {
+        const bytes = new BatchEncoder().encode(messages, 1)
+        const header = checkedBatch(bytes, 0)!
+        assert.deepEqual([...batchCandidates(bytes, 0, header, prefilter)], candidates)
+      })
+    }
+
+    it('decodes only the candidates, counting the others as considered', () => {
+      const messages = Array.from({length: 10}, (_, i) => line(`status=${i % 3 === 0 ? 503 : 200}`))
+      const bytes = Buffer.from(new BatchEncoder().encode(messages, 100))
+      const into: StoredMessage[] = []
+      assert.equal(decodeBatch(bytes, 0, checkedBatch(bytes, 0)!, 102, 6, into, where), 6)
+      assert.deepEqual(into.map((message) => [message.offset, message.text]), [[103, 'status=503'], [106, 'status=503']])
+    })
   })
 })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {type EngineCapabilities, type LogEngine, LogWriteError, type NewMessage, type RetentionPolicy, type StoredMessage} from '../../../src/router/log/engine.js'
+import {compileLinePrefilter} from '../../../src/query/prefilter.js'
+import {type EngineCapabilities, type LogEngine, LogWriteError, type NewMessage, type ReadResult, type RetentionPolicy, type StoredMessage} from '../../../src/router/log/engine.js'
 import {waitFor} from '../helpers.js'
 
 /** What a conformance run opens engines with: a clock it controls, and retention limits when a case needs them. */
@@ -127,6 +128,21 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.equal(rest.next, 51)
       assert.deepEqual(await log.read({offset: 51}, 10), {messages: [], next: 51})
       assert.equal((await log.read({offset: 0}, 1)).messages[0].offset, 1)
+    })
+
+    it('reads with a prefilter: every message that may match, at most `limit` offsets covered, and where to go on', async () => {
+      const log = (await open()).app('web')
+      const messages = batch(0, 60, T0).map((message, i) => (i % 7 === 0 ? {...message, text: message.text.replace('status=200', 'status=503')} : message))
+      for (let i = 0; i < 60; i += 20) await log.append(messages.slice(i, i + 20))
+      const prefilter = compileLinePrefilter({now: T0, where: ['status>=500']})
+      const failing = (page: ReadResult) => page.messages.filter((message) => message.text.includes('status=503')).map((message) => message.offset)
+      const first = await log.read({offset: 5}, 30, {prefilter})
+      assert.deepEqual(failing(first), [8, 15, 22, 29])
+      assert.equal(first.next, 35)
+      assert.ok(first.messages.every((message, i) => message.offset >= 5 && message.offset < 35 && (i === 0 || message.offset > first.messages[i - 1].offset)))
+      const rest = await log.read({offset: first.next}, 1000, {prefilter})
+      assert.deepEqual(failing(rest), [36, 43, 50, 57])
+      assert.equal(rest.next, 61)
     })
 
     it('reads nothing from an app that has no log yet', async () => {

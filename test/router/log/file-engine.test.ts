@@ -3,6 +3,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync}
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {compileLinePrefilter} from '../../../src/query/prefilter.js'
 import {CursorFileError} from '../../../src/router/log/cursors.js'
 import type {NewMessage} from '../../../src/router/log/engine.js'
 import {type FileEngineOptions, FileLogEngine} from '../../../src/router/log/file-engine.js'
@@ -123,6 +124,18 @@ describe('FileLogEngine', () => {
     assert.equal((await reopened.read({offset: 555}, 1)).messages[0].offset, 555)
     const fromStart = await reopened.read({offset: 1}, 1)
     assert.ok(fromStart.messages[0].offset > 10 && fromStart.messages[0].offset < 40, `reading went on past the damaged batch at ${fromStart.messages[0].offset}`)
+  })
+
+  it('decodes only the messages a read\'s prefilter lets through, across batches and segments', async () => {
+    const log = (await open({dir: freshDir(), segmentBytes: 16 * 1024})).app('web')
+    const messages = batch(0, 300, T0).map((message, i) => (i % 50 === 3 ? {...message, text: message.text.replace('status=200', 'status=502')} : message))
+    for (let i = 0; i < 300; i += 25) await log.append(messages.slice(i, i + 25))
+    const prefilter = compileLinePrefilter({now: T0, where: ['status>=500']})
+    const page = await log.read({offset: 1}, 1000, {prefilter})
+    assert.deepEqual(page.messages.map((message) => message.offset), [4, 54, 104, 154, 204, 254])
+    assert.equal(page.next, 301)
+    const withoutStatus = await log.read({offset: 1}, 1000, {prefilter: compileLinePrefilter({grep: ['request_id=0000012c'], now: T0})})
+    assert.deepEqual(withoutStatus.messages, [])
   })
 
   it('rebuilds a missing or damaged time index at open', async () => {
