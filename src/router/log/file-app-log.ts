@@ -244,8 +244,9 @@ export class FileAppLog implements AppLog {
       } catch {}
     }
 
-    if (!this.dirty.has(segment) && !this.syncing.has(segment)) segment.closeFd()
+    // Its data is gone: nothing to sync. One being synced is closed when that ends (commit, as sealed).
     this.dirty.delete(segment)
+    if (!this.syncing.has(segment)) segment.closeFd()
     this.bytes -= segment.size
     this.context.bytesChanged(-segment.size)
     removed.bytes += segment.size

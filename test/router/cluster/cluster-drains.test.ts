@@ -67,15 +67,23 @@ async function routerProcess(servers: string[]): Promise<{child: ChildProcess; u
 describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3)', function () {
   this.timeout(120_000)
   let nats: NatsCluster
+  // Every node started here; they stay up to the end (a later test's drain may move to an earlier one's).
+  const nodes: RunningRouter[] = []
 
   before(async () => {
     nats = await NatsCluster.three()
   })
   after(async () => {
+    // The nodes first: with the NATS servers gone, their connections would try to reconnect forever.
+    await Promise.all(nodes.map((router) => router.close()))
     await nats?.stop()
   })
 
-  const node = (at: number, extra: object = {}) => testRouter({apiKey: API_KEY, drains: FAST, nats: {leaseTtlMs: LEASE_TTL_MS, servers: [nats.urls[at]]}, ...extra})
+  const node = async (at: number, extra: object = {}): Promise<RunningRouter> => {
+    const router = await testRouter({apiKey: API_KEY, drains: FAST, nats: {leaseTtlMs: LEASE_TTL_MS, servers: [nats.urls[at]]}, ...extra})
+    nodes.push(router)
+    return router
+  }
 
   it('delivers a drain from one node: every message once, though both nodes take messages in', async () => {
     const receiver = new StrictReceiver()

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -172,6 +172,19 @@ describe('FileLogEngine', () => {
     assert.deepEqual((await (await open({dir: join(dir, 'log')})).apps()).sort(), ['.', '../escape', 'a/b', 'ok'])
   })
 
+  for (const fsync of ['always', 'interval', 'never'] as const) {
+    it(`closes the files of the segments retention removes (fsync ${fsync}), so a long-running router holds none of them`, async () => {
+      const dir = freshDir()
+      const engine = await open({dir, fsync, fsyncIntervalMs: 60_000, retention: {appMaxBytes: 32 * 1024}, segmentBytes: 8 * 1024})
+      const log = engine.app('web')
+      for (let i = 0; i < 40; i++) await log.append(batch(i * 10, 10, T0))
+      await engine.enforceRetention()
+      assert.ok((await log.stats()).firstOffset > 100, 'retention removed segments')
+      const removedButOpen = () => openFilesUnder(dir).filter((path) => path.endsWith('(deleted)'))
+      await waitFor('no removed segment open', () => removedButOpen().length === 0).catch(() => assert.fail(`still open: ${removedButOpen().join(', ')}`))
+    })
+  }
+
   it('says which cursors file it cannot read', async () => {
     const dir = freshDir()
     const engine = await open({dir})
@@ -281,4 +294,17 @@ describe('FileLogEngine', () => {
 
 function segmentFiles(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.endsWith('.log')).sort()
+}
+
+/** The files this process has open under `dir`, as /proc shows them (a removed one ends in ` (deleted)`). */
+function openFilesUnder(dir: string): string[] {
+  const paths: string[] = []
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const path = readlinkSync(join('/proc/self/fd', fd))
+      if (path.startsWith(dir)) paths.push(path)
+    } catch {}
+  }
+
+  return paths
 }
