@@ -134,15 +134,12 @@ export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, fro
   const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
   const end = at + header.length
   const candidates = prefilter === undefined ? undefined : batchCandidates(buffer, at, header, prefilter)
-  // One string for an ASCII text section, whose byte positions are then its character positions; made only
-  // once a message of the batch is to be decoded.
+  // One string for an ASCII text section, whose byte positions are then its character positions, when most
+  // messages are decoded; a few are decoded field by field (the whole section would be garbage).
   const ascii = (buffer.readUInt16LE(at + 26) & ASCII) !== 0
-  let section: string | undefined
-  const field = (start: number, stop: number): string => {
-    if (!ascii) return buffer.toString('utf8', start, stop)
-    section ??= buffer.toString('latin1', textStart, end)
-    return section.slice(start - textStart, stop - textStart)
-  }
+  const section = ascii && (candidates === undefined || countOnes(candidates) * 4 > header.count) ? buffer.toString('latin1', textStart, end) : undefined
+  const encoding = ascii ? 'latin1' : 'utf8'
+  const field = section === undefined ? (start: number, stop: number) => buffer.toString(encoding, start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
 
   let considered = 0
   let position = textStart
@@ -176,6 +173,12 @@ export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, fro
   }
 
   return considered
+}
+
+function countOnes(flags: Uint8Array): number {
+  let count = 0
+  for (const flag of flags) count += flag
+  return count
 }
 
 /**

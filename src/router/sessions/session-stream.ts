@@ -22,6 +22,9 @@ export interface StreamOptions {
   traffic?: Traffic
 }
 
+/** Offsets a history read with a byte prefilter covers at a time: most of them are never decoded. */
+const PREFILTERED_READ_MESSAGES = 16 * CHUNK_MESSAGES
+
 /** Messages read from the durable log at a time, for a session that follows it. */
 const LOG_READ_BATCH = 1000
 /** Silence after which a history read tells an events client it is still there. */
@@ -165,9 +168,12 @@ export class SessionStream {
         continue
       }
 
-      // One chunk a read: reads of ten cost more (garbage collection of the larger pages) than the opens they save.
-      // A chunk being learnt is read whole; otherwise the log decodes only what the query's bytes may match.
-      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)), bounded ? undefined : {prefilter})
+      // A chunk being learnt is read whole, one a read: reads of ten cost more (garbage collection of the larger
+      // pages) than the opens they save. With the query's byte prefilter the log decodes only what may match,
+      // and reads of many chunks save opens and writes at no such cost.
+      const prefiltered = !bounded && prefilter !== undefined
+      const span = prefiltered ? PREFILTERED_READ_MESSAGES : CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)
+      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, span), prefiltered ? {prefilter} : undefined)
       if (bounded) this.chunks.learn(appId, messages, next)
       if (messages.length === 0 && next <= from) break
       from = next
