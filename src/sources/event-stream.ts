@@ -44,6 +44,18 @@ export class EventStreamDecoder {
 
     const events: ServerSentEvent[] = []
     let start = 0
+    // Servers end lines with LF alone: then the native search finds them, much faster than a loop per character.
+    if (!text.includes('\r')) {
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        this.line(this.partial === '' ? text.slice(start, end) : this.partial + text.slice(start, end), events)
+        this.partial = ''
+        start = end + 1
+      }
+
+      this.partial += text.slice(start)
+      return events
+    }
+
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
       if (code !== LF && code !== CR) continue
@@ -64,6 +76,11 @@ export class EventStreamDecoder {
   private line(line: string, events: ServerSentEvent[]): void {
     if (line === '') {
       this.dispatch(events)
+      return
+    }
+
+    if (line.startsWith('data: ')) {
+      this.data.push(line.slice(6))
       return
     }
 

@@ -39,4 +39,15 @@ describe('EventStreamDecoder (text/event-stream)', () => {
     decoder.push(Buffer.from('id: 42\ndata: a\n\nid: 43\n'))
     assert.equal(decoder.lastEventId, '43')
   })
+
+  it('gives the same events however the stream is cut in two, with LF, CRLF or CR line ends', () => {
+    const lf = 'id: 1\npri: 131\ndata: first\ndata: line two\n\n: keep-alive\nid: 2\ndata:x\n\nid: 3\ndata: café\n\n'
+    const whole = decode(lf)
+    assert.equal(whole.length, 3)
+    for (const text of [lf, lf.replaceAll('\n', '\r\n'), lf.replaceAll('\n', '\r')]) {
+      const bytes = Buffer.from(text)
+      for (let cut = 0; cut <= bytes.length; cut++) assert.deepEqual(decode(bytes.subarray(0, cut), bytes.subarray(cut)), whole, `${JSON.stringify(text.slice(0, 12))}... cut at ${cut}`)
+    }
+  })
 })
+
