@@ -3,9 +3,8 @@ import {type FileHandle, open, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {parseTimestamp} from '../../parse/timestamp.js'
-import {lineTimestamp} from '../message.js'
 import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch, forEachTimestamp} from './batch.js'
+import {type OwnTimes, OwnTimeSpan} from './own-time-span.js'
 
 /** A batch as the segment takes it in after writing it. */
 export interface WrittenBatch {
@@ -19,12 +18,6 @@ export interface IndexEntry {
   readonly offset: number
   readonly position: number
   readonly maxTimeBefore: number
-}
-
-/** The span of the messages' own times in a segment (epoch ms), what a window query compares. */
-export interface OwnTimes {
-  readonly earliest: number
-  readonly latest: number
 }
 
 const writeAt = promisify(write)
@@ -233,15 +226,8 @@ export class Segment {
       return stored
     }
 
-    let earliest = Number.POSITIVE_INFINITY
-    let latest = Number.NEGATIVE_INFINITY
-    const visit = (timestamp: string | undefined, receivedAt: number): void => {
-      const own = parseTimestamp(lineTimestamp(timestamp, receivedAt))
-      const time = Number.isNaN(own) ? receivedAt : own
-      if (time < earliest) earliest = time
-      if (time > latest) latest = time
-    }
-
+    const span = new OwnTimeSpan()
+    const visit = (timestamp: string | undefined, receivedAt: number): void => span.add(timestamp, receivedAt)
     const outcome = await this.forEachBatch(0, size, (buffer, at, header) => {
       forEachTimestamp(buffer, at, header, visit)
       return true
@@ -249,7 +235,7 @@ export class Segment {
     if (outcome === 'missing') return undefined
     // Past a damaged batch what follows is not looked at: no span, so the segment is always read.
     if (typeof outcome === 'object') return {earliest: Number.NEGATIVE_INFINITY, latest: Number.POSITIVE_INFINITY}
-    const ownTimes = {earliest, latest}
+    const ownTimes = span.span()
     if (this.sealed && this.size === size) {
       this.ownTimes = ownTimes
       await this.storeOwnTimes(ownTimes, size)

@@ -1,0 +1,97 @@
+import {parseTimestamp} from '../../parse/timestamp.js'
+import {lineTimestamp} from '../message.js'
+
+/** The span of the messages' own times in a segment (epoch ms), what a window query compares. */
+export interface OwnTimes {
+  readonly earliest: number
+  readonly latest: number
+}
+
+/** Timestamps of one shape: same length and offset, so that their order as strings is their order in time. */
+interface Shape {
+  readonly length: number
+  readonly offset: string
+  earliest: string
+  latest: string
+}
+
+/** More shapes than this in one segment (senders with every kind of clock) are parsed one by one. */
+const MAX_SHAPES = 8
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+/** Where `YYYY-MM-DDTHH:MM:SS` has its separators; every other of its 19 characters is a digit. */
+const SEPARATORS: ReadonlyMap<number, number> = new Map([[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]])
+
+/**
+ * The span of the own times of messages given one by one: what a history query reads of each line (its
+ * RFC 3339 timestamp, else its receive time). Computed when a segment is sealed, for every message, so it
+ * parses almost nothing: timestamps of one shape (`2024-05-01T12:00:00.002356+00:00`, the same length and
+ * offset) are ordered as strings, and only each shape's first and last are parsed at the end. A timestamp
+ * that does not parse matches no window, so leaving it out is right; one that would be a shape's first or
+ * last makes the span unbounded on both sides (never a segment skipped wrongly).
+ */
+export class OwnTimeSpan {
+  private earliest = Number.POSITIVE_INFINITY
+  private latest = Number.NEGATIVE_INFINITY
+  private readonly shapes: Shape[] = []
+
+  add(timestamp: string | undefined, receivedAt: number): void {
+    const offsetAt = timestamp === undefined ? -1 : offsetStart(timestamp)
+    if (offsetAt !== -1 && this.addShaped(timestamp as string, offsetAt)) return
+    const own = parseTimestamp(lineTimestamp(timestamp, receivedAt))
+    this.include(Number.isNaN(own) ? receivedAt : own)
+  }
+
+  span(): OwnTimes {
+    for (const {earliest, latest} of this.shapes) {
+      const first = parseTimestamp(earliest)
+      const last = parseTimestamp(latest)
+      if (Number.isNaN(first) || Number.isNaN(last)) return {earliest: Number.NEGATIVE_INFINITY, latest: Number.POSITIVE_INFINITY}
+      this.include(first)
+      this.include(last)
+    }
+
+    return {earliest: this.earliest, latest: this.latest}
+  }
+
+  private include(time: number): void {
+    if (time < this.earliest) this.earliest = time
+    if (time > this.latest) this.latest = time
+  }
+
+  /** Counts a timestamp in its shape; false when there is no room for another shape. */
+  private addShaped(timestamp: string, offsetAt: number): boolean {
+    for (const shape of this.shapes) {
+      if (shape.length !== timestamp.length || !timestamp.endsWith(shape.offset)) continue
+      if (timestamp < shape.earliest) shape.earliest = timestamp
+      else if (timestamp > shape.latest) shape.latest = timestamp
+      return true
+    }
+
+    if (this.shapes.length === MAX_SHAPES) return false
+    this.shapes.push({earliest: timestamp, latest: timestamp, length: timestamp.length, offset: timestamp.slice(offsetAt)})
+    return true
+  }
+}
+
+/**
+ * Where the offset (`Z`, `+00:00`) of an RFC 3339 timestamp starts, after its seconds and any fraction;
+ * -1 when it does not start `YYYY-MM-DDTHH:MM:SS` with digits where digits go, or has nothing after them.
+ */
+export function offsetStart(timestamp: string): number {
+  if (timestamp.length < 20) return -1
+  for (let i = 0; i < 19; i++) {
+    const code = timestamp.charCodeAt(i)
+    const separator = SEPARATORS.get(i)
+    if (separator === undefined ? code < DIGIT_0 || code > DIGIT_9 : code !== separator) return -1
+  }
+
+  let at = 19
+  if (timestamp.charCodeAt(at) === 0x2e) {
+    at++
+    while (at < timestamp.length && timestamp.charCodeAt(at) >= DIGIT_0 && timestamp.charCodeAt(at) <= DIGIT_9) at++
+    if (at === 20) return -1
+  }
+
+  return at < timestamp.length ? at : -1
+}
