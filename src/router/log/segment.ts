@@ -270,12 +270,11 @@ export class Segment {
   }
 
   /**
-   * Calls `visit` with each checked batch from `position` (a batch start) up to `end`, until it returns false.
-   * Reads `chunkBytes` at a time (at least a batch), the next chunk while the current one is visited, so that
-   * a long read does not wait for the disk between chunks. 'missing' when the file is gone (removed by
-   * retention), the position of a batch that does not check otherwise.
+   * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false.
+   * Returns `missing` when the file is gone (removed by retention meanwhile), and the position of a batch
+   * that fails its checksum, which a reader steps over to the next index entry.
    */
-  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean, chunkBytes = READ_CHUNK_BYTES): Promise<'done' | 'missing' | {corruptAt: number}> {
+  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'done' | 'missing' | {corruptAt: number}> {
     let handle: FileHandle
     try {
       handle = await open(this.path, 'r')
@@ -284,47 +283,32 @@ export class Segment {
       throw error
     }
 
-    const size = Math.min(chunkBytes, end - position)
-    let buffer = Buffer.allocUnsafe(size)
-    let spare = Buffer.allocUnsafe(size)
-    const readAt = (into: Buffer, at: number) => handle.read(into, 0, Math.min(into.length, end - at), at)
-    let reading: ReturnType<typeof readAt> | undefined = position < end ? readAt(buffer, position) : undefined
     try {
-      while (reading !== undefined) {
-        const {bytesRead} = await reading
-        reading = undefined
-        // The whole batches in the chunk, found from their lengths before any is checked.
-        let wholeEnd = 0
-        for (let header = batchHeader(buffer, 0, bytesRead); header !== undefined && wholeEnd + header.length <= bytesRead; header = batchHeader(buffer, wholeEnd, bytesRead)) {
-          wholeEnd += header.length
-        }
+      let buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
+      while (position < end) {
+        const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position)
+        let at = 0
+        while (at < bytesRead) {
+          const header = batchHeader(buffer, at, bytesRead)
+          const whole = header !== undefined && at + header.length <= bytesRead
+          if (!whole) {
+            // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
+            const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
+            if (!cutByChunk) return {corruptAt: position + at}
+            if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
+            break
+          }
 
-        if (wholeEnd === 0) {
-          // A batch larger than the chunk is read again whole; anything else here cannot be a batch.
-          const header = batchHeader(buffer, 0, bytesRead)
-          if (header === undefined || header.length <= buffer.length || position + header.length > end) return {corruptAt: position}
-          buffer = Buffer.allocUnsafe(header.length)
-          reading = readAt(buffer, position)
-          continue
-        }
-
-        const next = position + wholeEnd
-        if (next < end) reading = readAt(spare, next)
-        for (let at = 0; at < wholeEnd;) {
-          const header = checkedBatch(buffer, at, wholeEnd)
-          if (header === undefined) return {corruptAt: position + at}
+          if (checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
           if (!visit(buffer, at, header)) return 'done'
           at += header.length
         }
 
-        ;[buffer, spare] = [spare, buffer]
-        position = next
+        position += at
       }
 
       return 'done'
     } finally {
-      // A read ahead may still be running: the handle is closed after it.
-      await reading?.catch(() => {})
       await handle.close()
     }
   }
