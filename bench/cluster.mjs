@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Router nodes on a NATS JetStream cluster (issue 11) against the single-machine router, in one run.
 //
-//   npm run build && node bench/cluster.mjs [--seconds 5] [--lines 100] [--inflight 8] [--cases single,1,2,3]
+//   npm run build && node bench/cluster.mjs [--seconds 5] [--lines 100] [--inflight 8] [--cases single,1,2,3,failover-kill,failover-term]
 //                                           [--latency-samples 1000]
 //
 // For each case: a fresh 3-server nats-server cluster (JetStream, file store, on 127.0.0.1, R3) and N router
@@ -11,8 +11,14 @@
 // (user + system from /proc) per line of the router processes and of the nats-servers. Then it tails the app
 // from the first node (SSE) while posting one line every 5 ms through the last node, each line carrying its
 // send time, and reports the latency from send to the tail's receipt, p50 and p99.
+// Cases `failover-kill` and `failover-term`: the drain's failover. Node A (a process) creates an app with an
+// HTTPS drain to a receiver in this process and so holds the drain's lease; node B starts; 100 lines/s are
+// posted to B; A is stopped with SIGKILL (its lease runs out: TTL 10 s) or SIGTERM (it gives the lease back).
+// Reports the time from the signal to the first frame delivered after it, the longest gap between frames,
+// and that every accepted line arrived (after dedupe by Logplex-Frame-Id), none lost.
 import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer as createHttpServer} from 'node:http'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -183,10 +189,95 @@ async function runCase(name) {
   }
 }
 
+/** A drain receiver: every frame's arrival time, and each line once (frames deduped by Logplex-Frame-Id). */
+async function drainReceiver() {
+  const frames = []
+  const seen = new Set()
+  const lines = []
+  const server = createHttpServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      const id = req.headers['logplex-frame-id']
+      frames.push(performance.now())
+      if (!seen.has(id)) {
+        seen.add(id)
+        for (const match of body.matchAll(/steady (\d+)/g)) lines.push(Number(match[1]))
+      }
+
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {close: () => server.close(), frames, lines, url: `http://127.0.0.1:${server.address().port}/logs`}
+}
+
+async function failover(signal) {
+  const dir = mkdtempSync(join(tmpdir(), 'logsift-bench-failover-'))
+  const nats = await startNats(dir)
+  const receiver = await drainReceiver()
+  const routers = []
+  try {
+    const a = await startRouter(join(dir, 'a'), nats.urls)
+    routers.push(a)
+    await api(a.url, 'POST', '/apps', JSON.stringify({name: 'bench'}), {'content-type': 'application/json'})
+    const drain = JSON.parse((await api(a.url, 'POST', '/apps/bench/log-drains', JSON.stringify({url: receiver.url}), {'content-type': 'application/json'})).text)
+    const holder = async (url) => JSON.parse((await api(url, 'GET', '/status')).text).apps.flatMap((app) => app.drains).find((each) => each.id === drain.id)?.node
+    await until('node A to hold the drain', async () => typeof (await holder(a.url)) === 'string')
+    const held = await holder(a.url)
+    const b = await startRouter(join(dir, 'b'), nats.urls)
+    routers.push(b)
+    await until('node B to know the app', async () => (await api(b.url, 'GET', '/apps/bench')).status === 200)
+    let sent = 0
+    const accepted = []
+    let running = true
+    const stream = (async () => {
+      while (running) {
+        const n = sent++
+        if ((await api(b.url, 'POST', '/apps/bench/logs', `steady ${n}`, {'content-type': 'text/plain'})).status === 204) accepted.push(n)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    })()
+    await until('frames from node A', async () => receiver.lines.length >= 300)
+    const stoppedAt = performance.now()
+    a.child.kill(signal)
+    await until('a frame after the stop', async () => receiver.frames.at(-1) > stoppedAt && (await holder(b.url)) !== held)
+    const firstAfter = receiver.frames.find((time) => time > stoppedAt)
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    running = false
+    await stream
+    await until('every accepted line delivered', async () => new Set(receiver.lines).size >= accepted.length)
+    const gaps = receiver.frames.slice(1).map((time, i) => time - receiver.frames[i])
+    const delivered = new Set(receiver.lines)
+    return {
+      duplicates: receiver.lines.length - delivered.size, failoverMs: firstAfter - stoppedAt, lines: accepted.length,
+      lost: accepted.filter((n) => !delivered.has(n)).length, maxGapMs: Math.max(...gaps), signal,
+    }
+  } finally {
+    for (const router of routers) router.child.kill('SIGKILL')
+    for (const server of nats.servers) server.kill('SIGKILL')
+    receiver.close()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    rmSync(dir, {force: true, recursive: true})
+  }
+}
+
+const cases = opts.cases.split(',')
+const failovers = []
+for (const name of cases.filter((each) => each.startsWith('failover-'))) failovers.push(await failover(name === 'failover-kill' ? 'SIGKILL' : 'SIGTERM'))
+if (failovers.length > 0) {
+  console.log('| holder stopped with | time to the next frame | longest gap between frames | lines accepted | lost | delivered twice (deduped by frame id) |')
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  for (const row of failovers) console.log(`| ${row.signal} | ${(row.failoverMs / 1000).toFixed(2)} s | ${(row.maxGapMs / 1000).toFixed(2)} s | ${row.lines} | ${row.lost} | ${row.duplicates} |`)
+}
+
 const rows = []
-for (const name of opts.cases.split(',')) rows.push(await runCase(name))
-console.log('| case | lines/s | router CPU µs/line (all nodes) | nats-server CPU µs/line (all 3) | refused POSTs | tail latency p50 | p99 |')
-console.log('| --- | --- | --- | --- | --- | --- | --- |')
-for (const row of rows) {
-  console.log(`| ${row.name} | ${Math.round(row.linesPerSecond)} | ${row.routerUs.toFixed(1)} | ${row.natsUs.toFixed(1)} | ${row.refused} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms |`)
+for (const name of cases.filter((each) => !each.startsWith('failover-'))) rows.push(await runCase(name))
+if (rows.length > 0) {
+  console.log('| case | lines/s | router CPU µs/line (all nodes) | nats-server CPU µs/line (all 3) | refused POSTs | tail latency p50 | p99 |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  for (const row of rows) {
+    console.log(`| ${row.name} | ${Math.round(row.linesPerSecond)} | ${row.routerUs.toFixed(1)} | ${row.natsUs.toFixed(1)} | ${row.refused} | ${row.p50.toFixed(1)} ms | ${row.p99.toFixed(1)} ms |`)
+  }
 }

@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {RunningRouter} from '../../../src/router/server.js'
 import {StrictReceiver} from '../drain-receivers.js'
-import {call, createApp, dataDir, type Reply, testRouter} from '../helpers.js'
+import {call, createApp, createSession, dataDir, type Reply, sseEvents, Tail, testRouter} from '../helpers.js'
 import {WebhookReceiver} from '../alerts/webhook-receiver.js'
 import {NatsCluster} from './nats-servers.js'
 
@@ -111,7 +111,7 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
     assert.equal(receiver.faults.length, 0, receiver.faults.join('\n'))
   })
 
-  it('moves a drain to the other node when its node is killed: every 2xx line arrives, none twice after frame-id dedupe, in order', async () => {
+  it('moves a drain to the other node when its node is killed, and a tail on it resumes on the other; the node restarted joins again: every 2xx line arrives, none twice after frame-id dedupe, in order', async () => {
     const receiver = new StrictReceiver()
     await receiver.start()
     after(() => receiver.stop())
@@ -123,6 +123,9 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
     const survivor = await node(0)
     await waitUntil('the survivor to know the app', async () => (await call(survivor, 'GET', '/apps/failover')).status === 200)
     assert.equal(await drainNode(survivor, drainId), doomedId, 'the first node keeps the drain')
+    // A tail on the node that will die, as `logs -a -t` through a load balancer that sent it there.
+    const session = await createSession(doomed as unknown as RunningRouter, 'failover', {lines: 0, tail: true})
+    const firstTail = await Tail.open(session, {accept: 'text/event-stream'})
 
     const accepted: string[] = []
     let running = true
@@ -133,13 +136,26 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
         if ((await postLine(survivor, 'failover', text)).status === 204) accepted.push(text)
       }
     })()
+    let secondTail: Tail | undefined
     try {
       await waitUntil('the killed node to deliver some', () => receiver.messages.length >= 100, 30_000)
       doomed.child.kill('SIGKILL')
       const atKill = accepted.length
-      // Another node (the survivor, or one of the earlier test's) takes the drain over.
+      await waitUntil('the tail on the killed node to end', () => firstTail.ended, 10_000)
+      const lastId = sseEvents(firstTail.text).at(-1)![0]
+      await waitUntil('the tail to resume on the survivor', async () => {
+        secondTail = await Tail.open(survivor.url + new URL(session).pathname, {accept: 'text/event-stream', 'last-event-id': lastId})
+        if (secondTail.status !== 200) secondTail.close()
+        return secondTail.status === 200
+      })
+      // Another node (the survivor, or one of the earlier tests') takes the drain over.
       await waitUntil('another node to take the drain over', async () => ![doomedId, null, undefined].includes(await drainNode(survivor, drainId)), 30_000)
       await waitUntil('the stream to go on', () => accepted.length >= atKill + 200, 30_000)
+      const restarted = await routerProcess([nats.urls[2]])
+      after(() => restarted.child.kill('SIGKILL'))
+      await waitUntil('the restarted node in the survivor\'s status', async () => (await call(survivor, 'GET', '/status')).json.cluster.nodes.some((each: {url: string}) => each.url === restarted.url), 30_000)
+      const atRestart = accepted.length
+      await waitUntil('the stream to go on after the restart', () => accepted.length >= atRestart + 100, 30_000)
     } finally {
       running = false
       await sender
@@ -148,6 +164,12 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
     await waitUntil('every accepted line at the receiver', () => deduped(receiver).length >= accepted.length, 30_000)
     assert.deepEqual(deduped(receiver), accepted, 'every accepted line once after dedupe, in order')
     assert.equal(receiver.faults.length, 0, receiver.faults.join('\n'))
+    // The two tails together: every line, in order, by contiguous event ids (no gap, no repeat).
+    await secondTail!.waitFor('the last line on the resumed tail', (text) => text.includes(`data: ${accepted.at(-1)}`) || text.endsWith(`${accepted.at(-1)}\n\n`), 15_000)
+    secondTail!.close()
+    const events = [...sseEvents(firstTail.text), ...sseEvents(secondTail!.text)]
+    assert.deepEqual(events.map(([, data]) => data.slice(data.lastIndexOf(': ') + 2)), accepted, 'the tail saw every line once, in order')
+    assert.deepEqual(events.map(([id]) => Number(id) - Number(events[0][0])), events.map((_, i) => i), 'event ids without a gap or a repeat')
   })
 
   it('notifies an alert once, from the node holding the app\'s alerts', async () => {
