@@ -43,6 +43,21 @@ export class StrictReceiver {
     return this.posts.flatMap((post) => post.messages)
   }
 
+  /**
+   * The texts (after the syslog header's ` - `) of the frames taken, each frame id counted once, as a
+   * receiver deduping by Logplex-Frame-Id keeps them; a frame id resent with other messages is a fault.
+   */
+  dedupedTexts(): string[] {
+    const seen = new Map<string, string[]>()
+    for (const post of this.posts) {
+      const earlier = seen.get(post.frameId)
+      if (earlier === undefined) seen.set(post.frameId, post.messages)
+      else if (JSON.stringify(post.messages) !== JSON.stringify(earlier)) this.faults.push(`frame ${post.frameId} resent with other messages`)
+    }
+
+    return [...seen.values()].flat().map((line) => line.slice(line.lastIndexOf(' - ') + 3))
+  }
+
   async start(port = 0): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res)
     const server = this.tls === undefined ? createHttpServer(handler) : createHttpsServer(this.tls, handler)

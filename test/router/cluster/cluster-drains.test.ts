@@ -32,18 +32,6 @@ async function waitUntil(what: string, ask: () => boolean | Promise<boolean>, ti
   }
 }
 
-/** The texts the receiver took, each frame id counted once (as a receiver deduping by Logplex-Frame-Id does). */
-function deduped(receiver: StrictReceiver): string[] {
-  const seen = new Map<string, string[]>()
-  for (const post of receiver.posts) {
-    const earlier = seen.get(post.frameId)
-    if (earlier === undefined) seen.set(post.frameId, post.messages)
-    else assert.deepEqual(post.messages, earlier, `frame ${post.frameId} resent with other messages`)
-  }
-
-  return [...seen.values()].flat().map((line) => line.slice(line.lastIndexOf(' - ') + 3))
-}
-
 /** Which node delivers the drain, from `GET /status` of `router`. */
 async function drainNode(router: Pick<RunningRouter, 'apiKey' | 'url'>, drainId: string): Promise<string | null | undefined> {
   const status = (await call(router as RunningRouter, 'GET', '/status')).json
@@ -161,8 +149,8 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
       await sender
     }
 
-    await waitUntil('every accepted line at the receiver', () => deduped(receiver).length >= accepted.length, 30_000)
-    assert.deepEqual(deduped(receiver), accepted, 'every accepted line once after dedupe, in order')
+    await waitUntil('every accepted line at the receiver', () => receiver.dedupedTexts().length >= accepted.length, 30_000)
+    assert.deepEqual(receiver.dedupedTexts(), accepted, 'every accepted line once after dedupe, in order')
     assert.equal(receiver.faults.length, 0, receiver.faults.join('\n'))
     // The two tails together: every line, in order, by contiguous event ids (no gap, no repeat).
     await secondTail!.waitFor('the last line on the resumed tail', (text) => text.includes(`data: ${accepted.at(-1)}`) || text.endsWith(`${accepted.at(-1)}\n\n`), 15_000)

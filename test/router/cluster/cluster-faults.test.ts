@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {connect} from 'node:net'
 
 import type {RunningRouter} from '../../../src/router/server.js'
+import {StrictReceiver} from '../drain-receivers.js'
 import {call, createApp, createSession, type Reply, Tail, testRouter} from '../helpers.js'
 import {NatsCluster} from './nats-servers.js'
 
@@ -88,7 +89,12 @@ describe('a steady stream through two router nodes while a NATS server of three 
     await nats?.stop()
   })
 
-  it('loses nothing that got a 2xx, and both tails see it all in one order', async () => {
+  it('loses nothing that got a 2xx: both tails see it all in one order, and a drain delivers it in that order, none twice after frame-id dedupe', async () => {
+    const receiver = new StrictReceiver()
+    await receiver.start()
+    after(() => receiver.stop())
+    const drain = await call(a, 'POST', '/apps/steady/log-drains', {body: {url: receiver.url()}})
+    assert.equal(drain.status, 201, drain.text)
     const tails = [await Tail.open(await createSession(a, 'steady', {lines: 0, tail: true})), await Tail.open(await createSession(b, 'steady', {lines: 0, tail: true}))]
     const accepted: string[] = []
     let refused = 0
@@ -121,5 +127,8 @@ describe('a steady stream through two router nodes while a NATS server of three 
     assert.equal(new Set(onA).size, onA.length, 'nothing twice')
     assert.ok(refused < sent, `${refused} of ${sent} refused`)
     for (const tail of tails) tail.close()
+    await waitForReply('the drain to deliver every stored line', async () => receiver.dedupedTexts().length >= onA.length, 30_000)
+    assert.deepEqual(receiver.dedupedTexts(), onA, 'the drain delivers the stream in its order, each line once after dedupe')
+    assert.deepEqual(receiver.faults, [])
   })
 })
