@@ -11,9 +11,10 @@ export type UnitHandler = (raw: Buffer, framed: boolean) => void
 export interface LinePrefilter {
   needle: Buffer
   /**
-   * For an occurrence followed by `=` and an unquoted value: false when that value cannot satisfy the
-   * query. A plain integer value comes as a number (the value a bare number stands for in any unit's base);
-   * an occurrence followed by anything else keeps its line.
+   * For an occurrence followed by `=` and an unquoted value, or by `":` and a plain JSON integer: false when
+   * that value cannot satisfy the query. A plain integer value comes as a number (the value a bare number
+   * stands for in any unit's base). With it, the needle is a key name: an occurrence going on in a name
+   * character (`statusCode`) is another key and is passed over; one followed by anything else keeps its line.
    */
   acceptsValue: ((value: number | string) => boolean) | undefined
 }
@@ -23,6 +24,7 @@ const SPACE = 0x20
 const LESS_THAN = 0x3c
 const EQUALS = 0x3d
 const QUOTE = 0x22
+const COLON = 0x3a
 const DIGIT_0 = 0x30
 const DIGIT_1 = 0x31
 const DIGIT_9 = 0x39
@@ -391,7 +393,11 @@ function isCandidate(data: Buffer, start: number, end: number, prefilter: LinePr
  */
 export function acceptsOccurrence(data: Buffer, hit: number, {acceptsValue, needle}: LinePrefilter, end = data.length): boolean {
   if (acceptsValue === undefined) return true
-  const valueStart = hit + needle.length + 1
+  const after = hit + needle.length
+  // The needle is the key whole: one going on in a name character is another key (`statusCode` for `status`).
+  if (after < end && KEY_CHARACTER[data[after]] === 1) return false
+  if (after + 1 < end && data[after] === QUOTE && data[after + 1] === COLON) return acceptsJsonValue(data, after + 2, end, acceptsValue)
+  const valueStart = after + 1
   // Followed by nothing within `end`, by something else than `=`, or by a quoted value: the line stays.
   if (valueStart > end || data[valueStart - 1] !== EQUALS || (valueStart < end && data[valueStart] === QUOTE)) return true
   // Most values are plain integers (`status=503`): read them in place rather than decode a string.
@@ -406,6 +412,31 @@ export function acceptsOccurrence(data: Buffer, hit: number, {acceptsValue, need
   while (valueEnd < end && VALUE_END[data[valueEnd]] === 0) valueEnd++
   return acceptsValue(data.toString('utf8', valueStart, valueEnd))
 }
+
+/**
+ * The value check for a JSON key (`"status":` then the value at `at`): a plain non-negative integer, which
+ * JSON ends with `,`, `}`, `]` or white space, is tested; any other value (a string, a fraction, an object)
+ * keeps the line.
+ */
+function acceptsJsonValue(data: Buffer, at: number, end: number, acceptsValue: (value: number | string) => boolean): boolean {
+  while (at < end && (data[at] === SPACE || data[at] === 0x09)) at++
+  const valueStart = at
+  let integer = 0
+  while (at < end && data[at] >= DIGIT_0 && data[at] <= DIGIT_9 && at - valueStart < 15) integer = integer * 10 + (data[at++] - DIGIT_0)
+  if (at === valueStart || (at < end && JSON_NUMBER_END[data[at]] !== 1)) return true
+  return acceptsValue(integer)
+}
+
+/** Bytes that go on a key's name: after the needle, they make it another key. */
+const KEY_CHARACTER = new Uint8Array(256)
+for (let byte = 0; byte < 256; byte++) {
+  const character = String.fromCharCode(byte)
+  if (/[\w]/.test(character)) KEY_CHARACTER[byte] = 1
+}
+
+/** Bytes that end a JSON number in an object or array. */
+const JSON_NUMBER_END = new Uint8Array(256)
+for (const byte of [0x2c, 0x7d, 0x5d, SPACE, NEWLINE, 0x0d, 0x09]) JSON_NUMBER_END[byte] = 1
 
 /** Bytes that end an unquoted logfmt value. */
 const VALUE_END = new Uint8Array(256)

@@ -31,6 +31,21 @@ const SAMPLE = [
   '2024-05-01T12:00:00.000008+00:00 app[web.1]: service=1.2s status=201',
   'status=500 a line that is not a Heroku line',
   '2024-05-01T12:00:00.000009+00:00 app[web.1]: status=700',
+  '2024-05-01T12:00:00.000010+00:00 app[web.1]: {"level":30,"res":{"statusCode":503},"msg":"done"}',
+  '2024-05-01T12:00:00.000011+00:00 app[web.1]: {"status":200,"msg":"ok"}',
+  '2024-05-01T12:00:00.000012+00:00 app[web.1]: {"status": 503 , "msg":"spaced"}',
+  '2024-05-01T12:00:00.000013+00:00 app[web.1]: {"status":503.5}',
+  '2024-05-01T12:00:00.000014+00:00 app[web.1]: {"status":-1}',
+  '2024-05-01T12:00:00.000015+00:00 app[web.1]: {"status":"503"}',
+  '2024-05-01T12:00:00.000016+00:00 app[web.1]: {"status":5e2}',
+  '2024-05-01T12:00:00.000017+00:00 app[web.1]: {"res":{"status":503}}',
+  '2024-05-01T12:00:00.000018+00:00 app[web.1]: {"status":200,"note":"status=503"}',
+  '2024-05-01T12:00:00.000019+00:00 app[web.1]: statusCode=503 status_text=bad',
+  '2024-05-01T12:00:00.000020+00:00 app[web.1]: {"status":[503]}',
+  '2024-05-01T12:00:00.000021+00:00 app[web.1]: {"status":503}',
+  '2024-05-01T12:00:00.000022+00:00 app[web.1]: {"status":204}',
+  '2024-05-01T12:00:00.000023+00:00 app[web.1]: {"level":"error","service":1200,"duration_ms":2500}',
+  '2024-05-01T12:00:00.000024+00:00 app[web.1]: {"level":"error","service":800,"duration_ms":1500}',
 ].join('\n')
 
 const QUERIES: QueryOptions[] = [
