@@ -121,7 +121,9 @@ export class JetStreamLogEngine implements LogEngine {
       const retention = {...DEFAULT_RETENTION, ...options.retention}
       await ensureStream(jsm, streamConfig(name, retention, options.replicas ?? 1))
       const js = nc.jetstream()
-      const cursors = await js.views.kv(`${name}_cursors`, {history: 1, replicas: options.replicas ?? 1})
+      // Read through the stream's leader, not any replica (direct get): a drain's position read after it was
+      // saved must be the one saved — a replica behind would send frames again after a handover.
+      const cursors = await js.views.kv(`${name}_cursors`, {allow_direct: false, history: 1, replicas: options.replicas ?? 1})
       const maxChunkBytes = options.maxChunkBytes ?? nc.info!.max_payload - HEADER_ROOM
       return new JetStreamLogEngine(nc, options.nc === undefined, jsm, js, cursors, maxChunkBytes, options)
     } catch (error) {
