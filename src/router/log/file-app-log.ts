@@ -442,9 +442,6 @@ export class FileAppLog implements AppLog {
       offset = Math.max(offset, segment.base)
       const {next, size} = segment
       const position = segment.positionFor(offset)
-      // About what the rest of the read takes: a long read is a few large reads (each a round trip through
-      // the thread pool), a short one reads little more than it needs.
-      const chunkBytes = Math.min(Math.max(Math.ceil((limit - considered) * (size / Math.max(segment.messages, 1)) * 1.1), MIN_READ_BYTES), MAX_READ_BYTES)
       const outcome = await segment.forEachBatch(position, size, (buffer, at, header) => {
         const end = header.firstOffset + header.count
         if (end > offset) {
@@ -455,7 +452,7 @@ export class FileAppLog implements AppLog {
         }
 
         return considered < limit
-      }, chunkBytes)
+      })
       if (outcome === 'missing' && !this.segments.includes(segment)) {
         // Removed by retention while this read waited: go on from the oldest that is left.
         offset = Math.max(offset, this.firstOffset)
@@ -499,10 +496,6 @@ export class FileAppLog implements AppLog {
     return undefined
   }
 }
-
-/** What one read of a segment file asks for, at least and at most. */
-const MIN_READ_BYTES = 64 * 1024
-const MAX_READ_BYTES = 4 * 1024 * 1024
 
 const FULL_CODES = new Set(['EDQUOT', 'EFBIG', 'ENOSPC'])
 

@@ -270,12 +270,11 @@ export class Segment {
   }
 
   /**
-   * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false,
-   * reading `chunkBytes` at a time (more for a batch larger than that).
+   * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false.
    * Returns `missing` when the file is gone (removed by retention meanwhile), and the position of a batch
    * that fails its checksum, which a reader steps over to the next index entry.
    */
-  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean, chunkBytes = READ_CHUNK_BYTES): Promise<'done' | 'missing' | {corruptAt: number}> {
+  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'done' | 'missing' | {corruptAt: number}> {
     let handle: FileHandle
     try {
       handle = await open(this.path, 'r')
@@ -285,7 +284,7 @@ export class Segment {
     }
 
     try {
-      let buffer = Buffer.allocUnsafe(Math.min(chunkBytes, end - position))
+      let buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
       while (position < end) {
         const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position)
         let at = 0
