@@ -7,7 +7,7 @@
 //   node bench/web-page.mjs history [MESSAGES]         history query latency over MESSAGES stored (default 10 M)
 //
 // The router runs in this process (dist/router/server.js, on free loopback ports); the page is Debian's
-// chromium driven by puppeteer-core, headless, 1400x900. `first-lines` opens the page's `logsift open` link
+// chromium driven by playwright-core, headless, 1400x900. `first-lines` opens the page's `logsift open` link
 // in a fresh browser context each run and times (from navigation) the first row shown and all 1,500 received.
 // `cpu` posts batches of RATE/10 router lines every 100 ms to the app's text input while the live tail is
 // open, and reads the renderer's main-thread busy time (CDP Performance.getMetrics TaskDuration) and the CPU
@@ -21,7 +21,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import puppeteer from 'puppeteer-core'
+import {chromium} from 'playwright-core'
 import {Pool} from 'undici'
 
 import {startRouter} from '../dist/router/server.js'
@@ -65,9 +65,8 @@ async function openLink(router, app) {
   return `${router.url}/web/#open=${token}&app=${app}`
 }
 
-function launch() {
-  return puppeteer.launch({args: ['--no-sandbox', '--disable-dev-shm-usage'], executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true})
-}
+const launchOptions = {args: ['--no-sandbox', '--disable-dev-shm-usage'], executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true}
+const viewport = {height: 900, width: 1400}
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
@@ -80,19 +79,18 @@ async function firstLines(runs = 5) {
   const pool = new Pool(router.url)
   const now = Date.now()
   await post(pool, router, 'demo', Array.from({length: 1500}, (_, i) => routerLine(i, now - (1500 - i) * 100)))
-  const browser = await launch()
+  const browser = await chromium.launch(launchOptions)
   const first = []
   const all = []
   for (let run = 0; run < runs; run++) {
-    const context = await browser.createBrowserContext()
+    const context = await browser.newContext({viewport})
     const page = await context.newPage()
-    await page.setViewport({height: 900, width: 1400})
     const link = await openLink(router, 'demo')
     const began = Date.now()
     await page.goto(link)
     await page.waitForSelector('.row', {timeout: 30_000})
     first.push(Date.now() - began)
-    await page.waitForFunction(() => document.querySelector('[data-testid=received]')?.textContent === '1500 messages', {timeout: 30_000})
+    await page.waitForFunction(() => document.querySelector('[data-testid=received]')?.textContent === '1500 messages', undefined, {timeout: 30_000})
     all.push(Date.now() - began)
     await context.close()
   }
@@ -122,10 +120,10 @@ async function cpu(seconds = 20, rate = 5000) {
   const router = await start({bufferSize: 1500, sessionQueueBytes: 16 * 1024 * 1024})
   await api(router, 'POST', '/apps', {name: 'demo'})
   const pool = new Pool(router.url, {connections: 4})
-  const browser = await launch()
-  const profile = browser.process().spawnargs.find((arg) => arg.startsWith('--user-data-dir=')).slice('--user-data-dir='.length)
-  const page = await browser.newPage()
-  await page.setViewport({height: 900, width: 1400})
+  // A profile directory of our own, so that this browser's processes can be told from any other chromium's.
+  const profile = join(dir, 'profile')
+  const context = await chromium.launchPersistentContext(profile, {...launchOptions, viewport})
+  const page = context.pages()[0] ?? await context.newPage()
   await page.goto(await openLink(router, 'demo'))
   await page.waitForSelector('[data-testid=received]')
   await page.evaluate(() => {
@@ -137,7 +135,7 @@ async function cpu(seconds = 20, rate = 5000) {
       last = now
     }, 50)
   })
-  const cdp = await page.createCDPSession()
+  const cdp = await context.newCDPSession(page)
   await cdp.send('Performance.enable')
   const metric = async (name) => (await cdp.send('Performance.getMetrics')).metrics.find((each) => each.name === name).value
   const task0 = await metric('TaskDuration')
@@ -156,14 +154,14 @@ async function cpu(seconds = 20, rate = 5000) {
   const wall = Date.now() - began
   const task = (await metric('TaskDuration')) - task0
   const browserCpu = browserCpuMs(profile) - cpu0
-  await page.waitForFunction((count) => Number(document.querySelector('[data-testid=received]').textContent.split(' ')[0]) >= count, {timeout: 60_000}, sent).catch(() => {})
+  await page.waitForFunction((count) => Number(document.querySelector('[data-testid=received]').textContent.split(' ')[0]) >= count, sent, {timeout: 60_000}).catch(() => {})
   const received = Number((await page.$eval('[data-testid=received]', (element) => element.textContent)).split(' ')[0])
   const rows = await page.$$eval('.row', (elements) => elements.length)
   const stall = await page.evaluate(() => window.__stall)
   console.log(`${sent} lines in ${(wall / 1000).toFixed(1)} s (${Math.round(sent / (wall / 1000))} lines/s); received by the page: ${received}`)
   console.log(`renderer main thread busy: ${(100 * task / (wall / 1000)).toFixed(1)}% of one core; all chromium processes: ${(100 * browserCpu / wall).toFixed(1)}% of one core`)
   console.log(`rows in the DOM at the end: ${rows}; longest main-thread stall: ${Math.round(stall)} ms`)
-  await browser.close()
+  await context.close()
   await pool.close()
   await router.close()
 }

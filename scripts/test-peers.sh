@@ -45,7 +45,7 @@ if [ ! -x "$syslog_ng_dir/usr/sbin/syslog-ng" ]; then
 fi
 
 # nats-server (the JetStream engine's conformance suite and the cluster tests) and Chromium (the router's web
-# page, driven by puppeteer-core in the browser tests).
+# page, driven by playwright-core in the browser tests).
 if ! command -v nats-server >/dev/null || ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

@@ -1,6 +1,6 @@
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
-import puppeteer, {type Browser, type BrowserContext, type Page} from 'puppeteer-core'
+import {type Browser, type BrowserContext, chromium, type Page} from 'playwright-core'
 
 import {ROOT} from '../../helpers/cli.js'
 
@@ -11,7 +11,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const SCREENSHOT_DIR = process.env.LOGSIFT_SCREENSHOTS ?? join(ROOT, 'test-output', 'web')
 
 export function launchBrowser(): Promise<Browser> {
-  return puppeteer.launch({
+  return chromium.launch({
     // Root in a container has no user namespace for the sandbox; the pages are the router's own.
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
     executablePath: CHROMIUM,
@@ -26,11 +26,9 @@ const openContexts = new Set<BrowserContext>()
  * page left open in the background would have its animation frames, and so its rendering, throttled.
  */
 export async function freshPage(browser: Browser): Promise<Page> {
-  const context = await browser.createBrowserContext()
+  const context = await browser.newContext({viewport: {height: 900, width: 1400}})
   openContexts.add(context)
-  const page = await context.newPage()
-  await page.setViewport({height: 900, width: 1400})
-  return page
+  return context.newPage()
 }
 
 export async function closePages(): Promise<void> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type {Browser, Page} from 'puppeteer-core'
+import type {Browser, Page} from 'playwright-core'
 
 import {buildWeb} from '../../../scripts/build-web.mjs'
 import {ERROR_GUIDES} from '../../../src/explain/error-guide.js'
@@ -11,7 +11,7 @@ import {closePages, freshPage, launchBrowser, messageOf, screenshot, shownRows} 
 import {mixedLog, postLines, routerLine, stamp} from './fixtures.js'
 
 /**
- * The page in Debian's chromium (puppeteer-core, no browser download) against a real router, used as a
+ * The page in Debian's chromium (playwright-core, no browser download) against a real router, used as a
  * user would: opened with `logsift open --print`, lines posted to the router's input, compared with what
  * the CLI prints for the same flags.
  */
@@ -48,11 +48,15 @@ describe('router page in a browser', function () {
     return page
   }
 
-  const waitForRows = (page: Page, what: string, test: (messages: string[]) => boolean, timeout = 5000) =>
-    page.waitForFunction((source: string) => {
+  /** What the rows' texts must hold: a row including `some`, every row (and at least one) including `every`, `count` rows. */
+  type RowsWanted = {count?: number; every?: string; some?: string}
+  const waitForRows = (page: Page, what: string, wanted: RowsWanted, timeout = 5000) =>
+    page.waitForFunction(({count, every, some}: RowsWanted) => {
       const messages = [...document.querySelectorAll('.row .line')].map((line) => line.textContent ?? '')
-      return (new Function('messages', `return (${source})(messages)`))(messages)
-    }, {timeout}, test.toString()).catch((error: Error) => {
+      return (count === undefined || messages.length === count)
+        && (some === undefined || messages.some((message) => message.includes(some)))
+        && (every === undefined || (messages.length > 0 && messages.every((message) => message.includes(every))))
+    }, wanted, {timeout}).catch((error: Error) => {
       throw new Error(`waiting for ${what}: ${error.message}`)
     })
 
@@ -62,7 +66,7 @@ describe('router page in a browser', function () {
     const page = await freshPage(browser)
     await page.goto(url)
     await page.waitForSelector('.row')
-    const cookies = await page.browserContext().cookies()
+    const cookies = await page.context().cookies()
     assert.equal(cookies.length, 1)
     assert.equal(cookies[0].name, 'logsift_web')
     assert.equal(cookies[0].httpOnly, true)
@@ -81,7 +85,7 @@ describe('router page in a browser', function () {
     await page.waitForSelector('.row')
     await postLines(router, 'demo', [`${stamp(Date.now(), 0)} app[worker.1]: level=error msg="late arrival"`])
     const posted = Date.now()
-    await waitForRows(page, 'the posted line', (messages) => messages.some((message) => message.includes('late arrival')), 1000)
+    await waitForRows(page, 'the posted line', {some: 'late arrival'}, 1000)
     assert.ok(Date.now() - posted < 1000)
     // Each line's leaf spans (text, and the classes of its run), read in the page and searched here.
     const lines = await page.$$eval('.row .line', (elements) => elements.map((line) => ({
@@ -102,12 +106,12 @@ describe('router page in a browser', function () {
   it('narrows the tail with the filter box exactly as `logs -a` does with the same flags, filtered in the router', async () => {
     const page = await openPage()
     await page.waitForSelector('.row')
-    await page.type('input[name=filter]', `-d router -w 'status>=500' -g '/items/1'`)
+    await page.fill('input[name=filter]', `-d router -w 'status>=500' -g '/items/1'`)
     await page.keyboard.press('Enter')
     const expected = (await cli(['logs', '-a', 'demo', '-n', '1500', '-d', 'router', '-w', 'status>=500', '-g', '/items/1', '-o', 'raw'])).split('\n').filter(Boolean).map(messageOf)
     assert.ok(expected.length >= 3, `${expected.length} lines`)
-    await waitForRows(page, 'the filtered tail', (messages) => messages.length > 0 && messages.every((message) => message.includes('status=5')))
-    await page.waitForFunction((count: number) => document.querySelectorAll('.row').length === count, {timeout: 5000}, expected.length)
+    await waitForRows(page, 'the filtered tail', {every: 'status=5'})
+    await page.waitForFunction((count: number) => document.querySelectorAll('.row').length === count, expected.length, {timeout: 5000})
     assert.deepEqual((await shownRows(page)).map((row) => row.message), expected)
     assert.match(await page.evaluate(() => location.hash), /filter=/, 'the filter is in the link of the view')
 
@@ -115,7 +119,7 @@ describe('router page in a browser', function () {
       routerLine(stamp(Date.now(), 0), {path: '/items/100', requestId: 'new-ok', service: 5, status: 200}),
       routerLine(stamp(Date.now(), 0), {path: '/items/101', requestId: 'new-bad', service: 5, status: 502}),
     ])
-    await waitForRows(page, 'the new 502', (messages) => messages.some((message) => message.includes('request_id=new-bad')))
+    await waitForRows(page, 'the new 502', {some: 'request_id=new-bad'})
     assert.ok(!(await shownRows(page)).some((row) => row.text.includes('new-ok')))
   })
 
@@ -123,36 +127,36 @@ describe('router page in a browser', function () {
     const page = await openPage()
     await page.waitForSelector('.click[data-filter="-w request_id=req-7"]')
     await page.click('.click[data-filter="-w request_id=req-7"]')
-    await page.waitForFunction(() => document.querySelectorAll('.row').length === 1 && document.querySelector('.row')!.textContent!.includes('request_id=req-7'), {timeout: 5000})
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 1 && document.querySelector('.row')!.textContent!.includes('request_id=req-7'), undefined, {timeout: 5000})
     assert.equal(await page.$eval('input[name=filter]', (input) => (input as HTMLInputElement).value), '-w request_id=req-7')
     await page.click('.row .click[data-filter="-w status=200"]')
-    await page.waitForFunction(() => (document.querySelector('input[name=filter]') as HTMLInputElement).value === '-w request_id=req-7 -w status=200', {timeout: 5000})
-    await page.waitForFunction(() => location.hash.includes('status%3D200'), {timeout: 5000})
-    await page.waitForFunction(() => document.querySelectorAll('.row').length === 1, {timeout: 5000})
+    await page.waitForFunction(() => (document.querySelector('input[name=filter]') as HTMLInputElement).value === '-w request_id=req-7 -w status=200', undefined, {timeout: 5000})
+    await page.waitForFunction(() => location.hash.includes('status%3D200'), undefined, {timeout: 5000})
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 1, undefined, {timeout: 5000})
     const tagged = await openPage()
     await tagged.waitForSelector('.click[data-filter="-d web.2"]')
     await tagged.click('.click[data-filter="-d web.2"]')
     await tagged.waitForFunction(() => {
       const rows = [...document.querySelectorAll('.row')]
       return rows.length > 0 && rows.every((row) => row.textContent!.includes('app[web.2]:'))
-    }, {timeout: 5000})
+    }, undefined, {timeout: 5000})
   })
 
   it('loses nothing over a pause: resuming reads from the last event id', async () => {
     const page = await openPage()
     await page.waitForSelector('.row')
-    await page.type('input[name=filter]', '-g pause-test')
+    await page.fill('input[name=filter]', '-g pause-test')
     await page.keyboard.press('Enter')
     await page.waitForFunction(() => location.hash.includes('pause-test'))
     const batch = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `${stamp(Date.now(), 0)} app[web.1]: pause-test ${from + i}`)
     await postLines(router, 'demo', batch(1, 10))
-    await waitForRows(page, 'the first ten', (messages) => messages.length === 10)
+    await waitForRows(page, 'the first ten', {count: 10})
     await page.click('[data-testid=pause]')
     await page.waitForFunction(() => document.querySelector('[data-testid=pause]')!.textContent === 'Resume')
     await postLines(router, 'demo', batch(11, 40))
     const whilePaused = await shownRows(page)
     await page.click('[data-testid=pause]')
-    await waitForRows(page, 'the lines posted during the pause', (messages) => messages.length === 40)
+    await waitForRows(page, 'the lines posted during the pause', {count: 40})
     assert.equal(whilePaused.length, 10, 'nothing arrives while paused')
     const rows = await shownRows(page)
     assert.deepEqual(rows.map((row) => row.message), Array.from({length: 40}, (_, i) => `pause-test ${i + 1}`))
@@ -165,7 +169,7 @@ describe('router page in a browser', function () {
     const trace = 'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\nZeroDivisionError: division by zero'
     const reply = await postLogplex(router, inputToken, frame(`<131>1 ${new Date().toISOString()} host app web.1 - - ${trace}`) + frame(`<172>1 ${new Date().toISOString()} host heroku logplex - - Error L10 (output buffer overflow): 12 messages dropped since 2026-01-01T00:00:00+00:00.`))
     assert.equal(reply.status, 204)
-    await waitForRows(page, 'the traceback', (messages) => messages.some((message) => message.includes('ZeroDivisionError')))
+    await waitForRows(page, 'the traceback', {some: 'ZeroDivisionError'})
     const shown = await page.$$eval('.row', (rows) => rows.filter((row) => row.textContent!.includes('Traceback')).map((row) => ({height: (row as HTMLElement).offsetHeight, text: row.querySelector('.line')!.textContent})))
     assert.equal(shown.length, 1)
     assert.ok(shown[0].text!.endsWith(trace), shown[0].text!)
@@ -174,7 +178,7 @@ describe('router page in a browser', function () {
     const codes = await page.$$eval('.row .code', (badges) => badges.map((badge) => ({code: badge.textContent, title: badge.getAttribute('title')})))
     const h12 = codes.find(({code}) => code === 'H12')!
     assert.ok(h12.title!.startsWith('H12 Request timeout\n' + ERROR_GUIDES.get('H12')!.meaning), h12.title!)
-    await waitForRows(page, 'the L10 line', (messages) => messages.some((message) => message.includes('Error L10')))
+    await waitForRows(page, 'the L10 line', {some: 'Error L10'})
     const l10 = await page.$$eval('.row .code', (badges) => badges.find((badge) => badge.textContent === 'L10')?.getAttribute('title'))
     assert.ok(l10?.startsWith('L10 Drain buffer overflow\n' + ERROR_GUIDES.get('L10')!.meaning), String(l10))
   })
@@ -193,7 +197,7 @@ describe('router page in a browser', function () {
       '\u001B[31m<svg onload="window.__pwned=5">',
     ]
     await postLines(router, 'demo', payloads.map((payload) => `${stamp(Date.now(), 0)} app[web.1]: ${payload}`))
-    await waitForRows(page, 'the hostile lines', (messages) => messages.some((message) => message.includes('<svg')))
+    await waitForRows(page, 'the hostile lines', {some: '<svg'})
     const messages = (await shownRows(page)).map((row) => row.message)
     for (const payload of payloads.slice(0, 4)) assert.ok(messages.includes(payload), payload)
     assert.ok(messages.includes('\u241B[31m<svg onload="window.__pwned=5">'), 'an escape in the line is shown, not obeyed')
@@ -224,7 +228,13 @@ describe('router page in a browser', function () {
       const done = await page.$eval('[data-testid=shown]', (element) => element.textContent!.includes(', all'))
       if (done && seen.size >= expected.length) break
       await page.$eval('.list', (list) => list.scrollBy(0, list.clientHeight))
-      await page.waitForFunction(() => true)
+      // Read on only once rows cover what is on screen: a scroll is drawn a frame or more later.
+      await page.waitForFunction(() => {
+        const list = document.querySelector('.list')!
+        const rows = [...list.querySelectorAll<HTMLElement>('.row')]
+        const bottom = Math.min(list.scrollTop + list.clientHeight, list.scrollHeight)
+        return rows.some((row) => row.offsetTop <= list.scrollTop) && rows.some((row) => row.offsetTop + row.offsetHeight >= bottom)
+      }, undefined, {timeout: 5000})
     }
 
     const newestFirst = [...seen.entries()].sort(([a], [b]) => b - a).map(([, message]) => message)
@@ -239,7 +249,7 @@ describe('router page in a browser', function () {
     const page = await openPage()
     await page.waitForSelector('.row')
     await page.goto(`${router.url}/web/#/apps/demo/charts?${new URLSearchParams({since, until})}`)
-    await page.waitForFunction(() => document.querySelectorAll('.chart .uplot canvas').length === 4, {timeout: 10_000})
+    await page.waitForFunction(() => document.querySelectorAll('.chart .uplot canvas').length === 4, undefined, {timeout: 10_000})
     const stats = JSON.parse(await cli(['logs:stats', '-a', 'demo', '--since', since, '--until', until, '--json']))
     const shown = Object.fromEntries(await page.$$eval('[data-stat]', (cells) => cells.map((cell) => [(cell as HTMLElement).dataset.stat, cell.textContent])))
     assert.equal(shown.requests, String(stats.router.requests))
@@ -262,7 +272,7 @@ describe('router page in a browser', function () {
 
     await page.goto(`${router.url}/web/#/apps`)
     await page.waitForSelector('form.login')
-    await page.type('input[name=key]', router.apiKey)
+    await page.fill('input[name=key]', router.apiKey)
     await page.click('form.login button[type=submit]')
     await page.waitForSelector('table.apps tr[data-app=demo]')
     await screenshot(page, 'apps')
