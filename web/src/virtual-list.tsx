@@ -1,4 +1,5 @@
-import {useEffect, useLayoutEffect, useRef, useState} from 'preact/hooks'
+import {Component} from 'preact'
+import {useEffect, useLayoutEffect, useMemo, useRef, useState} from 'preact/hooks'
 
 import type {PageMessage} from './api.js'
 import {type FilterClick, Line, type RenderedLine, renderLine} from './line.js'
@@ -86,14 +87,51 @@ interface Props {
   onScrolled?: (atEnd: boolean) => void
 }
 
+interface RowProps {
+  id: number
+  top: number
+  line: RenderedLine
+  click: FilterClick | undefined
+}
+
+/**
+ * One message's row, drawn again only when its line (a new time zone) or its place changes: a line arriving
+ * in a busy tail draws that row alone, not again every row on screen (which took the page 100 ms and more a
+ * line on a loaded machine, and so a live line over a second to show).
+ */
+class Row extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    return next.line !== this.props.line || next.top !== this.props.top || next.click !== this.props.click
+  }
+
+  override render({click, id, line, top}: RowProps) {
+    return (
+      <div class="row" data-id={id} style={{top: `${top * LINE_HEIGHT}px`}}>
+        <Line click={click} line={line} />
+      </div>
+    )
+  }
+}
+
+/** The box's scroll position and height, kept as they were when unchanged, so that no render follows. */
+type View = {height: number; top: number}
+const viewOf = (element: HTMLElement) => (old: View): View =>
+  old.top === element.scrollTop && old.height === element.clientHeight ? old : {height: element.clientHeight, top: element.scrollTop}
+
 export function VirtualList({click, follow, list, onScrolled, timeZone, version}: Props) {
   const box = useRef<HTMLDivElement>(null)
-  const [view, setView] = useState({height: 600, top: 0})
+  const [view, setView] = useState<View>({height: 600, top: 0})
   const total = list.totalLines * LINE_HEIGHT
+  // One function for every row's clicks, for as long as the list has one: the rows need not be drawn again
+  // when the owner's handler is a new closure.
+  const latestClick = useRef(click)
+  latestClick.current = click
+  const hasClick = click !== undefined
+  const rowClick = useMemo(() => (hasClick ? (flag: string) => latestClick.current?.(flag) : undefined), [hasClick])
 
   useEffect(() => {
     const element = box.current!
-    const measure = () => setView({height: element.clientHeight, top: element.scrollTop})
+    const measure = () => setView(viewOf(element))
     const observer = new ResizeObserver(measure)
     observer.observe(element)
     measure()
@@ -105,12 +143,12 @@ export function VirtualList({click, follow, list, onScrolled, timeZone, version}
     if (follow && element.scrollTop + element.clientHeight < total) element.scrollTop = total
     // The browser moves the scroll position itself when the content shrinks (a new list), without always
     // saying so with a scroll event: what is rendered follows where the box really is.
-    if (element.scrollTop !== view.top || element.clientHeight !== view.height) setView({height: element.clientHeight, top: element.scrollTop})
+    setView(viewOf(element))
   }, [version, follow, total, list])
 
   const onScroll = () => {
     const element = box.current!
-    setView({height: element.clientHeight, top: element.scrollTop})
+    setView(viewOf(element))
     onScrolled?.(element.scrollTop + element.clientHeight >= element.scrollHeight - LINE_HEIGHT * 4)
   }
 
@@ -124,11 +162,7 @@ export function VirtualList({click, follow, list, onScrolled, timeZone, version}
       item.timeZone = timeZone
     }
 
-    rows.push(
-      <div class="row" data-id={item.message.id} key={item.message.id} style={{top: `${item.top * LINE_HEIGHT}px`}}>
-        <Line click={click} line={item.rendered} />
-      </div>,
-    )
+    rows.push(<Row click={rowClick} id={item.message.id} key={item.message.id} line={item.rendered} top={item.top} />)
   }
 
   return (

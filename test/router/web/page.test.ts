@@ -103,6 +103,20 @@ describe('router page in a browser', function () {
     await screenshot(page, 'live-tail')
   })
 
+  it('draws a line arriving in a full tail alone, not again every row on screen', async () => {
+    const page = await openPage()
+    await page.waitForFunction(() => document.querySelectorAll('.row').length > 50, undefined, {timeout: 5000})
+    // Rows drawn, counted as the calls of the function that makes a row's spans (the one holding its
+    // `Filter: ` titles) in the page's script, from just before the line is posted until it is shown.
+    await page.coverage.startJSCoverage({resetOnNavigation: false})
+    await postLines(router, 'demo', [`${stamp(Date.now(), 0)} app[web.1]: drawn alone`])
+    await waitForRows(page, 'the posted line', {some: 'drawn alone'})
+    const script = (await page.coverage.stopJSCoverage()).find((entry) => new URL(entry.url).pathname.endsWith('/app.js'))!
+    const at = script.source!.indexOf('Filter: ')
+    const [drawRow] = script.functions.map((fn) => fn.ranges[0]).filter((range) => range.startOffset < at && at < range.endOffset).sort((a, b) => (a.endOffset - a.startOffset) - (b.endOffset - b.startOffset))
+    assert.equal(drawRow.count, 1)
+  })
+
   it('narrows the tail with the filter box exactly as `logs -a` does with the same flags, filtered in the router', async () => {
     const page = await openPage()
     await page.waitForSelector('.row')
