@@ -48,7 +48,11 @@ describe('router page in a browser', function () {
     return page
   }
 
-  /** What the rows' texts must hold: a row including `some`, every row (and at least one) including `every`, `count` rows. */
+  /**
+   * What the rows' texts must hold: a row including `some`, every row (and at least one) including `every`,
+   * `count` rows. A fixed function with the wanted values as its argument: a test compiled in the page (`new
+   * Function`) is refused by its CSP on every poll after the first, so such a wait saw only rows already there.
+   */
   type RowsWanted = {count?: number; every?: string; some?: string}
   const waitForRows = (page: Page, what: string, wanted: RowsWanted, timeout = 5000) =>
     page.waitForFunction(({count, every, some}: RowsWanted) => {

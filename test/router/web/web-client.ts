@@ -1,34 +1,17 @@
-import {request} from 'undici'
-
 import type {RunningRouter} from '../../../src/router/server.js'
-
-export interface WebReply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  text: string
-  json: any
-}
+import {call, type Reply} from '../helpers.js'
 
 /** A request as the page makes it: the session cookie, and for a POST JSON from the router's own origin. */
-export async function webCall(
+export function webCall(
   router: RunningRouter,
   method: 'GET' | 'POST',
   path: string,
   options: {cookie?: string; body?: object; headers?: Record<string, string>} = {},
-): Promise<WebReply> {
+): Promise<Reply> {
   const headers: Record<string, string> = {...(options.cookie === undefined ? {} : {cookie: options.cookie})}
-  if (method === 'POST') Object.assign(headers, {'content-type': 'application/json', origin: router.url, 'sec-fetch-site': 'same-origin'})
+  if (method === 'POST') Object.assign(headers, {origin: router.url, 'sec-fetch-site': 'same-origin'})
   Object.assign(headers, options.headers)
-  const response = await request(router.url + path, {body: method === 'POST' ? JSON.stringify(options.body ?? {}) : undefined, headers, method})
-  const text = await response.body.text()
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-
-  return {headers: response.headers, json, status: response.statusCode, text}
+  return call(router, method, path, {body: method === 'POST' ? options.body ?? {} : undefined, headers, key: null})
 }
 
 /** Logs in with the API key as the login form does; the cookie to send back. */
@@ -38,7 +21,7 @@ export async function webLogin(router: RunningRouter): Promise<string> {
   return cookieOf(reply)
 }
 
-export function cookieOf(reply: WebReply): string {
+export function cookieOf(reply: Reply): string {
   const setCookie = reply.headers['set-cookie']
   const first = Array.isArray(setCookie) ? setCookie[0] : setCookie
   if (first === undefined) throw new Error('no Set-Cookie')
