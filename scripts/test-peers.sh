@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests start, when they are missing: rsyslog, python3, util-linux's logger and
-# syslog-ng (Debian; syslog senders), nats-server, the official Heroku CLI and the OpenTelemetry JS SDK
+# syslog-ng (Debian; syslog senders), nats-server, Chromium, the official Heroku CLI and the OpenTelemetry JS SDK
 # (npm, into a cache folder, never a project dependency). Run by `npm test` (pretest) and by .ci/run, so both
 # work on a fresh machine. Prints one line per peer it could not install; the test that needs it then fails
 # with the same command in its message.
@@ -44,13 +44,14 @@ if [ ! -x "$syslog_ng_dir/usr/sbin/syslog-ng" ]; then
   fi
 fi
 
-# nats-server: the JetStream engine's conformance suite and the cluster tests.
-if ! command -v nats-server >/dev/null; then
+# nats-server (the JetStream engine's conformance suite and the cluster tests) and Chromium (the router's web
+# page, driven by playwright-core in the browser tests).
+if ! command -v nats-server >/dev/null || ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        nats-server; } >/dev/null 2>&1 || echo "test-peers: could not install nats-server with apt-get"
+        nats-server chromium; } >/dev/null 2>&1 || echo "test-peers: could not install nats-server and chromium with apt-get"
   else
-    echo "test-peers: nats-server is missing; install it: sudo apt-get install nats-server"
+    echo "test-peers: nats-server or chromium is missing; install them: sudo apt-get install nats-server chromium"
   fi
 fi
 

@@ -85,6 +85,11 @@ export class PlatformApi {
     return this.call('POST', `/apps/${encodeURIComponent(app)}/log-sessions`, request)
   }
 
+  /** logsift's router only: a one-time token the page (`/web/`) swaps for its session cookie (`logsift open`). */
+  webOpenToken(): Promise<{expires_at: string; token: string}> {
+    return this.call('POST', '/web/api/open-tokens')
+  }
+
   /** logsift's router only: its listeners, traffic and drops (`GET /status`). */
   status(): Promise<RouterStatus> {
     return this.call('GET', '/status')

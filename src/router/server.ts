@@ -8,7 +8,7 @@ import {createSecureContext, createServer as createTlsServer} from 'node:tls'
 import type {Redactor} from '../redact/redactor.js'
 import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/admission.js'
 import {type AlertOptions, Alerts} from './alerts/alerts.js'
-import {appSessionRequest, createRequestHandler} from './api/api.js'
+import {type ApiContext, appSessionRequest, createRequestHandler} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
 import {prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries, type DrainReport} from './drains/deliveries.js'
@@ -32,6 +32,7 @@ import {SyslogInput} from './ingest/syslog-input.js'
 import type {ClusterOptions} from './cluster/cluster.js'
 import {joinCluster} from './cluster/router-node.js'
 import {TelemetryDeliveries} from './otlp/exporter.js'
+import {createWebHandler} from './web/web.js'
 
 export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
@@ -201,7 +202,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   telemetry.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))
   const metrics = new RouterMetrics(() => status())
-  const handler = createRequestHandler({
+  const apiContext: ApiContext = {
     alerts,
     apiKey: key.key,
     drains: deliveries,
@@ -222,7 +223,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     store,
     streams,
     telemetryStatus: (drainId) => telemetry.status(drainId),
-  })
+  }
+  // The page (`/web/...`) in front of the API.
+  const handler = createWebHandler(apiContext, createRequestHandler(apiContext))
 
   const timeouts = {
     // Node checks the two timeouts this often (30 s by default, which would let a slow client hold on for 40 s).
