@@ -191,16 +191,18 @@ function countOnes(flags: Uint8Array): number {
 export function batchCandidates(buffer: Buffer, at: number, header: BatchHeader, prefilter: LinePrefilter): Uint8Array {
   const candidates = new Uint8Array(header.count)
   const {needle} = prefilter
+  // Searched up to the batch's end only: the buffer may hold the batches after it.
+  const batch = buffer.subarray(0, at + header.length)
   let position = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
-  let hit = buffer.indexOf(needle, position)
+  let hit = batch.indexOf(needle, position)
   for (let i = 0; i < header.count; i++) {
     const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
     const timestampEnd = position + buffer.readUInt16LE(headerAt + 8) + buffer.readUInt16LE(headerAt + 10) + buffer.readUInt16LE(headerAt + 12)
     const textEnd = timestampEnd + buffer.readUInt32LE(headerAt + 14)
     if ((buffer[headerAt + 7] & HAS_TIMESTAMP) === 0) candidates[i] = 1
     else {
-      if (hit !== -1 && hit < position) hit = buffer.indexOf(needle, position)
-      for (; hit !== -1 && hit + needle.length <= textEnd; hit = buffer.indexOf(needle, hit + 1)) {
+      if (hit !== -1 && hit < position) hit = batch.indexOf(needle, position)
+      for (; hit !== -1 && hit + needle.length <= textEnd; hit = batch.indexOf(needle, hit + 1)) {
         if (hit < timestampEnd ? hit + needle.length <= timestampEnd : acceptsOccurrence(buffer, hit, prefilter, textEnd)) {
           candidates[i] = 1
           break
