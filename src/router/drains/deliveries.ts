@@ -190,7 +190,7 @@ export class DrainDeliveries {
         const line = logplexLine(certificateNotice(reason, redactUrl(drain.url)), now)
         this.hub.publish(app.id, [routerEntry(line)])
       },
-      onCursorError: (message) => this.options.log?.(`drain ${redactUrl(drain.url)} of ${app.name} stopped: its position in the log cannot be kept (${message})`),
+      onCursorError: (message) => this.options.log?.(`drain ${redactUrl(drain.url)} of ${app.name}: its position in the log could not be read or saved (${message}); retrying`),
       onDelivered: (count) => traffic?.drained(app.id, count),
       onDropped: (reason, count) => drops?.count(reason, count, app.id, origin),
     })

@@ -16,7 +16,7 @@ export interface DeliveryOptions {
   onDelivered?: (count: number) => void
   /** Told of messages retention removed before the drain reached them (L10), or in batches the receiver refused. */
   onDropped?: (reason: 'drain_overflow' | 'drain_rejected', count: number) => void
-  /** Told when the saved position could not be read or written (the message is safe to show). */
+  /** Told when the log or the saved position could not be read or written; delivery goes on after a backoff. */
   onCursorError?: (message: string) => void
   /**
    * On a cluster, asked before each write of a cursor: false when this node may no longer hold the drain's
@@ -128,9 +128,7 @@ export class DrainDelivery {
 
   /** Starts delivering from the saved position (a drain without one starts at the end of the log). */
   start(): void {
-    this.running ??= this.run().catch((error: Error) => {
-      if (!this.stopped) this.options.onCursorError?.(error.message)
-    })
+    this.running ??= this.runUntilStopped()
   }
 
   snapshot(): DrainStatus {
@@ -150,7 +148,27 @@ export class DrainDelivery {
     await this.running
   }
 
+  /**
+   * Delivers until stopped. The log failing to read or keep the position (a NATS server lost for a moment, a
+   * full disk) is told and retried with backoff from the saved position, with the same batches and frame ids:
+   * it does not end the drain.
+   */
+  private async runUntilStopped(): Promise<void> {
+    let failures = 0
+    while (!this.stopped) {
+      try {
+        await this.run()
+        return
+      } catch (error) {
+        if (this.stopped) return
+        this.options.onCursorError?.((error as Error).message)
+        await this.sleep(backoffDelay(failures++, this.options.backoff))
+      }
+    }
+  }
+
   private async run(): Promise<void> {
+    this.pending = []
     const {nextOffset, position: start} = await this.startPosition()
     let position = start
     this.status.position = position
