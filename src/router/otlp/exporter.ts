@@ -119,18 +119,32 @@ class TelemetryExport {
   constructor(private readonly app: App, private readonly drain: TelemetryDrain, private readonly log: AppLog, private readonly options: TelemetryDeliveryOptions) {
     this.appId = app.id
     this.transport = otlpTransport(drain, {ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000})
-    this.done = this.run().catch((error: unknown) => {
-      if (!this.abort.signal.aborted) {
-        this.status.state = 'failing'
-        this.status.lastError = `stopped: ${(error as Error).message}`
-      }
-    })
+    this.done = this.runUntilStopped()
   }
 
   async stop(): Promise<void> {
     this.abort.abort()
     this.transport.close()
     await this.done
+  }
+
+  /**
+   * Exports until stopped. The log failing to read or keep the cursor (a NATS server lost for a moment, a full
+   * disk) is shown in the status and retried with backoff from the saved cursor: it does not end the drain.
+   */
+  private async runUntilStopped(): Promise<void> {
+    const {signal} = this.abort
+    for (let failures = 0; !signal.aborted; failures++) {
+      try {
+        await this.run()
+        return
+      } catch (error) {
+        if (signal.aborted) return
+        this.status.state = 'retrying'
+        this.status.lastError = `the log: ${(error as Error).message}`
+        await sleep(backoffDelay(failures, this.options.backoff ?? DEFAULT_BACKOFF), undefined, {signal}).catch(() => {})
+      }
+    }
   }
 
   private async run(): Promise<void> {
