@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import {type BackoffOptions, backoffDelay} from './backoff.js'
+import {type BackoffOptions, backoffDelay, retryUntilAborted} from './backoff.js'
 import {type Outgoing, overflowNotice} from './frames.js'
 import type {AppLog, StoredMessage} from '../log/engine.js'
 import {storedMessage} from '../message.js'
@@ -128,7 +128,9 @@ export class DrainDelivery {
 
   /** Starts delivering from the saved position (a drain without one starts at the end of the log). */
   start(): void {
-    this.running ??= this.runUntilStopped()
+    // The log failing to read or keep the position (a NATS server lost for a moment, a full disk) is told and
+    // retried from the saved position, with the same batches and frame ids: it does not end the drain.
+    this.running ??= retryUntilAborted(() => this.run(), this.abort.signal, this.options.backoff, (error) => this.options.onCursorError?.(error.message))
   }
 
   snapshot(): DrainStatus {
@@ -146,25 +148,6 @@ export class DrainDelivery {
     this.wake?.()
     this.transport.close()
     await this.running
-  }
-
-  /**
-   * Delivers until stopped. The log failing to read or keep the position (a NATS server lost for a moment, a
-   * full disk) is told and retried with backoff from the saved position, with the same batches and frame ids:
-   * it does not end the drain.
-   */
-  private async runUntilStopped(): Promise<void> {
-    let failures = 0
-    while (!this.stopped) {
-      try {
-        await this.run()
-        return
-      } catch (error) {
-        if (this.stopped) return
-        this.options.onCursorError?.((error as Error).message)
-        await this.sleep(backoffDelay(failures++, this.options.backoff))
-      }
-    }
   }
 
   private async run(): Promise<void> {

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type BackoffOptions, backoffDelay, DEFAULT_BACKOFF} from '../drains/backoff.js'
+import {type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryUntilAborted} from '../drains/backoff.js'
 import type {Claims} from '../cluster/lease-keeper.js'
 import {DeliveryError} from '../drains/transport.js'
 import type {DropCounter} from '../drops.js'
@@ -119,32 +119,18 @@ class TelemetryExport {
   constructor(private readonly app: App, private readonly drain: TelemetryDrain, private readonly log: AppLog, private readonly options: TelemetryDeliveryOptions) {
     this.appId = app.id
     this.transport = otlpTransport(drain, {ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000})
-    this.done = this.runUntilStopped()
+    // The log failing to read or keep the cursor (a NATS server lost for a moment, a full disk) is shown in the
+    // status and retried from the saved cursor: it does not end the drain.
+    this.done = retryUntilAborted(() => this.run(), this.abort.signal, options.backoff ?? DEFAULT_BACKOFF, (error) => {
+      this.status.state = 'retrying'
+      this.status.lastError = `the log: ${error.message}`
+    })
   }
 
   async stop(): Promise<void> {
     this.abort.abort()
     this.transport.close()
     await this.done
-  }
-
-  /**
-   * Exports until stopped. The log failing to read or keep the cursor (a NATS server lost for a moment, a full
-   * disk) is shown in the status and retried with backoff from the saved cursor: it does not end the drain.
-   */
-  private async runUntilStopped(): Promise<void> {
-    const {signal} = this.abort
-    for (let failures = 0; !signal.aborted; failures++) {
-      try {
-        await this.run()
-        return
-      } catch (error) {
-        if (signal.aborted) return
-        this.status.state = 'retrying'
-        this.status.lastError = `the log: ${(error as Error).message}`
-        await sleep(backoffDelay(failures, this.options.backoff ?? DEFAULT_BACKOFF), undefined, {signal}).catch(() => {})
-      }
-    }
   }
 
   private async run(): Promise<void> {
