@@ -59,10 +59,10 @@ export function tempDir(prefix = 'logsift-test-'): string {
   return dir
 }
 
-/** Polls `condition` until it holds, failing with `what` after the deadline (no fixed sleeps). */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
+/** Polls `condition` (it may ask a router) until it holds, failing with `what` after the deadline (no fixed sleeps). */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }

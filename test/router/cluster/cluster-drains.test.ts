@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {RunningRouter} from '../../../src/router/server.js'
 import {StrictReceiver} from '../drain-receivers.js'
-import {call, createApp, createSession, dataDir, type Reply, sseEvents, Tail, testRouter} from '../helpers.js'
+import {call, createApp, createSession, dataDir, type Reply, sseEvents, Tail, testRouter, waitFor} from '../helpers.js'
 import {WebhookReceiver} from '../alerts/webhook-receiver.js'
 import {NatsCluster} from './nats-servers.js'
 
@@ -23,14 +23,8 @@ async function addDrain(router: Pick<RunningRouter, 'apiKey' | 'url'>, app: stri
   return reply.json.id
 }
 
-/** Waits (with a deadline) until `ask` resolves true. */
-async function waitUntil(what: string, ask: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await ask())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+/** `waitFor` with this file's deadline. */
+const waitUntil = (what: string, ask: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> => waitFor(what, ask, timeoutMs)
 
 /** Which node delivers the drain, from `GET /status` of `router`. */
 async function drainNode(router: Pick<RunningRouter, 'apiKey' | 'url'>, drainId: string): Promise<string | null | undefined> {

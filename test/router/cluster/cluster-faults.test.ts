@@ -3,18 +3,13 @@ import {connect} from 'node:net'
 
 import type {RunningRouter} from '../../../src/router/server.js'
 import {StrictReceiver} from '../drain-receivers.js'
-import {call, createApp, createSession, type Reply, Tail, testRouter} from '../helpers.js'
+import {call, createApp, createSession, type Reply, Tail, testRouter, waitFor} from '../helpers.js'
 import {NatsCluster} from './nats-servers.js'
 
 const API_KEY = 'cluster-test-key'
 
-async function waitForReply(what: string, ask: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await ask())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+/** `waitFor` with this file's deadline. */
+const waitForReply = (what: string, ask: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> => waitFor(what, ask, timeoutMs)
 
 function postLine(router: RunningRouter, app: string, text: string): Promise<Reply> {
   return call(router, 'POST', `/apps/${app}/logs`, {body: text, headers: {'content-type': 'text/plain'}})

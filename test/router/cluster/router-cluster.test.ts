@@ -4,7 +4,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import type {RunningRouter} from '../../../src/router/server.js'
-import {call, createApp, createSession, dataDir, postText, sseEvents, Tail, testRouter} from '../helpers.js'
+import {call, createApp, createSession, dataDir, postText, sseEvents, Tail, testRouter, waitFor} from '../helpers.js'
 import {NatsCluster} from './nats-servers.js'
 
 const API_KEY = 'cluster-test-key'
@@ -21,13 +21,8 @@ function heroku(node: RunningRouter, ...args: string[]): Promise<string> {
 /** The session URL of one node, read through another (as a load balancer would send the client). */
 const through = (url: string, node: RunningRouter): string => node.url + new URL(url).pathname
 
-async function waitForReply(what: string, ask: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await ask())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+/** `waitFor` with this file's deadline. */
+const waitForReply = (what: string, ask: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => waitFor(what, ask, timeoutMs)
 
 describe('router nodes on a 3-server NATS cluster (R3)', function () {
   this.timeout(60_000)
