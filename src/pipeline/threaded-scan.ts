@@ -1,5 +1,4 @@
 import {open, stat} from 'node:fs/promises'
-import {Worker} from 'node:worker_threads'
 
 import type {OutputSink} from '../output/sink.js'
 import type {LogsJob} from './logs-job.js'
@@ -7,14 +6,10 @@ import type {ScanAck, ScanMessage, ScanRequest} from './scan-worker.js'
 
 import {isGzipFile} from '../sources/file.js'
 import {lineRanges} from './line-ranges.js'
+import {RangeWorker} from './range-worker.js'
 
 /** Below this a file is read on one thread: starting workers costs more than they save. */
 export const THREADED_MIN_BYTES = 64 * 1024 * 1024
-
-/** Running from source (tests with tsx), the worker is TypeScript too: a worker's own module loads before --import hooks, so tsx is registered first. */
-const WORKER = import.meta.url.endsWith('.ts')
-  ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL('scan-worker.ts', import.meta.url).href)}) })`}
-  : {eval: false, script: new URL('scan-worker.js', import.meta.url)}
 
 export interface ThreadedScan {
   job: LogsJob
@@ -49,22 +44,25 @@ export async function scanInThreads(path: string, scan: ThreadedScan): Promise<T
   const file = await open(path, 'r')
   const boundaries = await lineRanges(file, info.size, scan.threads).finally(() => file.close())
   if (boundaries === undefined) return undefined
-  const ranges = boundaries.slice(0, -1).map((start, k) => new RangeScan({end: boundaries[k + 1], job: scan.job, last: scan.last, path, start}))
+  const ranges = boundaries.slice(0, -1).map((start, k) => {
+    const request: ScanRequest = {end: boundaries[k + 1], job: scan.job, last: scan.last, path, start}
+    return {start, worker: new RangeWorker<ScanMessage, ScanRequest>('scan-worker', request, (error) => ({kind: 'error', message: error.message}))}
+  })
   try {
     return await writeInOrder(ranges, scan)
   } finally {
-    await Promise.all(ranges.map((range) => range.stop()))
+    await Promise.all(ranges.map((range) => range.worker.stop()))
   }
 }
 
-async function writeInOrder(ranges: RangeScan[], {last, sink}: ThreadedScan): Promise<ThreadedScanResult> {
+async function writeInOrder(ranges: Array<{start: number; worker: RangeWorker<ScanMessage, ScanRequest>}>, {last, sink}: ThreadedScan): Promise<ThreadedScanResult> {
   const result: ThreadedScanResult = {matched: 0, records: []}
   for (const range of ranges) {
-    for (let message = await range.next(); ; message = await range.next()) {
+    for (let message = await range.worker.next(); ; message = await range.worker.next()) {
       if (message.kind === 'chunk') {
         sink.raw(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength))
         await sink.flush()
-        range.taken(message.bytes.byteLength)
+        range.worker.post({bytes: message.bytes.byteLength} satisfies ScanAck)
         if (sink.closed) return result
         continue
       }
@@ -82,42 +80,4 @@ async function writeInOrder(ranges: RangeScan[], {last, sink}: ThreadedScan): Pr
 
 function lastOf<T>(items: T[], count: number): T[] {
   return count === 0 ? [] : items.slice(-count)
-}
-
-/** One worker and the messages it has posted that the writer has not taken yet. */
-class RangeScan {
-  readonly start: number
-  private readonly worker: Worker
-  private readonly queue: ScanMessage[] = []
-  private waiting: ((message: ScanMessage) => void) | undefined
-
-  constructor(request: ScanRequest) {
-    this.start = request.start
-    this.worker = new Worker(WORKER.script, {eval: WORKER.eval, workerData: request})
-    this.worker.on('message', (message: ScanMessage) => this.arrived(message))
-    this.worker.on('error', (error) => this.arrived({kind: 'error', message: error.message}))
-  }
-
-  next(): Promise<ScanMessage> {
-    const message = this.queue.shift()
-    if (message !== undefined) return Promise.resolve(message)
-    return new Promise((resolve) => {
-      this.waiting = resolve
-    })
-  }
-
-  taken(bytes: number): void {
-    this.worker.postMessage({bytes} satisfies ScanAck)
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.terminate()
-  }
-
-  private arrived(message: ScanMessage): void {
-    const {waiting} = this
-    this.waiting = undefined
-    if (waiting) waiting(message)
-    else this.queue.push(message)
-  }
 }
