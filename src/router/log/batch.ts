@@ -133,78 +133,99 @@ export function batchHeader(buffer: Buffer, at: number, end = buffer.length): Ba
 export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, from: number, budget: number, into: StoredMessage[], prefilter?: LinePrefilter): number {
   const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
   const end = at + header.length
-  const candidates = prefilter === undefined ? undefined : batchCandidates(buffer, at, header, prefilter)
-  // One string for an ASCII text section, whose byte positions are then its character positions, when most
-  // messages are decoded; a few are decoded field by field (the whole section would be garbage).
-  const ascii = (buffer.readUInt16LE(at + 26) & ASCII) !== 0
-  const section = ascii && (candidates === undefined || countOnes(candidates) * 4 > header.count) ? buffer.toString('latin1', textStart, end) : undefined
+  const ascii = (buffer[at + 26] & ASCII) !== 0
   const encoding = ascii ? 'latin1' : 'utf8'
-  const field = section === undefined ? (start: number, stop: number) => buffer.toString(encoding, start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
+  if (prefilter !== undefined) {
+    const found: number[] = []
+    const considered = batchCandidates(buffer, at, header, prefilter, found, from, budget)
+    // One string for an ASCII text section, whose byte positions are then its character positions, when most
+    // messages are decoded; a few are decoded field by field (the whole section would be garbage).
+    const section = ascii && found.length * 2 > header.count ? buffer.toString('latin1', textStart, end) : undefined
+    const field = section === undefined ? (start: number, stop: number) => buffer.toString(encoding, start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
+    for (let k = 0; k < found.length; k += 2) into.push(decodeMessage(buffer, at, header, found[k], found[k + 1], field))
+    return considered
+  }
 
+  const section = ascii ? buffer.toString('latin1', textStart, end) : undefined
+  const field = section === undefined ? (start: number, stop: number) => buffer.toString(encoding, start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
   let considered = 0
   let position = textStart
   for (let i = 0; i < header.count && considered < budget; i++) {
-    const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
-    const sourceEnd = position + buffer.readUInt16LE(headerAt + 8)
-    const dynoEnd = sourceEnd + buffer.readUInt16LE(headerAt + 10)
-    const timestampEnd = dynoEnd + buffer.readUInt16LE(headerAt + 12)
-    const textEnd = timestampEnd + buffer.readUInt32LE(headerAt + 14)
-    const offset = header.firstOffset + i
-    if (offset >= from) {
+    if (header.firstOffset + i >= from) {
       considered++
-      if (candidates === undefined || candidates[i] === 1) {
-        const priority = buffer[headerAt + 6]
-        const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
-          dyno: field(sourceEnd, dynoEnd),
-          offset,
-          receivedAt: buffer.readUIntLE(headerAt, 6),
-          source: field(position, sourceEnd),
-          text: field(timestampEnd, textEnd),
-        }
-        if (priority !== NO_PRIORITY) message.priority = priority
-        const flags = buffer[headerAt + 7]
-        if (flags & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
-        if (flags & STAMPED_PRIORITY) message.priIsLevel = false
-        into.push(message)
-      }
+      into.push(decodeMessage(buffer, at, header, i, position, field))
     }
 
-    position = textEnd
+    position = textEndOf(buffer, at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES, position)
   }
 
   return considered
 }
 
-function countOnes(flags: Uint8Array): number {
-  let count = 0
-  for (const flag of flags) count += flag
-  return count
+/** The message `i` of a batch, whose source starts at `position`; `field` makes a string of bytes [start, stop). */
+function decodeMessage(buffer: Buffer, at: number, header: BatchHeader, i: number, position: number, field: (start: number, stop: number) => string): StoredMessage {
+  const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
+  const sourceEnd = position + u16(buffer, headerAt + 8)
+  const dynoEnd = sourceEnd + u16(buffer, headerAt + 10)
+  const timestampEnd = dynoEnd + u16(buffer, headerAt + 12)
+  const priority = buffer[headerAt + 6]
+  const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
+    dyno: field(sourceEnd, dynoEnd),
+    offset: header.firstOffset + i,
+    receivedAt: u32(buffer, headerAt) + u16(buffer, headerAt + 4) * 0x1_0000_0000,
+    source: field(position, sourceEnd),
+    text: field(timestampEnd, timestampEnd + u32(buffer, headerAt + 14)),
+  }
+  if (priority !== NO_PRIORITY) message.priority = priority
+  const flags = buffer[headerAt + 7]
+  if (flags & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
+  if (flags & STAMPED_PRIORITY) message.priIsLevel = false
+  return message
+}
+
+/** Where the text of the message whose header is at `headerAt` and whose source starts at `position` ends. */
+function textEndOf(buffer: Buffer, headerAt: number, position: number): number {
+  return position + u16(buffer, headerAt + 8) + u16(buffer, headerAt + 10) + u16(buffer, headerAt + 12) + u32(buffer, headerAt + 14)
+}
+
+// Header fields read byte by byte: Buffer's read methods check their arguments on every call, and the walks
+// over a batch's headers read four fields of every message a history query considers.
+function u16(buffer: Buffer, at: number): number {
+  return buffer[at] | (buffer[at + 1] << 8)
+}
+
+function u32(buffer: Buffer, at: number): number {
+  return (buffer[at] | (buffer[at + 1] << 8) | (buffer[at + 2] << 16)) + buffer[at + 3] * 0x100_0000
 }
 
 /**
- * Which messages of a checked batch may pass the prefilter, 1 each (split.ts `isCandidate`, on the message's
- * stored parts rather than its line): the needle in its source, dyno or timestamp, or in its text with a value
- * that can hold. A message without a timestamp shows its receive time in its line, which the bytes do not
- * hold: it is a candidate. A needle holding a character that joins a line's parts may cross from one part to
- * the next: the caller passes no prefilter for such a needle (history-filter.ts).
+ * Which messages of a checked batch, from offset `from` on and at most `budget` of them, may pass the
+ * prefilter (split.ts `isCandidate`, on the message's stored parts rather than its line): the needle in its
+ * source, dyno or timestamp, or in its text with a value that can hold. Pushes each one's index in the batch
+ * and the position of its source onto `found`, and returns how many messages it considered. A message without
+ * a timestamp shows its receive time in its line, which the bytes do not hold: it is a candidate. A needle
+ * holding a character that joins a line's parts may cross from one part to the next: the caller passes no
+ * prefilter for such a needle (history-filter.ts).
  */
-export function batchCandidates(buffer: Buffer, at: number, header: BatchHeader, prefilter: LinePrefilter): Uint8Array {
-  const candidates = new Uint8Array(header.count)
+export function batchCandidates(buffer: Buffer, at: number, header: BatchHeader, prefilter: LinePrefilter, found: number[], from = header.firstOffset, budget = header.count): number {
   const {needle} = prefilter
   // Searched up to the batch's end only: the buffer may hold the batches after it.
   const batch = buffer.subarray(0, at + header.length)
+  const first = Math.min(header.count, Math.max(0, from - header.firstOffset))
+  const stop = Math.min(header.count, first + budget)
   let position = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
-  let hit = batch.indexOf(needle, position)
-  for (let i = 0; i < header.count; i++) {
+  for (let i = 0; i < first; i++) position = textEndOf(buffer, at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES, position)
+  let hit = first < stop ? batch.indexOf(needle, position) : -1
+  for (let i = first; i < stop; i++) {
     const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
-    const timestampEnd = position + buffer.readUInt16LE(headerAt + 8) + buffer.readUInt16LE(headerAt + 10) + buffer.readUInt16LE(headerAt + 12)
-    const textEnd = timestampEnd + buffer.readUInt32LE(headerAt + 14)
-    if ((buffer[headerAt + 7] & HAS_TIMESTAMP) === 0) candidates[i] = 1
-    else {
-      if (hit !== -1 && hit < position) hit = batch.indexOf(needle, position)
+    const timestampEnd = position + u16(buffer, headerAt + 8) + u16(buffer, headerAt + 10) + u16(buffer, headerAt + 12)
+    const textEnd = timestampEnd + u32(buffer, headerAt + 14)
+    if ((buffer[headerAt + 7] & HAS_TIMESTAMP) === 0) found.push(i, position)
+    else if (hit !== -1 && hit < textEnd) {
+      if (hit < position) hit = batch.indexOf(needle, position)
       for (; hit !== -1 && hit + needle.length <= textEnd; hit = batch.indexOf(needle, hit + 1)) {
         if (hit < timestampEnd ? hit + needle.length <= timestampEnd : acceptsOccurrence(buffer, hit, prefilter, textEnd)) {
-          candidates[i] = 1
+          found.push(i, position)
           break
         }
       }
@@ -212,8 +233,10 @@ export function batchCandidates(buffer: Buffer, at: number, header: BatchHeader,
 
     if (hit === -1) {
       // No needle in the rest of the batch: only messages without a timestamp can still pass.
-      for (let j = i + 1; j < header.count; j++) {
-        if ((buffer[at + BATCH_HEADER_BYTES + j * MESSAGE_HEADER_BYTES + 7] & HAS_TIMESTAMP) === 0) candidates[j] = 1
+      for (let j = i + 1; j < stop; j++) {
+        const headerAt = at + BATCH_HEADER_BYTES + j * MESSAGE_HEADER_BYTES
+        position = textEndOf(buffer, headerAt - MESSAGE_HEADER_BYTES, position)
+        if ((buffer[headerAt + 7] & HAS_TIMESTAMP) === 0) found.push(j, position)
       }
 
       break
@@ -222,7 +245,7 @@ export function batchCandidates(buffer: Buffer, at: number, header: BatchHeader,
     position = textEnd
   }
 
-  return candidates
+  return stop - first
 }
 
 /**

@@ -98,9 +98,33 @@ describe('log batches', () => {
       it(name, () => {
         const bytes = new BatchEncoder().encode(messages, 1)
         const header = checkedBatch(bytes, 0)!
-        assert.deepEqual([...batchCandidates(bytes, 0, header, prefilter)], candidates)
+        const found: number[] = []
+        assert.equal(batchCandidates(bytes, 0, header, prefilter, found), messages.length)
+        const indexes = new Set(found.filter((_, k) => k % 2 === 0))
+        assert.deepEqual(messages.map((_, i) => (indexes.has(i) ? 1 : 0)), candidates)
       })
     }
+
+    it('from any offset and limit, decodes what the whole decode holds that may pass, and counts the same', () => {
+      const messages = [
+        line('status=503 é'), line('status=200'), line('x', {timestamp: undefined}), line('no needle'), line('status=500'),
+        line('y', {source: 'status'}), line('status=200 status=502'), line('z', {timestamp: undefined}), line('ü status=404'),
+      ]
+      for (const ascii of [true, false]) {
+        const bytes = new BatchEncoder().encode(ascii ? messages.map((m) => ({...m, text: m.text.replace(/[^\x00-\x7f]/g, '?')})) : messages, 40)
+        const header = checkedBatch(bytes, 0)!
+        for (let from = 40; from <= 50; from++) {
+          for (let budget = 0; budget <= 10; budget++) {
+            const all: StoredMessage[] = []
+            const some: StoredMessage[] = []
+            const considered = decodeBatch(bytes, 0, header, from, budget, all)
+            assert.equal(decodeBatch(bytes, 0, header, from, budget, some, where), considered, `from ${from}, budget ${budget}`)
+            const kept = all.filter((message) => message.timestamp === undefined || message.source === 'status' || /status=5\d\d/.test(message.text))
+            assert.deepEqual(some, kept, `from ${from}, budget ${budget}, ${ascii ? 'ASCII' : 'UTF-8'}`)
+          }
+        }
+      }
+    })
 
     it('decodes only the candidates, counting the others as considered', () => {
       const messages = Array.from({length: 10}, (_, i) => line(`status=${i % 3 === 0 ? 503 : 200}`))
