@@ -247,6 +247,7 @@ export class FileAppLog implements AppLog {
     // Its data is gone: nothing to sync. One being synced is closed when that ends (commit, as sealed).
     this.dirty.delete(segment)
     if (!this.syncing.has(segment)) segment.closeFd()
+    void segment.closeReads()
     this.bytes -= segment.size
     this.context.bytesChanged(-segment.size)
     removed.bytes += segment.size
@@ -268,6 +269,7 @@ export class FileAppLog implements AppLog {
     await this.cursors.flush()
     await this.summarising
     for (const segment of this.segments) segment.closeFd()
+    await Promise.all(this.segments.map((segment) => segment.closeReads()))
   }
 
   private get firstOffset(): number {

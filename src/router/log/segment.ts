@@ -1,4 +1,4 @@
-import {closeSync, ftruncateSync, openSync, write, writeSync} from 'node:fs'
+import {close, closeSync, ftruncateSync, open as openFd, openSync, read, write, writeSync} from 'node:fs'
 import {type FileHandle, open, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -21,6 +21,23 @@ export interface IndexEntry {
 }
 
 const writeAt = promisify(write)
+const readAt = promisify(read)
+const openForReads = promisify(openFd)
+const closeFd = promisify(close)
+/**
+ * How long a segment's read descriptor stays open after its last read: a history query or a drain reads a
+ * segment in many calls, and an open and close per call cost more than the reads (FileHandle objects most).
+ */
+const READ_FD_IDLE_MS = 2000
+
+/** A segment's descriptor for reads, shared by the reads under way; closed once idle, or when the segment goes. */
+interface ReadDescriptor {
+  readonly fd: Promise<number>
+  users: number
+  timer?: NodeJS.Timeout
+  /** The segment went while reads were under way: the last of them closes it. */
+  dropped?: boolean
+}
 /** `.otr` beside a sealed segment: earliest, latest own time and the segment's size it was computed for. */
 const OWN_TIMES_BYTES = 24
 const INDEX_ENTRY_BYTES = 16
@@ -58,6 +75,7 @@ export class Segment {
   /** The index's, open with it. */
   private indexFd: number | undefined
   sealed = false
+  private reads: ReadDescriptor | undefined
   /** Its messages' own times, once known (sealed segments only: the active one still changes). */
   ownTimes: OwnTimes | undefined
   private bytesSinceIndex = 0
@@ -275,10 +293,12 @@ export class Segment {
    * that fails its checksum, which a reader steps over to the next index entry.
    */
   async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'done' | 'missing' | {corruptAt: number}> {
-    let handle: FileHandle
+    const reads = this.readDescriptor()
+    let fd: number
     try {
-      handle = await open(this.path, 'r')
+      fd = await reads.fd
     } catch (error) {
+      this.released(reads)
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
       throw error
     }
@@ -286,7 +306,7 @@ export class Segment {
     try {
       let buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
       while (position < end) {
-        const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position)
+        const {bytesRead} = await readAt(fd, buffer, 0, Math.min(buffer.length, end - position), position)
         let at = 0
         while (at < bytesRead) {
           const header = batchHeader(buffer, at, bytesRead)
@@ -309,9 +329,48 @@ export class Segment {
 
       return 'done'
     } finally {
-      await handle.close()
+      this.released(reads)
     }
   }
+
+  /** Closes the read descriptor now, or (reads under way) when the last of them ends: the segment is going. */
+  async closeReads(): Promise<void> {
+    const reads = this.reads
+    if (reads === undefined) return
+    this.reads = undefined
+    clearTimeout(reads.timer)
+    if (reads.users === 0) await closeDescriptor(reads)
+    else reads.dropped = true
+  }
+
+  private readDescriptor(): ReadDescriptor {
+    let reads = this.reads
+    if (reads === undefined) {
+      const opened: ReadDescriptor = {fd: openForReads(this.path, 'r'), users: 0}
+      // A file that could not be opened is tried again by the next read.
+      opened.fd.catch(() => {
+        if (this.reads === opened) this.reads = undefined
+      })
+      this.reads = reads = opened
+    }
+
+    reads.users++
+    clearTimeout(reads.timer)
+    return reads
+  }
+
+  private released(reads: ReadDescriptor): void {
+    if (--reads.users > 0) return
+    if (reads.dropped) {
+      void closeDescriptor(reads)
+      return
+    }
+
+    reads.timer = setTimeout(() => {
+      if (this.reads === reads && reads.users === 0) void this.closeReads()
+    }, READ_FD_IDLE_MS).unref()
+  }
+
 
   closeFd(): void {
     if (this.fd !== undefined) closeSync(this.fd)
@@ -409,6 +468,11 @@ async function scanBatches(
   }
 
   return {end, next}
+}
+
+async function closeDescriptor(reads: ReadDescriptor): Promise<void> {
+  const fd = await reads.fd.catch(() => undefined)
+  if (fd !== undefined) await closeFd(fd).catch(() => {})
 }
 
 function cutBack(fd: number, size: number): void {

@@ -178,12 +178,31 @@ describe('FileLogEngine', () => {
       const engine = await open({dir, fsync, fsyncIntervalMs: 60_000, retention: {appMaxBytes: 32 * 1024}, segmentBytes: 8 * 1024})
       const log = engine.app('web')
       for (let i = 0; i < 40; i++) await log.append(batch(i * 10, 10, T0))
+      // Read first, so that the segments' read descriptors are open too.
+      for (let from = 1; from <= 400; from += 10) assert.equal((await log.read({offset: from}, 10)).messages.length, 10)
       await engine.enforceRetention()
       assert.ok((await log.stats()).firstOffset > 100, 'retention removed segments')
       const removedButOpen = () => openFilesUnder(dir).filter((path) => path.endsWith('(deleted)'))
       await waitFor('no removed segment open', () => removedButOpen().length === 0).catch(() => assert.fail(`still open: ${removedButOpen().join(', ')}`))
     })
   }
+
+  it('reads a segment in many calls through one descriptor, closed once the reads stop and when the engine closes', async () => {
+    const dir = freshDir()
+    const engine = await open({dir, fsync: 'never', segmentBytes: 1024 * 1024})
+    const log = engine.app('web')
+    for (let i = 0; i < 20; i++) await log.append(batch(i * 10, 10, T0))
+    const segment = openFilesUnder(dir).find((path) => path.endsWith('.log'))!
+    const opened = () => openFilesUnder(dir).filter((path) => path === segment).length
+    const writing = opened()
+    const reads = await Promise.all(Array.from({length: 50}, (_, i) => log.read({offset: (i % 20) * 10 + 1}, 10)))
+    assert.ok(reads.every((read) => read.messages.length === 10))
+    assert.equal(opened(), writing + 1, 'one descriptor for all the reads')
+    await waitFor('the idle read descriptor closed', () => opened() === writing, 10_000)
+    await log.read({offset: 1}, 10)
+    await engine.close()
+    assert.deepEqual(openFilesUnder(dir), [])
+  })
 
   it('says which cursors file it cannot read', async () => {
     const dir = freshDir()
