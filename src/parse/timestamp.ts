@@ -88,14 +88,27 @@ function isLeapYear(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
 }
 
+// Timestamps of one stream mostly share their minute and offset: when a timestamp has the last fully parsed
+// one's length, `YYYY-MM-DDTHH:MM:` and offset, only its seconds and fraction are read (readers parse one or
+// two per line: the query's time bounds, stats, a history read's checks).
+let cachedLength = -1
+let cachedMinute = ''
+let cachedZone = ''
+let cachedMinuteStart = 0
+
 /**
  * Milliseconds since the epoch for an RFC 3339 timestamp, or NaN when `ts` is missing, not of that shape
  * or out of range (month 13, February 30, hour 24...). Fraction digits beyond milliseconds are truncated,
  * as `Date.parse` does. A leap second (`:60`) counts as the first millisecond of the next minute.
  */
 export function parseTimestamp(ts: string | undefined): number {
-  if (ts === undefined || timestampEnd(ts, 0) !== ts.length) return Number.NaN
+  if (ts === undefined) return Number.NaN
+  if (ts.length === cachedLength && ts.startsWith(cachedMinute) && ts.endsWith(cachedZone)) {
+    const millis = millisOfMinute(ts, ts.length - cachedZone.length)
+    if (!Number.isNaN(millis)) return cachedMinuteStart + millis
+  }
 
+  if (timestampEnd(ts, 0) !== ts.length) return Number.NaN
   const year = twoDigits(ts, 0) * 100 + twoDigits(ts, 2)
   const month = twoDigits(ts, 5)
   const day = twoDigits(ts, 8)
@@ -126,6 +139,38 @@ export function parseTimestamp(ts: string | undefined): number {
     offsetMinutes = (offsetHours * 60 + offsetMins) * (sign === 0x2d ? -1 : 1)
   }
 
-  const minutes = (daysSinceEpoch(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes
-  return minutes * 60_000 + second * 1000 + millis
+  const minuteStart = ((daysSinceEpoch(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes) * 60_000
+  // A leap second is left to this full parse every time.
+  if (second < 60) {
+    cachedLength = ts.length
+    cachedMinute = ts.slice(0, 17)
+    cachedZone = ts.slice(i)
+    cachedMinuteStart = minuteStart
+  }
+
+  return minuteStart + second * 1000 + millis
+}
+
+/**
+ * `SS[.fraction]` of a timestamp (from its 18th character up to `zoneAt`) in milliseconds, fraction truncated;
+ * NaN unless it is of that shape and under 60 seconds.
+ */
+function millisOfMinute(ts: string, zoneAt: number): number {
+  const tens = ts.charCodeAt(17) - DIGIT_0
+  const units = ts.charCodeAt(18) - DIGIT_0
+  if (!(tens >= 0 && tens <= 5 && units >= 0 && units <= 9)) return Number.NaN
+  let millis = 0
+  if (zoneAt > 19) {
+    if (ts.charCodeAt(19) !== 0x2e || zoneAt === 20) return Number.NaN
+    let digits = 0
+    for (let i = 20; i < zoneAt; i++) {
+      const digit = ts.charCodeAt(i) - DIGIT_0
+      if (!(digit >= 0 && digit <= 9)) return Number.NaN
+      if (digits++ < 3) millis = millis * 10 + digit
+    }
+
+    if (digits < 3) millis *= digits === 1 ? 100 : 10
+  }
+
+  return (tens * 10 + units) * 1000 + millis
 }

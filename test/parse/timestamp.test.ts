@@ -26,6 +26,10 @@ describe('parseTimestamp', () => {
     ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000Z'],
     ['1969-12-31T23:59:59.5Z', '1969-12-31T23:59:59.500Z'],
     ['2016-12-31T23:59:60Z', '2017-01-01T00:00:00.000Z'],
+    ['2024-05-01T12:00:59.999999+00:00', '2024-05-01T12:00:59.999Z'],
+    ['2024-05-01T12:00:07.5+00:00', '2024-05-01T12:00:07.500Z'],
+    ['2024-05-01T12:00:07.123456-01:00', '2024-05-01T13:00:07.123Z'],
+    ['2016-12-31T23:59:59.250Z', '2016-12-31T23:59:59.250Z'],
   ]
   for (const [ts, iso] of valid) {
     it(`reads ${ts}`, () => {
@@ -47,12 +51,24 @@ describe('parseTimestamp', () => {
     '2024-05-00T00:00:00Z', '2024-05-01T24:00:00Z', '2024-05-01T12:60:00Z', '2024-05-01T12:00:61Z',
     '2024-05-01T12:00:00+24:00', '2024-05-01T12:00:00+00:60', '2024-05-01T12:00:00Z ', ' 2024-05-01T12:00:00Z',
     '2024-05-01T12:00:00ZZ', 'Oct 11 22:14:15', '２０２４-05-01T12:00:00Z', '2024-05-01T1a:00:00Z',
+    '2024-05-01T12:00:6a.123456+00:00', '2024-05-01T12:00:00.12345a+00:00', '2024-05-01T12:00:00x123456+00:00',
+    '2024-05-01T12:00:61.123456+00:00', '2024-05-01T12:00:0.1234567+00:00', '2016-12-31T23:59:5a.250Z',
   ]
   for (const ts of invalid) {
     it(`refuses ${JSON.stringify(ts)}`, () => {
       assert.ok(Number.isNaN(parseTimestamp(ts)))
     })
   }
+
+  it('gives each timestamp its own instant whatever was parsed before it (the minute cache)', () => {
+    const expected = new Map<string, number>([...valid.map(([ts, iso]): [string, number] => [ts, Date.parse(iso)]), ...invalid.map((ts): [string, number] => [ts, Number.NaN])])
+    for (const [before] of expected) {
+      for (const [ts, instant] of expected) {
+        parseTimestamp(before)
+        assert.deepEqual(parseTimestamp(ts), instant, `${ts} after ${before}`)
+      }
+    }
+  })
 
   it('is NaN for a missing timestamp', () => {
     assert.ok(Number.isNaN(parseTimestamp(undefined)))

@@ -1,7 +1,7 @@
 import {parseLineWithPri} from '../../parse/line.js'
 import {LogRecord} from '../../parse/record.js'
 import type {LinePrefilter} from '../../parse/split.js'
-import {timestampEnd} from '../../parse/timestamp.js'
+import {parseTimestamp, timestampEnd} from '../../parse/timestamp.js'
 import type {Predicate} from '../../query/compile.js'
 import {type LogMessage, lineTimestamp} from '../message.js'
 
@@ -43,7 +43,9 @@ export function messageRecord(message: LogMessage): LogRecord {
   const pri = message.priIsLevel ? message.pri : undefined
   const timestamp = lineTimestamp(message.timestamp, message.receivedAt)
   const {dyno, source, text} = message
-  if (!message.singleLine || timestampEnd(timestamp, 0) !== timestamp.length || !isName(source, 0x5b) || !isName(dyno, 0x5d)) {
+  // A timestamp that parses is of the shape the line parser takes (and the query's time test then finds it parsed).
+  const timestampShaped = !Number.isNaN(parseTimestamp(timestamp)) || timestampEnd(timestamp, 0) === timestamp.length
+  if (!message.singleLine || !timestampShaped || !isName(source, 0x5b) || !isName(dyno, 0x5d)) {
     return parseLineWithPri(Buffer.from(message.line), pri)
   }
 
