@@ -4,17 +4,10 @@ export interface ServerSentEvent {
   /** The `id` in force for this event (the last one sent, per the spec); '' when the server sends none. */
   id: string
   type: string
-  /**
-   * logsift's `pri` field (a syslog PRI, 0-191), which its router sends with an event when the sender's PRI
-   * tells the message's level; other clients ignore it, as the spec has them ignore unknown field names.
-   */
-  pri: number | undefined
 }
 
 const LF = 10
 const CR = 13
-/** local7.debug: facility 23, severity 7. */
-const MAX_PRI = 191
 
 /**
  * Decodes a `text/event-stream` body as the WHATWG spec does: `field: value` lines, an event per blank line,
@@ -30,7 +23,6 @@ export class EventStreamDecoder {
   private partial = ''
   private data: string[] = []
   private type = ''
-  private pri: number | undefined
   private afterCR = false
 
   /** Decodes what it can of `chunk` and returns the events it completed, in order. */
@@ -100,11 +92,6 @@ export class EventStreamDecoder {
         break
       }
 
-      case 'pri': {
-        this.pri = /^\d{1,3}$/.test(value) && Number(value) <= MAX_PRI ? Number(value) : undefined
-        break
-      }
-
       case 'id': {
         if (!value.includes('\0')) this.lastEventId = value
         break
@@ -113,9 +100,8 @@ export class EventStreamDecoder {
   }
 
   private dispatch(events: ServerSentEvent[]): void {
-    if (this.data.length > 0) events.push({data: this.data.join('\n'), id: this.lastEventId, pri: this.pri, type: this.type || 'message'})
+    if (this.data.length > 0) events.push({data: this.data.join('\n'), id: this.lastEventId, type: this.type || 'message'})
     this.data = []
     this.type = ''
-    this.pri = undefined
   }
 }

@@ -4,7 +4,7 @@ import {ApiUnreachableError, networkReason} from '../api/errors.js'
 import {httpAgent} from '../api/http.js'
 import {MAX_SESSION_LINES} from '../api/types.js'
 import {MESSAGE_EVENTS_HEADER} from '../router/sessions/event-encoding.js'
-import {EventMessages, type MessageDecoder, PlainMessages, type StreamMessage} from './stream-messages.js'
+import {EventMessages, type MessageDecoder, PlainMessages, type StreamMessage, WholeEventMessages} from './stream-messages.js'
 
 export type {StreamMessage} from './stream-messages.js'
 
@@ -262,7 +262,7 @@ async function connect(url: string, options: {lastEventId?: string; tail: boolea
   return {
     chunks: body,
     close: () => body.destroy(),
-    decoder: events ? new EventMessages(wholeEvents) : new PlainMessages(),
+    decoder: wholeEvents ? new WholeEventMessages() : events ? new EventMessages() : new PlainMessages(),
     idsAreOffsets: wholeEvents,
   }
 }

@@ -136,27 +136,18 @@ export class PlainMessages implements MessageDecoder {
 }
 
 /**
- * `text/event-stream`. From a router that answered MESSAGE_EVENTS_HEADER (`wholeEvents`), each event is one
- * message, its data lines the message's lines, with the sender's PRI in a `pri` field when it tells the
- * level. From any other server (Logplex), an event's data holds one or more log lines, each a message; empty
- * lines are keep-alives.
+ * `text/event-stream` from any server but logsift's router (Logplex): an event's data holds one or more log
+ * lines, each a message; empty lines are keep-alives. (logsift's router: WholeEventMessages.)
  */
 export class EventMessages implements MessageDecoder {
   readonly holding = false
   private readonly decoder = new EventStreamDecoder()
-
-  constructor(private readonly wholeEvents: boolean) {}
 
   push(chunk: Buffer): Decoded {
     const events = this.decoder.push(chunk)
     if (events.length === 0) return {messages: []}
     const messages: StreamMessage[] = []
     for (const event of events) {
-      if (this.wholeEvents) {
-        if (event.data !== '') messages.push({pri: event.pri, raw: Buffer.from(event.data + '\n')})
-        continue
-      }
-
       for (const line of event.data.split('\n')) if (line !== '') messages.push({pri: undefined, raw: Buffer.from(line + '\n')})
     }
 
@@ -171,3 +162,106 @@ export class EventMessages implements MessageDecoder {
     return []
   }
 }
+
+const CR = 0x0d
+const MAX_PRI = 191
+const DATA_FIELD = Buffer.from('data:')
+const ID_FIELD = Buffer.from('id:')
+const PRI_FIELD = Buffer.from('pri:')
+
+/**
+ * `text/event-stream` from logsift's router (it answered MESSAGE_EVENTS_HEADER), read as bytes: each event one
+ * message, `id`, `pri` and `data` fields, a blank line ending it, `:` comments, lines ending with LF or CRLF
+ * (as the router writes them; a lone CR, which the spec also allows, is not one here). What EventMessages(true)
+ * gives, without decoding the stream to text and encoding each message back: a one-line message's bytes are
+ * a slice of the chunk. Its reader is logsift's, and a history read sends hundreds of thousands of messages.
+ */
+export class WholeEventMessages implements MessageDecoder {
+  readonly holding = false
+  private partial: Buffer | undefined
+  private lastEventId = ''
+  private data: Buffer[] = []
+  private pri: number | undefined
+
+  push(chunk: Buffer): Decoded {
+    const messages: StreamMessage[] = []
+    let eventId: string | undefined
+    let start = 0
+    if (this.partial !== undefined) {
+      // Only the line cut by the chunk's edge is copied to join its parts.
+      const newline = chunk.indexOf(NEWLINE)
+      if (newline === -1) {
+        this.partial = Buffer.concat([this.partial, chunk])
+        return {messages}
+      }
+
+      const line = Buffer.concat([this.partial, chunk.subarray(0, newline + 1)])
+      this.partial = undefined
+      if (this.line(line, 0, line.length - 1, messages)) eventId = this.lastEventId
+      start = newline + 1
+    }
+
+    for (let newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+      if (this.line(chunk, start, newline, messages)) eventId = this.lastEventId
+      start = newline + 1
+    }
+
+    if (start < chunk.length) this.partial = Buffer.from(chunk.subarray(start))
+    return {eventId, messages}
+  }
+
+  flush(): StreamMessage[] {
+    return []
+  }
+
+  end(): StreamMessage[] {
+    return []
+  }
+
+  /** The line in bytes [start, newline) of `bytes`; true when it ended an event that carried a message. */
+  private line(bytes: Buffer, start: number, newline: number, messages: StreamMessage[]): boolean {
+    const end = newline > start && bytes[newline - 1] === CR ? newline - 1 : newline
+    if (end === start) return this.dispatch(messages)
+    if (startsWith(bytes, start, end, DATA_FIELD)) {
+      const valueStart = start + DATA_FIELD.length + (bytes[start + DATA_FIELD.length] === SPACE ? 1 : 0)
+      // Up to and with its LF: the message's line as the reader wants it, when it ended with LF alone.
+      this.data.push(end === newline ? bytes.subarray(valueStart, newline + 1) : Buffer.concat([bytes.subarray(valueStart, end), NEWLINE_BUFFER]))
+    } else if (startsWith(bytes, start, end, ID_FIELD)) {
+      const id = bytes.toString('utf8', start + ID_FIELD.length + (bytes[start + ID_FIELD.length] === SPACE ? 1 : 0), end)
+      if (!id.includes('\0')) this.lastEventId = id
+    } else if (startsWith(bytes, start, end, PRI_FIELD)) {
+      this.pri = priValue(bytes, start + PRI_FIELD.length + (bytes[start + PRI_FIELD.length] === SPACE ? 1 : 0), end)
+    }
+
+    return false
+  }
+
+  private dispatch(messages: StreamMessage[]): boolean {
+    const {data, pri} = this
+    this.data = []
+    this.pri = undefined
+    // One empty data line is an event without a message (as the spec joins lines: an empty data).
+    if (data.length === 0 || (data.length === 1 && data[0].length === 1)) return false
+    messages.push({pri, raw: data.length === 1 ? data[0] : Buffer.concat(data)})
+    return true
+  }
+}
+
+function startsWith(bytes: Buffer, start: number, end: number, field: Buffer): boolean {
+  if (end - start < field.length) return false
+  for (let i = 0; i < field.length; i++) if (bytes[start + i] !== field[i]) return false
+  return true
+}
+
+/** A PRI of 1 to 3 digits up to MAX_PRI; undefined for anything else. */
+function priValue(bytes: Buffer, start: number, end: number): number | undefined {
+  if (end === start || end - start > 3) return undefined
+  let value = 0
+  for (let i = start; i < end; i++) {
+    if (bytes[i] < DIGIT_0 || bytes[i] > DIGIT_9) return undefined
+    value = value * 10 + bytes[i] - DIGIT_0
+  }
+
+  return value <= MAX_PRI ? value : undefined
+}
+

@@ -8,7 +8,7 @@ function decode(...chunks: Array<string | Uint8Array>): ServerSentEvent[] {
   return chunks.flatMap((chunk) => decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk))
 }
 
-const message = (data: string, id = '', pri?: number) => ({data, id, pri, type: 'message'})
+const message = (data: string, id = '') => ({data, id, type: 'message'})
 
 describe('EventStreamDecoder (text/event-stream)', () => {
   const cases: Array<[string, string[], ServerSentEvent[]]> = [
@@ -18,14 +18,12 @@ describe('EventStreamDecoder (text/event-stream)', () => {
     ['CRLF and CR line ends', ['data: a\r\n\r\ndata: b\r\rdata: c\n\n'], [message('a'), message('b'), message('c')]],
     ['a CRLF split between chunks is one line end', ['data: a\r', '\n\r', '\n'], [message('a')]],
     ['comments, retry, unknown fields and no space after the colon', [': keep-alive\nretry: 3000\nfoo: bar\ndata:x\n\n'], [message('x')]],
-    ['an event type', ['event: log\ndata: a\n\n'], [{data: 'a', id: '', pri: undefined, type: 'log'}]],
+    ['an event type', ['event: log\ndata: a\n\n'], [{data: 'a', id: '', type: 'log'}]],
     ['a field without a colon', ['data\n\n'], [message('')]],
     ['nothing for an event without data', ['id: 3\n\n'], []],
     ['an event split anywhere', ['da', 'ta: he', 'llo\n', '\n'], [message('hello')]],
     ['an id with NUL is ignored', ['id: 1\ndata: a\n\nid: 2\u0000\ndata: b\n\n'], [message('a', '1'), message('b', '1')]],
     ['an unfinished event is not dispatched', ['data: a\n\ndata: b\n'], [message('a')]],
-    ['logsift\'s pri field, for its event only', ['id: 1\npri: 131\ndata: a\n\nid: 2\ndata: b\n\n'], [message('a', '1', 131), message('b', '2')]],
-    ['a pri that is no syslog PRI is none', ['pri: 192\ndata: a\n\npri: -1\ndata: b\n\npri: 1e2\ndata: c\n\npri: 0\ndata: d\n\n'], [message('a'), message('b'), message('c'), message('d', '', 0)]],
   ]
   for (const [name, chunks, events] of cases) it(name, () => assert.deepEqual(decode(...chunks), events))
 

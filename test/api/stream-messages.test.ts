@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {EventMessages, type MessageDecoder, opensHerokuLine, PlainMessages} from '../../src/sources/stream-messages.js'
+import {encodeMessage} from '../../src/router/sessions/event-encoding.js'
+import {EventMessages, type MessageDecoder, opensHerokuLine, PlainMessages, WholeEventMessages} from '../../src/sources/stream-messages.js'
 
 const L1 = '2024-05-01T12:00:01.000000+00:00 app[web.1]: Error: boom\n'
 const L2 = '2024-05-01T12:00:02Z heroku[router]: at=info status=200\n'
@@ -64,19 +65,54 @@ describe('log stream messages', () => {
   })
 
   describe('EventMessages (text/event-stream)', () => {
-    it('from logsift\'s router (it answered the header): one event, one message, with its PRI', () => {
-      const decoder = new EventMessages(true)
-      const data = (line: string) => 'data: ' + line.slice(0, -1) + '\n'
+    it('from another server (Logplex): each data line a message, empty ones skipped', () => {
+      const decoded = new EventMessages().push(Buffer.from('id: 5\ndata: a\ndata: \ndata: b\n\ndata: \n\n'))
+      assert.deepEqual(decoded.messages.map(({pri, raw}) => [raw.toString(), pri]), [['a\n', undefined], ['b\n', undefined]])
+      assert.equal(decoded.eventId, '5')
+    })
+  })
+
+  describe('WholeEventMessages (logsift\'s router answered the header)', () => {
+    const data = (line: string) => 'data: ' + line.slice(0, -1) + '\n'
+
+    it('one event, one message, with its PRI and the last event id', () => {
+      const decoder = new WholeEventMessages()
       const stream = 'id: 1\npri: 131\n' + data(L1) + data(AT_A) + data(AT_B) + '\nid: 2\n' + data(L2) + '\n'
       const decoded = decoder.push(Buffer.from(stream))
       assert.deepEqual(decoded.messages.map(({pri, raw}) => [raw.toString(), pri]), [[L1 + AT_A + AT_B, 131], [L2, undefined]])
       assert.equal(decoded.eventId, '2')
     })
 
-    it('from another server (Logplex): each data line a message, empty ones skipped', () => {
-      const decoded = new EventMessages(false).push(Buffer.from('id: 5\ndata: a\ndata: \ndata: b\n\ndata: \n\n'))
-      assert.deepEqual(decoded.messages.map(({pri, raw}) => [raw.toString(), pri]), [['a\n', undefined], ['b\n', undefined]])
-      assert.equal(decoded.eventId, '5')
+    const table: Array<[string, string, Array<[string, number | undefined]>, string | undefined]> = [
+      ['comments (keep-alives) and unknown fields are skipped', ': x\nevent: y\nid: 4\n' + data(L2) + ':\n\n', [[L2, undefined]], '4'],
+      ['a PRI that is no syslog PRI is none', 'pri: 192\ndata: a\n\npri: 1e2\ndata: b\n\npri: 0\ndata: c\n\n', [['a\n', undefined], ['b\n', undefined], ['c\n', 0]], ''],
+      ['an event of one empty data line, or none, carries no message', 'id: 1\ndata: \n\nid: 2\n\n', [], undefined],
+      ['an empty line inside a message stays', 'data: a\ndata:\ndata: b\n\n', [['a\n\nb\n', undefined]], ''],
+      ['CRLF line ends', 'id: 7\r\npri: 11\r\ndata: a\r\n\r\n', [['a\n', 11]], '7'],
+      ['an id with NUL is ignored', 'id: 1\ndata: a\n\nid: 2\u0000\ndata: b\n\n', [['a\n', undefined], ['b\n', undefined]], '1'],
+    ]
+    for (const [name, stream, messages, eventId] of table) {
+      it(name, () => {
+        const decoded = new WholeEventMessages().push(Buffer.from(stream))
+        assert.deepEqual(decoded.messages.map(({pri, raw}) => [raw.toString(), pri]), messages)
+        assert.equal(decoded.eventId, eventId)
+      })
+    }
+
+    it('gives the router\'s messages, in order, however its stream is cut into chunks', () => {
+      const sent: Array<[string, number | undefined]> = [[L1 + AT_A, 131], [L2, undefined], ['2024-05-01T12:00:03Z app[web.1]: café ☕\n', 14], [L1, undefined]]
+      const stream = Buffer.from(sent.map(([line, pri], i) => {
+        const event = encodeMessage(i + 10, line.slice(0, -1), 'events')
+        return (pri === undefined ? event : event.replace('\ndata: ', `\npri: ${pri}\ndata: `)) + (i === 1 ? ':\n' : '')
+      }).join(''))
+      for (let first = 0; first <= stream.length; first++) {
+        for (const second of [first, Math.min(stream.length, first + 1), Math.min(stream.length, first + 7)]) {
+          const decoder = new WholeEventMessages()
+          const decoded = [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)].map((chunk) => decoder.push(chunk))
+          assert.deepEqual(decoded.flatMap(({messages}) => messages.map(({pri, raw}) => [raw.toString(), pri])), sent, `cut at ${first} and ${second}`)
+          assert.equal(decoded.map(({eventId}) => eventId).filter((id) => id !== undefined).at(-1), '13')
+        }
+      }
     })
   })
 })
