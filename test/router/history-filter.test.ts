@@ -6,7 +6,10 @@ import {parseLine, parseLineWithPri} from '../../src/parse/line.js'
 import {compileQuery, type QueryOptions} from '../../src/query/compile.js'
 import {decodeTextBody} from '../../src/router/ingest/text-input.js'
 import {type LogMessage, toEntry} from '../../src/router/message.js'
+import {messageFilter} from '../../src/router/sessions/history-filter.js'
 import {historyQuery} from '../../src/router/sessions/history-query.js'
+import {compileLinePrefilter} from '../../src/query/prefilter.js'
+import {UnitSplitter} from '../../src/parse/split.js'
 import {ROOT} from '../helpers/cli.js'
 
 const NOW = Date.parse('2024-05-01T12:30:00Z')
@@ -88,5 +91,22 @@ describe('the history filter (a session\'s query on messages of the log)', () =>
     assert.ok(selected.length > 10)
     // Only the messages of unusual shapes are parsed from their line.
     assert.ok(built <= 5, `${built} lines built for ${counted.length} messages`)
+  })
+
+  it('lets through to the query what the byte prefilter of file reading lets through, on every message of the corpus', () => {
+    const jsonLines = ['{"status":503,"path":"/a"}', '{"status": 200}', '{"statusCode":503}', '{"status":"503"}', 'statusCode=503', 'status_code=503 status=200']
+      .map((message, i) => toEntry({message, timestamp: `2024-05-01T12:00:0${i}Z`}, {dyno: 'web.1', source: 'app'}, NOW) as LogMessage)
+    const corpus = [...all.slice(0, -9), ...jsonLines]
+    for (const where of ['status>=500', 'status=200', 'service>100ms', 'bytes<100']) {
+      const query: QueryOptions = {now: NOW, where: [where]}
+      const prefilter = compileLinePrefilter(query)!
+      const byBytes = new Set<string>()
+      const splitter = new UnitSplitter((raw) => byBytes.add(raw.toString().replace(/\n$/, '')), prefilter, {framing: 'lines'})
+      splitter.push(Buffer.from(corpus.map((message) => message.line + '\n').join('')))
+      splitter.end()
+      let reached = 0
+      corpus.filter(messageFilter(() => (reached++, false), prefilter))
+      assert.equal(reached, byBytes.size, `${where}: ${reached} messages reach the query, ${byBytes.size} lines pass the byte prefilter`)
+    }
   })
 })

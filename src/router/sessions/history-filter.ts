@@ -10,6 +10,8 @@ const QUOTE = 0x22
 const DIGIT_0 = 0x30
 const DIGIT_9 = 0x39
 const SPACE = 0x20
+const TAB = 0x09
+const COLON = 0x3a
 const NO_BYTES = Buffer.alloc(0)
 /** Characters that join the parts of a `heroku logs` line: a needle holding one may cross from one to the next. */
 const JOINERS = /[\s[\]:]/
@@ -76,9 +78,14 @@ function holdsNeedle(message: LogMessage, needle: string, acceptsValue: LinePref
   return crossesParts || message.source.includes(needle) || message.dyno.includes(needle) || lineTimestamp(message.timestamp, message.receivedAt).includes(needle)
 }
 
-/** split.ts `acceptsOccurrence` on a string: the value after `needle=`, when unquoted, must be able to hold. */
+/**
+ * split.ts `acceptsOccurrence` on a string, with its rules: a needle going on in a name character is another
+ * key; a JSON key's plain integer and the value after `needle=`, when unquoted, must be able to hold.
+ */
 function acceptsOccurrence(text: string, afterNeedle: number, acceptsValue: LinePrefilter['acceptsValue']): boolean {
   if (acceptsValue === undefined) return true
+  if (isKeyCharacter(text.charCodeAt(afterNeedle))) return false
+  if (text.charCodeAt(afterNeedle) === QUOTE && text.charCodeAt(afterNeedle + 1) === COLON) return acceptsJsonValue(text, afterNeedle + 2, acceptsValue)
   const valueStart = afterNeedle + 1
   if (text.charCodeAt(afterNeedle) !== EQUALS || text.charCodeAt(valueStart) === QUOTE) return true
   let integer = 0
@@ -90,6 +97,26 @@ function acceptsOccurrence(text: string, afterNeedle: number, acceptsValue: Line
   if (valueEnd > valueStart && (valueEnd === text.length || endsValue(text.charCodeAt(valueEnd)))) return acceptsValue(integer)
   while (valueEnd < text.length && !endsValue(text.charCodeAt(valueEnd))) valueEnd++
   return acceptsValue(text.slice(valueStart, valueEnd))
+}
+
+/** split.ts `acceptsJsonValue` on a string: a plain integer after `"key":` is tested; any other value passes. */
+function acceptsJsonValue(text: string, at: number, acceptsValue: NonNullable<LinePrefilter['acceptsValue']>): boolean {
+  while (text.charCodeAt(at) === SPACE || text.charCodeAt(at) === TAB) at++
+  const valueStart = at
+  let integer = 0
+  for (let code = text.charCodeAt(at); code >= DIGIT_0 && code <= DIGIT_9 && at - valueStart < 15; code = text.charCodeAt(++at)) integer = integer * 10 + (code - DIGIT_0)
+  if (at === valueStart || (at < text.length && !endsJsonNumber(text.charCodeAt(at)))) return true
+  return acceptsValue(integer)
+}
+
+/** split.ts KEY_CHARACTER: `\w`. */
+function isKeyCharacter(code: number): boolean {
+  return (code >= DIGIT_0 && code <= DIGIT_9) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f
+}
+
+/** split.ts JSON_NUMBER_END. */
+function endsJsonNumber(code: number): boolean {
+  return code === 0x2c || code === 0x7d || code === 0x5d || endsValue(code)
 }
 
 /** What ends an unquoted logfmt value (split.ts VALUE_END). */
