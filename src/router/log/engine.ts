@@ -7,6 +7,7 @@
  * consumers for follow) can implement it as well as the file engine (src/router/log/file-engine.ts).
  */
 import type {LinePrefilter} from '../../parse/split.js'
+import type {QueryOptions} from '../../query/compile.js'
 
 /** A message as the router accepted it, stored whole. */
 export interface NewMessage {
@@ -42,6 +43,8 @@ export interface ReadOptions {
    * match (the caller still applies the whole query). Engines that cannot return every message.
    */
   readonly prefilter?: LinePrefilter
+  /** What the prefilter was compiled from (compileLinePrefilter): an engine may compile it again on another thread. */
+  readonly query?: QueryOptions
 }
 
 export interface ReadResult {

@@ -3,8 +3,8 @@ import {readdir} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {promisify} from 'node:util'
 
-import type {LinePrefilter} from '../../parse/split.js'
-import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, decodeBatch, firstOffsetAtTime} from './batch.js'
+import type {QueryOptions} from '../../query/compile.js'
+import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, firstOffsetAtTime} from './batch.js'
 import {CursorFile, syncDirectory} from './cursors.js'
 import {
   type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type OffsetRange, type ReadOptions,
@@ -12,6 +12,8 @@ import {
 } from './engine.js'
 import type {FsyncPolicy} from './file-engine.js'
 import {AppendWaiters, follow} from './follow.js'
+import {ReadProgress} from './read-progress.js'
+import {type ReadPart, type ReadPartResult, type ReadThreads, THREADED_READ_MIN_MESSAGES} from './read-threads.js'
 import {Segment, segmentBase, type WrittenBatch} from './segment.js'
 
 const syncData = promisify(fdatasync)
@@ -32,6 +34,8 @@ export interface AppLogContext {
   syncing(): void
   /** A write taking longer than this (ms) sends the next ones off the event loop. */
   readonly slowWriteMs: number
+  /** Worker threads for large prefiltered reads; undefined reads on this thread only. */
+  readonly readThreads: ReadThreads | undefined
 }
 
 /** What recovery did to a segment file at open: a torn tail cut, damaged ranges left for readers to skip. */
@@ -147,10 +151,10 @@ export class FileAppLog implements AppLog {
   async read(start: ReadStart, limit: number, options?: ReadOptions): Promise<ReadResult> {
     if ('time' in start) {
       const offset = await this.offsetAtTime(start.time)
-      return offset === undefined ? {messages: [], next: this.nextOffset} : this.readFrom(offset, limit, options?.prefilter)
+      return offset === undefined ? {messages: [], next: this.nextOffset} : this.readFrom(offset, limit, options)
     }
 
-    return this.readFrom(start.offset, limit, options?.prefilter)
+    return this.readFrom(start.offset, limit, options)
   }
 
   follow(from: number, options?: FollowOptions): AsyncIterable<StoredMessage[]> {
@@ -434,39 +438,63 @@ export class FileAppLog implements AppLog {
     })
   }
 
-  private async readFrom(from: number, limit: number, prefilter: LinePrefilter | undefined): Promise<ReadResult> {
-    const messages: StoredMessage[] = []
-    let considered = 0
-    let offset = Math.max(from, this.firstOffset)
-    while (considered < limit && offset < this.nextOffset) {
-      const segment = this.segmentHolding(offset)
-      if (segment === undefined) break
-      offset = Math.max(offset, segment.base)
-      const {next, size} = segment
-      const position = segment.positionFor(offset)
-      const outcome = await segment.forEachBatch(position, size, (buffer, at, header) => {
-        const end = header.firstOffset + header.count
-        if (end > offset) {
-          const taken = decodeBatch(buffer, at, header, offset, limit - considered, messages, prefilter)
-          considered += taken
-          // Past the last message considered, returned or left out by the prefilter.
-          offset = Math.max(offset, header.firstOffset) + taken
-        }
+  private async readFrom(from: number, limit: number, options: ReadOptions | undefined): Promise<ReadResult> {
+    const start = Math.max(from, this.firstOffset)
+    const {prefilter, query} = options ?? {}
+    if (prefilter !== undefined && query !== undefined && this.context.readThreads !== undefined) {
+      const threaded = await this.readInParts(start, limit, query, this.context.readThreads)
+      if (threaded !== undefined) return threaded
+    }
 
-        return considered < limit
-      })
+    const progress = new ReadProgress(start, limit, Number.POSITIVE_INFINITY, prefilter)
+    while (progress.open && progress.offset < this.nextOffset) {
+      const segment = this.segmentHolding(progress.offset)
+      if (segment === undefined) break
+      progress.offset = Math.max(progress.offset, segment.base)
+      const {next, size} = segment
+      const outcome = await segment.forEachBatch(segment.positionFor(progress.offset), size, (buffer, at, header) => progress.take(buffer, at, header))
       if (outcome === 'missing' && !this.segments.includes(segment)) {
         // Removed by retention while this read waited: go on from the oldest that is left.
-        offset = Math.max(offset, this.firstOffset)
+        progress.offset = Math.max(progress.offset, this.firstOffset)
         continue
       }
 
-      if (considered >= limit) break
+      if (!progress.open) break
       // A damaged batch is stepped over to the next indexed one: what lies between cannot be read.
-      offset = Math.max(offset, typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.offset ?? next : next)
+      progress.offset = Math.max(progress.offset, typeof outcome === 'object' ? segment.entryAfter(outcome.corruptAt)?.offset ?? next : next)
     }
 
-    return {messages, next: offset}
+    return {messages: progress.messages, next: progress.offset}
+  }
+
+  /**
+   * A prefiltered read of many offsets, split into one part per worker thread (ReadThreads): each reads,
+   * checks and tests its part's batches and sends back the messages that may match. Undefined when the read
+   * is too small to split, or a part met what only this thread handles (a segment gone, a damaged batch):
+   * then the read is made here.
+   */
+  private async readInParts(start: number, limit: number, query: QueryOptions, threads: ReadThreads): Promise<ReadResult | undefined> {
+    const stop = Math.min(start + limit, this.nextOffset)
+    if (stop - start < THREADED_READ_MIN_MESSAGES) return undefined
+    const cuts = Array.from({length: threads.count + 1}, (_, k) => start + Math.floor(((stop - start) * k) / threads.count))
+    const parts = cuts.slice(0, -1).map((from, k) => ({from, query, segments: this.segmentsOf(from, cuts[k + 1]), until: cuts[k + 1]}))
+    const results = await Promise.all(parts.map((part) => threads.read(part)))
+    if (results.some((result) => 'failed' in result)) return undefined
+    threads.readsInParts++
+    const read = results as Array<Extract<ReadPartResult, {messages: unknown}>>
+    return {messages: read.flatMap((result) => result.messages), next: read.at(-1)!.next}
+  }
+
+  /** Where a part's reader finds offsets [from, until): each segment holding some, and where to start in it. */
+  private segmentsOf(from: number, until: number): ReadPart['segments'] {
+    const segments: Array<ReadPart['segments'][number]> = []
+    for (let i = this.segments.indexOf(this.segmentHolding(from)!); i >= 0 && i < this.segments.length && this.segments[i].base < until; i++) {
+      const segment = this.segments[i]
+      if (segment.next <= from) continue
+      segments.push({end: segment.size, next: segment.next, path: segment.path, position: segments.length === 0 ? segment.positionFor(Math.max(from, segment.base)) : 0})
+    }
+
+    return segments
   }
 
   /** The segment holding `offset` or, when it falls in a gap, the first one after it. */

@@ -41,7 +41,7 @@ interface ReadDescriptor {
 /** `.otr` beside a sealed segment: earliest, latest own time and the segment's size it was computed for. */
 const OWN_TIMES_BYTES = 24
 const INDEX_ENTRY_BYTES = 16
-const READ_CHUNK_BYTES = 256 * 1024
+export const READ_CHUNK_BYTES = 256 * 1024
 const OFFSET_DIGITS = 20
 
 /** `00000000000000000001.log`: a segment is named by the first offset it may hold, so names sort as offsets. */
@@ -304,30 +304,7 @@ export class Segment {
     }
 
     try {
-      let buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
-      while (position < end) {
-        const {bytesRead} = await readAt(fd, buffer, 0, Math.min(buffer.length, end - position), position)
-        let at = 0
-        while (at < bytesRead) {
-          const header = batchHeader(buffer, at, bytesRead)
-          const whole = header !== undefined && at + header.length <= bytesRead
-          if (!whole) {
-            // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
-            const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
-            if (!cutByChunk) return {corruptAt: position + at}
-            if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
-            break
-          }
-
-          if (checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
-          if (!visit(buffer, at, header)) return 'done'
-          at += header.length
-        }
-
-        position += at
-      }
-
-      return 'done'
+      return await forEachBatchAt(fd, position, end, visit)
     } finally {
       this.released(reads)
     }
@@ -468,6 +445,41 @@ async function scanBatches(
   }
 
   return {end, next}
+}
+
+/**
+ * Calls `visit` with each whole, checked batch of the open file `fd` from `position` up to `end`, until it
+ * returns false; stops at a batch that is not whole and checked (`corruptAt`). What Segment.forEachBatch
+ * does on its shared descriptor, and a reading worker thread on its own (read-worker.ts), which reads into
+ * `scratch` buffers it reuses (fresh memory costs a page fault per page the kernel copies into).
+ */
+export async function forEachBatchAt(
+  fd: number, position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean, scratch?: Buffer,
+): Promise<'done' | {corruptAt: number}> {
+  let buffer = scratch ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
+  while (position < end) {
+    const {bytesRead} = await readAt(fd, buffer, 0, Math.min(buffer.length, end - position), position)
+    let at = 0
+    while (at < bytesRead) {
+      const header = batchHeader(buffer, at, bytesRead)
+      const whole = header !== undefined && at + header.length <= bytesRead
+      if (!whole) {
+        // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
+        const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
+        if (!cutByChunk) return {corruptAt: position + at}
+        if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
+        break
+      }
+
+      if (checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
+      if (!visit(buffer, at, header)) return 'done'
+      at += header.length
+    }
+
+    position += at
+  }
+
+  return 'done'
 }
 
 async function closeDescriptor(reads: ReadDescriptor): Promise<void> {

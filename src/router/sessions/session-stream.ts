@@ -3,7 +3,7 @@ import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 import type {DropCounter, DropOrigin} from '../drops.js'
 import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from '../hub.js'
-import type {AppLog, ReadStart, StoredMessage} from '../log/engine.js'
+import type {AppLog, ReadResult, ReadStart, StoredMessage} from '../log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import {CLOCK_SKEW_MS} from './history-query.js'
@@ -149,7 +149,7 @@ export class SessionStream {
    * once the response has ended.
    */
   private async sendHistory(log: AppLog, from: number, end: number): Promise<number | undefined> {
-    const {appId, prefilter, since, until} = this.session
+    const {appId, prefilter, prefilterQuery, since, until} = this.session
     const window = since !== undefined || until !== undefined
     const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
     // The log's own summary: the segments whose messages' own times may fall in the window (all, without one).
@@ -157,31 +157,49 @@ export class SessionStream {
     // Chunks are learnt (a timestamp parse per message) only for a window closed on both sides: one open on a
     // side reads on to the log's end or from its start, where the segments' spans already skip what they can.
     const bounded = since !== undefined && until !== undefined
-    this.lastWrite = Date.now()
-    while (from < end && !this.closed) {
-      while (ranges.length > 0 && ranges[0].next <= from) ranges.shift()
-      const range = ranges[0]
-      if (range === undefined) return end
-      const skipTo = range.from > from ? range.from : skip(from)
-      if (skipTo !== undefined) {
-        from = skipTo
-        continue
+    // A chunk being learnt is read whole, one a read: reads of ten cost more (garbage collection of the larger
+    // pages) than the opens they save. With the query's byte prefilter the log decodes only what may match,
+    // and reads of many chunks save opens and writes at no such cost.
+    const prefiltered = !bounded && prefilter !== undefined
+    /** The next read from `at`: past the ranges and chunks that cannot match; undefined past the last. */
+    const plan = (at: number): {count: number; from: number} | undefined => {
+      while (at < end) {
+        while (ranges.length > 0 && ranges[0].next <= at) ranges.shift()
+        const range = ranges[0]
+        if (range === undefined) return undefined
+        const skipTo = range.from > at ? range.from : skip(at)
+        if (skipTo === undefined) return {count: Math.min(range.next - at, prefiltered ? PREFILTERED_READ_MESSAGES : CHUNK_MESSAGES - ((at - 1) % CHUNK_MESSAGES)), from: at}
+        at = skipTo
       }
 
-      // A chunk being learnt is read whole, one a read: reads of ten cost more (garbage collection of the larger
-      // pages) than the opens they save. With the query's byte prefilter the log decodes only what may match,
-      // and reads of many chunks save opens and writes at no such cost.
-      const prefiltered = !bounded && prefilter !== undefined
-      const span = prefiltered ? PREFILTERED_READ_MESSAGES : CHUNK_MESSAGES - ((from - 1) % CHUNK_MESSAGES)
-      const {messages, next} = await log.read({offset: from}, Math.min(range.next - from, span), prefiltered ? {prefilter} : undefined)
+      return undefined
+    }
+
+    const read = ({count, from}: {count: number; from: number}): Promise<ReadResult> => {
+      const reading = log.read({offset: from}, count, prefiltered ? {prefilter, query: prefilterQuery} : undefined)
+      // A read made ahead may be left unawaited when the client goes.
+      reading.catch(() => {})
+      return reading
+    }
+
+    this.lastWrite = Date.now()
+    let planned = plan(from)
+    let reading = planned && read(planned)
+    while (planned !== undefined && reading !== undefined && !this.closed) {
+      const {messages, next} = await reading
       if (bounded) this.chunks.learn(appId, messages, next)
-      if (messages.length === 0 && next <= from) break
+      if (messages.length === 0 && next <= planned.from) return Math.min(planned.from, end)
       from = next
+      planned = plan(from)
+      // A prefiltered read's next one starts before these messages are sent: the log's read threads work on it
+      // while this thread tests and writes these.
+      reading = planned && prefiltered ? read(planned) : undefined
       if (!(await this.sendStored(messages, end))) return undefined
+      reading ??= planned && read(planned)
       this.keepAlive()
     }
 
-    return Math.min(from, end)
+    return planned === undefined ? end : Math.min(from, end)
   }
 
   /**

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 import {readFile, rename, writeFile} from 'node:fs/promises'
 
 import type {LinePrefilter} from '../../parse/split.js'
+import type {QueryOptions} from '../../query/compile.js'
 import type {NameTest} from '../../query/selector.js'
 import type {LogMessage} from '../message.js'
 
@@ -21,6 +22,8 @@ export interface SessionRequest {
   filter?: (message: LogMessage) => boolean
   /** The filter's byte condition, for reads of the log that can test it before decoding (AppLog.read). */
   prefilter?: LinePrefilter
+  /** What `prefilter` was compiled from, for an engine that tests it on other threads. */
+  prefilterQuery?: QueryOptions
 }
 
 export interface LogSession extends SessionRequest {

@@ -204,6 +204,50 @@ describe('FileLogEngine', () => {
     assert.deepEqual(openFilesUnder(dir), [])
   })
 
+  describe('prefiltered reads split across read threads', () => {
+    const query = {now: T0, where: ['status>=500']}
+    const prefilter = compileLinePrefilter(query)!
+    const STORED = 40_000
+    const withErrors = (from: number, count: number) => batch(from, count, T0).map((message, i) => ((from + i) % 37 === 5 ? {...message, text: message.text.replace('status=200', 'status=503')} : message))
+
+    async function stored(dir: string): Promise<void> {
+      const engine = await open({dir, readThreads: 1, segmentBytes: 256 * 1024})
+      for (let i = 0; i < STORED; i += 500) await engine.app('web').append(withErrors(i, 500))
+      await engine.close()
+    }
+
+    it('give what one thread gives, from any offset and for any count, across segments', async () => {
+      const dir = freshDir()
+      await stored(dir)
+      const oneThread = (await open({dir, readThreads: 1})).app('web')
+      const threadedEngine = await open({dir, readThreads: 3})
+      const threaded = threadedEngine.app('web')
+      const cases: Array<[number, number]> = [[1, STORED], [1, 16_000], [7777, 16_000], [12_345, 9000], [STORED - 9000, 16_000], [STORED - 100, 16_000], [20_000, 8191]]
+      for (const [from, count] of cases) {
+        const expected = await oneThread.read({offset: from}, count, {prefilter, query})
+        const got = await threaded.read({offset: from}, count, {prefilter, query})
+        assert.deepEqual(got, expected, `from ${from}, ${count} offsets`)
+        assert.ok(expected.messages.length > 0 && expected.messages.every((message) => message.text.includes('status=503')))
+      }
+
+      assert.ok(threadedEngine.readsInParts >= 5, `${threadedEngine.readsInParts} reads were split across threads`)
+    })
+
+    it('are made on the engine\'s thread when a part meets a damaged batch, stepping over it as one thread does', async () => {
+      const dir = freshDir()
+      await stored(dir)
+      const segment = join(dir, 'web', readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.log')).sort()[1])
+      const bytes = readFileSync(segment)
+      bytes[bytes.length >> 1] ^= 0xff
+      writeFileSync(segment, bytes)
+      const oneThread = (await open({dir, readThreads: 1})).app('web')
+      const threaded = (await open({dir, readThreads: 2})).app('web')
+      const expected = await oneThread.read({offset: 1}, STORED, {prefilter, query})
+      assert.deepEqual(await threaded.read({offset: 1}, STORED, {prefilter, query}), expected)
+      assert.ok(expected.messages.length < STORED / 37, 'the damaged batch was stepped over')
+    })
+  })
+
   it('says which cursors file it cannot read', async () => {
     const dir = freshDir()
     const engine = await open({dir})

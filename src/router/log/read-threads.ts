@@ -1,0 +1,86 @@
+import {Worker} from 'node:worker_threads'
+
+import type {QueryOptions} from '../../query/compile.js'
+import type {StoredMessage} from './engine.js'
+
+/** A prefiltered read smaller than this is made on the calling thread: posting it costs more than it saves. */
+export const THREADED_READ_MIN_MESSAGES = 8192
+
+/** One part of a read for a worker thread: offsets [from, until) of a log, in the segments that hold them. */
+export interface ReadPart {
+  readonly from: number
+  readonly until: number
+  /** The query whose byte prefilter the part's batches are tested with (compiled again in the worker). */
+  readonly query: QueryOptions
+  /** In order: each segment's file, where to start reading it, how much of it is written, and its next offset. */
+  readonly segments: ReadonlyArray<{readonly end: number; readonly next: number; readonly path: string; readonly position: number}>
+}
+
+/**
+ * The messages of the part that may pass the prefilter and where the read goes on; or `failed`: the part met
+ * what the engine's own thread must handle (a segment removed meanwhile, a damaged batch), or the worker died.
+ */
+export type ReadPartResult = {failed: string} | {messages: StoredMessage[]; next: number}
+
+interface Pending {
+  resolve(result: ReadPartResult): void
+}
+
+/** Running from source (tests with tsx) the worker is TypeScript too, and tsx is registered in it first. */
+const WORKER = import.meta.url.endsWith('.ts')
+  ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL('read-worker.ts', import.meta.url).href)}) })`}
+  : {eval: false, script: new URL('read-worker.js', import.meta.url)}
+
+/**
+ * Worker threads that read parts of a log for the file engine (read-worker.ts): a history query over a large
+ * log reads, checks (CRC) and searches its bytes on every core. Started on first use; they do not keep the
+ * process alive, and close() ends them.
+ */
+export class ReadThreads {
+  /** Reads whose every part came back from a worker. */
+  readsInParts = 0
+  private readonly workers: Worker[] = []
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+  private nextWorker = 0
+
+  constructor(readonly count: number) {}
+
+  read(part: ReadPart): Promise<ReadPartResult> {
+    const id = this.nextId++
+    const worker = this.worker(this.nextWorker++ % this.count)
+    return new Promise((resolve) => {
+      this.pending.set(id, {resolve})
+      worker.postMessage({id, part})
+    })
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0)
+    await Promise.all(workers.map((worker) => worker.terminate()))
+    this.failAll('the log engine closed')
+  }
+
+  private worker(index: number): Worker {
+    let worker = this.workers[index]
+    if (worker !== undefined) return worker
+    worker = new Worker(WORKER.script, {eval: WORKER.eval})
+    worker.unref()
+    worker.on('message', ({id, result}: {id: number; result: ReadPartResult}) => {
+      this.pending.get(id)?.resolve(result)
+      this.pending.delete(id)
+    })
+    // A worker that dies fails what it had; the next read starts another.
+    worker.on('error', (error) => {
+      if (this.workers[index] === worker) delete this.workers[index]
+      this.failAll(error.message)
+    })
+    this.workers[index] = worker
+    return worker
+  }
+
+  private failAll(reason: string): void {
+    for (const {resolve} of this.pending.values()) resolve({failed: reason})
+    this.pending.clear()
+  }
+}
