@@ -108,6 +108,9 @@ export abstract class LogReadingCommand extends ApiCommand {
     // logsift's router reads its durable log from --since and filters there; Heroku keeps only recent lines.
     const history = api.target.local && (flags.since !== undefined || flags.until !== undefined) ? historyRequest(this.queryOptions(flags)) : undefined
     const sessions = await openAppSessions(api, app, plan.request, (created) => this.logToStderr(appCreatedNotice(this.config.bin, created)), history)
+    // The router then filters with all of the query: dyno and source too, unless one it cannot take is given.
+    const sent = (values: string[] | undefined, plain: string | undefined) => values === undefined || values.length === 0 || plain !== undefined
+    sessions.recentHasQuery = history !== undefined && sent(dynoSelection(flags), plan.request.dyno) && sent(flags.source, plan.request.source)
     // A history query prints all it matches unless -n is given.
     return {inputs: [{kind: 'app', sessions}], last: history === undefined ? plan.last : num}
   }

@@ -29,7 +29,7 @@ export interface LogsJob {
 }
 
 /** The query and writers of a job, writing into `sink`; the flags were checked by the command already. */
-export function logsJobParts(job: LogsJob, sink: OutputSink): Pick<LogsPipeline, 'maxLineBytes' | 'predicate' | 'prefilter' | 'queryParts' | 'write' | 'writeLong'> {
+export function logsJobParts(job: LogsJob, sink: OutputSink): Pick<LogsPipeline, 'maxLineBytes' | 'predicate' | 'prefilter' | 'queryParts' | 'rawOutput' | 'write' | 'writeLong'> {
   const redactor = redactorFor(job.redact, (message) => {
     throw new Error(message)
   })
@@ -40,6 +40,7 @@ export function logsJobParts(job: LogsJob, sink: OutputSink): Pick<LogsPipeline,
     predicate: compileQuery(job.query),
     prefilter: compileLinePrefilter(job.query),
     queryParts: compileQueryParts(job.query),
+    rawOutput: job.output === 'raw' && redactor === undefined,
     write: createRecordWriter(job.output, chalk, sink, writerOptions),
     writeLong: createLongLineWriter(job.output, chalk, sink, writerOptions),
   }

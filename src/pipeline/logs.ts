@@ -32,6 +32,8 @@ export interface LogsPipeline {
   queryParts?: QueryParts
   /** Formats a record into the sink. */
   write: (record: LogRecord) => void
+  /** `write` writes a record's bytes as they are (`-o raw` without redaction). */
+  rawOutput?: boolean
   /** Writes a long line as it is read; without it one that passes is given to `write` as its head record. */
   writeLong?: LongLineWriter
   sink: OutputSink
@@ -77,13 +79,24 @@ class PipelineRun {
 
   constructor(private readonly pipeline: LogsPipeline) {
     if (pipeline.last !== undefined) this.last = new LastRecords<HeldRecord>(pipeline.last)
-    const {predicate, write} = pipeline
+    const {predicate} = pipeline
     this.emit = (record) => {
-      if (!predicate(record)) return
-      this.matched++
-      if (this.last) this.last.push(record)
-      else write(record)
+      if (predicate(record)) this.pass(record)
     }
+  }
+
+  /** A record that matches: counted, and held for `--num` or written. */
+  private pass(record: LogRecord): void {
+    this.matched++
+    if (this.last) this.last.push(record)
+    else this.pipeline.write(record)
+  }
+
+  /** pass() for a message that matches and whose bytes are the output: not parsed at all. */
+  private passBytes(raw: Buffer): void {
+    this.matched++
+    if (this.last) this.last.push(new FormattedRecord(Buffer.from(raw)))
+    else this.pipeline.sink.raw(raw)
   }
 
   async readAll(): Promise<void> {
@@ -224,7 +237,7 @@ class PipelineRun {
       return this.readMessages(followFirSessions(recentUrl, () => tail(0), input.sessions.fir.renewMs, this.pipeline.report), splitter)
     }
 
-    await this.readMessages(stream.read(input.sessions.recentUrl), splitter)
+    await this.readMessages(stream.read(input.sessions.recentUrl), splitter, input.sessions.recentHasQuery)
     if (!this.pipeline.follow || this.pipeline.sink.closed) return
     await this.writeLast()
     // As many recent lines as a session sends: the stream skips those it has already passed on.
@@ -235,15 +248,18 @@ class PipelineRun {
   /**
    * A log stream's messages, each one record (a multi-line message's further lines are part of its
    * message). One longer than --max-line-size goes through `splitter`, in pieces as any over-long line.
+   * With `hasQuery` (the session carries the whole query), what logsift's router sends matches already.
    */
-  private async readMessages(batches: AsyncIterable<StreamMessage[]>, splitter: UnitSplitter): Promise<void> {
-    const {maxLineBytes, progress, sink} = this.pipeline
+  private async readMessages(batches: AsyncIterable<StreamMessage[]>, splitter: UnitSplitter, hasQuery = false): Promise<void> {
+    const {maxLineBytes, progress, rawOutput, sink} = this.pipeline
     for await (const messages of batches) {
       let bytes = 0
       for (const message of messages) {
         bytes += message.raw.length
         if (message.raw.length - 1 > Math.min(maxLineBytes, LONG_LINE_BYTES)) splitter.push(message.raw)
-        else this.emit(parseLineWithPri(message.raw, message.pri))
+        else if (!(hasQuery && message.matched)) this.emit(parseLineWithPri(message.raw, message.pri))
+        else if (rawOutput) this.passBytes(message.raw)
+        else this.pass(parseLineWithPri(message.raw, message.pri))
       }
 
       await sink.flush()
@@ -283,14 +299,8 @@ class PipelineRun {
 
   /** Where long lines that pass go: counted, then written as they come, or held for `--num`. */
   private longLineSink(): {matched: (head: LogRecord) => void; writer?: LongLineWriter} {
-    const {write, writeLong} = this.pipeline
-    if (writeLong === undefined) {
-      return {matched: (head) => {
-        this.matched++
-        if (this.last) this.last.push(head)
-        else write(head)
-      }}
-    }
+    const {writeLong} = this.pipeline
+    if (writeLong === undefined) return {matched: (head) => this.pass(head)}
 
     return {
       matched: () => this.matched++,

@@ -32,6 +32,11 @@ export interface AppSessions {
   app: string
   /** A session of the app's recent lines, already created. */
   recentUrl: string
+  /**
+   * The recent session carries the command's whole query (history fields, and dyno and source as the server
+   * takes them): what logsift's router sends from it matches already.
+   */
+  recentHasQuery?: boolean
   /** Creates a session that sends the last `lines` lines and then follows (for `--tail`, or after one expired). */
   tail(lines: number): Promise<string>
   /**

@@ -7,6 +7,8 @@ export interface StreamMessage {
   readonly raw: Buffer
   /** The sender's syslog PRI, which logsift's router sends when it tells the message's level. */
   readonly pri: number | undefined
+  /** Sent by logsift's router, which sends only what matches the session's filters (MESSAGE_EVENTS_HEADER). */
+  readonly matched?: boolean
 }
 
 export interface Decoded {
@@ -242,7 +244,7 @@ export class WholeEventMessages implements MessageDecoder {
     this.pri = undefined
     // One empty data line is an event without a message (as the spec joins lines: an empty data).
     if (data.length === 0 || (data.length === 1 && data[0].length === 1)) return false
-    messages.push({pri, raw: data.length === 1 ? data[0] : Buffer.concat(data)})
+    messages.push({matched: true, pri, raw: data.length === 1 ? data[0] : Buffer.concat(data)})
     return true
   }
 }

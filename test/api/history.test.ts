@@ -48,6 +48,16 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     assert.equal(fromApp.stdout, fromFile.stdout)
   })
 
+  it('the same with filters the router is not sent (two dynos) and with -n: those are applied by the CLI', async () => {
+    for (const query of [['-d', 'router,web.1', '-l', 'warn', '-o', 'raw'], ['-w', 'status>=500', '-n', '7', '-o', 'raw'], ['-d', 'router,web.2', '-n', '4', '-o', 'json']]) {
+      const args = ['--since', since, '--until', until, ...query]
+      const fromFile = await runCli(['logs', file, ...args], {env})
+      const fromApp = await runCli(['logs', '-a', 'shop', ...args], {env})
+      assert.ok(fromFile.stdout.split('\n').length > 4, `${query.join(' ')}: ${fromFile.stdout}`)
+      assert.equal(fromApp.stdout, fromFile.stdout, query.join(' '))
+    }
+  })
+
   it('filters in the router: a session with the query sends only the matching lines, from the log', async () => {
     const fromFile = await runCli(['logs', file, '--since', since, '--until', until, '-l', 'error', '-d', 'router', '-o', 'raw'], {env})
     assert.ok(fromFile.stdout.split('\n').length > 5, fromFile.stdout)

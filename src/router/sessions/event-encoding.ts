@@ -3,7 +3,8 @@ import type {LogMessage} from '../message.js'
 /**
  * Sent by logsift's reader when it reads a session URL, and answered with the same header by a router that
  * honours it: each server-sent event is then one whole message (its data lines are the lines of one
- * multi-line message) and carries `pri: N` when the sender's PRI tells the message's level. Other clients
+ * multi-line message) and carries `pri: N` when the sender's PRI tells the message's level; and every event
+ * matches the session's filters (dyno, source and the history query), so the reader need not test them again. Other clients
  * (the Heroku CLI) do not send it and get the stream exactly as before; SSE clients would ignore the field
  * anyway, as the spec has them ignore unknown field names.
  *
