@@ -43,9 +43,10 @@ export interface FileEngineOptions {
   readonly now?: () => number
   /**
    * Worker threads for large prefiltered reads (a history query with a filter): reading, checking and
-   * searching batches on other cores. Default: one fewer than the cores available, which leaves one to the
-   * engine's own thread and the client reading the query; at 1 or fewer, reads stay on the engine's thread
-   * (measured on 2 cores, one worker costs 33-40 % more CPU than the read it takes over: bench/RESULTS.md).
+   * searching batches on other cores. Default: one fewer than the cores available (leaving one to the
+   * engine's own thread and the client reading the query), at most MAX_READ_THREADS (each is a heap of its
+   * own); at 1 or fewer, reads stay on the engine's thread (measured on 2 cores, one worker costs 24-40 %
+   * more CPU than the read it takes over: bench/RESULTS.md).
    */
   readonly readThreads?: number
 }
@@ -60,6 +61,7 @@ export interface RecoveryReport {
 }
 
 const MIN_SEGMENT_BYTES = 4096
+const MAX_READ_THREADS = 4
 /** Index entries hold positions as u32; a segment stays well under that. */
 const MAX_SEGMENT_BYTES = 1024 ** 3
 
@@ -88,7 +90,7 @@ export class FileLogEngine implements LogEngine {
   private constructor(private readonly options: FileEngineOptions) {
     this.retention = {...DEFAULT_RETENTION, ...options.retention}
     const fsync = options.fsync ?? 'interval'
-    const readThreads = options.readThreads ?? availableParallelism() - 1
+    const readThreads = options.readThreads ?? Math.min(MAX_READ_THREADS, availableParallelism() - 1)
     const maxSegmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(this.retention.appMaxBytes / 8)))
     this.context = {
       bytesChanged: (delta) => {
