@@ -27,6 +27,8 @@ export interface RecordInit {
   source?: string
   dyno?: string
   timestamp?: string
+  /** `parseTimestamp(timestamp)`, when the maker of the record has it already. */
+  time?: number
 }
 
 /**
@@ -67,6 +69,7 @@ export class LogRecord {
     this.host = init.host
     this.pri = init.pri
     this.message = init.message
+    this.cachedTime = init.time
   }
 
   /** The payload's fields: logfmt values as strings (bare keys `true`), JSON values with their JSON types. */

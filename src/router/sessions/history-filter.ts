@@ -45,13 +45,14 @@ export function messageRecord(message: LogMessage): LogRecord {
   const pri = message.priIsLevel ? message.pri : undefined
   const timestamp = lineTimestamp(message.timestamp, message.receivedAt)
   const {dyno, source, text} = message
-  // A timestamp that parses is of the shape the line parser takes (and the query's time test then finds it parsed).
-  const timestampShaped = !Number.isNaN(parseTimestamp(timestamp)) || timestampEnd(timestamp, 0) === timestamp.length
+  // A timestamp that parses is of the shape the line parser takes, and the record keeps its instant for the query.
+  const time = parseTimestamp(timestamp)
+  const timestampShaped = !Number.isNaN(time) || timestampEnd(timestamp, 0) === timestamp.length
   if (!message.singleLine || !timestampShaped || !isName(source, 0x5b) || !isName(dyno, 0x5d)) {
     return parseLineWithPri(Buffer.from(message.line), pri)
   }
 
-  return new LogRecord(NO_BYTES, {dyno, format: 'heroku', message: text, pri, source, timestamp})
+  return new LogRecord(NO_BYTES, {dyno, format: 'heroku', message: text, pri, source, time, timestamp})
 }
 
 /** Non-empty, and without a space or `stop`: what the line parser takes for a source (`[`) or a dyno (`]`). */
