@@ -98,6 +98,8 @@ export interface RouterOptions {
   dropNoticeMs?: number
   /** When each app's durable log (`<dataDir>/log`) reaches the disk. Default `interval`. */
   logFsync?: FsyncPolicy
+  /** Worker threads for large filtered reads of the log (FileEngineOptions.readThreads). */
+  logReadThreads?: number
   /** How much of each app's durable log is kept (age, size per app, size in all). */
   logRetention?: Partial<RetentionPolicy>
   /** Alert evaluation and notification: the clock, tick, webhook retries (see src/router/alerts). */
@@ -360,7 +362,7 @@ function reviveSession(store: AppStore, appId: string, body: Record<string, unkn
 
 /** Opens the apps' durable logs, saying what recovery repaired (a crash's torn tail, damaged batches). */
 async function openLog(dataDir: string, options: RouterOptions, log: (line: string) => void): Promise<FileLogEngine> {
-  const engine = await FileLogEngine.open({dir: join(dataDir, 'log'), fsync: options.logFsync, retention: options.logRetention})
+  const engine = await FileLogEngine.open({dir: join(dataDir, 'log'), fsync: options.logFsync, readThreads: options.logReadThreads, retention: options.logRetention})
   for (const repair of engine.recovery.repairs) {
     const skipped = repair.skipped.map(({from, to}) => `${from}-${to}`).join(', ')
     const damage = skipped === '' ? '' : `, damaged offsets ${skipped} skipped`

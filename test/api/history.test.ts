@@ -127,3 +127,33 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     assert.match(await reply.text(), /since must be an RFC 3339 time or epoch milliseconds/)
   })
 })
+
+describe('logs -a APP --since on a router reading its log on worker threads (--read-threads)', function () {
+  this.timeout(120_000)
+  const dir = tempDir('logsift-history-threads-')
+  const file = join(dir, 'app.log')
+  let router: RunningRouter
+
+  before(async () => {
+    // Large enough for a filtered read (16,000 offsets at a time) to be split across the threads.
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '40000', '--seed', '9', '--out', file])
+    router = await startRouter({bufferSize: 100, dataDir: join(dir, 'data'), logReadThreads: 3, port: 0, syslogPort: 0})
+    await createApp(router, 'shop')
+    const lines = readFileSync(file, 'utf8').split('\n')
+    for (let i = 0; i < lines.length - 1; i += 5000) await postText(router, 'shop', lines.slice(i, i + 5000).join('\n') + '\n')
+  })
+
+  after(() => router?.close())
+
+  it('prints what `logs FILE` prints, for queries whose prefilter the threads run and one they cannot', async () => {
+    const env = isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: join(dir, 'data')})
+    const first = readFileSync(file, 'utf8').slice(0, 32)
+    for (const query of [['-w', 'status>=500'], ['-w', 'service>2s', '-o', 'json'], ['-g', 'H12'], ['-g', 'Request timeout']]) {
+      const args = ['--since', first, ...query]
+      const fromFile = await runCli(['logs', file, ...args], {env})
+      const fromApp = await runCli(['logs', '-a', 'shop', ...args], {env})
+      assert.ok(fromFile.stdout.split('\n').length > 20, `${query.join(' ')}: ${fromFile.stdout.length} bytes`)
+      assert.equal(fromApp.stdout, fromFile.stdout, query.join(' '))
+    }
+  })
+})
