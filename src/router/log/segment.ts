@@ -348,7 +348,6 @@ export class Segment {
     }, READ_FD_IDLE_MS).unref()
   }
 
-
   closeFd(): void {
     if (this.fd !== undefined) closeSync(this.fd)
     if (this.indexFd !== undefined) closeSync(this.indexFd)
