@@ -13,7 +13,7 @@ import {
 import type {FsyncPolicy} from './file-engine.js'
 import {AppendWaiters, follow} from './follow.js'
 import {ReadProgress} from './read-progress.js'
-import {type ReadPart, type ReadPartResult, type ReadThreads, THREADED_READ_MIN_MESSAGES} from './read-threads.js'
+import {type ReadPart, type ReadThreads, THREADED_READ_MIN_MESSAGES} from './read-threads.js'
 import {Segment, segmentBase, type WrittenBatch} from './segment.js'
 
 const syncData = promisify(fdatasync)
@@ -478,11 +478,8 @@ export class FileAppLog implements AppLog {
     if (stop - start < THREADED_READ_MIN_MESSAGES) return undefined
     const cuts = Array.from({length: threads.count + 1}, (_, k) => start + Math.floor(((stop - start) * k) / threads.count))
     const parts = cuts.slice(0, -1).map((from, k) => ({from, query, segments: this.segmentsOf(from, cuts[k + 1]), until: cuts[k + 1]}))
-    const results = await Promise.all(parts.map((part) => threads.read(part)))
-    if (results.some((result) => 'failed' in result)) return undefined
-    threads.readsInParts++
-    const read = results as Array<Extract<ReadPartResult, {messages: unknown}>>
-    return {messages: read.flatMap((result) => result.messages), next: read.at(-1)!.next}
+    const results = await threads.readInParts(parts)
+    return results && {messages: results.flatMap((result) => result.messages), next: results.at(-1)!.next}
   }
 
   /** Where a part's reader finds offsets [from, until): each segment holding some, and where to start in it. */

@@ -16,14 +16,20 @@ export interface ReadPart {
   readonly segments: ReadonlyArray<{readonly end: number; readonly next: number; readonly path: string; readonly position: number}>
 }
 
+/** The messages of a part that may pass the prefilter, and where the read goes on. */
+export interface ReadPartResult {
+  messages: StoredMessage[]
+  next: number
+}
+
 /**
- * The messages of the part that may pass the prefilter and where the read goes on; or `failed`: the part met
- * what the engine's own thread must handle (a segment removed meanwhile, a damaged batch), or the worker died.
+ * What a worker posts back: the part's result, or `failed` when it met what the engine's own thread must
+ * handle (a segment removed meanwhile, a damaged batch), or the worker died.
  */
-export type ReadPartResult = {failed: string} | {messages: StoredMessage[]; next: number}
+export type ReadPartReply = {failed: string} | ReadPartResult
 
 interface Pending {
-  resolve(result: ReadPartResult): void
+  resolve(reply: ReadPartReply): void
 }
 
 /** Running from source (tests with tsx) the worker is TypeScript too, and tsx is registered in it first. */
@@ -37,7 +43,7 @@ const WORKER = import.meta.url.endsWith('.ts')
  * process alive, and close() ends them.
  */
 export class ReadThreads {
-  /** Reads whose every part came back from a worker. */
+  /** Reads made in parts so far. */
   readsInParts = 0
   private readonly workers: Worker[] = []
   private readonly pending = new Map<number, Pending>()
@@ -46,7 +52,15 @@ export class ReadThreads {
 
   constructor(readonly count: number) {}
 
-  read(part: ReadPart): Promise<ReadPartResult> {
+  /** Each part read by a worker, in order; undefined when one of them failed (then the caller reads it all). */
+  async readInParts(parts: readonly ReadPart[]): Promise<ReadPartResult[] | undefined> {
+    const replies = await Promise.all(parts.map((part) => this.read(part)))
+    if (replies.some((reply) => 'failed' in reply)) return undefined
+    this.readsInParts++
+    return replies as ReadPartResult[]
+  }
+
+  private read(part: ReadPart): Promise<ReadPartReply> {
     const id = this.nextId++
     const worker = this.worker(this.nextWorker++ % this.count)
     return new Promise((resolve) => {
@@ -66,8 +80,8 @@ export class ReadThreads {
     if (worker !== undefined) return worker
     worker = new Worker(WORKER.script, {eval: WORKER.eval})
     worker.unref()
-    worker.on('message', ({id, result}: {id: number; result: ReadPartResult}) => {
-      this.pending.get(id)?.resolve(result)
+    worker.on('message', ({id, reply}: {id: number; reply: ReadPartReply}) => {
+      this.pending.get(id)?.resolve(reply)
       this.pending.delete(id)
     })
     // A worker that dies fails what it had; the next read starts another.

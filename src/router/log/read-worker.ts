@@ -6,7 +6,7 @@ import {close, open} from 'node:fs'
 import {promisify} from 'node:util'
 import {parentPort} from 'node:worker_threads'
 
-import type {ReadPart, ReadPartResult} from './read-threads.js'
+import type {ReadPart, ReadPartReply} from './read-threads.js'
 
 import {compileLinePrefilter} from '../../query/prefilter.js'
 import {ReadProgress} from './read-progress.js'
@@ -22,7 +22,7 @@ const files = new Map<string, {fd: number; users: number; timer?: NodeJS.Timeout
 /** Read buffers not in use: parts are read concurrently, each with one. */
 const scratch: Buffer[] = []
 
-async function readPart({from, query, segments, until}: ReadPart): Promise<ReadPartResult> {
+async function readPart({from, query, segments, until}: ReadPart): Promise<ReadPartReply> {
   const progress = new ReadProgress(from, Number.POSITIVE_INFINITY, until, compileLinePrefilter(query))
   const buffer = scratch.pop() ?? Buffer.allocUnsafe(READ_CHUNK_BYTES)
   try {
@@ -79,8 +79,8 @@ if (parentPort) {
   const port = parentPort
   port.on('message', ({id, part}: {id: number; part: ReadPart}) => {
     readPart(part).then(
-      (result) => port.postMessage({id, result}),
-      (error: Error) => port.postMessage({id, result: {failed: error.message} satisfies ReadPartResult}),
+      (reply) => port.postMessage({id, reply}),
+      (error: Error) => port.postMessage({id, reply: {failed: error.message} satisfies ReadPartReply}),
     )
   })
 }
