@@ -63,6 +63,8 @@ export class TimeBuckets {
 
   /** The bucket width in use: the one asked for (a multiple of it after very long inputs), or the default. */
   get widthMs(): number {
+    // The run of events being counted may widen the span when it settles.
+    this.settle()
     return this.width
   }
 
