@@ -28,3 +28,8 @@ export function redactorFor(flags: RedactFlags, fail: Fail): Redactor | undefine
     return fail(error.message, {exit: 2, suggestions: [String.raw`--redact-pattern 'ssn=\d{3}-\d{2}-\d{4}' (JavaScript syntax, quoted for the shell)`]})
   }
 }
+
+/** The redact flags alone, out of a command's flags: plain data, for a job sent to worker threads. */
+export function redactFlagsOf(flags: RedactFlags): RedactFlags {
+  return {redact: flags.redact, 'redact-email': flags['redact-email'], 'redact-key': flags['redact-key'], 'redact-pattern': flags['redact-pattern']}
+}
