@@ -8,12 +8,12 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import type {QueryOptions} from '../query/compile.js'
 
-import {type RedactFlags, redactorFor} from '../cli/redaction.js'
 import {parseLine} from '../parse/line.js'
 import {UnitSplitter} from '../parse/split.js'
 import {compileQuery} from '../query/compile.js'
 import {compileLinePrefilter} from '../query/prefilter.js'
 import {redactRecord} from '../redact/record.js'
+import {createRedactor, type RedactOptions} from '../redact/redactor.js'
 import {READ_CHUNK_BYTES} from '../sources/file.js'
 import {type CollectorState, StatsCollector, type StatsOptions} from '../stats/collector.js'
 import {LONG_LINE_BYTES} from './long-line.js'
@@ -23,7 +23,8 @@ export interface StatsJob {
   maxLineBytes: number
   /** Its `now` fixed by the main thread, so relative --since and --until mean the same instant everywhere. */
   query: QueryOptions
-  redact: RedactFlags
+  /** Undefined when redaction is off (the patterns were checked by the command). */
+  redact?: RedactOptions
   stats: StatsOptions
 }
 
@@ -47,9 +48,7 @@ class LongLineMet extends Error {}
 
 async function count(port: NonNullable<typeof parentPort>, {end, job, path, start}: StatsRequest): Promise<StatsMessage> {
   const predicate = compileQuery(job.query)
-  const redactor = redactorFor(job.redact, (message) => {
-    throw new Error(message)
-  })
+  const redactor = job.redact && createRedactor(job.redact)
   const collector = new StatsCollector(job.stats)
   let matched = 0
   const lineMet = () => {

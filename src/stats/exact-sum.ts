@@ -15,6 +15,18 @@ export class ExactSum {
     }
 
     const {partials} = this
+    // The common case, whole numbers adding up exactly into one partial, changes nothing but that partial.
+    if (partials.length === 1) {
+      const partial = partials[0]
+      const high = partial + value
+      // Knuth's two-sum: the rounding error of `high`, exactly.
+      const part = high - partial
+      if (partial - (high - part) + (value - part) === 0) {
+        partials[0] = high
+        return
+      }
+    }
+
     let x = value
     let kept = 0
     for (const partial of partials) {

@@ -10,7 +10,7 @@ import {StatsCollector} from '../../src/stats/collector.js'
 import {tempDir} from '../helpers/cli.js'
 import {generateBytes} from '../helpers/corpus.js'
 
-const JOB: StatsJob = {maxLineBytes: 64 * 1024 * 1024, query: {now: Date.now()}, redact: {redact: false, 'redact-email': false, 'redact-key': undefined, 'redact-pattern': undefined}, stats: {by: 'dyno', top: 10, value: 'duration_ms'}}
+const JOB: StatsJob = {maxLineBytes: 64 * 1024 * 1024, query: {now: Date.now()}, stats: {by: 'dyno', top: 10, value: 'duration_ms'}}
 
 /** statsInThreads into a fresh collector, with the bytes its progress was told. */
 async function counted(path: string, threads: number, minBytes = 0) {

@@ -6,7 +6,7 @@ import type {Stats} from '../../stats/types.js'
 
 import {MAX_SESSION_LINES} from '../../api/types.js'
 import {inputArgs, LogReadingCommand, logReadingFlags} from '../../cli/log-reading.js'
-import {redactFlagsOf} from '../../cli/redaction.js'
+import {redactOptionsOf} from '../../cli/redaction.js'
 import {threadCount, threadedMinBytes, threadsFlag} from '../../cli/threads.js'
 import {resolveColorLevel} from '../../format/color.js'
 import {OutputSink} from '../../output/sink.js'
@@ -92,7 +92,7 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
     const addProgress = progress && ((bytes: number) => progress.add(bytes))
     const sink = new OutputSink(process.stdout)
     const threads = threadCount(flags.threads, process.env, (message, options) => this.error(message, options))
-    const job = {maxLineBytes, query, redact: redactFlagsOf(flags), stats: statsOptions}
+    const job = {maxLineBytes, query, redact: redactOptionsOf(flags), stats: statsOptions}
     const result = await runLogs({
       follow: false,
       inputs,
