@@ -18,7 +18,8 @@ import {ExactSum, type ExactSumState} from './exact-sum.js'
  * Distributions of consecutive parts of a stream merge (`state`, `merge`) into the one a single pass over the
  * whole stream makes: exact values are concatenated, and the switch to the histogram or the sketch is the
  * one a single pass makes, since it depends only on the count and on whether every value fits the histogram.
- * Merged sketches have the same bins as one sketch of every value.
+ * Merged sketches have the same bins as one sketch of every value, so the same percentiles (short of the
+ * 2,048-bin cap, where each collapses its lowest bins and both stay within the stated error).
  */
 export const RELATIVE_ACCURACY = 0.01
 const BIN_LIMIT = 2048
