@@ -57,14 +57,17 @@ row warn "logs $text -o json --level warn" jq \
 row pretty "logs $text --color always" '' '' 10
 
 echo
-echo "logs:stats --json (not threaded yet) vs lnav's status-class count:"
-stats=$(mean "$logsift logs:stats $text --json > $out/stats.json")
+echo "logs:stats --json, --threads 1 and 2, vs lnav's status-class count:"
+stats1=$(mean "$logsift logs:stats $text --json --threads 1 > $out/stats-1.json")
+stats2=$(mean "$logsift logs:stats $text --json --threads 2 > $out/stats-2.json")
+cmp -s "$out/stats-1.json" "$out/stats-2.json" && same=identical || same=DIFFERENT
 # As bench/stats.sh asks lnav, with a scratch HOME.
 lnav_home=$(mktemp -d)
 trap 'rm -rf "$lnav_home"' EXIT
 lnav_sql=";SELECT substr(regexp_match(' status=(\\d+)', log_body), 1, 1) || 'xx' AS class, count(*) AS n FROM syslog_log WHERE log_procname = 'heroku[router]' GROUP BY class ORDER BY class"
 lnav=$(mean "HOME=$lnav_home lnav -n -c \"$lnav_sql\" $text > $out/lnav.txt")
-echo "  logsift ${stats} s [$(peak "$logsift logs:stats $text --json") MB], lnav ${lnav} s -> $(node -e 'console.log((process.argv[2] / process.argv[1]).toFixed(2))' "$stats" "$lnav")x (goal >= 3x)"
+ratio() { node -e 'console.log((process.argv[2] / process.argv[1]).toFixed(2))' "$1" "$lnav"; }
+echo "  --threads 1 ${stats1} s [$(peak "$logsift logs:stats $text --json --threads 1") MB] -> $(ratio "$stats1")x; --threads 2 ${stats2} s [$(peak "$logsift logs:stats $text --json --threads 2") MB] -> $(ratio "$stats2")x; lnav ${lnav} s (goal >= 3x); JSON ${same}"
 
 echo
 echo "start-up on a small file (always one thread):"

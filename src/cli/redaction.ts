@@ -1,6 +1,6 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
-import {createRedactor, RedactPatternError, type Redactor} from '../redact/redactor.js'
+import {createRedactor, type RedactOptions, RedactPatternError, type Redactor} from '../redact/redactor.js'
 
 /** `--redact` and its extras: shared by the commands that read logs and by `serve`. */
 export const redactFlags = {
@@ -18,13 +18,23 @@ type Fail = (message: string, options: {exit: 2; suggestions: string[]}) => neve
 
 /** The redactor the flags ask for (any of them turns it on), or undefined: redaction costs nothing when off. */
 export function redactorFor(flags: RedactFlags, fail: Fail): Redactor | undefined {
-  const keys = flags['redact-key'] ?? []
-  const patterns = flags['redact-pattern'] ?? []
-  if (!flags.redact && !flags['redact-email'] && keys.length === 0 && patterns.length === 0) return undefined
+  const options = redactOptionsOf(flags)
+  if (options === undefined) return undefined
   try {
-    return createRedactor({email: flags['redact-email'], keys, patterns})
+    return createRedactor(options)
   } catch (error) {
     if (!(error instanceof RedactPatternError)) throw error
     return fail(error.message, {exit: 2, suggestions: [String.raw`--redact-pattern 'ssn=\d{3}-\d{2}-\d{4}' (JavaScript syntax, quoted for the shell)`]})
   }
+}
+
+/**
+ * What the flags ask the redactor for, as plain data, or undefined when redaction is off: a job for worker
+ * threads carries it, so that they build the redactor without loading the CLI's modules.
+ */
+export function redactOptionsOf(flags: RedactFlags): RedactOptions | undefined {
+  const keys = flags['redact-key'] ?? []
+  const patterns = flags['redact-pattern'] ?? []
+  if (!flags.redact && !flags['redact-email'] && keys.length === 0 && patterns.length === 0) return undefined
+  return {email: flags['redact-email'], keys, patterns}
 }

@@ -3,13 +3,13 @@ import type {Count, ErrorCodeCount, Stats} from './types.js'
 
 import {ERROR_CODES, errorCodeOf} from '../parse/error-codes.js'
 import {LEVEL_NAMES} from '../parse/record.js'
-import {CappedMap, OVERFLOW_KEY} from './capped-map.js'
+import {CappedMap, type CappedMapState, OVERFLOW_KEY} from './capped-map.js'
 import {TimestampClock} from './clock.js'
 import {DynoAggregator} from './dynos.js'
 import {dynoType, type FieldKey, parseFieldKey} from './fields.js'
-import {GroupAggregator} from './groups.js'
-import {RouterAggregator} from './router.js'
-import {ValueAggregator} from './values.js'
+import {GroupAggregator, type GroupsState} from './groups.js'
+import {RouterAggregator, type RouterState} from './router.js'
+import {ValueAggregator, type ValueState} from './values.js'
 
 export interface StatsOptions {
   /** Chart bucket width, ms; by default one that fits the span (`defaultIntervalMs`). */
@@ -36,6 +36,23 @@ interface CodeEntry {
   count: number
   first: number
   last: number
+}
+
+/**
+ * A StatsCollector as plain data (structured-cloneable): what a worker thread reading one byte range posts.
+ */
+export interface CollectorState {
+  records: number
+  first: number
+  last: number
+  sources: CappedMapState<{count: number}>
+  dynoCounts: CappedMapState<{count: number}>
+  levels: number[]
+  codes: Array<[string, CodeEntry]>
+  router: RouterState
+  dynos: ReturnType<DynoAggregator['state']>
+  groups?: GroupsState
+  value?: ValueState
 }
 
 /**
@@ -94,6 +111,58 @@ export class StatsCollector {
 
     if (this.groups) this.groups.add(record)
     else if (this.value) this.value.add(record.field(this.valueField as string))
+  }
+
+  /** Everything counted so far, as plain data. */
+  state(): CollectorState {
+    const state: CollectorState = {
+      codes: [...this.codes].map(([code, entry]) => [code, {...entry}]),
+      dynoCounts: this.dynoCounts.state((entry) => ({...entry})),
+      dynos: this.dynos.state(),
+      first: this.first,
+      last: this.last,
+      levels: [...this.levels],
+      records: this.records,
+      router: this.router.state(),
+      sources: this.sources.state((entry) => ({...entry})),
+    }
+    if (this.groups) state.groups = this.groups.state()
+    if (this.value) state.value = this.value.state()
+    return state
+  }
+
+  /**
+   * Adds what a collector with the same options counted over the next part of the input: merging the states
+   * of consecutive parts in order gives the `Stats` of one pass over them all (see CappedMap for the one
+   * exception, past a cap).
+   */
+  merge(other: CollectorState): void {
+    this.records += other.records
+    if (other.first < this.first) this.first = other.first
+    if (other.last > this.last) this.last = other.last
+    const addCount = (entry: {count: number}, state: {count: number}) => {
+      entry.count += state.count
+    }
+
+    this.sources.merge(other.sources, addCount)
+    this.dynoCounts.merge(other.dynoCounts, addCount)
+    for (const [severity, count] of other.levels.entries()) this.levels[severity] += count
+    for (const [code, state] of other.codes) {
+      const entry = this.codes.get(code)
+      if (entry === undefined) {
+        this.codes.set(code, {...state})
+        continue
+      }
+
+      entry.count += state.count
+      if (state.first < entry.first) entry.first = state.first
+      if (state.last > entry.last) entry.last = state.last
+    }
+
+    this.router.merge(other.router)
+    this.dynos.merge(other.dynos)
+    if (other.groups) this.groups?.merge(other.groups)
+    if (other.value) this.value?.merge(other.value)
   }
 
   result(): Stats {

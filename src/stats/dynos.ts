@@ -1,7 +1,7 @@
 import type {DynoStats} from './types.js'
 
 import {measureIn} from '../query/units.js'
-import {CappedMap} from './capped-map.js'
+import {CappedMap, type CappedMapState} from './capped-map.js'
 
 /** Dynos tracked one by one; one-off `run.NNNN` dynos past this share `(other)`. */
 const MAX_DYNOS = 1000
@@ -47,6 +47,23 @@ export class DynoAggregator {
     else if (code === 'R15') this.dynos.get(dyno).r15++
   }
 
+  /** The dynos as plain data. */
+  state(): CappedMapState<DynoStats> {
+    return this.dynos.state((dyno) => ({...dyno}))
+  }
+
+  /** Adds the dynos of the next part of the stream: counts add up, peaks are the higher. */
+  merge(other: CappedMapState<DynoStats>): void {
+    this.dynos.merge(other, (dyno, state) => {
+      dyno.crashes += state.crashes
+      dyno.restarts += state.restarts
+      dyno.r14 += state.r14
+      dyno.r15 += state.r15
+      dyno.peakMemoryMB = higher(dyno.peakMemoryMB, state.peakMemoryMB)
+      dyno.peakProcessMemoryMB = higher(dyno.peakProcessMemoryMB, state.peakProcessMemoryMB)
+    })
+  }
+
   result(): DynoStats[] {
     const dynos = [...this.dynos.entries.values()]
     dynos.sort((a, b) => a.dyno.localeCompare(b.dyno, 'en', {numeric: true}))
@@ -63,6 +80,11 @@ function memoryTotalMB(message: string): number {
   let end = message.indexOf(' ', start)
   if (end === -1) end = message.length
   return measureIn(message.slice(start, end), 'bytes') / MIB
+}
+
+function higher(a: null | number, b: null | number): null | number {
+  if (a === null) return b
+  return b === null ? a : Math.max(a, b)
 }
 
 function round2(n: number): number {

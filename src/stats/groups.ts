@@ -1,9 +1,9 @@
 import type {LogRecord} from '../parse/record.js'
 import type {Groups} from './types.js'
 
-import {CappedMap, OVERFLOW_KEY} from './capped-map.js'
+import {CappedMap, type CappedMapState, OVERFLOW_KEY} from './capped-map.js'
 import {type FieldKey, groupValue} from './fields.js'
-import {ValueAggregator} from './values.js'
+import {ValueAggregator, type ValueState} from './values.js'
 
 /** Distinct groups kept; a key with more values (request ids...) counts the rest under `(other)`. */
 const MAX_GROUPS = 10_000
@@ -13,6 +13,12 @@ const GROUP_EXACT_LIMIT = 256
 interface Group {
   count: number
   value: ValueAggregator | undefined
+}
+
+/** A GroupAggregator as plain data. */
+export interface GroupsState {
+  missing: number
+  groups: CappedMapState<{count: number; value?: ValueState}>
 }
 
 /** `--by KEY` (and `--value KEY` within each group). */
@@ -41,6 +47,20 @@ export class GroupAggregator {
     const group = this.groups.get(key)
     group.count++
     if (this.value !== undefined) group.value?.add(record.field(this.value.name))
+  }
+
+  /** The groups as plain data. */
+  state(): GroupsState {
+    return {groups: this.groups.state((group) => (group.value ? {count: group.count, value: group.value.state()} : {count: group.count})), missing: this.missing}
+  }
+
+  /** Adds the groups of the next part of the stream (see CappedMap for what the cap does to a merge). */
+  merge(other: GroupsState): void {
+    this.missing += other.missing
+    this.groups.merge(other.groups, (group, state) => {
+      group.count += state.count
+      if (state.value !== undefined) group.value?.merge(state.value)
+    })
   }
 
   result(top: number): Groups {

@@ -1,12 +1,12 @@
 import type {LogRecord} from '../parse/record.js'
 import type {PathStats, RouterStats} from './types.js'
 
-import {CappedMap} from './capped-map.js'
-import {Distribution} from './distribution.js'
+import {CappedMap, type CappedMapState} from './capped-map.js'
+import {Distribution, type DistributionState} from './distribution.js'
 import {normalizePath} from './paths.js'
 import {percentilesOf} from './percentiles.js'
 import {RouterLineReader} from './router-line.js'
-import {TimeBuckets} from './time-buckets.js'
+import {TimeBuckets, type TimeBucketsState} from './time-buckets.js'
 
 /** Distinct normalised paths kept; a site with more routes than this counts the rest under `(other)`. */
 const MAX_PATHS = 5000
@@ -16,6 +16,17 @@ const PATH_EXACT_LIMIT = 256
 interface PathEntry {
   count: number
   service: Distribution
+}
+
+/** A RouterAggregator as plain data. */
+export interface RouterState {
+  requests: number
+  /** [status, count] of the statuses seen. */
+  statuses: Array<[number, number]>
+  connect: DistributionState
+  service: DistributionState
+  paths: CappedMapState<{count: number; service: DistributionState}>
+  buckets: TimeBucketsState
 }
 
 /** Router lines (`heroku[router]`): requests over time, statuses, timings and paths. */
@@ -56,6 +67,33 @@ export class RouterAggregator {
       entry.count++
       if (!Number.isNaN(service)) entry.service.add(service)
     }
+  }
+
+  /** The router's aggregates as plain data. */
+  state(): RouterState {
+    const statuses: Array<[number, number]> = []
+    for (const [status, count] of this.statusCounts.entries()) if (count > 0) statuses.push([status, count])
+    return {
+      buckets: this.buckets.state(),
+      connect: this.connect.state(),
+      paths: this.paths.state((entry) => ({count: entry.count, service: entry.service.state()})),
+      requests: this.requests,
+      service: this.service.state(),
+      statuses,
+    }
+  }
+
+  /** Adds the router lines of the next part of the stream. */
+  merge(other: RouterState): void {
+    this.requests += other.requests
+    for (const [status, count] of other.statuses) this.statusCounts[status] += count
+    this.connect.merge(other.connect)
+    this.service.merge(other.service)
+    this.paths.merge(other.paths, (entry, state) => {
+      entry.count += state.count
+      entry.service.merge(state.service)
+    })
+    this.buckets.merge(other.buckets)
   }
 
   result(top: number): RouterStats {

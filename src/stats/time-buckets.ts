@@ -41,6 +41,14 @@ export interface Bucket {
   count: number
 }
 
+/** TimeBuckets as plain data. */
+export interface TimeBucketsState {
+  width: number
+  ladder: number
+  /** [bucket index, count] at `width`. */
+  counts: Array<[number, number]>
+}
+
 /**
  * Counts of events per fixed-width time bucket, aligned to the epoch (so 1h buckets start on the hour). With
  * no width given, it starts at the narrowest default width and moves up DEFAULT_WIDTHS_MS as the span grows,
@@ -63,6 +71,8 @@ export class TimeBuckets {
 
   /** The bucket width in use: the one asked for (a multiple of it after very long inputs), or the default. */
   get widthMs(): number {
+    // The run of events being counted may widen the span when it settles.
+    this.settle()
     return this.width
   }
 
@@ -77,6 +87,35 @@ export class TimeBuckets {
     // Settling may have widened the buckets: the index is taken again at the width now in use.
     this.recentIndex = Math.floor(time / this.width)
     this.recentCount = 1
+  }
+
+  /** The counts as plain data. */
+  state(): TimeBucketsState {
+    this.settle()
+    return {counts: [...this.counts], ladder: this.ladder, width: this.width}
+  }
+
+  /**
+   * Adds the counts of another part of the stream. Both are brought to the wider width (each width divides
+   * the wider ones), then the width is chosen again for the merged span, as one pass would have.
+   */
+  merge(other: TimeBucketsState): void {
+    this.settle()
+    if (other.counts.length === 0) return
+    if (other.width > this.width) {
+      this.widen(other.width / this.width)
+      this.ladder = other.ladder
+    }
+
+    const factor = this.width / other.width
+    for (const [index, count] of other.counts) {
+      const merged = Math.floor(index / factor)
+      this.counts.set(merged, (this.counts.get(merged) ?? 0) + count)
+      if (merged < this.first) this.first = merged
+      if (merged > this.last) this.last = merged
+    }
+
+    this.fit()
   }
 
   /** Every bucket from the first to the last, empty ones included, in time order. */
@@ -96,6 +135,11 @@ export class TimeBuckets {
     this.recentIndex = Number.NaN
     if (index < this.first) this.first = index
     if (index > this.last) this.last = index
+    this.fit()
+  }
+
+  /** Widens the buckets until the span fits: up the default widths, then doubling past MAX_BUCKETS. */
+  private fit(): void {
     while (this.ladder !== -1 && this.ladder < DEFAULT_WIDTHS_MS.length - 1 && this.last - this.first >= DEFAULT_MAX_BUCKETS) {
       this.ladder++
       this.widen(DEFAULT_WIDTHS_MS[this.ladder] / this.width)

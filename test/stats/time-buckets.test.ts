@@ -55,6 +55,13 @@ describe('TimeBuckets', () => {
     assert.deepEqual(counts.map((count, i) => [i, count]).filter(([, count]) => count > 0), [[0, 1], [10, 2], [19, 1], [20, 1]])
   })
 
+  it('says the width its buckets have when asked before them, the last event widening the span', () => {
+    const buckets = new TimeBuckets()
+    for (const time of [START, START + 10 * S, START + 80 * M]) buckets.add(time)
+    assert.equal(buckets.widthMs, defaultIntervalMs(START, START + 80 * M))
+    assert.equal(buckets.buckets()[1].start - buckets.buckets()[0].start, buckets.widthMs)
+  })
+
   it('keeps a given width, and counts the event that made it widen where it belongs', () => {
     const buckets = new TimeBuckets(M)
     // 100,000 minutes apart: the width doubles to 2m before the third event is placed.

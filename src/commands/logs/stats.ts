@@ -6,9 +6,12 @@ import type {Stats} from '../../stats/types.js'
 
 import {MAX_SESSION_LINES} from '../../api/types.js'
 import {inputArgs, LogReadingCommand, logReadingFlags} from '../../cli/log-reading.js'
+import {redactOptionsOf} from '../../cli/redaction.js'
+import {threadCount, threadedMinBytes, threadsFlag} from '../../cli/threads.js'
 import {resolveColorLevel} from '../../format/color.js'
 import {OutputSink} from '../../output/sink.js'
 import {runLogs} from '../../pipeline/logs.js'
+import {statsInThreads} from '../../pipeline/threaded-stats.js'
 import {compileQueryParts} from '../../query/compile.js'
 import {compileLinePrefilter} from '../../query/prefilter.js'
 import {parseDuration} from '../../query/time-bound.js'
@@ -27,7 +30,9 @@ export default class LogsStats extends LogReadingCommand {
 
 --by KEY groups records by a key: source, level and type (dyno type) are the record's own; dyno is the record's dyno, except on router lines, where it is the dyno that served the request (dyno=web.1; router lines that reached no dyno count as without it); fields.NAME or any other NAME is a payload field (fields.dyno is dyno= on every line). --value KEY gives count, sum and percentiles of a numeric field with its unit (23ms, 211MB, or bare numbers), per group with --by.
 
-Percentiles are exact up to 65,536 values (256 per path or group); router connect and service stay exact beyond that while they are whole milliseconds under 65.5 s (one count per value); otherwise they come from a DDSketch with 1% relative accuracy, within ±1% of the exact value. Memory stays bounded whatever the input size (at most 5,000 paths and 10,000 groups; later ones count as (other)). Exit status is 0 when some record matched, 1 when none did, 2 on an error.`
+Percentiles are exact up to 65,536 values (256 per path or group); router connect and service stay exact beyond that while they are whole milliseconds under 65.5 s (one count per value); otherwise they come from a DDSketch with 1% relative accuracy, within ±1% of the exact value. Memory stays bounded whatever the input size (at most 5,000 paths and 10,000 groups; later ones count as (other)).
+
+With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at line starts, each counted on a worker thread, and their counts are merged in input order into the same report as one thread gives. The one exception is past a cap: a range that meets more keys than a cap on its own (5,000 paths, 10,000 groups, 10,000 dynos, 1,000 sources) has counted the later ones as (other) without keeping their names (that is what bounds its memory), so some records one thread would count under their key can count as (other) instead; totals stay the same. Exit status is 0 when some record matched, 1 when none did, 2 on an error.`
 
   static override enableJsonFlag = true
 
@@ -46,6 +51,7 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
     by: Flags.string({description: 'group records by this key: source, dyno (on router lines, the dyno that served the request), level, type, or a payload field (fields.NAME or NAME)'}),
     color: Flags.option({default: 'auto', description: 'colour the output', options: ['auto', 'always', 'never'] as const})(),
     interval: Flags.string({description: 'width of the requests chart buckets, a duration (10s, 30s, 15m, 2h, 1d); by default the narrowest of 1s, 5s, 10s, 30s, 1m, 5m, 10m, 30m, 1h, 6h, 1d that gives at most 60 buckets over the requests\' span'}),
+    threads: threadsFlag,
     top: Flags.integer({default: 10, description: 'rows in each top list (statuses, paths, groups)', min: 1}),
     value: Flags.string({description: 'count, sum and percentiles of this numeric payload field (fields.NAME or NAME), units understood'}),
   }
@@ -80,9 +86,13 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
     const maxLineBytes = this.maxLineBytes(flags)
     // All the app's recent lines: a summary of the last 100 would say little.
     const {inputs} = app === undefined ? {inputs: this.argumentInputs(args)} : await this.appInput(app, flags, MAX_SESSION_LINES)
-    const collector = new StatsCollector({by: flags.by, intervalMs, top: flags.top, value: flags.value})
+    const statsOptions = {by: flags.by, intervalMs, top: flags.top, value: flags.value}
+    const collector = new StatsCollector(statsOptions)
     const progress = await this.progressBar(inputs, Boolean(flags.json))
+    const addProgress = progress && ((bytes: number) => progress.add(bytes))
     const sink = new OutputSink(process.stdout)
+    const threads = threadCount(flags.threads, process.env, (message, options) => this.error(message, options))
+    const job = {maxLineBytes, query, redact: redactOptionsOf(flags), stats: statsOptions}
     const result = await runLogs({
       follow: false,
       inputs,
@@ -90,9 +100,10 @@ Percentiles are exact up to 65,536 values (256 per path or group); router connec
       predicate,
       prefilter: compileLinePrefilter(query),
       queryParts: compileQueryParts(query),
-      progress: progress && ((bytes) => progress.add(bytes)),
+      progress: addProgress,
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
+      threaded: threads > 1 ? (path) => statsInThreads(path, {collector, job, minBytes: threadedMinBytes(process.env), progress: addProgress, threads}) : undefined,
       // Redacted before counting, so no secret reaches a group key, a path or the JSON.
       write: redactor ? (record) => collector.add(redactRecord(redactor, record)) : (record) => collector.add(record),
     })
