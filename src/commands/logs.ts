@@ -8,7 +8,7 @@ import {OUTPUT_FORMATS} from '../format/index.js'
 import {OutputSink} from '../output/sink.js'
 import {type LogsJob, logsJobParts} from '../pipeline/logs-job.js'
 import {runLogs} from '../pipeline/logs.js'
-import {scanInThreads, THREADED_MIN_BYTES} from '../pipeline/threaded-scan.js'
+import {defaultThreads, MAX_DEFAULT_THREADS, scanInThreads, THREADED_MIN_BYTES} from '../pipeline/threaded-scan.js'
 
 /** What `--tail` prints before following when `--num` is not given, as `tail` and `heroku logs -t` do. */
 const TAIL_DEFAULT_LINES = 10
@@ -46,7 +46,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     num: Flags.integer({char: 'n', description: 'only the last N matching records (with -a: 100 unless given)', min: 0}),
     output: Flags.option({char: 'o', default: 'pretty', description: 'output format', options: OUTPUT_FORMATS})(),
     tail: Flags.boolean({char: 't', description: 'print the last lines (10, or --num) then follow the files like tail -F, or the app or URL'}),
-    threads: Flags.integer({description: `worker threads for a plain file of ${THREADED_MIN_BYTES / 1024 / 1024} MiB or more (not gzip, stdin, pipes or --tail) [env: LOGSIFT_THREADS; default: 1]`, min: 1}),
+    threads: Flags.integer({description: `worker threads for a plain file of ${THREADED_MIN_BYTES / 1024 / 1024} MiB or more (not gzip, stdin, pipes or --tail) [env: LOGSIFT_THREADS; default: the cores available, at most ${MAX_DEFAULT_THREADS}]`, min: 1}),
     tz: Flags.string({description: 'pretty output shows each time in this zone, with its offset: local, UTC or Area/City (Europe/Paris) [env: LOGSIFT_TZ; default: as written]', helpValue: 'ZONE'}),
   }
 
@@ -94,14 +94,15 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
   }
 
   /**
-   * --threads, else LOGSIFT_THREADS, else one. Not yet the cores available: measured on 2 cores, two workers
-   * cost 1.4 s more CPU than one thread on a 380 MB file (each loads the modules again, raw bytes are copied
-   * twice) and peak at 173-189 MB against 76-104 MB, past the reader's 150 MB bound (bench/RESULTS.md).
+   * --threads, else LOGSIFT_THREADS, else the cores available up to MAX_DEFAULT_THREADS (each worker adds
+   * ~22 MB; three stay under the reader's 150 MB bound). Measured on 2 cores and 410 MB, two workers take a few
+   * percent more CPU than one thread, so with a core to spare a run takes about half the time (bench/RESULTS.md).
+   * Small files, stdin, pipes, gzip, URLs and apps are read on one thread whatever this says.
    */
   private threads(flag: number | undefined): number {
     if (flag !== undefined) return flag
     const env = process.env.LOGSIFT_THREADS
-    if (env === undefined || env === '') return 1
+    if (env === undefined || env === '') return defaultThreads()
     const threads = Number(env)
     if (!Number.isInteger(threads) || threads < 1) this.error(`LOGSIFT_THREADS=${env}: give a whole number of threads, 1 or more`, {exit: 2, suggestions: ['LOGSIFT_THREADS=1 reads on one thread']})
     return threads
