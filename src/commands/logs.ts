@@ -95,9 +95,8 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
 
   /**
    * --threads, else LOGSIFT_THREADS, else the cores available up to MAX_DEFAULT_THREADS (each worker adds
-   * ~22 MB; three stay under the reader's 150 MB bound). Measured on 2 cores and 410 MB, two workers take a few
-   * percent more CPU than one thread, so with a core to spare a run takes about half the time (bench/RESULTS.md).
-   * Small files, stdin, pipes, gzip, URLs and apps are read on one thread whatever this says.
+   * ~25 MB; two stay under the reader's 150 MB bound). Small files, stdin, pipes, gzip, URLs and apps are read
+   * on one thread whatever this says. CPU and memory of one thread against two: bench/RESULTS.md.
    */
   private threads(flag: number | undefined): number {
     if (flag !== undefined) return flag

@@ -39,7 +39,7 @@ export interface FormattedRecords {
   ends: number[]
 }
 
-/** Output buffers the main thread has written, given back to be filled again. */
+/** Output buffers the main thread has copied, given back to be filled again. */
 export interface ScanReturn {
   returned: ArrayBuffer[]
 }
@@ -52,8 +52,7 @@ export type ScanMessage =
 
 /**
  * Output is gathered in buffers of this size: each is moved to the main thread whole, and given back once
- * written, so a run allocates a few of them rather than one per MiB of output (the main thread, allocating
- * little, would collect them only after tens of MB).
+ * copied there, so a run allocates a few of them rather than one per 256 KiB of output.
  */
 const BATCH_BYTES = 256 * 1024
 /** The file is read in pieces of this size. */

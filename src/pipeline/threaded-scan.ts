@@ -24,22 +24,24 @@ const QUEUED_PER_WORKER = 2
 /** Blocks given out but not yet written, per worker: bounds the output held while an earlier block is scanned. */
 const UNWRITTEN_PER_WORKER = 2
 /**
- * Each worker's young generation, in MB: V8 lets it grow to 32 MB (two 16 MB semi-spaces), most of a
- * worker's resident memory, while a scan keeps little alive from one line to the next. With 6 MB a worker
- * measured ~22 MB resident in all, and no more CPU than with 16 MB or V8's own sizing.
+ * Each worker's young generation, in MB. V8 would size it for a heap of GBs; bounded, it keeps a worker to
+ * ~25 MB resident. Smaller measured dearer: at 6 MB, pretty output took 28% more CPU than one thread (the
+ * line being batched survives each of many more scavenges), at 16 MB 14%.
  */
-const WORKER_YOUNG_GENERATION_MB = 6
+const WORKER_YOUNG_GENERATION_MB = 16
 
 /**
- * The most threads `logs` takes for a file unless told: each adds a worker of ~22 MB, and three measured
- * 135 MB peak on a 410 MB file (four 157 MB), within the 150 MB a run of `logs` promises for any input.
+ * The most threads `logs` takes for a file unless told: with two workers a run of pretty output on 410 MB
+ * peaked at 139 MB, within the 150 MB `logs` promises for any input; each further worker adds ~25 MB.
  */
-export const MAX_DEFAULT_THREADS = 3
+export const MAX_DEFAULT_THREADS = 2
 
 /** The size from which OutputSink.raw hands bytes to its stream as they are. */
 const DIRECT_BYTES = 64 * 1024
 /** The main thread's staged output: written when full, or at a block's end once DIRECT_BYTES are there. */
 const STAGED_BYTES = 1024 * 1024
+/** Staged output held this long is written however small, so sparse matches reach a reader (`| head -1`) soon. */
+const STAGED_MAX_MS = 100
 
 /** The threads a large file is read with when not told: the cores available, at most MAX_DEFAULT_THREADS. */
 export function defaultThreads(cores = availableParallelism()): number {
@@ -152,7 +154,6 @@ class BlockRun {
   private written = 0
   /** Blocks are cut and given one call at a time, in order. */
   private giving: Promise<void> = Promise.resolve()
-
   private readonly lineStarts: LineStarts
 
   constructor(file: FileHandle, private readonly size: number, path: string, private readonly scan: ThreadedScan) {
@@ -253,10 +254,13 @@ class BlockRun {
 class StagedOutput {
   private readonly buffer = Buffer.allocUnsafeSlow(STAGED_BYTES)
   private used = 0
+  /** When the oldest byte staged was. */
+  private stagedAt = 0
 
   constructor(private readonly sink: OutputSink) {}
 
   async write(bytes: Uint8Array): Promise<void> {
+    if (this.used === 0) this.stagedAt = performance.now()
     for (let offset = 0; offset < bytes.byteLength;) {
       const count = Math.min(this.buffer.length - this.used, bytes.byteLength - offset)
       this.buffer.set(bytes.subarray(offset, offset + count), this.used)
@@ -267,11 +271,12 @@ class StagedOutput {
   }
 
   /**
-   * Writes what is staged once there is DIRECT_BYTES of it (or anything, with `all`), and waits until the
-   * stream has taken it: the buffer is then free to fill again.
+   * Writes what is staged once there is DIRECT_BYTES of it, or it waited STAGED_MAX_MS (or anything, with
+   * `all`), and waits until the stream has taken it: the buffer is then free to fill again.
    */
   async flush(all = false): Promise<void> {
-    if (this.used === 0 || (!all && this.used < DIRECT_BYTES)) return
+    if (this.used === 0) return
+    if (!all && this.used < DIRECT_BYTES && performance.now() - this.stagedAt < STAGED_MAX_MS) return
     this.sink.raw(this.buffer.subarray(0, this.used))
     this.used = 0
     await this.sink.flush()
