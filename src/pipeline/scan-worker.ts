@@ -5,7 +5,7 @@
  * formatted on its own.
  */
 import {EventEmitter} from 'node:events'
-import {openSync, readSync} from 'node:fs'
+import {readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 
 import type {LogRecord} from '../parse/record.js'
@@ -21,9 +21,10 @@ import {LONG_LINE_BYTES} from './long-line.js'
 
 /** What a worker is started with: the job and the file; its blocks come as messages (ScanBlock). */
 export interface ScanRequest {
+  /** The file, opened by the main thread (descriptors are the process's), which closes it after the workers stop. */
+  fd: number
   job: LogsJob
   last?: number
-  path: string
 }
 
 /** Bytes [start, end) of the file: they start at a line start and end after an LF or at the file's end. */
@@ -114,7 +115,7 @@ class BlockScanner {
   private readonly write: (record: LogRecord) => void
   private readonly chunk = Buffer.allocUnsafeSlow(READ_BYTES)
 
-  constructor(private readonly request: ScanRequest, private readonly fd: number) {
+  constructor(private readonly request: ScanRequest) {
     const {job} = request
     this.parts = logsJobParts(job, this.sink)
     const unredacted = redactorFor(job.redact, (message) => {
@@ -163,7 +164,7 @@ class BlockScanner {
     for (let position = start; position < end;) {
       // One buffer for every read: the splitter copies what it keeps, records held for `last` are detached,
       // and the writers copy or format each record before push returns.
-      const bytesRead = readSync(this.fd, this.chunk, 0, Math.min(this.chunk.length, end - position), position)
+      const bytesRead = readSync(this.request.fd, this.chunk, 0, Math.min(this.chunk.length, end - position), position)
       if (bytesRead === 0) break
       splitter.push(this.chunk.subarray(0, bytesRead))
       position += bytesRead
@@ -219,7 +220,7 @@ if (parentPort) {
 
     previous = previous
       .then(() => {
-        scanner ??= new BlockScanner(request, openSync(request.path, 'r'))
+        scanner ??= new BlockScanner(request)
         return scanner.scan(message)
       })
       .then(

@@ -85,7 +85,7 @@ export async function scanInThreads(path: string, scan: ThreadedScan): Promise<T
   const file = await open(path, 'r')
   try {
     if (await isOctetFramed(file, info.size)) return undefined
-    const run = new BlockRun(file, info.size, path, scan)
+    const run = new BlockRun(file, info.size, scan)
     try {
       return await run.writeInOrder()
     } finally {
@@ -156,9 +156,9 @@ class BlockRun {
   private giving: Promise<void> = Promise.resolve()
   private readonly lineStarts: LineStarts
 
-  constructor(file: FileHandle, private readonly size: number, path: string, private readonly scan: ThreadedScan) {
+  constructor(file: FileHandle, private readonly size: number, private readonly scan: ThreadedScan) {
     this.lineStarts = new LineStarts(file, size)
-    const request: ScanRequest = {job: scan.job, last: scan.last, path}
+    const request: ScanRequest = {fd: file.fd, job: scan.job, last: scan.last}
     this.workers = Array.from({length: scan.threads}, () => new BlockWorker(new RangeWorker<ScanMessage, ScanRequest>('scan-worker', request, (error) => ({kind: 'error', message: error.message}), {resourceLimits: {maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB}})))
     this.blockBytes = Math.max(1, Math.min(BLOCK_BYTES, Math.ceil(size / (scan.threads * BLOCKS_PER_THREAD))))
   }
