@@ -2,13 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {inputArgs, LogReadingCommand, logReadingFlags, type ResolvedInputs} from '../cli/log-reading.js'
 import type {RedactFlags} from '../cli/redaction.js'
+import {threadCount, threadedMinBytes, threadsFlag} from '../cli/threads.js'
 import {resolveColorLevel} from '../format/color.js'
 import {resolveTimeZone, TimeZoneError} from '../format/time-zone.js'
 import {OUTPUT_FORMATS} from '../format/index.js'
 import {OutputSink} from '../output/sink.js'
 import {type LogsJob, logsJobParts} from '../pipeline/logs-job.js'
 import {runLogs} from '../pipeline/logs.js'
-import {scanInThreads, THREADED_MIN_BYTES} from '../pipeline/threaded-scan.js'
+import {scanInThreads} from '../pipeline/threaded-scan.js'
 
 /** What `--tail` prints before following when `--num` is not given, as `tail` and `heroku logs -t` do. */
 const TAIL_DEFAULT_LINES = 10
@@ -46,7 +47,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     num: Flags.integer({char: 'n', description: 'only the last N matching records (with -a: 100 unless given)', min: 0}),
     output: Flags.option({char: 'o', default: 'pretty', description: 'output format', options: OUTPUT_FORMATS})(),
     tail: Flags.boolean({char: 't', description: 'print the last lines (10, or --num) then follow the files like tail -F, or the app or URL'}),
-    threads: Flags.integer({description: `worker threads for a plain file of ${THREADED_MIN_BYTES / 1024 / 1024} MiB or more (not gzip, stdin, pipes or --tail) [env: LOGSIFT_THREADS; default: 1]`, min: 1}),
+    threads: threadsFlag,
     tz: Flags.string({description: 'pretty output shows each time in this zone, with its offset: local, UTC or Area/City (Europe/Paris) [env: LOGSIFT_TZ; default: as written]', helpValue: 'ZONE'}),
   }
 
@@ -77,7 +78,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     })
     const sink = new OutputSink(process.stdout)
     const job: LogsJob = {colorLevel, explain: flags.explain, maxLineBytes, output: flags.output, query, redact: redactFlagsOf(flags), timeZone}
-    const threads = flags.tail ? 1 : this.threads(flags.threads)
+    const threads = flags.tail ? 1 : threadCount(flags.threads, process.env, (message, options) => this.error(message, options))
     const result = await runLogs({
       ...logsJobParts(job, sink),
       follow: flags.tail,
@@ -85,26 +86,12 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       last,
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
-      threaded: threads > 1 ? (path) => scanInThreads(path, {job, last, minBytes: threadedMinBytes(), sink, threads}) : undefined,
+      threaded: threads > 1 ? (path) => scanInThreads(path, {job, last, minBytes: threadedMinBytes(process.env), sink, threads}) : undefined,
     })
 
     if (sink.failure) this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
     if (result.inputFailed) this.exit(2)
     if (result.matched === 0 && !sink.closed) this.exit(1)
-  }
-
-  /**
-   * --threads, else LOGSIFT_THREADS, else one. Not yet the cores available: measured on 2 cores, two workers
-   * cost 1.4 s more CPU than one thread on a 380 MB file (each loads the modules again, raw bytes are copied
-   * twice) and peak at 173-189 MB against 76-104 MB, past the reader's 150 MB bound (bench/RESULTS.md).
-   */
-  private threads(flag: number | undefined): number {
-    if (flag !== undefined) return flag
-    const env = process.env.LOGSIFT_THREADS
-    if (env === undefined || env === '') return 1
-    const threads = Number(env)
-    if (!Number.isInteger(threads) || threads < 1) this.error(`LOGSIFT_THREADS=${env}: give a whole number of threads, 1 or more`, {exit: 2, suggestions: ['LOGSIFT_THREADS=1 reads on one thread']})
-    return threads
   }
 
   /** The IANA zone `--tz`, else LOGSIFT_TZ, names; undefined to keep timestamps as written. */
@@ -135,8 +122,3 @@ function redactFlagsOf(flags: RedactFlags): RedactFlags {
   return {redact: flags.redact, 'redact-email': flags['redact-email'], 'redact-key': flags['redact-key'], 'redact-pattern': flags['redact-pattern']}
 }
 
-/** LOGSIFT_THREADS_MIN_BYTES lowers the size from which files are read on threads (for tests and benchmarks). */
-function threadedMinBytes(): number {
-  const bytes = Number(process.env.LOGSIFT_THREADS_MIN_BYTES)
-  return Number.isInteger(bytes) && bytes >= 0 ? bytes : THREADED_MIN_BYTES
-}

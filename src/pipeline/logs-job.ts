@@ -4,7 +4,7 @@ import type {QueryOptions} from '../query/compile.js'
 
 import {Chalk} from 'chalk'
 
-import {type RedactFlags, redactorFor} from '../cli/redaction.js'
+import {type RedactFlags, redactorFor} from '../redact/flags.js'
 import {createLongLineWriter} from '../output/long-line.js'
 import {createRecordWriter} from '../output/records.js'
 import {OutputSink} from '../output/sink.js'

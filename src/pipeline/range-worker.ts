@@ -1,4 +1,4 @@
-import {Worker} from 'node:worker_threads'
+import {type ResourceLimits, Worker} from 'node:worker_threads'
 
 /**
  * How to start a worker module that sits beside this file. Running from source (tests with tsx), the worker
@@ -10,16 +10,22 @@ export function workerScript(name: string): {eval: boolean; script: string | URL
     : {eval: false, script: new URL(`${name}.js`, import.meta.url)}
 }
 
-/** One worker scanning one range, and the messages it has posted that the reader has not taken yet. */
+/** How a worker is started, beyond its script and request. */
+export interface RangeWorkerOptions {
+  /** Bounds on the worker's heap: each worker has its own, so they add up. */
+  resourceLimits?: ResourceLimits
+}
+
+/** One worker scanning one range (or a series of blocks), and the messages it has posted that the reader has not taken yet. */
 export class RangeWorker<Message, Request> {
   private readonly worker: Worker
   private readonly queue: Message[] = []
   private waiting: ((message: Message) => void) | undefined
 
   /** `failed` turns a worker's crash into one of its own messages, so the reader meets it in order. */
-  constructor(name: string, request: Request, failed: (error: Error) => Message) {
+  constructor(name: string, request: Request, failed: (error: Error) => Message, options: RangeWorkerOptions = {}) {
     const {eval: isEval, script} = workerScript(name)
-    this.worker = new Worker(script, {eval: isEval, workerData: request})
+    this.worker = new Worker(script, {eval: isEval, resourceLimits: options.resourceLimits, workerData: request})
     this.worker.on('message', (message: Message) => this.arrived(message))
     this.worker.on('error', (error) => this.arrived(failed(error)))
   }
@@ -32,8 +38,9 @@ export class RangeWorker<Message, Request> {
     })
   }
 
-  post(message: unknown): void {
-    this.worker.postMessage(message)
+  /** Sends the worker a message; the buffers in `moved` go with it rather than being copied. */
+  post(message: unknown, moved: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, moved)
   }
 
   async stop(): Promise<void> {

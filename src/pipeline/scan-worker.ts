@@ -1,10 +1,11 @@
 /**
- * A worker thread of `logs` on a large file: parses, filters and formats bytes [start, end) of it (they start
- * at a line start) and posts the output to the main thread in order, holding at most UNSENT_LIMIT bytes the
- * main thread has not taken; with `last`, only its last N records, each formatted on its own.
+ * A worker thread of `logs` on a large file: parses, filters and formats the blocks of it the main thread
+ * sends (byte ranges cut at line starts), one after another, and posts each block's output whole, in buffers
+ * it moves to the main thread rather than copies; with `last`, only the block's last N records, each
+ * formatted on its own.
  */
 import {EventEmitter} from 'node:events'
-import {createReadStream} from 'node:fs'
+import {readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 
 import type {LogRecord} from '../parse/record.js'
@@ -13,124 +14,218 @@ import type {LogsJob} from './logs-job.js'
 import {OutputSink} from '../output/sink.js'
 import {parseLine} from '../parse/line.js'
 import {UnitSplitter} from '../parse/split.js'
-import {READ_CHUNK_BYTES} from '../sources/file.js'
+import {redactorFor} from '../redact/flags.js'
 import {LastRecords} from './last-records.js'
 import {logsJobParts} from './logs-job.js'
 import {LONG_LINE_BYTES} from './long-line.js'
 
-/** What the main thread sends a worker. */
+/** What a worker is started with: the job and the file; its blocks come as messages (ScanBlock). */
 export interface ScanRequest {
-  end: number
+  /** The file, opened by the main thread (descriptors are the process's), which closes it after the workers stop. */
+  fd: number
   job: LogsJob
   last?: number
-  path: string
+}
+
+/** Bytes [start, end) of the file: they start at a line start and end after an LF or at the file's end. */
+export interface ScanBlock {
+  end: number
+  index: number
   start: number
 }
 
-/** What a worker posts, in order: chunks of output, then one of the others. */
-export type ScanMessage =
-  | {bytes: Uint8Array; kind: 'chunk'}
-  | {kind: 'done'; matched: number; records?: Uint8Array[]}
-  | {kind: 'error'; message: string}
-  | {kind: 'long'}
-
-/** The main thread took `bytes` of this worker's output. */
-export interface ScanAck {
-  bytes: number
+/** A block's last N records, formatted: record k is bytes [ends[k - 1] ?? 0, ends[k]) of `bytes`. */
+export interface FormattedRecords {
+  bytes: Uint8Array
+  ends: number[]
 }
 
-/** Output posted but not yet taken: past this the sink waits, so a worker ahead of the writer stops reading. */
-const UNSENT_LIMIT = 4 * 1024 * 1024
+/** Output buffers the main thread has copied, given back to be filled again. */
+export interface ScanReturn {
+  returned: ArrayBuffer[]
+}
+
+/** What a worker posts for each block, in the order the blocks came; or why it stopped. */
+export type ScanMessage =
+  | {index: number; kind: 'block'; matched: number; output: Uint8Array[]; records?: FormattedRecords}
+  | {index: number; kind: 'long'}
+  | {kind: 'error'; message: string}
+
+/**
+ * Output is gathered in buffers of this size: each is moved to the main thread whole, and given back once
+ * copied there, so a run allocates a few of them rather than one per 256 KiB of output.
+ */
+const BATCH_BYTES = 256 * 1024
+/** The file is read in pieces of this size. */
+const READ_BYTES = 256 * 1024
 
 /** A line this long (or cut by --max-line-size) is read on one thread: its streaming reader is not split. */
 class LongLineMet extends Error {}
 
-/** The worker's end of the output: a writable stream, as far as OutputSink needs one. */
-class PostedOutput extends EventEmitter {
-  /** Set while formatting held records: output is kept here, not posted. */
-  kept: Buffer[] | undefined
-  private unsent = 0
+/** The worker's end of the output: a writable stream, as far as OutputSink needs one, gathering a block's bytes. */
+class BlockOutput extends EventEmitter {
+  /** Bytes written since the worker started: where each formatted record ends. */
+  written = 0
+  private batch: Buffer = Buffer.allocUnsafeSlow(0)
+  private used = 0
+  private full: Uint8Array[] = []
+  /** Buffers given back by the main thread. */
+  private readonly spare: Buffer[] = []
 
-  constructor(private readonly port: NonNullable<typeof parentPort>) {
-    super()
-    port.on('message', ({bytes}: ScanAck) => {
-      const wasFull = this.unsent >= UNSENT_LIMIT
-      this.unsent -= bytes
-      if (wasFull && this.unsent < UNSENT_LIMIT) this.emit('drain')
-    })
+  giveBack(buffers: ArrayBuffer[]): void {
+    for (const buffer of buffers) if (buffer.byteLength === BATCH_BYTES) this.spare.push(Buffer.from(buffer))
   }
 
   write(data: Buffer | string): boolean {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data
-    if (this.kept) {
-      this.kept.push(Buffer.from(bytes))
-      return true
-    }
-
-    this.unsent += bytes.length
-    // Text converted here owns its memory (unless pooled): moved to the main thread rather than copied. Bytes
-    // given as they are may share a read chunk that is still in use, so they are copied.
-    const owned = typeof data === 'string' && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
-    this.port.postMessage({bytes, kind: 'chunk'} satisfies ScanMessage, owned ? [bytes.buffer as ArrayBuffer] : [])
-    return this.unsent < UNSENT_LIMIT
+    const room = this.batch.length - this.used
+    // A character is at most 3 UTF-8 bytes (a surrogate pair 4 for 2), so most text needs no measuring.
+    const length = typeof data !== 'string' ? data.length : data.length * 3 <= room ? 0 : Buffer.byteLength(data)
+    if (length > room) this.startBatch(length)
+    let bytes = data.length
+    if (typeof data === 'string') bytes = this.batch.write(data, this.used)
+    else this.batch.set(data, this.used)
+    this.used += bytes
+    this.written += bytes
+    return true
   }
 
-  /** What was kept since the last take, as one buffer. */
-  take(): Buffer {
-    const bytes = Buffer.concat(this.kept ?? [])
-    this.kept = []
-    return bytes
+  /** What was written since the last take, in buffers no one else holds (so they can be moved). */
+  take(): Uint8Array[] {
+    const taken = this.full
+    if (this.used > 0) taken.push(this.batch.subarray(0, this.used))
+    this.full = []
+    this.batch = Buffer.allocUnsafeSlow(0)
+    this.used = 0
+    return taken
+  }
+
+  private startBatch(atLeast: number): void {
+    if (this.used > 0) this.full.push(this.batch.subarray(0, this.used))
+    this.batch = (atLeast <= BATCH_BYTES ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, atLeast))
+    this.used = 0
   }
 }
 
-async function scan(port: NonNullable<typeof parentPort>, {end, job, last, path, start}: ScanRequest): Promise<ScanMessage> {
-  const output = new PostedOutput(port)
-  const sink = new OutputSink(output as unknown as NodeJS.WritableStream)
-  const {predicate, prefilter, write} = logsJobParts(job, sink)
-  const held = last === undefined ? undefined : new LastRecords<LogRecord>(last)
-  let matched = 0
-  const lineMet = () => {
-    throw new LongLineMet()
+/** Scans the blocks of one file with one job: the query and writers are built once. */
+class BlockScanner {
+  readonly output = new BlockOutput()
+  private readonly sink = new OutputSink(this.output as unknown as NodeJS.WritableStream)
+  private readonly parts: ReturnType<typeof logsJobParts>
+  /** Writes a record into the block's output. */
+  private readonly write: (record: LogRecord) => void
+  private readonly chunk = Buffer.allocUnsafeSlow(READ_BYTES)
+
+  constructor(private readonly request: ScanRequest) {
+    const {job} = request
+    this.parts = logsJobParts(job, this.sink)
+    const unredacted = redactorFor(job.redact, (message) => {
+      throw new Error(message)
+    }) === undefined
+    // Raw lines go straight into the output's buffers, not through the sink's batches first.
+    this.write = job.output === 'raw' && unredacted ? (record) => this.output.write(record.raw) : this.parts.write
   }
 
-  const splitter = new UnitSplitter((raw) => {
-    const record = parseLine(raw)
-    if (!predicate(record)) return
-    matched++
-    if (held) held.push(record)
-    else write(record)
-  }, prefilter, {framing: 'lines', longLines: {above: LONG_LINE_BYTES, bytes() {}, end() {}, start: lineMet}, maxLine: job.maxLineBytes, onCut: lineMet})
-  try {
-    if (end > start) {
-      for await (const chunk of createReadStream(path, {end: end - 1, highWaterMark: READ_CHUNK_BYTES, start})) {
-        splitter.push(chunk as Buffer)
-        await sink.flush()
-      }
+  async scan(block: ScanBlock): Promise<ScanMessage> {
+    const {last} = this.request
+    const {predicate, prefilter} = this.parts
+    const {write} = this
+    const held = last === undefined ? undefined : new LastRecords<LogRecord>(last)
+    let matched = 0
+    const lineMet = () => {
+      throw new LongLineMet()
+    }
+
+    const splitter = new UnitSplitter((raw) => {
+      const record = parseLine(raw)
+      if (!predicate(record)) return
+      matched++
+      if (held) held.push(record)
+      else write(record)
+    }, prefilter, {framing: 'lines', longLines: {above: LONG_LINE_BYTES, bytes() {}, end() {}, start: lineMet}, maxLine: this.request.job.maxLineBytes, onCut: lineMet})
+    try {
+      this.read(block, splitter)
+    } catch (error) {
+      if (!(error instanceof LongLineMet)) throw error
+      await this.sink.flush()
+      this.output.take()
+      return {index: block.index, kind: 'long'}
+    }
+
+    await this.sink.flush()
+    if (held === undefined) return {index: block.index, kind: 'block', matched, output: this.output.take()}
+    return {index: block.index, kind: 'block', matched, output: [], records: await this.formatted(held.take())}
+  }
+
+  /**
+   * Reads the block, waiting for each read: the thread has nothing else to do meanwhile, and a read from the
+   * page cache costs half as much CPU done here as handed to libuv's pool.
+   */
+  private read({end, start}: ScanBlock, splitter: UnitSplitter): void {
+    for (let position = start; position < end;) {
+      // One buffer for every read: the splitter copies what it keeps, records held for `last` are detached,
+      // and the writers copy or format each record before push returns.
+      const bytesRead = readSync(this.request.fd, this.chunk, 0, Math.min(this.chunk.length, end - position), position)
+      if (bytesRead === 0) break
+      splitter.push(this.chunk.subarray(0, bytesRead))
+      position += bytesRead
     }
 
     splitter.end()
-  } catch (error) {
-    if (error instanceof LongLineMet) return {kind: 'long'}
-    throw error
   }
 
-  await sink.flush()
-  if (held === undefined) return {kind: 'done', matched}
-  output.kept = []
-  const records: Buffer[] = []
-  for (const record of held.take()) {
-    write(record)
-    await sink.flush()
-    records.push(output.take())
+  /** Each record formatted on its own, all in one buffer. */
+  private async formatted(records: LogRecord[]): Promise<FormattedRecords> {
+    const first = this.output.written
+    const ends: number[] = []
+    for (const record of records) {
+      this.write(record)
+      await this.sink.flush()
+      ends.push(this.output.written - first)
+    }
+
+    return {bytes: joined(this.output.take()), ends}
+  }
+}
+
+/** Views joined into one buffer of its own (Buffer.concat may take a small one from the shared pool, which must not move). */
+function joined(views: Uint8Array[]): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(views.reduce((total, view) => total + view.byteLength, 0))
+  let offset = 0
+  for (const view of views) {
+    bytes.set(view, offset)
+    offset += view.byteLength
   }
 
-  return {kind: 'done', matched, records}
+  return bytes
+}
+
+/** The buffers a message moves to the main thread rather than copies. */
+function moved(message: ScanMessage): ArrayBuffer[] {
+  if (message.kind !== 'block') return []
+  const views = message.records ? [message.records.bytes] : message.output
+  return views.filter((view) => view.byteLength > 0).map((view) => view.buffer as ArrayBuffer)
 }
 
 if (parentPort) {
   const port = parentPort
-  scan(port, workerData as ScanRequest).then(
-    (message) => port.postMessage(message),
-    (error: Error) => port.postMessage({kind: 'error', message: error.message} satisfies ScanMessage),
-  )
+  const request = workerData as ScanRequest
+  let scanner: BlockScanner | undefined
+  // Blocks are scanned one at a time, in the order they came.
+  let previous: Promise<unknown> = Promise.resolve()
+  port.on('message', (message: ScanBlock | ScanReturn) => {
+    if ('returned' in message) {
+      scanner?.output.giveBack(message.returned)
+      return
+    }
+
+    previous = previous
+      .then(() => {
+        scanner ??= new BlockScanner(request)
+        return scanner.scan(message)
+      })
+      .then(
+        (reply) => port.postMessage(reply, moved(reply)),
+        (error: Error) => port.postMessage({kind: 'error', message: error.message} satisfies ScanMessage),
+      )
+  })
 }

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 
-import {runCli, tempDir} from '../helpers/cli.js'
+import {BIN, cliEnv, ROOT, runCli, tempDir, waitFor} from '../helpers/cli.js'
 import {generateBytes} from '../helpers/corpus.js'
 
 /** Every file is read on threads when asked for more than one, however small. */
@@ -66,9 +69,81 @@ describe('logs --threads: the same bytes as one thread', function () {
     await sameAsOneThread(longLine, ['-o', 'raw', '-n', '3'])
   })
 
+  it('a gzip file (read on one thread)', async () => {
+    const gz = join(dir, 'corpus.log.gz')
+    writeFileSync(gz, gzipSync(corpus))
+    await sameAsOneThread(gz, ['-o', 'raw', '-w', 'status>=500'])
+    await sameAsOneThread(gz, ['-o', 'json', '-n', '5'])
+  })
+
   it('an empty file', async () => {
     const empty = join(dir, 'empty.log')
     writeFileSync(empty, '')
     await sameAsOneThread(empty, ['-o', 'raw', '-n', '0'])
+  })
+})
+
+/** Node's own report of each worker thread started (NODE_DEBUG=worker), counted from a run's stderr. */
+function workersStarted(stderr: string): number {
+  return stderr.match(/create new worker/g)?.length ?? 0
+}
+
+describe('logs: how many threads read a file when not told', function () {
+  this.timeout(60_000)
+  const dir = tempDir()
+  const corpus = generateBytes(3000, 4)
+  const file = join(dir, 'big.log')
+  writeFileSync(file, corpus)
+  const watched = {...THREADED, NODE_DEBUG: 'worker'}
+
+  it('a large file: the cores available (at most 2), the same bytes as one thread', async () => {
+    const [oneThread, byDefault] = await Promise.all([
+      runCli(['logs', file, '-o', 'json', '--threads', '1'], {env: watched}),
+      runCli(['logs', file, '-o', 'json'], {env: watched}),
+    ])
+    assert.equal(workersStarted(oneThread.stderr), 0)
+    const cores = Math.min(availableParallelism(), 2)
+    assert.equal(workersStarted(byDefault.stderr), cores > 1 ? cores : 0)
+    assert.equal(byDefault.code, 0)
+    assert.ok(byDefault.stdout === oneThread.stdout, 'the default prints what one thread prints')
+  })
+
+  it('LOGSIFT_THREADS when no --threads; --threads over it', async () => {
+    const fromEnv = await runCli(['logs', file, '-o', 'raw'], {env: {...watched, LOGSIFT_THREADS: '4'}})
+    assert.equal(workersStarted(fromEnv.stderr), 4)
+    const fromFlag = await runCli(['logs', file, '-o', 'raw', '--threads', '2'], {env: {...watched, LOGSIFT_THREADS: '4'}})
+    assert.equal(workersStarted(fromFlag.stderr), 2)
+  })
+
+  it('one thread with --tail: its last lines, then following', async () => {
+    const child = spawn(process.execPath, [BIN, 'logs', '--tail', file, '-o', 'raw'], {cwd: ROOT, env: cliEnv(watched)})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const closed = new Promise((resolve) => child.on('close', resolve))
+    try {
+      await waitFor('the last 10 lines', () => stdout.split('\n').length > 10, 20_000)
+    } finally {
+      child.kill('SIGTERM')
+      await closed
+    }
+
+    assert.equal(workersStarted(stderr), 0)
+  })
+
+  it('one thread for a file under the size threshold, stdin and a gzip file', async () => {
+    const gz = join(dir, 'big.log.gz')
+    writeFileSync(gz, gzipSync(corpus))
+    const debugOnly = {NODE_DEBUG: 'worker'}
+    const runs = await Promise.all([
+      runCli(['logs', file, '-o', 'raw'], {env: debugOnly}),
+      runCli(['logs', '-o', 'raw'], {env: watched, input: corpus}),
+      runCli(['logs', gz, '-o', 'raw'], {env: watched}),
+    ])
+    for (const run of runs) {
+      assert.equal(run.code, 0)
+      assert.equal(workersStarted(run.stderr), 0)
+    }
   })
 })

@@ -6,7 +6,7 @@ import {PassThrough} from 'node:stream'
 import type {LogsJob} from '../../src/pipeline/logs-job.js'
 
 import {OutputSink} from '../../src/output/sink.js'
-import {scanInThreads} from '../../src/pipeline/threaded-scan.js'
+import {defaultThreads, scanInThreads} from '../../src/pipeline/threaded-scan.js'
 import {tempDir} from '../helpers/cli.js'
 import {generateBytes} from '../helpers/corpus.js'
 
@@ -16,7 +16,8 @@ const JOB: LogsJob = {colorLevel: 0, maxLineBytes: 64 * 1024 * 1024, output: 'ra
 async function scanned(path: string, threads: number, minBytes = 0, last?: number) {
   const stream = new PassThrough()
   const chunks: Buffer[] = []
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+  // Copied: the scan writes its output from one buffer, filled again once the stream has taken it.
+  stream.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)))
   const sink = new OutputSink(stream)
   const result = await scanInThreads(path, {job: JOB, last, minBytes, sink, threads})
   await sink.flush()
@@ -50,4 +51,13 @@ describe('scanInThreads: a file read by worker threads', function () {
     assert.equal((await scanned(path, 4, corpus.length + 1)).result, undefined)
     assert.equal((await scanned(path, 1)).result, undefined)
   })
+})
+
+describe('defaultThreads: how many threads read a large file when not told', () => {
+  const cases: Array<[cores: number, threads: number]> = [[1, 1], [2, 2], [3, 2], [64, 2]]
+  for (const [cores, threads] of cases) {
+    it(`${cores} cores: ${threads}`, () => {
+      assert.equal(defaultThreads(cores), threads)
+    })
+  }
 })
