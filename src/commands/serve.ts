@@ -42,7 +42,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     ...natsFlags,
     ...redactFlags,
     port: Flags.integer({default: 5580, description: 'HTTP port (API, log input, sessions); 0 picks a free one', max: 65_535, min: 0}),
-    'read-threads': Flags.integer({description: 'worker threads reading the log for a history query with a filter; 1 reads on the router\'s own thread [default: one per core but one, at most 4]', min: 1}),
+    'read-threads': Flags.integer({description: 'worker threads reading the log for a history query with a filter; 1 reads on the router\'s own thread [default: the cores available, at most 4]', min: 1}),
     retain: Flags.string({default: '7d', description: 'how long each app\'s log is kept: a duration (12h, 7d, 2w)'}),
     'retain-size': Flags.string({default: '1GiB', description: 'most each app\'s log keeps, oldest removed first: bytes, or with KiB, MiB, GiB'}),
     'syslog-port': Flags.integer({default: 5514, description: 'syslog port, TCP and UDP; 0 picks free ones', max: 65_535, min: 0}),
