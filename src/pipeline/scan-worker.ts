@@ -12,12 +12,11 @@ import type {LogRecord} from '../parse/record.js'
 import type {LogsJob} from './logs-job.js'
 
 import {OutputSink} from '../output/sink.js'
-import {parseLine} from '../parse/line.js'
-import {UnitSplitter} from '../parse/split.js'
+import type {UnitSplitter} from '../parse/split.js'
 import {redactorFor} from '../redact/flags.js'
 import {LastRecords} from './last-records.js'
 import {logsJobParts} from './logs-job.js'
-import {LONG_LINE_BYTES} from './long-line.js'
+import {LongLineMet, rangeLines} from './range-lines.js'
 
 /** What a worker is started with: the job and the file; its blocks come as messages (ScanBlock). */
 export interface ScanRequest {
@@ -59,8 +58,6 @@ const BATCH_BYTES = 256 * 1024
 /** The file is read in pieces of this size. */
 const READ_BYTES = 256 * 1024
 
-/** A line this long (or cut by --max-line-size) is read on one thread: its streaming reader is not split. */
-class LongLineMet extends Error {}
 
 /** The worker's end of the output: a writable stream, as far as OutputSink needs one, gathering a block's bytes. */
 class BlockOutput extends EventEmitter {
@@ -131,17 +128,11 @@ class BlockScanner {
     const {write} = this
     const held = last === undefined ? undefined : new LastRecords<LogRecord>(last)
     let matched = 0
-    const lineMet = () => {
-      throw new LongLineMet()
-    }
-
-    const splitter = new UnitSplitter((raw) => {
-      const record = parseLine(raw)
-      if (!predicate(record)) return
+    const splitter = rangeLines(predicate, prefilter, this.request.job.maxLineBytes, (record) => {
       matched++
       if (held) held.push(record)
       else write(record)
-    }, prefilter, {framing: 'lines', longLines: {above: LONG_LINE_BYTES, bytes() {}, end() {}, start: lineMet}, maxLine: this.request.job.maxLineBytes, onCut: lineMet})
+    })
     try {
       this.read(block, splitter)
     } catch (error) {

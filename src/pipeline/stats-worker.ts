@@ -8,15 +8,13 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import type {QueryOptions} from '../query/compile.js'
 
-import {parseLine} from '../parse/line.js'
-import {UnitSplitter} from '../parse/split.js'
 import {compileQuery} from '../query/compile.js'
 import {compileLinePrefilter} from '../query/prefilter.js'
 import {redactRecord} from '../redact/record.js'
 import {createRedactor, type RedactOptions} from '../redact/redactor.js'
 import {READ_CHUNK_BYTES} from '../sources/file.js'
 import {type CollectorState, StatsCollector, type StatsOptions} from '../stats/collector.js'
-import {LONG_LINE_BYTES} from './long-line.js'
+import {LongLineMet, rangeLines} from './range-lines.js'
 
 /** Everything `logs:stats` needs to count records, as plain data; the flags were checked by the command. */
 export interface StatsJob {
@@ -43,25 +41,17 @@ export type StatsMessage =
   | {kind: 'error'; message: string}
   | {kind: 'long'}
 
-/** A line this long (or cut by --max-line-size) is read on one thread: its streaming reader is not split. */
-class LongLineMet extends Error {}
 
 async function count(port: NonNullable<typeof parentPort>, {end, job, path, start}: StatsRequest): Promise<StatsMessage> {
   const predicate = compileQuery(job.query)
   const redactor = job.redact && createRedactor(job.redact)
   const collector = new StatsCollector(job.stats)
   let matched = 0
-  const lineMet = () => {
-    throw new LongLineMet()
-  }
-
-  const splitter = new UnitSplitter((raw) => {
-    const record = parseLine(raw)
-    if (!predicate(record)) return
+  const splitter = rangeLines(predicate, compileLinePrefilter(job.query), job.maxLineBytes, (record) => {
     matched++
     // Redacted before counting, as on the main thread.
     collector.add(redactor ? redactRecord(redactor, record) : record)
-  }, compileLinePrefilter(job.query), {framing: 'lines', longLines: {above: LONG_LINE_BYTES, bytes() {}, end() {}, start: lineMet}, maxLine: job.maxLineBytes, onCut: lineMet})
+  })
   try {
     if (end > start) {
       for await (const chunk of createReadStream(path, {end: end - 1, highWaterMark: READ_CHUNK_BYTES, start})) {
