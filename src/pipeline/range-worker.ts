@@ -1,13 +1,14 @@
 import {type ResourceLimits, Worker} from 'node:worker_threads'
 
 /**
- * How to start a worker module that sits beside this file. Running from source (tests with tsx), the worker
- * is TypeScript too: a worker's own module loads before --import hooks, so tsx is registered first.
+ * How to start the worker module `name` that sits beside the module at `beside` (this one by default).
+ * Running from source (tests with tsx), the worker is TypeScript too: a worker's own module loads before
+ * --import hooks, so tsx is registered first.
  */
-export function workerScript(name: string): {eval: boolean; script: string | URL} {
-  return import.meta.url.endsWith('.ts')
-    ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL(`${name}.ts`, import.meta.url).href)}) })`}
-    : {eval: false, script: new URL(`${name}.js`, import.meta.url)}
+export function workerScript(name: string, beside = import.meta.url): {eval: boolean; script: string | URL} {
+  return beside.endsWith('.ts')
+    ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL(`${name}.ts`, beside).href)}) })`}
+    : {eval: false, script: new URL(`${name}.js`, beside)}
 }
 
 /** How a worker is started, beyond its script and request. */

@@ -1,6 +1,7 @@
 import {Worker} from 'node:worker_threads'
 
 import type {QueryOptions} from '../../query/compile.js'
+import {workerScript} from '../../pipeline/range-worker.js'
 import type {StoredMessage} from './engine.js'
 
 /** A prefiltered read smaller than this is made on the calling thread: posting it costs more than it saves. */
@@ -32,10 +33,7 @@ interface Pending {
   resolve(reply: ReadPartReply): void
 }
 
-/** Running from source (tests with tsx) the worker is TypeScript too, and tsx is registered in it first. */
-const WORKER = import.meta.url.endsWith('.ts')
-  ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL('read-worker.ts', import.meta.url).href)}) })`}
-  : {eval: false, script: new URL('read-worker.js', import.meta.url)}
+const WORKER = workerScript('read-worker', import.meta.url)
 
 /**
  * Worker threads that read parts of a log for the file engine (read-worker.ts): a history query over a large
