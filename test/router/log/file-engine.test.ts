@@ -231,6 +231,9 @@ describe('FileLogEngine', () => {
       }
 
       assert.ok(threadedEngine.readsInParts >= 5, `${threadedEngine.readsInParts} reads were split across threads`)
+      // The workers' descriptors are the process's: closing the engine closes them too.
+      await Promise.all(engines.map((engine) => engine.close()))
+      assert.deepEqual(openFilesUnder(dir), [])
     })
 
     it('are made on the engine\'s thread when a part meets a damaged batch, stepping over it as one thread does', async () => {
