@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {createServer, request as httpRequest, type Server} from 'node:http'
 import {readFileSync} from 'node:fs'
 import {type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
-import {BIN, cliEnv, ROOT, tempDir, waitFor} from '../helpers/cli.js'
+import {cliEnv, startCli, tempDir, waitFor} from '../helpers/cli.js'
 import {createApp, postText} from '../router/helpers.js'
 import {isolatedEnv} from './helpers.js'
 
@@ -43,19 +42,13 @@ function proxyTo(router: RunningRouter, between: () => Promise<void>): Promise<S
 
 /** `logs ARGS` as a process; resolves once it has printed `until`, with what it printed. */
 async function followUntil(env: NodeJS.ProcessEnv, args: string[], until: string, act: () => Promise<void>): Promise<{stderr: string; stdout: string}> {
-  const child = spawn(process.execPath, [BIN, 'logs', ...args], {cwd: ROOT, env})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => (stdout += chunk))
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  const closed = new Promise((resolve) => child.on('close', resolve))
+  const cli = startCli(['logs', ...args], env)
   try {
     await act()
-    await waitFor(`${JSON.stringify(until)} (have ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)})`, () => stdout.includes(until), 20_000)
-    return {stderr, stdout}
+    await waitFor(`${JSON.stringify(until)} (have ${JSON.stringify(cli.stdout)}, stderr ${JSON.stringify(cli.stderr)})`, () => cli.stdout.includes(until), 20_000)
+    return {stderr: cli.stderr, stdout: cli.stdout}
   } finally {
-    child.kill('SIGTERM')
-    await closed
+    await cli.stop()
   }
 }
 
@@ -102,20 +95,14 @@ describe('logs -a APP -t against the router: the tail resumes from the last even
     await postText(router, 'demo', `${tick}\n${tick}\n`)
 
     const env = cliEnv(isolatedEnv({LOGSIFT_API_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, LOGSIFT_DATA_DIR: dataDir}))
-    const child = spawn(process.execPath, [BIN, 'logs', '-a', 'demo', '-t', '-o', 'raw'], {cwd: ROOT, env})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const closed = new Promise((resolve) => child.on('close', resolve))
+    const cli = startCli(['logs', '-a', 'demo', '-t', '-o', 'raw'], env)
     try {
-      await waitFor(`three ticks (have ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)})`, () => stdout.split('\n').length > 3, 20_000)
+      await waitFor(`three ticks (have ${JSON.stringify(cli.stdout)}, stderr ${JSON.stringify(cli.stderr)})`, () => cli.stdout.split('\n').length > 3, 20_000)
       await postText(router, 'demo', last + '\n')
-      await waitFor(`the last line (have ${JSON.stringify(stdout)})`, () => stdout.endsWith(last + '\n'), 20_000)
-      assert.equal(stdout, `${tick}\n`.repeat(3) + last + '\n', stderr)
+      await waitFor(`the last line (have ${JSON.stringify(cli.stdout)})`, () => cli.stdout.endsWith(last + '\n'), 20_000)
+      assert.equal(cli.stdout, `${tick}\n`.repeat(3) + last + '\n', cli.stderr)
     } finally {
-      child.kill('SIGTERM')
-      await closed
+      await cli.stop()
     }
   })
 })

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
-import {BIN, cliEnv, ROOT, runCli, tempDir, waitFor} from '../helpers/cli.js'
+import {cliEnv, runCli, startCli, tempDir, waitFor} from '../helpers/cli.js'
 import {generateBytes} from '../helpers/corpus.js'
 
 /** Every file is read on threads when asked for more than one, however small. */
@@ -116,20 +115,14 @@ describe('logs: how many threads read a file when not told', function () {
   })
 
   it('one thread with --tail: its last lines, then following', async () => {
-    const child = spawn(process.execPath, [BIN, 'logs', '--tail', file, '-o', 'raw'], {cwd: ROOT, env: cliEnv(watched)})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const closed = new Promise((resolve) => child.on('close', resolve))
+    const cli = startCli(['logs', '--tail', file, '-o', 'raw'], cliEnv(watched))
     try {
-      await waitFor('the last 10 lines', () => stdout.split('\n').length > 10, 20_000)
+      await waitFor('the last 10 lines', () => cli.stdout.split('\n').length > 10, 20_000)
     } finally {
-      child.kill('SIGTERM')
-      await closed
+      await cli.stop()
     }
 
-    assert.equal(workersStarted(stderr), 0)
+    assert.equal(workersStarted(cli.stderr), 0)
   })
 
   it('one thread for a file under the size threshold, stdin and a gzip file', async () => {

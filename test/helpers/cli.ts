@@ -45,6 +45,35 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   })
 }
 
+/** The CLI as a running process (one that follows, so does not end on its own), and what it printed so far. */
+export interface RunningCli {
+  readonly stdout: string
+  readonly stderr: string
+  /** Ends it with SIGTERM and waits for it to close. */
+  stop(): Promise<void>
+}
+
+/** Starts the built CLI with `env` as given. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env})
+  const output = {stderr: '', stdout: ''}
+  child.stdout.on('data', (chunk) => (output.stdout += chunk))
+  child.stderr.on('data', (chunk) => (output.stderr += chunk))
+  const closed = new Promise((resolve) => child.on('close', resolve))
+  return {
+    get stderr() {
+      return output.stderr
+    },
+    get stdout() {
+      return output.stdout
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await closed
+    },
+  }
+}
+
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env}
   delete env.FORCE_COLOR
