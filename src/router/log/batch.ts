@@ -132,22 +132,16 @@ export function batchHeader(buffer: Buffer, at: number, end = buffer.length): Ba
  */
 export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, from: number, budget: number, into: StoredMessage[], prefilter?: LinePrefilter): number {
   const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
-  const end = at + header.length
-  const ascii = (buffer[at + 26] & ASCII) !== 0
-  const encoding = ascii ? 'latin1' : 'utf8'
   if (prefilter !== undefined) {
     const found: number[] = []
     const considered = batchCandidates(buffer, at, header, prefilter, found, from, budget)
-    // One string for an ASCII text section, whose byte positions are then its character positions, when most
-    // messages are decoded; a few are decoded field by field (the whole section would be garbage).
-    const section = ascii && found.length * 2 > header.count ? buffer.toString('latin1', textStart, end) : undefined
-    const field = section === undefined ? (start: number, stop: number) => buffer.toString(encoding, start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
+    // A few candidates are decoded field by field: the whole section as one string would be garbage.
+    const field = fieldReader(buffer, at, header, found.length * 2 > header.count)
     for (let k = 0; k < found.length; k += 2) into.push(decodeMessage(buffer, at, header, found[k], found[k + 1], field))
     return considered
   }
 
-  const section = ascii ? buffer.toString('latin1', textStart, end) : undefined
-  const field = section === undefined ? (start: number, stop: number) => buffer.toString(encoding, start, stop) : (start: number, stop: number) => section.slice(start - textStart, stop - textStart)
+  const field = fieldReader(buffer, at, header, true)
   let considered = 0
   let position = textStart
   for (let i = 0; i < header.count && considered < budget; i++) {
@@ -160,6 +154,22 @@ export function decodeBatch(buffer: Buffer, at: number, header: BatchHeader, fro
   }
 
   return considered
+}
+
+/**
+ * Makes a string of a batch's bytes [start, stop). With `many` fields to decode from an ASCII text section,
+ * each is a slice of one string of the whole section, whose byte positions are its character positions.
+ */
+function fieldReader(buffer: Buffer, at: number, header: BatchHeader, many: boolean): (start: number, stop: number) => string {
+  const ascii = (buffer[at + 26] & ASCII) !== 0
+  if (!ascii || !many) {
+    const encoding = ascii ? 'latin1' : 'utf8'
+    return (start, stop) => buffer.toString(encoding, start, stop)
+  }
+
+  const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
+  const section = buffer.toString('latin1', textStart, at + header.length)
+  return (start, stop) => section.slice(start - textStart, stop - textStart)
 }
 
 /** The message `i` of a batch, whose source starts at `position`; `field` makes a string of bytes [start, stop). */
