@@ -13,7 +13,8 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   const argv = process.argv
   process.argv = argv.filter((arg, i) => i < 2 || !/^--(no-)?colou?rs?(=|$)/.test(arg))
   // oclif's execute(), with logsift's error output: usage errors as one plain line and a hint (see error-output.ts).
-  const [{flush, run}, {handleCliError}] = await Promise.all([import('@oclif/core'), import('../dist/cli/error-output.js')])
+  // oclif comes from the bundle that holds the commands (scripts/build-cli.mjs), not from node_modules.
+  const {flush, handleCliError, run} = await import('../dist/cli/main.js')
   process.argv = argv
   // Not awaited, as execute() does not: stdout whose reader went away (| head) never drains.
   await run(process.argv.slice(2), import.meta.url).then(() => void flush()).catch(handleCliError)

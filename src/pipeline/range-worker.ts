@@ -1,14 +1,17 @@
 import {type ResourceLimits, Worker} from 'node:worker_threads'
 
+import {fromSource, moduleUrl} from '../package-root.js'
+
 /**
- * How to start the worker module `name` that sits beside the module at `beside` (this one by default).
- * Running from source (tests with tsx), the worker is TypeScript too: a worker's own module loads before
- * --import hooks, so tsx is registered first.
+ * How to start the worker module at `path` under src/ (e.g. `pipeline/scan-worker`). Running from source
+ * (tests with tsx), the worker is TypeScript too: a worker's own module loads before --import hooks, so tsx is
+ * registered first.
  */
-export function workerScript(name: string, beside = import.meta.url): {eval: boolean; script: string | URL} {
-  return beside.endsWith('.ts')
-    ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(new URL(`${name}.ts`, beside).href)}) })`}
-    : {eval: false, script: new URL(`${name}.js`, beside)}
+export function workerScript(path: string): {eval: boolean; script: string | URL} {
+  const url = moduleUrl(path)
+  return fromSource
+    ? {eval: true, script: `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(url.href)}) })`}
+    : {eval: false, script: url}
 }
 
 /** How a worker is started, beyond its script and request. */
@@ -24,8 +27,8 @@ export class RangeWorker<Message, Request> {
   private waiting: ((message: Message) => void) | undefined
 
   /** `failed` turns a worker's crash into one of its own messages, so the reader meets it in order. */
-  constructor(name: string, request: Request, failed: (error: Error) => Message, options: RangeWorkerOptions = {}) {
-    const {eval: isEval, script} = workerScript(name)
+  constructor(path: string, request: Request, failed: (error: Error) => Message, options: RangeWorkerOptions = {}) {
+    const {eval: isEval, script} = workerScript(path)
     this.worker = new Worker(script, {eval: isEval, resourceLimits: options.resourceLimits, workerData: request})
     this.worker.on('message', (message: Message) => this.arrived(message))
     this.worker.on('error', (error) => this.arrived(failed(error)))

@@ -159,7 +159,7 @@ class BlockRun {
   constructor(file: FileHandle, private readonly size: number, private readonly scan: ThreadedScan) {
     this.lineStarts = new LineStarts(file, size)
     const request: ScanRequest = {fd: file.fd, job: scan.job, last: scan.last}
-    this.workers = Array.from({length: scan.threads}, () => new BlockWorker(new RangeWorker<ScanMessage, ScanRequest>('scan-worker', request, (error) => ({kind: 'error', message: error.message}), {resourceLimits: {maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB}})))
+    this.workers = Array.from({length: scan.threads}, () => new BlockWorker(new RangeWorker<ScanMessage, ScanRequest>('pipeline/scan-worker', request, (error) => ({kind: 'error', message: error.message}), {resourceLimits: {maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB}})))
     this.blockBytes = Math.max(1, Math.min(BLOCK_BYTES, Math.ceil(size / (scan.threads * BLOCKS_PER_THREAD))))
   }
 

@@ -36,7 +36,7 @@ export async function statsInThreads(path: string, run: ThreadedStats): Promise<
   if (boundaries === undefined) return undefined
   const ranges: Range[] = boundaries.slice(0, -1).map((start, k) => {
     const request: StatsRequest = {end: boundaries[k + 1], job: run.job, path, start}
-    return {bytes: 0, start, worker: new RangeWorker<StatsMessage, StatsRequest>('stats-worker', request, (error) => ({kind: 'error', message: error.message}))}
+    return {bytes: 0, start, worker: new RangeWorker<StatsMessage, StatsRequest>('pipeline/stats-worker', request, (error) => ({kind: 'error', message: error.message}))}
   })
   try {
     // Every range is followed at once, so the progress bar moves with all of them.

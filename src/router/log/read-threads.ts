@@ -33,7 +33,7 @@ interface Pending {
   resolve(reply: ReadPartReply): void
 }
 
-const WORKER = workerScript('read-worker', import.meta.url)
+const WORKER = workerScript('router/log/read-worker')
 
 /**
  * Worker threads that read parts of a log for the file engine (read-worker.ts): a history query over a large

@@ -2,8 +2,10 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {packageRoot} from '../../package-root.js'
+
 /** Where `npm run build` writes the bundled page (scripts/build-web.mjs): the package's dist/web. */
-export const WEB_DIR = join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist', 'web')
+export const WEB_DIR = fileURLToPath(new URL('dist/web', packageRoot))
 
 const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
