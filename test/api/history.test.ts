@@ -26,10 +26,11 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
   let token = ''
 
   before(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '2000', '--seed', '3', '--out', file])
+    // The window holds the log's second chunk of messages whole (router CHUNK_MESSAGES), and parts of two more.
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '3200', '--seed', '3', '--out', file])
     const lines = readFileSync(file, 'utf8').split('\n')
     since = lines[300].slice(0, lines[300].indexOf(' '))
-    until = lines[1700].slice(0, lines[1700].indexOf(' '))
+    until = lines[2700].slice(0, lines[2700].indexOf(' '))
     router = await startRouter({bufferSize: 100, dataDir: join(dir, 'data'), port: 0, syslogPort: 0})
     env = isolatedEnv({LOGSIFT_API_URL: router.url, LOGSIFT_DATA_DIR: join(dir, 'data')})
     token = (await createApp(router, 'shop')).log_input_token

@@ -20,6 +20,11 @@ export interface SessionRequest {
   until?: number
   /** Filters beyond dyno and source (level, where, grep, exclude: the CLI's query), compiled. */
   filter?: (message: LogMessage) => boolean
+  /**
+   * `filter` for a message whose own time is known to lie in [since, until) (a history chunk inside the
+   * window): the query without its time window, or undefined when nothing else is asked.
+   */
+  filterInWindow?: (message: LogMessage) => boolean
   /** The filter's byte condition, for reads of the log that can test it before decoding (AppLog.read). */
   prefilter?: LinePrefilter
   /** What `prefilter` was compiled from, for an engine that tests it on other threads. */
@@ -38,10 +43,12 @@ export interface LogSession extends SessionRequest {
   readers: number
 }
 
-export function sessionMatches(session: SessionRequest, message: LogMessage): boolean {
+/** Whether the message passes the session's filters; `inWindow`: its own time is known to be in the window. */
+export function sessionMatches(session: SessionRequest, message: LogMessage, inWindow = false): boolean {
+  const filter = inWindow ? session.filterInWindow : session.filter
   return (session.dynoTest === undefined || session.dynoTest(message.dyno))
     && (session.sourceTest === undefined || session.sourceTest(message.source))
-    && (session.filter === undefined || session.filter(message))
+    && (filter === undefined || filter(message))
 }
 
 /**

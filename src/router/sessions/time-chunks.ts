@@ -11,6 +11,8 @@ export interface TimeChunk {
   /** Earliest and latest time of its messages' lines (epoch ms); a chunk of none that has one is empty (Infinity, -Infinity). */
   readonly earliest: number
   readonly latest: number
+  /** Whether every message has a valid time (one without matches no window). */
+  readonly allTimed: boolean
 }
 
 /**
@@ -36,6 +38,12 @@ export class TimeChunks {
     return chunk.latest < (since ?? Number.NEGATIVE_INFINITY) || chunk.earliest > (until ?? Number.POSITIVE_INFINITY) ? chunk.next : undefined
   }
 
+  /** Whether every message of the chunk at `offset` is known to have its own time in [since, until). */
+  inside(appId: string, offset: number, since: number, until: number): boolean {
+    const chunk = this.at(appId, offset)
+    return chunk !== undefined && chunk.allTimed && chunk.earliest >= since && chunk.latest < until
+  }
+
   /** Summarises each whole chunk a read returned (`next`: where it goes on) that is not known yet. */
   learn(appId: string, messages: readonly StoredMessage[], next: number): void {
     for (let i = 0; i + CHUNK_MESSAGES <= messages.length; i++) {
@@ -53,12 +61,14 @@ export class TimeChunks {
   private keep(appId: string, offset: number, messages: readonly StoredMessage[], from: number, next: number): void {
     let earliest = Number.POSITIVE_INFINITY
     let latest = Number.NEGATIVE_INFINITY
+    let allTimed = true
     for (let i = from; i < from + CHUNK_MESSAGES; i++) {
       const message = messages[i]
       // What the line's parser reads; a message whose time is not valid matches no time window.
       const time = parseTimestamp(lineTimestamp(message.timestamp, message.receivedAt))
       if (time < earliest) earliest = time
       if (time > latest) latest = time
+      if (Number.isNaN(time)) allTimed = false
     }
 
     let chunks = this.apps.get(appId)
@@ -67,7 +77,7 @@ export class TimeChunks {
       this.apps.set(appId, chunks)
     }
 
-    chunks.set(offset, {earliest, latest, next})
+    chunks.set(offset, {allTimed, earliest, latest, next})
   }
 
   /** Forgets the summaries of what retention removed. */
