@@ -12,10 +12,16 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   // so help and errors are coloured by stderr/stdout and the environment alone, and never into a pipe.
   const argv = process.argv
   process.argv = argv.filter((arg, i) => i < 2 || !/^--(no-)?colou?rs?(=|$)/.test(arg))
+  // oclif checks the Node version against its own package.json as it loads, which costs ~10 ms (semver) and,
+  // bundled, never finds that file; npm checks logsift's `engines` at install.
+  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   // oclif's execute(), with logsift's error output: usage errors as one plain line and a hint (see error-output.ts).
   // oclif comes from the bundle that holds the commands (scripts/build-cli.mjs), not from node_modules.
   const {flush, handleCliError, run} = await import('../dist/cli/main.js')
   process.argv = argv
+  if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+  else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
   // Not awaited, as execute() does not: stdout whose reader went away (| head) never drains.
   await run(process.argv.slice(2), import.meta.url).then(() => void flush()).catch(handleCliError)
 }
