@@ -79,15 +79,26 @@ describe('the history filter (a session\'s query on messages of the log)', () =>
       }
       const expected = all.filter(reference(query)).map((message) => message.line)
       assert.ok(expected.length > 0 && expected.length < all.length, `${expected.length} of ${all.length}`)
-      assert.deepEqual(all.filter(filter!).map((message) => message.line), expected)
+      assert.deepEqual(all.filter((message) => filter!(message)).map((message) => message.line), expected)
     })
   }
+
+  it('leaves out only the time window for a message known to lie in it: the rest of the query still holds', () => {
+    const window = {since: '2024-05-01T12:00:02Z', until: '2024-05-01T12:00:05Z'}
+    const withLevel = historyQuery({...window, level: 'error'}, invalid, NOW).filter!
+    const errors = all.filter(reference({level: 'error', now: NOW})).map((message) => message.line)
+    assert.ok(errors.length > 0 && errors.length < all.length)
+    assert.deepEqual(all.filter((message) => withLevel(message, true)).map((message) => message.line), errors)
+    const windowAlone = historyQuery(window, invalid, NOW).filter!
+    assert.ok(all.every((message) => windowAlone(message, true)))
+    assert.ok(all.some((message) => !windowAlone(message, false)))
+  })
 
   it('neither builds nor parses the line of a message its prefilter rules out, nor of one it makes from its parts', () => {
     let built = 0
     const counted = all.map((message) => Object.create(message, {line: {get: () => (built++, message.line)}}) as LogMessage)
     const {filter} = historyQuery({where: 'status>=500'}, invalid, NOW)
-    const selected = counted.filter(filter!)
+    const selected = counted.filter((message) => filter!(message))
     assert.ok(selected.length > 10)
     // Only the messages of unusual shapes are parsed from their line.
     assert.ok(built <= 5, `${built} lines built for ${counted.length} messages`)

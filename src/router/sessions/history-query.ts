@@ -13,7 +13,7 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000
  * compiler so that the router sends only what the CLI would print. Times are the messages' own, as the CLI
  * reads them. Absent fields leave the session as Heroku's.
  */
-export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'filterInWindow' | 'prefilter' | 'prefilterQuery' | 'since' | 'until'> {
+export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'prefilter' | 'prefilterQuery' | 'since' | 'until'> {
   const since = timeField('since', body.since, invalid)
   const until = timeField('until', body.until, invalid)
   const level = body.level === undefined || body.level === null ? undefined : body.level
@@ -44,12 +44,19 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
   // The message as `logs -a` reads it from a session, with the byte prefilter file reading uses.
   const prefilter = compileLinePrefilter(query)
   const stored = storedBytesPrefilter(prefilter)
+  const filter = messageFilter(predicate, prefilter)
   // Within the window only the rest of the query is left to test: nothing, for a window alone.
   const rest = {...query, since: undefined, until: undefined}
-  const filterInWindow = level === undefined && where === undefined && grep === undefined && exclude === undefined
+  const restFilter = level === undefined && where === undefined && grep === undefined && exclude === undefined
     ? undefined
     : messageFilter(compileQuery(rest), compileLinePrefilter(rest))
-  return {filter: messageFilter(predicate, prefilter), filterInWindow, prefilter: stored, prefilterQuery: stored && query, since, until}
+  return {
+    filter: (message, inWindow) => (inWindow ? restFilter === undefined || restFilter(message) : filter(message)),
+    prefilter: stored,
+    prefilterQuery: stored && query,
+    since,
+    until,
+  }
 }
 
 

@@ -18,13 +18,12 @@ export interface SessionRequest {
   since?: number
   /** Stop at the last message received at or before this time (epoch ms). */
   until?: number
-  /** Filters beyond dyno and source (level, where, grep, exclude: the CLI's query), compiled. */
-  filter?: (message: LogMessage) => boolean
   /**
-   * `filter` for a message whose own time is known to lie in [since, until) (a history chunk inside the
-   * window): the query without its time window, or undefined when nothing else is asked.
+   * Filters beyond dyno and source (level, where, grep, exclude: the CLI's query), compiled. `inWindow`: the
+   * message's own time is known to lie in [since, until) (a history chunk inside the window), so a filter may
+   * leave out its time test; one that ignores the flag tests everything, which is always right.
    */
-  filterInWindow?: (message: LogMessage) => boolean
+  filter?: (message: LogMessage, inWindow?: boolean) => boolean
   /** The filter's byte condition, for reads of the log that can test it before decoding (AppLog.read). */
   prefilter?: LinePrefilter
   /** What `prefilter` was compiled from, for an engine that tests it on other threads. */
@@ -45,10 +44,9 @@ export interface LogSession extends SessionRequest {
 
 /** Whether the message passes the session's filters; `inWindow`: its own time is known to be in the window. */
 export function sessionMatches(session: SessionRequest, message: LogMessage, inWindow = false): boolean {
-  const filter = inWindow ? session.filterInWindow : session.filter
   return (session.dynoTest === undefined || session.dynoTest(message.dyno))
     && (session.sourceTest === undefined || session.sourceTest(message.source))
-    && (filter === undefined || filter(message))
+    && (session.filter === undefined || session.filter(message, inWindow))
 }
 
 /**
