@@ -10,12 +10,14 @@
 // rate, a p99 of service on router lines, an absent on a worker dyno, and a count of error-level lines
 // matching a regex. Their webhooks point at a closed port: a rule that fires costs a failed POST, not a wait.
 // Prints the median messages/s and the server's CPU time per message (user + system, /proc: Linux only).
-import {execFileSync, fork, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync, fork} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {cpuMs, startRouter} from './lib/router.mjs'
 
 const {values: opts} = parseArgs({
   options: {
@@ -44,44 +46,12 @@ function rule(i) {
   }
 }
 
-async function startRouter(dir, rules) {
-  const apiKey = 'bench-' + Math.random().toString(36).slice(2)
-  const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, `router-${rules}`)], {
-    env: {...process.env, LOGSIFT_API_KEY: apiKey},
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = / on (http:\/\/\S+) /.exec(out)
-      if (match !== null) resolve(match[1])
-    })
-    child.once('exit', (code) => reject(new Error(`logsift serve exited (${code}): ${out}`)))
-  })
-  const api = async (method, path, body) => {
-    const response = await fetch(url + path, {
-      body: JSON.stringify(body),
-      headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${apiKey}`, 'content-type': 'application/json'},
-      method,
-    })
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-    return response.json()
-  }
-
-  const app = await api('POST', '/apps', {name: 'demo'})
-  for (let i = 0; i < rules; i++) await api('POST', '/apps/demo/alerts', rule(i))
-  return {
-    pid: child.pid,
-    rules,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    },
-    token: app.log_input_token,
-    url,
-  }
+/** A router with the app `demo` carrying `rules` alert rules. */
+async function startAlertingRouter(dir, rules) {
+  const router = await startRouter({dataDir: join(dir, `router-${rules}`)})
+  const app = await router.api('POST', '/apps', {name: 'demo'})
+  for (let i = 0; i < rules; i++) await router.api('POST', '/apps/demo/alerts', rule(i))
+  return {...router, rules, token: app.log_input_token}
 }
 
 async function measure(target, linesFile) {
@@ -103,12 +73,6 @@ async function measure(target, linesFile) {
   return {cpuNsPerMessage: (cpuMs(target.pid) - cpuBefore) * 1e6 / result.acceptedMessages, rate: result.messages / (result.elapsedMs / 1000)}
 }
 
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).trim())
-  return (Number(fields[11]) + Number(fields[12])) * 1000 / ticksPerSecond
-}
-
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]
@@ -121,7 +85,7 @@ const linesFile = join(dir, 'lines.log')
 writeFileSync(linesFile, execFileSync(process.execPath, [join(root, 'scripts', 'gen-heroku-logs.mjs'), '--lines', '20000', '--seed', '1'], {maxBuffer: 64 * 1024 * 1024}))
 const routers = []
 try {
-  for (const rules of RULE_COUNTS) routers.push(await startRouter(dir, rules))
+  for (const rules of RULE_COUNTS) routers.push(await startAlertingRouter(dir, rules))
   const rates = new Map(RULE_COUNTS.map((rules) => [rules, []]))
   const cpu = new Map(RULE_COUNTS.map((rules) => [rules, []]))
   for (let round = 1; round <= Number(opts.rounds); round++) {

@@ -12,13 +12,13 @@
 // received divided by the time from its first POST to the one that completes them — the drain's retry
 // backoff before the first POST is left out. --baseline-args are added to the baseline's serve (the in-memory
 // queue of builds before issue 10 must be told to hold them all: `--drain-buffer N`).
-import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {ROOT, startRouter} from './lib/router.mjs'
 
 const {values: opts} = parseArgs({
   options: {
@@ -29,9 +29,7 @@ const {values: opts} = parseArgs({
   },
 })
 
-const API_KEY = 'bench-drain-catchup-key'
 const PER_POST = 500
-const here = fileURLToPath(new URL('..', import.meta.url))
 
 function body(from, count) {
   let text = ''
@@ -51,43 +49,14 @@ async function freePort() {
   return port
 }
 
-async function startRouter(root, extraArgs) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'logsift-bench-catchup-'))
-  const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', dataDir, ...extraArgs], {
-    env: {...process.env, LOGSIFT_API_KEY: API_KEY},
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /on (http:\/\/\S+) /.exec(out)
-      if (match) resolve(match[1])
-    })
-    child.once('exit', (code) => reject(new Error(`logsift serve exited (${code}): ${out}`)))
-  })
-  const api = async (method, path, payload, type = 'application/json') => {
-    const response = await fetch(url + path, {body: payload, headers: {authorization: `Bearer ${API_KEY}`, 'content-type': type}, method})
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-    return response.status === 204 ? undefined : response.json()
-  }
-
-  const stop = async () => {
-    child.kill('SIGTERM')
-    await new Promise((resolve) => child.once('exit', resolve))
-    rmSync(dataDir, {force: true, recursive: true})
-  }
-
-  return {api, stop, url}
-}
-
 /** One round: messages stored with the receiver down, then the catch-up timed at the receiver. */
 async function round(root, extraArgs, messages) {
-  const router = await startRouter(root, extraArgs)
+  const dataDir = mkdtempSync(join(tmpdir(), 'logsift-bench-catchup-'))
+  const router = await startRouter({args: extraArgs, checkout: root, dataDir})
   try {
-    const app = await router.api('POST', '/apps', JSON.stringify({name: 'catchup'}))
+    const app = await router.api('POST', '/apps', {name: 'catchup'})
     const port = await freePort()
-    await router.api('POST', '/apps/catchup/log-drains', JSON.stringify({url: `http://127.0.0.1:${port}/drain`}))
+    await router.api('POST', '/apps/catchup/log-drains', {url: `http://127.0.0.1:${port}/drain`})
     const auth = 'Basic ' + Buffer.from(`token:${app.log_input_token}`).toString('base64')
     for (let from = 0; from < messages; from += PER_POST) {
       const response = await fetch(`${router.url}/logs`, {
@@ -122,12 +91,13 @@ async function round(root, extraArgs, messages) {
     return {received, rate: received / ((last - first) / 1000)}
   } finally {
     await router.stop()
+    rmSync(dataDir, {force: true, recursive: true})
   }
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const messages = Number(opts.messages)
-const builds = [['this checkout', here, []]]
+const builds = [['this checkout', ROOT, []]]
 if (opts.baseline !== undefined) builds.push([`baseline ${opts.baseline}`, opts.baseline, opts['baseline-args'].split(' ').filter(Boolean)])
 const rates = new Map(builds.map(([name]) => [name, []]))
 for (let i = 1; i <= Number(opts.rounds); i++) {

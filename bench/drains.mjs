@@ -15,14 +15,17 @@
 // after it stops). Then the latency: --rate messages/s for --latency-seconds, in POSTs of 10 messages, each
 // message carrying the time it was sent; the receivers take the difference on arrival (both clocks are
 // `performance.timeOrigin + performance.now()` on one machine).
-import {fork, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {fork} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer as createHttpServer} from 'node:http'
 import {createServer as createTcpServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {nextMessage} from './lib/child.mjs'
+import {cpuMs, startRouter} from './lib/router.mjs'
 
 const here = fileURLToPath(import.meta.url)
 const {values: opts} = parseArgs({
@@ -40,14 +43,6 @@ const {values: opts} = parseArgs({
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const clock = () => performance.timeOrigin + performance.now()
-const nextMessage = (child) => new Promise((resolve, reject) => {
-  const exited = (code) => reject(new Error(`child ${child.pid} exited (${code}) before answering`))
-  child.once('exit', exited)
-  child.once('message', (message) => {
-    child.off('exit', exited)
-    resolve(message)
-  })
-})
 
 switch (opts.role) {
   case 'receivers': {
@@ -181,42 +176,11 @@ async function loadClient() {
   process.send({accepted, seconds: mode === 'latency' ? (end - start) / 1000 : durationMs / 1000})
 }
 
-async function startRouter(dataDir) {
-  const apiKey = 'bench-drains-key'
-  const nodeArgs = opts['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts['cpu-prof']]
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('../bin/run.js', import.meta.url)), 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', dataDir], {
-    env: {...process.env, LOGSIFT_API_KEY: apiKey},
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /on (http:\/\/\S+) /.exec(out)
-      if (match) resolve(match[1])
-    })
-    child.once('exit', (code) => reject(new Error(`logsift serve exited (${code}): ${out}`)))
-  })
-  const api = async (method, path, payload) => {
-    const response = await fetch(url + path, {body: payload && JSON.stringify(payload), headers: {authorization: `Bearer ${apiKey}`, 'content-type': 'application/json'}, method})
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-    return response.json()
-  }
-
-  return {api, child, url}
-}
-
 async function runClient(config) {
   const child = fork(here, ['--role', 'client'], {env: {...process.env, DRAINS_CLIENT: JSON.stringify(config)}})
   const result = await nextMessage(child)
   child.disconnect()
   return result
-}
-
-/** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 function percentile(sorted, p) {
@@ -233,7 +197,7 @@ async function main() {
   const frames = Number(opts.frames)
   const inflight = Number(opts.inflight)
   const dataDir = mkdtempSync(join(tmpdir(), 'logsift-bench-drains-'))
-  const router = await startRouter(dataDir)
+  const router = await startRouter({dataDir, nodeArgs: opts['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts['cpu-prof']]})
   const receiver = fork(here, ['--role', 'receivers'])
   const ports = await nextMessage(receiver)
   const ask = async (message) => {
@@ -253,17 +217,17 @@ async function main() {
     const cpu = {drained: [], plain: []}
     let dropped = 0
     for (let round = 1; round <= rounds; round++) {
-      let cpuBefore = cpuMs(router.child.pid)
+      let cpuBefore = cpuMs(router.pid)
       const bare = await runClient({...common, token: plain.log_input_token})
       rates.plain.push(bare.accepted / bare.seconds)
-      cpu.plain.push((1000 * (cpuMs(router.child.pid) - cpuBefore)) / (bare.accepted * (1 + common.warmupMs / common.durationMs)))
+      cpu.plain.push((1000 * (cpuMs(router.pid) - cpuBefore)) / (bare.accepted * (1 + common.warmupMs / common.durationMs)))
 
       await ask({latency: false, type: 'reset'})
       const before = await Promise.all([https, syslog].map((drain) => router.api('GET', `/apps/two-drains/log-drains/${drain.id}`)))
-      cpuBefore = cpuMs(router.child.pid)
+      cpuBefore = cpuMs(router.pid)
       const loaded = await runClient({...common, token: drained.log_input_token})
       const during = await ask({type: 'report'})
-      cpu.drained.push((1000 * (cpuMs(router.child.pid) - cpuBefore)) / (loaded.accepted * (1 + common.warmupMs / common.durationMs)))
+      cpu.drained.push((1000 * (cpuMs(router.pid) - cpuBefore)) / (loaded.accepted * (1 + common.warmupMs / common.durationMs)))
       rates.drained.push(loaded.accepted / loaded.seconds)
       // Delivered while the load ran (warm-up included, over the whole run), as a rate over the same time.
       const runSeconds = loaded.seconds + common.warmupMs / 1000
@@ -302,8 +266,7 @@ async function main() {
     }
   } finally {
     receiver.disconnect()
-    router.child.kill('SIGTERM')
-    await new Promise((resolve) => router.child.once('exit', resolve))
+    await router.stop()
     rmSync(dataDir, {force: true, recursive: true})
   }
 }

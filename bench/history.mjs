@@ -19,11 +19,13 @@
 //        against the start-up of `node -e 0`, `logsift --version` and `logs -a bench -n 1` (a recent
 //        session: the CLI's start-up, the API and one HTTP round trip), and the file read of the same window;
 //    (c) bytes on disk per message (segments and time indexes).
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {cpuMs, startRouter} from './lib/router.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dist = join(root, 'dist')
@@ -50,43 +52,15 @@ if (!existsSync(corpus)) {
   execFileSync(process.execPath, [join(root, 'scripts', 'gen-heroku-logs.mjs'), '--lines', String(lines), '--seed', '1', '--out', corpus], {stdio: 'inherit'})
 }
 
-/** `logsift serve` on the data directory; resolves with its URL once it listens. */
-function serve(args = []) {
-  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--port', '0', '--syslog-port', '0', ...args], {stdio: ['ignore', 'pipe', 'inherit']})
-  let stdout = ''
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-      const url = /on (http\S+) /.exec(stdout)?.[1]
-      if (url) resolve({child, url})
-    })
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stdout}`)))
-  })
-}
-
-async function stop({child}) {
-  const exited = new Promise((resolve) => child.on('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-const apiKey = () => readFileSync(join(dataDir, 'api-key'), 'utf8').trim()
-
-async function api(url, method, path, body) {
-  const response = await fetch(url + path, {
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${apiKey()}`, 'content-type': 'application/json'},
-    method,
-  })
-  return response.json()
-}
+/** `logsift serve` on the data directory. */
+const serve = (args = []) => startRouter({args, dataDir})
 
 /** Creates the app through the router, then appends the corpus to its log through the engine. */
 async function load() {
   rmSync(dataDir, {force: true, recursive: true})
   const router = await serve()
-  const app = await api(router.url, 'POST', '/apps', {name: 'bench'})
-  await stop(router)
+  const app = await router.api('POST', '/apps', {name: 'bench'})
+  await router.stop()
 
   const {FileLogEngine} = await import(join(dist, 'router/log/file-engine.js'))
   const {decodeTextBody} = await import(join(dist, 'router/ingest/text-input.js'))
@@ -156,13 +130,10 @@ function directoryBytes(dir) {
 
 const routerArgs = ['--retain', '2000d', '--retain-size', '32GiB']
 let router = await serve(routerArgs)
-const env = () => `LOGSIFT_API_URL=${router.url} LOGSIFT_DATA_DIR=${dataDir} LOGSIFT_API_KEY= HEROKU_API_KEY=`
+const env = () => `LOGSIFT_API_URL=${router.url} LOGSIFT_DATA_DIR=${dataDir} LOGSIFT_API_KEY=${router.apiKey} HEROKU_API_KEY=`
 
 /** CPU seconds (user + system) the router process has used so far. */
-function routerCpu() {
-  const fields = readFileSync(`/proc/${router.child.pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
+const routerCpu = () => cpuMs(router.pid) / 1000
 
 /** Mean wall seconds of a command over --runs runs after a warm-up, its CPU, and the router's CPU per run. */
 function mean(command) {
@@ -213,7 +184,7 @@ try {
 
   console.log(`(b) a one-minute window, ${windowStart} to ${windowEnd}`)
   // A router just started has learnt nothing of the log's times: its first window reads what it must.
-  await stop(router)
+  await router.stop()
   router = await serve(routerArgs)
   const windowQuery = () => `${env()} ${logsift} logs -a bench --since ${windowStart} --until ${windowEnd} -o raw > ${out}/window-app.txt`
   const firstWindow = once(windowQuery())
@@ -239,5 +210,5 @@ try {
   const bytes = directoryBytes(join(dataDir, 'log', app))
   console.log(`(c) bytes on disk: ${(bytes / 1e6).toFixed(0)} MB for ${messages.toLocaleString('en')} messages, ${(bytes / messages).toFixed(1)} per message (the corpus: ${(statSync(corpus).size / lines).toFixed(1)} bytes per line)`)
 } finally {
-  await stop(router)
+  await router.stop()
 }

@@ -20,13 +20,16 @@
 //
 // Bodies are --frames octet-counted frames of `gen-heroku-logs.mjs` lines (seed 1), written as Heroku's HTTPS
 // drains write them: `LEN <190>1 TIMESTAMP host SOURCE DYNO - MESSAGE\n`.
-import {execFileSync, fork, spawn} from 'node:child_process'
+import {execFileSync, fork} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, get} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {nextMessage} from './lib/child.mjs'
+import {cpuMs, startRouter} from './lib/router.mjs'
 
 const here = fileURLToPath(import.meta.url)
 const {values: opts} = parseArgs({
@@ -46,15 +49,6 @@ const {values: opts} = parseArgs({
 
 let routerCount = 0
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-/** Resolves with the first IPC message from a child, or rejects if it exits before sending one. */
-const nextMessage = (child) => new Promise((resolve, reject) => {
-  const exited = (code) => reject(new Error(`child ${child.pid} exited (${code}) before answering`))
-  child.once('exit', exited)
-  child.once('message', (message) => {
-    child.off('exit', exited)
-    resolve(message)
-  })
-})
 
 switch (opts.role) {
   case 'bare': {
@@ -213,45 +207,11 @@ async function tailReader() {
   })
 }
 
-async function startRouter(dir, cpuProf, checkout = fileURLToPath(new URL('..', import.meta.url))) {
-  const apiKey = 'bench-' + Math.random().toString(36).slice(2)
-  const nodeArgs = cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]
-  const child = spawn(process.execPath, [...nodeArgs, join(checkout, 'bin', 'run.js'), 'serve',
-    '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, `router-${routerCount++}`)], {
-    env: {...process.env, LOGSIFT_API_KEY: apiKey},
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = / on (http:\/\/\S+) /.exec(out)
-      if (match !== null) resolve(match[1])
-    })
-    child.once('exit', (code) => reject(new Error(`logsift serve exited (${code}): ${out}`)))
-  })
-  const api = async (method, path, body) => {
-    const response = await fetch(url + path, {
-      body: JSON.stringify(body),
-      headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${apiKey}`, 'content-type': 'application/json'},
-      method,
-    })
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-    return response.json()
-  }
-
-  const app = await api('POST', '/apps', {name: 'demo'})
-  return {
-    api,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    },
-    pid: child.pid,
-    token: app.log_input_token,
-    url,
-  }
+/** A router with the app `demo`, its data under `dir`. */
+async function startDemoRouter(dir, cpuProf, checkout) {
+  const router = await startRouter({checkout, dataDir: join(dir, `router-${routerCount++}`), nodeArgs: cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]})
+  const app = await router.api('POST', '/apps', {name: 'demo'})
+  return {...router, token: app.log_input_token}
 }
 
 async function measure(target, linesFile, sessionUrls) {
@@ -292,13 +252,6 @@ async function measure(target, linesFile, sessionUrls) {
   return {...result, rate: result.messages / (result.elapsedMs / 1000)}
 }
 
-/** User + system CPU time of a process so far, in ms, from /proc (Linux). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  // utime and stime are fields 14 and 15 of stat(5), counted from the state field (3) here.
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).trim())
-  return (Number(fields[11]) + Number(fields[12])) * 1000 / ticksPerSecond
-}
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
@@ -315,8 +268,8 @@ async function main() {
   const bare = fork(here, ['--role', 'bare'])
   const {port} = await nextMessage(bare)
   const bareTarget = {pid: bare.pid, token: 't.00000000-0000-4000-8000-000000000000', url: `http://127.0.0.1:${port}`}
-  const router = await startRouter(dir, opts['cpu-prof'])
-  const base = opts.base === undefined ? undefined : await startRouter(dir, undefined, opts.base)
+  const router = await startDemoRouter(dir, opts['cpu-prof'])
+  const base = opts.base === undefined ? undefined : await startDemoRouter(dir, undefined, opts.base)
   const sessionCount = Number(opts.sessions)
   const rates = {bare: [], base: [], router: [], sessions: []}
   const cpu = {bare: [], base: [], router: [], sessions: []}

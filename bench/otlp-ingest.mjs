@@ -11,8 +11,8 @@
 // Each round measures the three in turn, a warm-up second then --seconds each, with an undici Pool of
 // --inflight POSTs over --connections keep-alive connections in this process; medians are printed as
 // messages/s with the ratio to logplex-1, and the router's CPU per 1,000 messages (from /proc: Linux only).
-import {execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -20,6 +20,8 @@ import {parseArgs} from 'node:util'
 
 import protobuf from 'protobufjs'
 import {Pool} from 'undici'
+
+import {cpuMs, startRouter} from './lib/router.mjs'
 
 const {values: opts} = parseArgs({
   options: {
@@ -74,31 +76,11 @@ function bodies(matches, records) {
   return sets
 }
 
-async function startRouter(dir) {
-  const apiKey = 'bench-' + Math.random().toString(36).slice(2)
-  const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, 'router')], {
-    env: {...process.env, LOGSIFT_API_KEY: apiKey}, stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = / on (http:\/\/\S+) /.exec(out)
-      if (match !== null) resolve(match[1])
-    })
-    child.once('exit', (code) => reject(new Error(`logsift serve exited (${code}): ${out}`)))
-  })
-  const response = await fetch(url + '/apps', {
-    body: JSON.stringify({name: 'demo'}), headers: {authorization: `Bearer ${apiKey}`, 'content-type': 'application/json'}, method: 'POST',
-  })
-  const app = await response.json()
-  return {child, token: app.log_input_token, url}
-}
-
-/** User + system CPU of a process so far, in ms (Linux). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+/** A router with the app `demo`, and the app's log input token. */
+async function startDemoRouter(dir) {
+  const router = await startRouter({dataDir: join(dir, 'router')})
+  const app = await router.api('POST', '/apps', {name: 'demo'})
+  return {...router, token: app.log_input_token}
 }
 
 async function load(router, kind, sets, records, seconds) {
@@ -126,18 +108,18 @@ async function load(router, kind, sets, records, seconds) {
 
   await run(1000)
   sent = 0
-  const cpu = cpuMs(router.child.pid)
+  const cpu = cpuMs(router.pid)
   const started = Date.now()
   await run(seconds * 1000)
   const elapsed = (Date.now() - started) / 1000
-  const result = {cpuPer1000: ((cpuMs(router.child.pid) - cpu) / sent) * 1000, rate: sent / elapsed}
+  const result = {cpuPer1000: ((cpuMs(router.pid) - cpu) / sent) * 1000, rate: sent / elapsed}
   await pool.close()
   return result
 }
 
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]
 const dir = mkdtempSync(join(tmpdir(), 'logsift-otlp-bench-'))
-const router = await startRouter(dir)
+const router = await startDemoRouter(dir)
 try {
   const records = Number(opts.records)
   const sets = bodies(corpus(), records)
@@ -161,8 +143,6 @@ try {
     console.log(`| ${names[kind]} | ${Math.round(rate).toLocaleString('en-US')} | ${Math.round((rate / base) * 100)}% | ${cpu.toFixed(3)} ms |`)
   }
 } finally {
-  const exited = new Promise((resolve) => router.child.once('exit', resolve))
-  router.child.kill('SIGTERM')
-  await exited
+  await router.stop()
   rmSync(dir, {force: true, recursive: true})
 }

@@ -20,6 +20,8 @@ import {fileURLToPath} from 'node:url'
 
 import {Pool} from 'undici'
 
+import {startRouter} from './lib/router.mjs'
+
 const messages = Number(process.argv[2] ?? 300)
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'logsift-latency-'))
@@ -36,30 +38,9 @@ process.on('uncaughtException', (error) => {
   console.error(error)
   process.exit(1)
 })
-const router = spawn(process.execPath, [bin, 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', join(dir, 'router')], {
-  env,
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-children.push(router)
-const url = await new Promise((resolve, reject) => {
-  let out = ''
-  router.stdout.on('data', (chunk) => {
-    out += chunk
-    const match = / on (http:\/\/\S+) /.exec(out)
-    if (match !== null) resolve(match[1])
-  })
-  router.once('exit', (code) => reject(new Error(`logsift serve exited (${code}): ${out}`)))
-})
-
-async function api(method, path, body) {
-  const response = await fetch(url + path, {
-    body: JSON.stringify(body),
-    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${apiKey}`, 'content-type': 'application/json'},
-    method,
-  })
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-  return response.json()
-}
+const router = await startRouter({apiKey, dataDir: join(dir, 'router')})
+children.push(router.child)
+const {api, url} = router
 
 const {log_input_token: token} = await api('POST', '/apps', {name: 'demo'})
 

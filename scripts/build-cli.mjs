@@ -4,8 +4,8 @@
 // - the CLI: every command and hook, and bin/run.js's entry, sharing chunks (dist/chunks/), one of which holds
 //   the one copy of oclif;
 // - each worker in one file: a worker loads its own modules anyway, and one file starts soonest;
-// - the modules scripts and benchmarks import by path (the router, its log engine, the redactor), sharing
-//   chunks of their own.
+// - the modules scripts and benchmarks import by path (the router, its log engine and hub, input decoders, the
+//   redactor), sharing chunks of their own.
 // Types are checked by tsc, not here.
 import {build} from 'esbuild'
 import {readFileSync, readdirSync} from 'node:fs'
@@ -15,7 +15,16 @@ import {fileURLToPath} from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const src = join(root, 'src')
 const WORKERS = ['pipeline/scan-worker', 'pipeline/stats-worker', 'router/log/read-worker']
-const SCRIPT_MODULES = ['router/server', 'router/log/file-engine', 'redact/redactor']
+const SCRIPT_MODULES = [
+  'parse/timestamp',
+  'query/prefilter',
+  'redact/redactor',
+  'router/hub',
+  'router/ingest/logplex-input',
+  'router/ingest/text-input',
+  'router/log/file-engine',
+  'router/server',
+]
 
 /**
  * Dependencies bundled: oclif (with what it requires) and the small ones every `logs` run loads. The rest stay
