@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import {readFileSync} from 'node:fs'
+import {setFlagsFromString} from 'node:v8'
 
 // `logsift --version` is answered before oclif loads, in oclif's own format: loading oclif is most of the
 // start-up time, and scripts call --version often.
@@ -7,6 +8,11 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // undici parses HTTP with llhttp, in WebAssembly; V8 compiles its hot functions again, optimised, on a
+  // background thread, and the process waits for that before it exits: ~120 ms at the end of every command
+  // that called the API, for parsing that the baseline (Liftoff) code does fast enough. The router runs for
+  // long and keeps the optimised code.
+  if (process.argv[2] !== 'serve') setFlagsFromString('--liftoff-only')
   // supports-color, which oclif asks whether to colour its help and errors, reads --color and --no-color from
   // the command line as it loads. Those are logsift's flags, about log output: hidden from it while oclif loads,
   // so help and errors are coloured by stderr/stdout and the environment alone, and never into a pipe.

@@ -30,7 +30,7 @@ const SCRIPT_MODULES = [
  * Dependencies bundled: oclif (with what it requires) and the small ones every `logs` run loads. The rest stay
  * in node_modules, loaded only by the commands and paths that need them.
  */
-const BUNDLED = new Set(['@oclif/core', 'chalk', 'logfmt'])
+const BUNDLED = new Set(['@oclif/core', 'chalk', 'logfmt', 'undici'])
 const {dependencies} = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const sourcePath = (path) => join(src, `${path}.ts`)
 const commandsAndHooks = readdirSync(src, {recursive: true})

@@ -99,7 +99,7 @@ export class PlatformApi {
     const headers: Record<string, string> = {accept: ACCEPT, 'request-id': crypto.randomUUID(), 'user-agent': USER_AGENT}
     if (this.target.key) headers.authorization = `Bearer ${this.target.key.key}`
     if (body) headers['content-type'] = 'application/json'
-    const {request} = await import('undici')
+    const {request} = await import('./undici.js')
     let response
     try {
       response = await request(this.target.url + path, {

@@ -7,7 +7,7 @@ let agent: Promise<Agent> | undefined
  * about 50 ms of startup that `logsift logs FILE` must not pay.
  */
 export function httpAgent(): Promise<Agent> {
-  agent ??= import('undici').then(({Agent}) => new Agent({connect: {timeout: 10_000}}))
+  agent ??= import('./undici.js').then(({Agent}) => new Agent({connect: {timeout: 10_000}}))
   return agent
 }
 

@@ -236,7 +236,7 @@ interface Connection {
 }
 
 async function connect(url: string, options: {lastEventId?: string; tail: boolean}): Promise<Connection> {
-  const {request} = await import('undici')
+  const {request} = await import('../api/undici.js')
   const headers: Record<string, string> = {accept: ACCEPT, [MESSAGE_EVENTS_HEADER]: '1'}
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId
   let response: Dispatcher.ResponseData
