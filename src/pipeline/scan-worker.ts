@@ -13,7 +13,6 @@ import type {LogsJob} from './logs-job.js'
 
 import {OutputSink} from '../output/sink.js'
 import type {UnitSplitter} from '../parse/split.js'
-import {redactorFor} from '../redact/flags.js'
 import {LastRecords} from './last-records.js'
 import {logsJobParts} from './logs-job.js'
 import {LongLineMet, rangeLines} from './range-lines.js'
@@ -57,7 +56,6 @@ export type ScanMessage =
 const BATCH_BYTES = 256 * 1024
 /** The file is read in pieces of this size. */
 const READ_BYTES = 256 * 1024
-
 
 /** The worker's end of the output: a writable stream, as far as OutputSink needs one, gathering a block's bytes. */
 class BlockOutput extends EventEmitter {
@@ -113,13 +111,9 @@ class BlockScanner {
   private readonly chunk = Buffer.allocUnsafeSlow(READ_BYTES)
 
   constructor(private readonly request: ScanRequest) {
-    const {job} = request
-    this.parts = logsJobParts(job, this.sink)
-    const unredacted = redactorFor(job.redact, (message) => {
-      throw new Error(message)
-    }) === undefined
+    this.parts = logsJobParts(request.job, this.sink)
     // Raw lines go straight into the output's buffers, not through the sink's batches first.
-    this.write = job.output === 'raw' && unredacted ? (record) => this.output.write(record.raw) : this.parts.write
+    this.write = this.parts.rawOutput ? (record) => this.output.write(record.raw) : this.parts.write
   }
 
   async scan(block: ScanBlock): Promise<ScanMessage> {

@@ -41,7 +41,6 @@ export type StatsMessage =
   | {kind: 'error'; message: string}
   | {kind: 'long'}
 
-
 async function count(port: NonNullable<typeof parentPort>, {end, job, path, start}: StatsRequest): Promise<StatsMessage> {
   const predicate = compileQuery(job.query)
   const redactor = job.redact && createRedactor(job.redact)

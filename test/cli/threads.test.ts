@@ -47,6 +47,7 @@ describe('logs --threads: the same bytes as one thread', function () {
     ['-o', 'raw', '--exclude', 'router'],
     ['-o', 'raw', '--since', '2024-05-01T12:00:01Z', '--until', '2024-05-01T12:00:03Z'],
     ['-o', 'json', '--redact'],
+    ['-o', 'raw', '--redact-email'],
     ['-o', 'raw', '-n', '7'],
     ['-o', 'pretty', '--color', 'always', '-n', '25', '-l', 'warn'],
     ['-o', 'json', '-n', '0'],
