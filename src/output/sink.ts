@@ -1,5 +1,8 @@
-/** About one pipe buffer's worth: large enough to amortise write calls, small enough to stay prompt. */
-const FLUSH_BYTES = 64 * 1024
+/**
+ * Output batched before a write; bytes of at least this size go to the stream as they are (raw). About one
+ * pipe buffer's worth: large enough to amortise write calls, small enough to stay prompt.
+ */
+export const FLUSH_BYTES = 64 * 1024
 
 /**
  * Batches output lines into few large writes, waits when the reader is slow, and treats a reader that went

@@ -1,7 +1,7 @@
 import {type FileHandle, open, stat} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 
-import type {OutputSink} from '../output/sink.js'
+import {FLUSH_BYTES, type OutputSink} from '../output/sink.js'
 import type {LogsJob} from './logs-job.js'
 import type {ScanBlock, ScanMessage, ScanRequest, ScanReturn} from './scan-worker.js'
 
@@ -36,9 +36,7 @@ const WORKER_YOUNG_GENERATION_MB = 16
  */
 export const MAX_DEFAULT_THREADS = 2
 
-/** The size from which OutputSink.raw hands bytes to its stream as they are. */
-const DIRECT_BYTES = 64 * 1024
-/** The main thread's staged output: written when full, or at a block's end once DIRECT_BYTES are there. */
+/** The main thread's staged output: written when full, or at a block's end once FLUSH_BYTES are there. */
 const STAGED_BYTES = 1024 * 1024
 /** Staged output held this long is written however small, so sparse matches reach a reader (`| head -1`) soon. */
 const STAGED_MAX_MS = 100
@@ -247,7 +245,7 @@ class BlockRun {
 
 /**
  * The main thread's output on its way to the sink, copied into one buffer that is used again and again:
- * output is written in pieces of at least DIRECT_BYTES, which the sink passes to its stream as they are
+ * output is written in pieces of at least FLUSH_BYTES, which the sink passes to its stream as they are
  * (smaller ones it copies into a buffer of its own, a new one each time). The main thread allocates
  * almost nothing else, so it would collect discarded buffers only after tens of MB of them.
  */
@@ -271,12 +269,12 @@ class StagedOutput {
   }
 
   /**
-   * Writes what is staged once there is DIRECT_BYTES of it, or it waited STAGED_MAX_MS (or anything, with
+   * Writes what is staged once there is FLUSH_BYTES of it, or it waited STAGED_MAX_MS (or anything, with
    * `all`), and waits until the stream has taken it: the buffer is then free to fill again.
    */
   async flush(all = false): Promise<void> {
     if (this.used === 0) return
-    if (!all && this.used < DIRECT_BYTES && performance.now() - this.stagedAt < STAGED_MAX_MS) return
+    if (!all && this.used < FLUSH_BYTES && performance.now() - this.stagedAt < STAGED_MAX_MS) return
     this.sink.raw(this.buffer.subarray(0, this.used))
     this.used = 0
     await this.sink.flush()
