@@ -8,9 +8,10 @@ import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
 import {parseTimeBound} from '../query/time-bound.js'
 import {parseQuantity} from '../query/units.js'
+import {redactorFor} from '../redact/flags.js'
 import type {Redactor} from '../redact/redactor.js'
 import {type Input, resolveInputs} from '../sources/inputs.js'
-import {redactFlags, redactorFor} from './redaction.js'
+import {redactFlags} from './redaction.js'
 
 /** The inputs argument of every command that reads logs. */
 export const inputArgs = {

@@ -7,5 +7,3 @@ export const redactFlags = {
   'redact-key': Flags.string({description: 'also mask the value of this key, matched whole in any case (implies --redact)', helpValue: 'KEY', multiple: true}),
   'redact-pattern': Flags.string({description: 'also mask every match of this regular expression (implies --redact)', helpValue: 'REGEX', multiple: true}),
 }
-
-export {type RedactFlags, redactOptionsOf, redactorFor} from '../redact/flags.js'

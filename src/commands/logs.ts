@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {inputArgs, LogReadingCommand, logReadingFlags, type ResolvedInputs} from '../cli/log-reading.js'
-import type {RedactFlags} from '../cli/redaction.js'
+import type {RedactFlags} from '../redact/flags.js'
 import {threadCount, threadedMinBytes, threadsFlag} from '../cli/threads.js'
 import {resolveColorLevel} from '../format/color.js'
 import {resolveTimeZone, TimeZoneError} from '../format/time-zone.js'

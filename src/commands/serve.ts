@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
-import {redactFlags, redactorFor} from '../cli/redaction.js'
+import {redactFlags} from '../cli/redaction.js'
+import {redactorFor} from '../redact/flags.js'
 import {parseDuration} from '../query/time-bound.js'
 import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.js'
 import type {FsyncPolicy} from '../router/log/file-engine.js'

@@ -6,7 +6,7 @@ import type {Stats} from '../../stats/types.js'
 
 import {MAX_SESSION_LINES} from '../../api/types.js'
 import {inputArgs, LogReadingCommand, logReadingFlags} from '../../cli/log-reading.js'
-import {redactOptionsOf} from '../../cli/redaction.js'
+import {redactOptionsOf} from '../../redact/flags.js'
 import {threadCount, threadedMinBytes, threadsFlag} from '../../cli/threads.js'
 import {resolveColorLevel} from '../../format/color.js'
 import {OutputSink} from '../../output/sink.js'
