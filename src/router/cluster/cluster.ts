@@ -59,6 +59,8 @@ const HEARTBEAT_MS = 5000
 /** Sessions are shared for this long after they were made; each node still expires them by its own rule. */
 const SESSION_SHARE_MS = 24 * 60 * 60 * 1000
 const LEASE_TTL_MS = 10_000
+/** How long close() waits for NATS to take this node's leave before closing the connection regardless. */
+const CLOSE_GRACE_MS = 3000
 
 /**
  * A router node's part of a cluster: its NATS connection, the shared log (JetStream stream), state (KV
@@ -176,14 +178,27 @@ export class RouterCluster {
     await initialized
   }
 
+  /**
+   * Releases this node's leases, leaves the node list and flushes, within CLOSE_GRACE_MS: with NATS down, each
+   * request would wait its own timeout and a drain would wait for a server forever. Then the connection closes,
+   * which fails whatever is still waiting.
+   */
   async close(): Promise<void> {
     clearInterval(this.heartbeat)
-    await this.claims.close()
     for (const watch of this.watches) watch.stop()
     this.store.close()
-    await this.nodes.delete(nameToken(this.nodeId)).catch(() => {})
-    await this.engine.close()
-    await this.nc.drain().catch(() => {})
+    const orderly = Promise.all([
+      this.claims.close(),
+      this.nodes.delete(nameToken(this.nodeId)).catch(() => {}),
+      this.engine.close(),
+    ]).then(() => this.nc.drain()).catch(() => {})
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([orderly, new Promise((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS)
+    })])
+    clearTimeout(timer)
+    await this.nc.close()
+    await orderly
   }
 }
 

@@ -66,6 +66,34 @@ describe('a router node cut off from NATS', function () {
   })
 })
 
+describe('a router node told to stop while its NATS server is down', function () {
+  this.timeout(60_000)
+
+  it('stops within its grace, without waiting for NATS to come back', async () => {
+    const nats = await NatsCluster.single()
+    after(() => nats.stop())
+    const router = await testRouter({apiKey: API_KEY, nats: {servers: nats.urls}})
+    await createApp(router, 'orphan')
+    const receiver = new StrictReceiver()
+    await receiver.start()
+    after(() => receiver.stop())
+    assert.equal((await call(router, 'POST', '/apps/orphan/log-drains', {body: {url: receiver.url()}})).status, 201)
+    assert.equal((await postLine(router, 'orphan', 'before')).status, 204)
+    const tail = await Tail.open(await createSession(router, 'orphan', {lines: 1, tail: true}))
+    await tail.waitFor('the line from before', (text) => text.includes('before'))
+
+    await nats.servers[0].kill()
+    await waitForReply('the node to see NATS gone', async () => (await postLine(router, 'orphan', 'cut off')).status === 503)
+    const startedAt = Date.now()
+    await router.close()
+    const tookMs = Date.now() - startedAt
+    // A drain's last position save may wait one NATS request timeout (5 s), then the node leaves within its 3 s grace;
+    // before, the node's leave waited a timeout per request and its drain waited for a server forever.
+    assert.ok(tookMs < 12_000, `close took ${tookMs} ms`)
+    tail.close()
+  })
+})
+
 describe('a steady stream through two router nodes while a NATS server of three dies and comes back', function () {
   this.timeout(90_000)
   let nats: NatsCluster
