@@ -45,6 +45,12 @@ export interface ReadOptions {
   readonly prefilter?: LinePrefilter
   /** What the prefilter was compiled from (compileLinePrefilter): an engine may compile it again on another thread. */
   readonly query?: QueryOptions
+  /**
+   * With a prefilter: a read may end once it holds about this many messages (a batch's worth more at most),
+   * before `limit` offsets, so that a read sized for a query few messages pass stays small when many do.
+   * `next` says where it ended. Engines that return every message bound it by `limit` alone.
+   */
+  readonly maxMessages?: number
 }
 
 export interface ReadResult {

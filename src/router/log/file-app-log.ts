@@ -440,13 +440,13 @@ export class FileAppLog implements AppLog {
 
   private async readFrom(from: number, limit: number, options: ReadOptions | undefined): Promise<ReadResult> {
     const start = Math.max(from, this.firstOffset)
-    const {prefilter, query} = options ?? {}
+    const {maxMessages, prefilter, query} = options ?? {}
     if (prefilter !== undefined && query !== undefined && this.context.readThreads !== undefined) {
-      const threaded = await this.readInParts(start, limit, query, this.context.readThreads)
+      const threaded = await this.readInParts(start, limit, query, maxMessages, this.context.readThreads)
       if (threaded !== undefined) return threaded
     }
 
-    const progress = new ReadProgress(start, limit, Number.POSITIVE_INFINITY, prefilter)
+    const progress = new ReadProgress(start, limit, Number.POSITIVE_INFINITY, prefilter, prefilter === undefined ? undefined : maxMessages)
     while (progress.open && progress.offset < this.nextOffset) {
       const segment = this.segmentHolding(progress.offset)
       if (segment === undefined) break
@@ -471,15 +471,20 @@ export class FileAppLog implements AppLog {
    * A prefiltered read of many offsets, split into one part per worker thread (ReadThreads): each reads,
    * checks and tests its part's batches and sends back the messages that may match. Undefined when the read
    * is too small to split, or a part met what only this thread handles (a segment gone, a damaged batch):
-   * then the read is made here.
+   * then the read is made here. With `maxMessages`, each part holds its share; a part that ended early at it
+   * ends the read there, and what the parts after it found is left for the next read.
    */
-  private async readInParts(start: number, limit: number, query: QueryOptions, threads: ReadThreads): Promise<ReadResult | undefined> {
+  private async readInParts(start: number, limit: number, query: QueryOptions, maxMessages: number | undefined, threads: ReadThreads): Promise<ReadResult | undefined> {
     const stop = Math.min(start + limit, this.nextOffset)
     if (stop - start < THREADED_READ_MIN_MESSAGES) return undefined
     const cuts = Array.from({length: threads.count + 1}, (_, k) => start + Math.floor(((stop - start) * k) / threads.count))
-    const parts = cuts.slice(0, -1).map((from, k) => ({from, query, segments: this.segmentsOf(from, cuts[k + 1]), until: cuts[k + 1]}))
+    const share = maxMessages === undefined ? undefined : Math.ceil(maxMessages / threads.count)
+    const parts = cuts.slice(0, -1).map((from, k) => ({from, maxMessages: share, query, segments: this.segmentsOf(from, cuts[k + 1]), until: cuts[k + 1]}))
     const results = await threads.readInParts(parts)
-    return results && {messages: results.flatMap((result) => result.messages), next: results.at(-1)!.next}
+    if (results === undefined) return undefined
+    const ended = results.findIndex((result, k) => result.next < parts[k].until)
+    const read = ended === -1 ? results : results.slice(0, ended + 1)
+    return {messages: read.flatMap((result) => result.messages), next: read.at(-1)!.next}
   }
 
   /** Where a part's reader finds offsets [from, until): each segment holding some, and where to start in it. */

@@ -7,7 +7,8 @@ import {decodeBatch} from './batch.js'
 /**
  * A read's way through the batches it visits, in order: the messages it takes from `offset` on, at most
  * `limit` offsets considered and none from `until` on (with a prefilter, those whose bytes cannot pass it are
- * considered and left out). One read of FileAppLog.readFrom, or one part of a read split across threads.
+ * considered and left out), ending after the batch that brings it to `maxMessages`. One read of
+ * FileAppLog.readFrom, or one part of a read split across threads.
  */
 export class ReadProgress {
   readonly messages: StoredMessage[] = []
@@ -18,11 +19,12 @@ export class ReadProgress {
     private readonly limit: number,
     private readonly until: number,
     private readonly prefilter: LinePrefilter | undefined,
+    private readonly maxMessages = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Whether the read may take more. */
   get open(): boolean {
-    return this.considered < this.limit && this.offset < this.until
+    return this.considered < this.limit && this.offset < this.until && this.messages.length < this.maxMessages
   }
 
   /** Takes what the batch holds from `offset` on; returns whether the read may take more. */

@@ -13,6 +13,8 @@ export interface ReadPart {
   readonly until: number
   /** The query whose byte prefilter the part's batches are tested with (compiled again in the worker). */
   readonly query: QueryOptions
+  /** The part ends once it holds about this many messages (ReadOptions.maxMessages); `next` says where. */
+  readonly maxMessages?: number
   /** In order: each segment's file, where to start reading it, how much of it is written, and its next offset. */
   readonly segments: ReadonlyArray<{readonly end: number; readonly next: number; readonly path: string; readonly position: number}>
 }

@@ -22,12 +22,11 @@ const files = new Map<string, {fd: number; users: number; timer?: NodeJS.Timeout
 /** Read buffers not in use: parts are read concurrently, each with one. */
 const scratch: Buffer[] = []
 
-async function readPart({from, query, segments, until}: ReadPart): Promise<ReadPartReply> {
-  const progress = new ReadProgress(from, Number.POSITIVE_INFINITY, until, compileLinePrefilter(query))
+async function readPart({from, maxMessages, query, segments, until}: ReadPart): Promise<ReadPartReply> {
+  const progress = new ReadProgress(from, Number.POSITIVE_INFINITY, until, compileLinePrefilter(query), maxMessages)
   const buffer = scratch.pop() ?? Buffer.allocUnsafe(READ_CHUNK_BYTES)
   try {
     for (const segment of segments) {
-      if (!progress.open) break
       let file
       try {
         file = await opened(segment.path)
@@ -42,6 +41,7 @@ async function readPart({from, query, segments, until}: ReadPart): Promise<ReadP
         release(segment.path, file)
       }
 
+      if (!progress.open) break
       // As FileAppLog.readFrom: past a segment read whole, the next one's offsets.
       progress.offset = Math.max(progress.offset, Math.min(segment.next, until))
     }
@@ -49,7 +49,7 @@ async function readPart({from, query, segments, until}: ReadPart): Promise<ReadP
     scratch.push(buffer)
   }
 
-  return {messages: progress.messages, next: Math.max(progress.offset, until)}
+  return {messages: progress.messages, next: progress.open ? Math.max(progress.offset, until) : progress.offset}
 }
 
 async function opened(path: string): Promise<{fd: number; users: number; timer?: NodeJS.Timeout}> {

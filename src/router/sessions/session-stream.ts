@@ -22,8 +22,23 @@ export interface StreamOptions {
   traffic?: Traffic
 }
 
-/** Offsets a history read with a byte prefilter covers at a time: most of them are never decoded. */
-const PREFILTERED_READ_MESSAGES = 16 * CHUNK_MESSAGES
+/** Messages a history read with a byte prefilter holds at most: its size in memory, whatever the query. */
+export const PREFILTERED_READ_MESSAGES = 16 * CHUNK_MESSAGES
+/** Offsets a prefiltered read covers at most: reads of a query few messages pass grow to this. */
+export const PREFILTERED_READ_MAX_OFFSETS = 256 * CHUNK_MESSAGES
+
+/**
+ * The offsets the next prefiltered history read covers, from what the last one covered and found: as many
+ * as should hold PREFILTERED_READ_MESSAGES, between that many and PREFILTERED_READ_MAX_OFFSETS. Each read
+ * costs a round of the log's read threads and a write to the client, so a query few messages pass reads the
+ * log in large steps (measured: 10 M messages, 2 % passing, 16 k-offset reads 6.2 s, 128 k 5.2 s); one most
+ * pass reads in steps as small as before, and a read that meets more than it expected ends at its
+ * `maxMessages`.
+ */
+export function prefilteredReadSize(covered: number, found: number): number {
+  const expected = found === 0 ? PREFILTERED_READ_MAX_OFFSETS : Math.floor((covered * PREFILTERED_READ_MESSAGES) / found)
+  return Math.max(PREFILTERED_READ_MESSAGES, Math.min(PREFILTERED_READ_MAX_OFFSETS, expected))
+}
 
 /** Messages read from the durable log at a time, for a session that follows it. */
 const LOG_READ_BATCH = 1000
@@ -161,6 +176,7 @@ export class SessionStream {
     // pages) than the opens they save. With the query's byte prefilter the log decodes only what may match,
     // and reads of many chunks save opens and writes at no such cost.
     const prefiltered = !bounded && prefilter !== undefined
+    let prefilteredCount = PREFILTERED_READ_MESSAGES
     /** The next read from `at`: past the ranges and chunks that cannot match; undefined past the last. */
     const plan = (at: number): {count: number; from: number} | undefined => {
       while (at < end) {
@@ -168,7 +184,7 @@ export class SessionStream {
         const range = ranges[0]
         if (range === undefined) return undefined
         const skipTo = range.from > at ? range.from : skip(at)
-        if (skipTo === undefined) return {count: Math.min(range.next - at, prefiltered ? PREFILTERED_READ_MESSAGES : CHUNK_MESSAGES - ((at - 1) % CHUNK_MESSAGES)), from: at}
+        if (skipTo === undefined) return {count: Math.min(range.next - at, prefiltered ? prefilteredCount : CHUNK_MESSAGES - ((at - 1) % CHUNK_MESSAGES)), from: at}
         at = skipTo
       }
 
@@ -176,7 +192,7 @@ export class SessionStream {
     }
 
     const read = ({count, from}: {count: number; from: number}): Promise<ReadResult> => {
-      const reading = log.read({offset: from}, count, prefiltered ? {prefilter, query: prefilterQuery} : undefined)
+      const reading = log.read({offset: from}, count, prefiltered ? {maxMessages: PREFILTERED_READ_MESSAGES, prefilter, query: prefilterQuery} : undefined)
       // A read made ahead may be left unawaited when the client goes.
       reading.catch(() => {})
       return reading
@@ -191,6 +207,7 @@ export class SessionStream {
       // A chunk read whole whose times all fall in the window: its messages need no time test.
       const inWindow = bounded && this.chunks.inside(appId, planned.from, since, until)
       if (messages.length === 0 && next <= planned.from) return Math.min(planned.from, end)
+      if (prefiltered) prefilteredCount = prefilteredReadSize(next - planned.from, messages.length)
       from = next
       planned = plan(from)
       // A prefiltered read's next one starts before these messages are sent: the log's read threads work on it

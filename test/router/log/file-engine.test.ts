@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {compileLinePrefilter} from '../../../src/query/prefilter.js'
 import {CursorFileError} from '../../../src/router/log/cursors.js'
-import type {NewMessage} from '../../../src/router/log/engine.js'
+import type {NewMessage, StoredMessage} from '../../../src/router/log/engine.js'
 import {type FileEngineOptions, FileLogEngine} from '../../../src/router/log/file-engine.js'
 import {waitFor} from '../helpers.js'
 import {logEngineConformance, routerMessage} from './conformance.js'
@@ -234,6 +234,29 @@ describe('FileLogEngine', () => {
       // The workers' descriptors are the process's: closing the engine closes them too.
       await Promise.all(engines.map((engine) => engine.close()))
       assert.deepEqual(openFilesUnder(dir), [])
+    })
+
+    it('end once they hold about maxMessages, and reads on from their `next` give the rest, on one thread or several', async () => {
+      const dir = freshDir()
+      await stored(dir)
+      const whole = await (await open({dir, readThreads: 1})).app('web').read({offset: 1}, STORED, {prefilter, query})
+      // A batch here holds 500 messages, of which at most 14 pass: a read ends within 14 past its maxMessages.
+      const maxMessages = 100
+      for (const readThreads of [undefined, 1, 3]) {
+        const log = (await open({dir, readThreads})).app('web')
+        const got: StoredMessage[] = []
+        let reads = 0
+        for (let from = 1; from <= STORED; reads++) {
+          const {messages, next} = await log.read({offset: from}, STORED, {maxMessages, prefilter, query})
+          assert.ok(messages.length <= maxMessages + 14, `${messages.length} messages in one read (${readThreads} threads)`)
+          assert.ok(next > from, 'each read goes on')
+          got.push(...messages)
+          from = next
+        }
+
+        assert.deepEqual(got, whole.messages, `${readThreads ?? 'no'} read threads`)
+        assert.ok(reads >= whole.messages.length / (maxMessages + 14), `${reads} reads for ${whole.messages.length} messages`)
+      }
     })
 
     it('are made on the engine\'s thread when a part meets a damaged batch, stepping over it as one thread does', async () => {
