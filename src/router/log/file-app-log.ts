@@ -479,21 +479,27 @@ export class FileAppLog implements AppLog {
     if (stop - start < THREADED_READ_MIN_MESSAGES) return undefined
     const cuts = Array.from({length: threads.count + 1}, (_, k) => start + Math.floor(((stop - start) * k) / threads.count))
     const share = maxMessages === undefined ? undefined : Math.ceil(maxMessages / threads.count)
-    const parts = cuts.slice(0, -1).map((from, k) => ({from, maxMessages: share, query, segments: this.segmentsOf(from, cuts[k + 1]), until: cuts[k + 1]}))
+    const partSegments = cuts.slice(0, -1).map((from, k) => this.segmentsOf(from, cuts[k + 1]))
+    const parts = partSegments.map((segments, k) => ({
+      from: cuts[k], maxMessages: share, query, segments: segments.map((segment, i) => segmentPart(segment, i === 0 ? segment.positionFor(Math.max(cuts[k], segment.base)) : 0)), until: cuts[k + 1],
+    }))
     const results = await threads.readInParts(parts)
     if (results === undefined) return undefined
+    // What a part found good is known good here too.
+    for (const [k, result] of results.entries()) {
+      for (const [i, ranges] of result.checked.entries()) for (const [start, end] of ranges) partSegments[k][i].checked.add(start, end)
+    }
+
     const ended = results.findIndex((result, k) => result.next < parts[k].until)
     const read = ended === -1 ? results : results.slice(0, ended + 1)
     return {messages: read.flatMap((result) => result.messages), next: read.at(-1)!.next}
   }
 
-  /** Where a part's reader finds offsets [from, until): each segment holding some, and where to start in it. */
-  private segmentsOf(from: number, until: number): ReadPart['segments'] {
-    const segments: Array<ReadPart['segments'][number]> = []
+  /** The segments holding offsets [from, until), in order. */
+  private segmentsOf(from: number, until: number): Segment[] {
+    const segments: Segment[] = []
     for (let i = this.segments.indexOf(this.segmentHolding(from)!); i >= 0 && i < this.segments.length && this.segments[i].base < until; i++) {
-      const segment = this.segments[i]
-      if (segment.next <= from) continue
-      segments.push({end: segment.size, next: segment.next, path: segment.path, position: segments.length === 0 ? segment.positionFor(Math.max(from, segment.base)) : 0})
+      if (this.segments[i].next > from) segments.push(this.segments[i])
     }
 
     return segments
@@ -536,4 +542,9 @@ function writeError(appId: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code ?? ''
   const reason = FULL_CODES.has(code) ? 'full' : 'io'
   return new LogWriteError(reason, `cannot append to the log of ${appId}: ${(error as Error).message}`, {cause: error})
+}
+
+/** Where a part's reader finds a segment's offsets: its file from `position`, how much of it is written, what is checked. */
+function segmentPart(segment: Segment, position: number): ReadPart['segments'][number] {
+  return {checked: segment.checked.ranges(), end: segment.size, next: segment.next, path: segment.path, position}
 }

@@ -15,14 +15,18 @@ export interface ReadPart {
   readonly query: QueryOptions
   /** The part ends once it holds about this many messages (ReadOptions.maxMessages); `next` says where. */
   readonly maxMessages?: number
-  /** In order: each segment's file, where to start reading it, how much of it is written, and its next offset. */
-  readonly segments: ReadonlyArray<{readonly end: number; readonly next: number; readonly path: string; readonly position: number}>
+  /**
+   * In order: each segment's file, where to start reading it, how much of it is written, its next offset,
+   * and the byte ranges already checked (Segment.checked).
+   */
+  readonly segments: ReadonlyArray<{readonly checked: Array<[number, number]>; readonly end: number; readonly next: number; readonly path: string; readonly position: number}>
 }
 
-/** The messages of a part that may pass the prefilter, and where the read goes on. */
+/** The messages of a part that may pass the prefilter, where the read goes on, and each segment's checked ranges after it. */
 export interface ReadPartResult {
   messages: StoredMessage[]
   next: number
+  checked: Array<Array<[number, number]>>
 }
 
 /**

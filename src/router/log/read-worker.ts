@@ -9,6 +9,7 @@ import {parentPort} from 'node:worker_threads'
 import type {ReadPart, ReadPartReply} from './read-threads.js'
 
 import {compileLinePrefilter} from '../../query/prefilter.js'
+import {CheckedRanges} from './checked-ranges.js'
 import {ReadProgress} from './read-progress.js'
 import {forEachBatchAt, READ_CHUNK_BYTES} from './segment.js'
 
@@ -25,8 +26,9 @@ const scratch: Buffer[] = []
 async function readPart({from, maxMessages, query, segments, until}: ReadPart): Promise<ReadPartReply> {
   const progress = new ReadProgress(from, Number.POSITIVE_INFINITY, until, compileLinePrefilter(query), maxMessages)
   const buffer = scratch.pop() ?? Buffer.allocUnsafe(READ_CHUNK_BYTES)
+  const checked = segments.map((segment) => new CheckedRanges(segment.checked))
   try {
-    for (const segment of segments) {
+    for (const [k, segment] of segments.entries()) {
       let file
       try {
         file = await opened(segment.path)
@@ -35,7 +37,7 @@ async function readPart({from, maxMessages, query, segments, until}: ReadPart): 
       }
 
       try {
-        const outcome = await forEachBatchAt(file.fd, segment.position, segment.end, (bytes, at, header) => progress.take(bytes, at, header), buffer)
+        const outcome = await forEachBatchAt(file.fd, segment.position, segment.end, (bytes, at, header) => progress.take(bytes, at, header), buffer, checked[k])
         if (outcome !== 'done') return {failed: `a damaged batch at ${outcome.corruptAt} in ${segment.path}`}
       } finally {
         release(segment.path, file)
@@ -49,7 +51,7 @@ async function readPart({from, maxMessages, query, segments, until}: ReadPart): 
     scratch.push(buffer)
   }
 
-  return {messages: progress.messages, next: progress.open ? Math.max(progress.offset, until) : progress.offset}
+  return {checked: checked.map((ranges) => ranges.ranges()), messages: progress.messages, next: progress.open ? Math.max(progress.offset, until) : progress.offset}
 }
 
 async function opened(path: string): Promise<{fd: number; users: number; timer?: NodeJS.Timeout}> {

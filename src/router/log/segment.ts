@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch, forEachTimestamp} from './batch.js'
+import {CheckedRanges} from './checked-ranges.js'
 import {type OwnTimes, OwnTimeSpan} from './own-time-span.js'
 
 /** A batch as the segment takes it in after writing it. */
@@ -70,6 +71,8 @@ export class Segment {
   /** The receive time of its first message, once known. */
   firstTime: number | undefined
   readonly index: IndexEntry[] = []
+  /** What reads have found good: not checked again (CheckedRanges). */
+  readonly checked = new CheckedRanges()
   /** The write descriptor, while it is the active segment or a sealed one waiting for its last fsync. */
   fd: number | undefined
   /** The index's, open with it. */
@@ -304,7 +307,7 @@ export class Segment {
     }
 
     try {
-      return await forEachBatchAt(fd, position, end, visit)
+      return await forEachBatchAt(fd, position, end, visit, undefined, this.checked)
     } finally {
       this.released(reads)
     }
@@ -450,35 +453,45 @@ async function scanBatches(
  * Calls `visit` with each whole, checked batch of the open file `fd` from `position` up to `end`, until it
  * returns false; stops at a batch that is not whole and checked (`corruptAt`). What Segment.forEachBatch
  * does on its shared descriptor, and a reading worker thread on its own (read-worker.ts), which reads into
- * `scratch` buffers it reuses (fresh memory costs a page fault per page the kernel copies into).
+ * `scratch` buffers it reuses (fresh memory costs a page fault per page the kernel copies into). Batches
+ * within `checked` are not checked again, and the bytes found good are added to it.
  */
 export async function forEachBatchAt(
-  fd: number, position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean, scratch?: Buffer,
+  fd: number, position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean,
+  scratch?: Buffer, checked?: CheckedRanges,
 ): Promise<'done' | {corruptAt: number}> {
-  let buffer = scratch ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
-  while (position < end) {
-    const {bytesRead} = await readAt(fd, buffer, 0, Math.min(buffer.length, end - position), position)
-    let at = 0
-    while (at < bytesRead) {
-      const header = batchHeader(buffer, at, bytesRead)
-      const whole = header !== undefined && at + header.length <= bytesRead
-      if (!whole) {
-        // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
-        const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
-        if (!cutByChunk) return {corruptAt: position + at}
-        if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
-        break
+  const start = position
+  let good = position
+  try {
+    let buffer = scratch ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position))
+    while (position < end) {
+      const {bytesRead} = await readAt(fd, buffer, 0, Math.min(buffer.length, end - position), position)
+      let at = 0
+      while (at < bytesRead) {
+        const header = batchHeader(buffer, at, bytesRead)
+        const whole = header !== undefined && at + header.length <= bytesRead
+        if (!whole) {
+          // Cut by the chunk: read again from its start, in a larger buffer if it is larger than one.
+          const cutByChunk = at > 0 || (header !== undefined && header.length > buffer.length)
+          if (!cutByChunk) return {corruptAt: position + at}
+          if (header !== undefined && header.length > buffer.length) buffer = Buffer.allocUnsafe(header.length)
+          break
+        }
+
+        const known = checked?.covers(position + at, position + at + header.length) === true
+        if (!known && checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
+        good = position + at + header.length
+        if (!visit(buffer, at, header)) return 'done'
+        at += header.length
       }
 
-      if (checkedBatch(buffer, at, bytesRead) === undefined) return {corruptAt: position + at}
-      if (!visit(buffer, at, header)) return 'done'
-      at += header.length
+      position += at
     }
 
-    position += at
+    return 'done'
+  } finally {
+    checked?.add(start, good)
   }
-
-  return 'done'
 }
 
 async function closeDescriptor(reads: ReadDescriptor): Promise<void> {

@@ -259,6 +259,26 @@ describe('FileLogEngine', () => {
       }
     })
 
+    it('check a batch once: the engine reads it again unchecked; opened again, it checks it (on one thread or several)', async () => {
+      const dir = freshDir()
+      await stored(dir)
+      const segment = join(dir, 'web', readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.log')).sort()[1])
+      const bytes = readFileSync(segment)
+      for (const readThreads of [1, 2]) {
+        const log = (await open({dir, readThreads})).app('web')
+        const first = await log.read({offset: 1}, STORED, {prefilter, query})
+        // The CRC of the segment's first batch, not its messages: only a check can tell.
+        bytes[5] ^= 0xff
+        writeFileSync(segment, bytes)
+        assert.deepEqual(await log.read({offset: 1}, STORED, {prefilter, query}), first, `${readThreads} threads: read again unchecked`)
+        const reopened = (await open({dir, readThreads})).app('web')
+        const checked = await reopened.read({offset: 1}, STORED, {prefilter, query})
+        assert.ok(checked.messages.length < first.messages.length, `${readThreads} threads: opened again, the batch fails its check and is stepped over`)
+        bytes[5] ^= 0xff
+        writeFileSync(segment, bytes)
+      }
+    })
+
     it('are made on the engine\'s thread when a part meets a damaged batch, stepping over it as one thread does', async () => {
       const dir = freshDir()
       await stored(dir)
