@@ -49,6 +49,18 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     assert.equal(fromApp.stdout, fromFile.stdout)
   })
 
+  it('a window alone, read again once the router knows its chunks, is sent from the log\'s bytes as `logs FILE` prints it', async () => {
+    const query = ['--since', since, '--until', until, '-o', 'raw']
+    const fromFile = await runCli(['logs', file, ...query], {env})
+    assert.ok(fromFile.stdout.split('\n').length > 2000, `${fromFile.stdout.length} bytes`)
+    for (let read = 1; read <= 2; read++) {
+      const fromApp = await runCli(['logs', '-a', 'shop', ...query], {env})
+      assert.equal(fromApp.stdout, fromFile.stdout, `read ${read}`)
+      // The Heroku CLI's way: plain events, each line a data field.
+      assert.equal((await readSession(await createSession(router, 'shop', {since, until}))).text, fromFile.stdout, `session read ${read}`)
+    }
+  })
+
   it('the same with filters the router is not sent (two dynos) and with -n: those are applied by the CLI', async () => {
     for (const query of [['-d', 'router,web.1', '-l', 'warn', '-o', 'raw'], ['-w', 'status>=500', '-n', '7', '-o', 'raw'], ['-d', 'router,web.2', '-n', '4', '-o', 'json']]) {
       const args = ['--since', since, '--until', until, ...query]

@@ -1,7 +1,7 @@
 import {crc32} from 'node:zlib'
 
 import {acceptsOccurrence, type LinePrefilter} from '../../parse/split.js'
-import type {NewMessage, StoredMessage} from './engine.js'
+import type {NewMessage, StoredBytesSink, StoredMessage, StoredMessageBytes} from './engine.js'
 
 /**
  * The unit the file engine writes: one append's messages in one buffer, framed and checksummed as a whole,
@@ -170,6 +170,60 @@ function fieldReader(buffer: Buffer, at: number, header: BatchHeader, many: bool
   const textStart = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
   const section = buffer.toString('latin1', textStart, at + header.length)
   return (start, stop) => section.slice(start - textStart, stop - textStart)
+}
+
+/**
+ * Calls `sink.take` with the parts of each message of a checked batch from offset `from` on, at most `budget`
+ * of them, as byte positions in `buffer` (one object, reused: read it within the call); returns how many it
+ * took. For readers that copy a message's bytes out as they are instead of decoding them (StoredBytesSink).
+ */
+export function sinkBatch(buffer: Buffer, at: number, header: BatchHeader, from: number, budget: number, sink: StoredBytesSink): number {
+  const first = Math.min(header.count, Math.max(0, from - header.firstOffset))
+  const stop = Math.min(header.count, first + budget)
+  let position = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
+  for (let i = 0; i < first; i++) position = textEndOf(buffer, at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES, position)
+  const parts = SINK_PARTS
+  // Two searches of the whole text section spare a look at every byte of every message.
+  const texts = buffer.subarray(position, at + header.length)
+  parts.batchBreaksLines = texts.indexOf(0x0a) !== -1 || texts.indexOf(0x0d) !== -1
+  for (let i = first; i < stop; i++) {
+    const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
+    const priority = buffer[headerAt + 6]
+    const flags = buffer[headerAt + 7]
+    parts.offset = header.firstOffset + i
+    parts.receivedAt = u32(buffer, headerAt) + u16(buffer, headerAt + 4) * 0x1_0000_0000
+    parts.priority = priority === NO_PRIORITY ? undefined : priority
+    parts.priStamped = (flags & STAMPED_PRIORITY) !== 0
+    parts.hasTimestamp = (flags & HAS_TIMESTAMP) !== 0
+    parts.sourceStart = position
+    parts.dynoStart = position + u16(buffer, headerAt + 8)
+    parts.timestampStart = parts.dynoStart + u16(buffer, headerAt + 10)
+    parts.textStart = parts.timestampStart + u16(buffer, headerAt + 12)
+    parts.textEnd = parts.textStart + u32(buffer, headerAt + 14)
+    sink.take(buffer, parts)
+    position = parts.textEnd
+  }
+
+  return stop - first
+}
+
+const SINK_PARTS: StoredMessageBytes = {
+  batchBreaksLines: false, dynoStart: 0, hasTimestamp: false, offset: 0, priStamped: false, priority: undefined, receivedAt: 0, sourceStart: 0, textEnd: 0, textStart: 0, timestampStart: 0,
+}
+
+/** The message whose parts are at `parts` in `buffer`, decoded. */
+export function decodeMessageBytes(buffer: Buffer, parts: StoredMessageBytes): StoredMessage {
+  const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
+    dyno: buffer.toString('utf8', parts.dynoStart, parts.timestampStart),
+    offset: parts.offset,
+    receivedAt: parts.receivedAt,
+    source: buffer.toString('utf8', parts.sourceStart, parts.dynoStart),
+    text: buffer.toString('utf8', parts.textStart, parts.textEnd),
+  }
+  if (parts.priority !== undefined) message.priority = parts.priority
+  if (parts.hasTimestamp) message.timestamp = buffer.toString('utf8', parts.timestampStart, parts.textStart)
+  if (parts.priStamped) message.priIsLevel = false
+  return message
 }
 
 /** The message `i` of a batch, whose source starts at `position`; `field` makes a string of bytes [start, stop). */

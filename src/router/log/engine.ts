@@ -51,6 +51,34 @@ export interface ReadOptions {
    * `next` says where it ended. Engines that return every message bound it by `limit` alone.
    */
   readonly maxMessages?: number
+  /**
+   * Without a prefilter: an engine that can hands each message to the sink as its stored bytes instead of
+   * decoding it (ReadResult.messages is then empty); one that cannot returns the messages.
+   */
+  readonly sink?: StoredBytesSink
+}
+
+/** Where a stored message's parts lie in a buffer (UTF-8): source, dyno, timestamp and text, one after the other. */
+export interface StoredMessageBytes {
+  offset: number
+  receivedAt: number
+  priority: number | undefined
+  /** NewMessage.priIsLevel false: the PRI was stamped by Heroku. */
+  priStamped: boolean
+  hasTimestamp: boolean
+  /** Some message of its batch has a line break in a part (false: none has, no need to look). */
+  batchBreaksLines: boolean
+  sourceStart: number
+  dynoStart: number
+  timestampStart: number
+  textStart: number
+  textEnd: number
+}
+
+/** Takes messages as bytes from a read (ReadOptions.sink), e.g. to copy them into a response as they are. */
+export interface StoredBytesSink {
+  /** `buffer` and `parts` are valid during the call only. */
+  take(buffer: Buffer, parts: Readonly<StoredMessageBytes>): void
 }
 
 export interface ReadResult {

@@ -440,13 +440,15 @@ export class FileAppLog implements AppLog {
 
   private async readFrom(from: number, limit: number, options: ReadOptions | undefined): Promise<ReadResult> {
     const start = Math.max(from, this.firstOffset)
-    const {maxMessages, prefilter, query} = options ?? {}
+    const {maxMessages, prefilter, query, sink} = options ?? {}
     if (prefilter !== undefined && query !== undefined && this.context.readThreads !== undefined) {
       const threaded = await this.readInParts(start, limit, query, maxMessages, this.context.readThreads)
       if (threaded !== undefined) return threaded
     }
 
-    const progress = new ReadProgress(start, limit, Number.POSITIVE_INFINITY, prefilter, prefilter === undefined ? undefined : maxMessages)
+    const progress = prefilter === undefined
+      ? new ReadProgress(start, limit, Number.POSITIVE_INFINITY, undefined, undefined, sink)
+      : new ReadProgress(start, limit, Number.POSITIVE_INFINITY, prefilter, maxMessages)
     while (progress.open && progress.offset < this.nextOffset) {
       const segment = this.segmentHolding(progress.offset)
       if (segment === undefined) break

@@ -1,8 +1,8 @@
 import type {LinePrefilter} from '../../parse/split.js'
 import type {BatchHeader} from './batch.js'
-import type {StoredMessage} from './engine.js'
+import type {StoredBytesSink, StoredMessage} from './engine.js'
 
-import {decodeBatch} from './batch.js'
+import {decodeBatch, sinkBatch} from './batch.js'
 
 /**
  * A read's way through the batches it visits, in order: the messages it takes from `offset` on, at most
@@ -20,6 +20,8 @@ export class ReadProgress {
     private readonly until: number,
     private readonly prefilter: LinePrefilter | undefined,
     private readonly maxMessages = Number.POSITIVE_INFINITY,
+    /** Takes the messages as bytes instead (ReadOptions.sink): none is decoded. */
+    private readonly sink?: StoredBytesSink,
   ) {}
 
   /** Whether the read may take more. */
@@ -31,7 +33,9 @@ export class ReadProgress {
   take(buffer: Buffer, at: number, header: BatchHeader): boolean {
     if (header.firstOffset + header.count > this.offset) {
       const budget = Math.min(this.limit - this.considered, this.until - Math.max(this.offset, header.firstOffset))
-      const taken = decodeBatch(buffer, at, header, this.offset, budget, this.messages, this.prefilter)
+      const taken = this.sink === undefined
+        ? decodeBatch(buffer, at, header, this.offset, budget, this.messages, this.prefilter)
+        : sinkBatch(buffer, at, header, this.offset, budget, this.sink)
       this.considered += taken
       // Past the last message considered, returned or left out by the prefilter.
       this.offset = Math.max(this.offset, header.firstOffset) + taken

@@ -13,7 +13,7 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000
  * compiler so that the router sends only what the CLI would print. Times are the messages' own, as the CLI
  * reads them. Absent fields leave the session as Heroku's.
  */
-export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'prefilter' | 'prefilterQuery' | 'since' | 'until'> {
+export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'prefilter' | 'prefilterQuery' | 'since' | 'until' | 'windowFilterOnly'> {
   const since = timeField('since', body.since, invalid)
   const until = timeField('until', body.until, invalid)
   const level = body.level === undefined || body.level === null ? undefined : body.level
@@ -56,6 +56,7 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
     prefilterQuery: stored && query,
     since,
     until,
+    windowFilterOnly: restFilter === undefined,
   }
 }
 

@@ -7,6 +7,7 @@ import type {AppLog, ReadResult, ReadStart, StoredMessage} from '../log/engine.j
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import {CLOCK_SKEW_MS} from './history-query.js'
+import {StoredEvents} from './stored-events.js'
 import {CHUNK_MESSAGES, type TimeChunks, timeChunksOf} from './time-chunks.js'
 import {type LogSession, sessionMatches} from './sessions.js'
 
@@ -164,7 +165,7 @@ export class SessionStream {
    * once the response has ended.
    */
   private async sendHistory(log: AppLog, from: number, end: number): Promise<number | undefined> {
-    const {appId, prefilter, prefilterQuery, since, until} = this.session
+    const {appId, dynoTest, filter, prefilter, prefilterQuery, since, sourceTest, until, windowFilterOnly} = this.session
     const window = since !== undefined || until !== undefined
     const skip = (offset: number): number | undefined => (window ? this.chunks.skip(appId, offset, since, until) : undefined)
     // The log's own summary: the segments whose messages' own times may fall in the window (all, without one).
@@ -191,8 +192,15 @@ export class SessionStream {
       return undefined
     }
 
+    // Reads whose every message is sent (no filter, or a chunk known to lie in the window of a window alone)
+    // take the messages as the log's bytes, copied into events (StoredEvents): none is decoded.
+    const events = new StoredEvents(this.options.format)
+    const sendsAll = (at: number): boolean => dynoTest === undefined && sourceTest === undefined
+      && (filter === undefined || (windowFilterOnly === true && bounded && this.chunks.inside(appId, at, since, until)))
     const read = ({count, from}: {count: number; from: number}): Promise<ReadResult> => {
-      const reading = log.read({offset: from}, count, prefiltered ? {maxMessages: PREFILTERED_READ_MESSAGES, prefilter, query: prefilterQuery} : undefined)
+      const options = prefiltered ? {maxMessages: PREFILTERED_READ_MESSAGES, prefilter, query: prefilterQuery} : sendsAll(from) ? {sink: events} : undefined
+      // Nothing at or past `end` is sent: a read into the sink stops there.
+      const reading = log.read({offset: from}, options?.sink === undefined ? count : Math.min(count, end - from), options)
       // A read made ahead may be left unawaited when the client goes.
       reading.catch(() => {})
       return reading
@@ -214,6 +222,7 @@ export class SessionStream {
       // while this thread tests and writes these.
       reading = planned && prefiltered ? read(planned) : undefined
       if (!(await this.sendStored(messages, end, inWindow))) return undefined
+      if (events.count > 0 && !(await this.sendEvents(events))) return undefined
       reading ??= planned && read(planned)
       this.keepAlive()
     }
@@ -253,6 +262,16 @@ export class SessionStream {
     this.lastWrite = Date.now()
     const room = this.res.write(events.join(''))
     this.options.traffic?.streamed(this.session.appId, events.length)
+    if (!room) await drainedOrClosed(this.res)
+    return !this.closed
+  }
+
+  /** Writes the events a read put into the sink, and waits while the client cannot take more. */
+  private async sendEvents(events: StoredEvents): Promise<boolean> {
+    const {count} = events
+    this.lastWrite = Date.now()
+    const room = this.res.write(events.flush())
+    this.options.traffic?.streamed(this.session.appId, count)
     if (!room) await drainedOrClosed(this.res)
     return !this.closed
   }

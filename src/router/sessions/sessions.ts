@@ -24,6 +24,8 @@ export interface SessionRequest {
    * leave out its time test; one that ignores the flag tests everything, which is always right.
    */
   filter?: (message: LogMessage, inWindow?: boolean) => boolean
+  /** `filter` tests the time window alone: every message known to lie in it passes. */
+  windowFilterOnly?: boolean
   /** The filter's byte condition, for reads of the log that can test it before decoding (AppLog.read). */
   prefilter?: LinePrefilter
   /** What `prefilter` was compiled from, for an engine that tests it on other threads. */
