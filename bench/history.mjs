@@ -206,6 +206,28 @@ try {
   const sameWindow = execFileSync('bash', ['-c', `cmp -s ${out}/window-file.txt ${out}/window-app.txt && echo same || echo DIFFERENT`], {encoding: 'utf8'}).trim()
   const beyond = windowSeconds - recent.wall
   console.log(`  -> ${(beyond * 1000).toFixed(0)} ms beyond the start-up of logs -a (target < 100 ms) ${beyond < 0.1 ? 'MET' : 'MISSED'}; outputs ${sameWindow}, ${windowLines.toLocaleString('en')} lines`)
+  // Where the time beyond start-up goes: the router's answer to the session (read here to its last byte, as
+  // the CLI reads it), and what the CLI takes to print the same lines read from a file.
+  const answers = []
+  for (let run = 0; run <= runs; run++) {
+    const session = await router.api('POST', `/apps/bench/log-sessions`, {since: windowStart, tail: false, until: windowEnd})
+    const started = performance.now()
+    const response = await fetch(session.logplex_url, {headers: {accept: 'text/event-stream', 'logsift-message-events': '1'}})
+    let bytes = 0
+    for await (const chunk of response.body) bytes += chunk.length
+    if (run > 0) answers.push({ms: performance.now() - started, bytes})
+  }
+  const answerMs = answers.reduce((sum, {ms}) => sum + ms, 0) / answers.length
+  console.log(`  the router's answer (session read to its last byte, ${(answers[0].bytes / 1e6).toFixed(1)} MB): ${answerMs.toFixed(0)} ms mean, ${Math.min(...answers.map(({ms}) => ms)).toFixed(0)}-${Math.max(...answers.map(({ms}) => ms)).toFixed(0)} ms`)
+  // `logs` exits 1 when nothing matched (as grep): the start-up is measured on the window's first line.
+  writeFileSync(join(out, 'window-first.log'), readFileSync(join(out, 'window-file.txt'), 'latin1').split('\n')[0] + '\n')
+  const printQuery = `${logsift} logs ${out}/window-file.txt -o raw > /dev/null`
+  const printRun = mean(printQuery)
+  const oneLineQuery = `${logsift} logs ${out}/window-first.log -o raw > /dev/null`
+  const oneLineRun = mean(oneLineQuery)
+  show('logs FILE of the window\'s lines', printRun, printQuery)
+  show('logs FILE of one line', oneLineRun, oneLineQuery)
+  console.log(`  -> printing the window's lines from a file: ${((printRun.wall - oneLineRun.wall) * 1000).toFixed(0)} ms beyond that command's start-up`)
 
   const bytes = directoryBytes(join(dataDir, 'log', app))
   console.log(`(c) bytes on disk: ${(bytes / 1e6).toFixed(0)} MB for ${messages.toLocaleString('en')} messages, ${(bytes / messages).toFixed(1)} per message (the corpus: ${(statSync(corpus).size / lines).toFixed(1)} bytes per line)`)
