@@ -182,68 +182,64 @@ export function sinkBatch(buffer: Buffer, at: number, header: BatchHeader, from:
   const stop = Math.min(header.count, first + budget)
   let position = at + BATCH_HEADER_BYTES + header.count * MESSAGE_HEADER_BYTES
   for (let i = 0; i < first; i++) position = textEndOf(buffer, at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES, position)
-  const parts = SINK_PARTS
   // Two searches of the whole text section spare a look at every byte of every message.
   const texts = buffer.subarray(position, at + header.length)
-  parts.batchBreaksLines = texts.indexOf(0x0a) !== -1 || texts.indexOf(0x0d) !== -1
+  const breaksLines = texts.indexOf(0x0a) !== -1 || texts.indexOf(0x0d) !== -1
   for (let i = first; i < stop; i++) {
-    const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
-    const priority = buffer[headerAt + 6]
-    const flags = buffer[headerAt + 7]
-    parts.offset = header.firstOffset + i
-    parts.receivedAt = u32(buffer, headerAt) + u16(buffer, headerAt + 4) * 0x1_0000_0000
-    parts.priority = priority === NO_PRIORITY ? undefined : priority
-    parts.priStamped = (flags & STAMPED_PRIORITY) !== 0
-    parts.hasTimestamp = (flags & HAS_TIMESTAMP) !== 0
-    parts.sourceStart = position
-    parts.dynoStart = position + u16(buffer, headerAt + 8)
-    parts.timestampStart = parts.dynoStart + u16(buffer, headerAt + 10)
-    parts.textStart = parts.timestampStart + u16(buffer, headerAt + 12)
-    parts.textEnd = parts.textStart + u32(buffer, headerAt + 14)
-    sink.take(buffer, parts)
+    const parts = messageParts(buffer, at, header, i, position)
+    parts.batchBreaksLines = breaksLines
     position = parts.textEnd
+    sink.take(buffer, parts)
   }
 
   return stop - first
 }
 
-const SINK_PARTS: StoredMessageBytes = {
-  batchBreaksLines: false, dynoStart: 0, hasTimestamp: false, offset: 0, priStamped: false, priority: undefined, receivedAt: 0, sourceStart: 0, textEnd: 0, textStart: 0, timestampStart: 0,
+/** One object for messageParts to fill: its callers read it before the next call. */
+const PARTS: StoredMessageBytes = {
+  batchBreaksLines: true, dynoStart: 0, hasTimestamp: false, offset: 0, priStamped: false, priority: undefined, receivedAt: 0, sourceStart: 0, textEnd: 0, textStart: 0, timestampStart: 0,
 }
 
-/** The message whose parts are at `parts` in `buffer`, decoded. */
-export function decodeMessageBytes(buffer: Buffer, parts: StoredMessageBytes): StoredMessage {
-  const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
-    dyno: buffer.toString('utf8', parts.dynoStart, parts.timestampStart),
-    offset: parts.offset,
-    receivedAt: parts.receivedAt,
-    source: buffer.toString('utf8', parts.sourceStart, parts.dynoStart),
-    text: buffer.toString('utf8', parts.textStart, parts.textEnd),
-  }
-  if (parts.priority !== undefined) message.priority = parts.priority
-  if (parts.hasTimestamp) message.timestamp = buffer.toString('utf8', parts.timestampStart, parts.textStart)
-  if (parts.priStamped) message.priIsLevel = false
-  return message
+/** Where the parts of message `i` of a batch lie, its source starting at `position` (in PARTS, reused). */
+function messageParts(buffer: Buffer, at: number, header: BatchHeader, i: number, position: number): StoredMessageBytes {
+  const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
+  const priority = buffer[headerAt + 6]
+  const flags = buffer[headerAt + 7]
+  const parts = PARTS
+  parts.offset = header.firstOffset + i
+  parts.receivedAt = u32(buffer, headerAt) + u16(buffer, headerAt + 4) * 0x1_0000_0000
+  parts.priority = priority === NO_PRIORITY ? undefined : priority
+  parts.priStamped = (flags & STAMPED_PRIORITY) !== 0
+  parts.hasTimestamp = (flags & HAS_TIMESTAMP) !== 0
+  parts.sourceStart = position
+  parts.dynoStart = position + u16(buffer, headerAt + 8)
+  parts.timestampStart = parts.dynoStart + u16(buffer, headerAt + 10)
+  parts.textStart = parts.timestampStart + u16(buffer, headerAt + 12)
+  parts.textEnd = parts.textStart + u32(buffer, headerAt + 14)
+  return parts
+}
+
+/** The message whose parts are at `parts` in `buffer`, decoded (a StoredBytesSink that needs it whole). */
+export function decodeMessageBytes(buffer: Buffer, parts: Readonly<StoredMessageBytes>): StoredMessage {
+  return partsMessage(parts, (start, stop) => buffer.toString('utf8', start, stop))
 }
 
 /** The message `i` of a batch, whose source starts at `position`; `field` makes a string of bytes [start, stop). */
 function decodeMessage(buffer: Buffer, at: number, header: BatchHeader, i: number, position: number, field: (start: number, stop: number) => string): StoredMessage {
-  const headerAt = at + BATCH_HEADER_BYTES + i * MESSAGE_HEADER_BYTES
-  const sourceEnd = position + u16(buffer, headerAt + 8)
-  const dynoEnd = sourceEnd + u16(buffer, headerAt + 10)
-  const timestampEnd = dynoEnd + u16(buffer, headerAt + 12)
-  const priority = buffer[headerAt + 6]
+  return partsMessage(messageParts(buffer, at, header, i, position), field)
+}
+
+function partsMessage(parts: Readonly<StoredMessageBytes>, field: (start: number, stop: number) => string): StoredMessage {
   const message: {-readonly [K in keyof StoredMessage]: StoredMessage[K]} = {
-    dyno: field(sourceEnd, dynoEnd),
-    offset: header.firstOffset + i,
-    receivedAt: u32(buffer, headerAt) + u16(buffer, headerAt + 4) * 0x1_0000_0000,
-    source: field(position, sourceEnd),
-    text: field(timestampEnd, timestampEnd + u32(buffer, headerAt + 14)),
+    dyno: field(parts.dynoStart, parts.timestampStart),
+    offset: parts.offset,
+    receivedAt: parts.receivedAt,
+    source: field(parts.sourceStart, parts.dynoStart),
+    text: field(parts.textStart, parts.textEnd),
   }
-  if (priority !== NO_PRIORITY) message.priority = priority
-  const flags = buffer[headerAt + 7]
-  if (flags & HAS_TIMESTAMP) message.timestamp = field(dynoEnd, timestampEnd)
-  if (flags & STAMPED_PRIORITY) message.priIsLevel = false
+  if (parts.priority !== undefined) message.priority = parts.priority
+  if (parts.hasTimestamp) message.timestamp = field(parts.timestampStart, parts.textStart)
+  if (parts.priStamped) message.priIsLevel = false
   return message
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 
 import {compileLinePrefilter} from '../../../src/query/prefilter.js'
-import {type EngineCapabilities, type LogEngine, LogWriteError, type NewMessage, type ReadResult, type RetentionPolicy, type StoredMessage} from '../../../src/router/log/engine.js'
+import {decodeMessageBytes} from '../../../src/router/log/batch.js'
+import {type EngineCapabilities, type LogEngine, LogWriteError, type NewMessage, type ReadResult, type RetentionPolicy, type StoredMessage, type StoredMessageBytes} from '../../../src/router/log/engine.js'
 import {waitFor} from '../helpers.js'
 
 /** What a conformance run opens engines with: a clock it controls, and retention limits when a case needs them. */
@@ -104,6 +105,26 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       ]
       await log.append(messages)
       assert.deepEqual((await log.read({offset: 1}, 10)).messages, stored(messages, 1))
+    })
+
+    it('reads into a sink the messages a plain read returns, or returns them: either way all of them, in order', async () => {
+      const log = (await open()).app('web')
+      const messages: NewMessage[] = [
+        ...batch(0, 30, T0),
+        {dyno: 'web.1', priIsLevel: false, priority: 131, receivedAt: T0, source: 'app', text: 'two\nlines', timestamp: '2026-12-01T09:00:00Z'},
+        {dyno: 'ƒ', receivedAt: T0 + 2, source: 'héroku', text: '日本語 🚀'},
+      ]
+      for (let i = 0; i < messages.length; i += 8) await log.append(messages.slice(i, i + 8))
+      const sunk: StoredMessage[] = []
+      const sink = {take: (buffer: Buffer, parts: StoredMessageBytes) => sunk.push(decodeMessageBytes(buffer, parts))}
+      const read = await log.read({offset: 3}, 25, {sink})
+      const plain = await log.read({offset: 3}, 25)
+      assert.equal(read.next, plain.next)
+      assert.deepEqual([...sunk, ...read.messages], plain.messages)
+      assert.ok(sunk.length === 0 || read.messages.length === 0, 'one way or the other')
+      const rest: StoredMessage[] = []
+      const end = await log.read({offset: read.next}, 100, {sink: {take: (buffer: Buffer, parts: StoredMessageBytes) => rest.push(decodeMessageBytes(buffer, parts))}})
+      assert.deepEqual([...rest, ...end.messages], stored(messages, 1).slice(27))
     })
 
     it('keeps that a PRI was stamped by Heroku (priIsLevel false), so the message is levelled as it came in', async () => {
