@@ -168,7 +168,8 @@ export class JetStreamLogEngine implements LogEngine {
 
     this.follows.add(iterator)
     signal?.addEventListener('abort', stop, {once: true})
-    if (this.closed) stop()
+    // Aborted or closed while the consumer was being made (NATS slow or gone): no event will come for it.
+    if (this.closed || signal?.aborted) stop()
     try {
       for await (const message of iterator) {
         if (this.closed || signal?.aborted) return

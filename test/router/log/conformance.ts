@@ -230,6 +230,23 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual(seen, [2, 3, 4, 5, 6, 7])
     })
 
+    it('ends a follow whose signal aborts while it is still starting (a drain stopped just then is not kept waiting)', async () => {
+      const log = (await open()).app('web')
+      await log.append(batch(0, 3, T0))
+      // Starting may take a round trip (a JetStream consumer): aborts at several moments meet it at each step.
+      for (const delayMs of [0, 1, 2, 3, 5, 8, 13, 21]) {
+        const controller = new AbortController()
+        const first = log.follow(4, {signal: controller.signal})[Symbol.asyncIterator]().next()
+        setTimeout(() => controller.abort(), delayMs)
+        let timer: NodeJS.Timeout | undefined
+        const ended = await Promise.race([first.then((result) => result.done), new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000)
+        })])
+        clearTimeout(timer)
+        assert.equal(ended, true, `aborted after ${delayMs} ms`)
+      }
+    })
+
     it('ends follows when the engine closes, and refuses appends after', async () => {
       const engine = await open()
       const log = engine.app('web')
