@@ -69,23 +69,35 @@ describe('a router node cut off from NATS', function () {
 describe('a router node told to stop while its NATS server is down', function () {
   this.timeout(60_000)
 
+  /** Each step has its own deadline, so that a step that waits for ever names itself. */
+  const step = async <T>(what: string, doing: Promise<T>, timeoutMs = 15_000): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await Promise.race([doing, new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not done after ${timeoutMs} ms`)), timeoutMs)
+      })])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   it('stops within its grace, without waiting for NATS to come back', async () => {
-    const nats = await NatsCluster.single()
+    const nats = await step('starting nats-server', NatsCluster.single())
     after(() => nats.stop())
-    const router = await testRouter({apiKey: API_KEY, nats: {servers: nats.urls}})
-    await createApp(router, 'orphan')
+    const router = await step('starting the router', testRouter({apiKey: API_KEY, nats: {servers: nats.urls}}))
+    await step('creating the app', createApp(router, 'orphan'))
     const receiver = new StrictReceiver()
     await receiver.start()
     after(() => receiver.stop())
-    assert.equal((await call(router, 'POST', '/apps/orphan/log-drains', {body: {url: receiver.url()}})).status, 201)
-    assert.equal((await postLine(router, 'orphan', 'before')).status, 204)
-    const tail = await Tail.open(await createSession(router, 'orphan', {lines: 1, tail: true}))
+    assert.equal((await step('adding a drain', call(router, 'POST', '/apps/orphan/log-drains', {body: {url: receiver.url()}}))).status, 201)
+    assert.equal((await step('posting a line', postLine(router, 'orphan', 'before'))).status, 204)
+    const tail = await step('opening a tail', createSession(router, 'orphan', {lines: 1, tail: true}).then((url) => Tail.open(url)))
     await tail.waitFor('the line from before', (text) => text.includes('before'))
 
-    await nats.servers[0].kill()
-    await waitForReply('the node to see NATS gone', async () => (await postLine(router, 'orphan', 'cut off')).status === 503)
+    await step('killing nats-server', nats.servers[0].kill())
+    await step('a 503 once NATS is gone', waitForReply('the node to see NATS gone', async () => (await postLine(router, 'orphan', 'cut off')).status === 503), 20_000)
     const startedAt = Date.now()
-    await router.close()
+    await step('closing the router', router.close(), 30_000)
     const tookMs = Date.now() - startedAt
     // A drain's last position save may wait one NATS request timeout (5 s), then the node leaves within its 3 s grace;
     // before, the node's leave waited a timeout per request and its drain waited for a server forever.
