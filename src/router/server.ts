@@ -33,6 +33,7 @@ import type {ClusterOptions} from './cluster/cluster.js'
 import {joinCluster} from './cluster/router-node.js'
 import {TelemetryDeliveries} from './otlp/exporter.js'
 import {createWebHandler} from './web/web.js'
+import {settlesWithin} from './settles-within.js'
 
 export {DataDirError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
@@ -161,6 +162,8 @@ const DEFAULT_UDP_RECEIVE_BUFFER = 8 * 1024 * 1024
 
 /** How long close() lets senders and in-flight requests finish before cutting them off. */
 const CLOSE_GRACE_MS = 2000
+/** How long close() lets a reader of the log (a drain, an alert, the recent buffers) save where it is: a NATS request's timeout (5 s), and a little. */
+const READERS_CLOSE_MS = 6000
 
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const host = options.host ?? '127.0.0.1'
@@ -304,13 +307,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       clearInterval(idle)
       clearTimeout(cutOff)
       for (const admission of admissions) admission.stop()
-      // After the inputs; before the log closes, so that the drains' positions are saved in it.
-      await deliveries.close()
-      await alerts.close()
-      await telemetry.close()
+      // After the inputs; before the log closes, so that the drains' positions are saved in it. Each reader gets
+      // a grace: one waiting on a log that cannot answer (NATS gone) resumes from its last saved position.
+      const readers = [['drains', deliveries.close()], ['alerts', alerts.close()], ['telemetry drains', telemetry.close()], ['the recent buffers', node?.hub.close()]] as const
+      for (const [what, closing] of readers) {
+        if (!(await settlesWithin(Promise.resolve(closing), READERS_CLOSE_MS))) log(`stopping: ${what} did not stop within ${READERS_CLOSE_MS / 1000} s (the log not answering); going on`)
+      }
+
       await store.flush()
       await sessionsSaved
-      await node?.hub.close()
       await (node === undefined ? engine.close() : node.cluster.close())
     }
 
