@@ -309,10 +309,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       for (const admission of admissions) admission.stop()
       // After the inputs; before the log closes, so that the drains' positions are saved in it. Each reader gets
       // a grace: one waiting on a log that cannot answer (NATS gone) resumes from its last saved position.
-      const readers = [['drains', deliveries.close()], ['alerts', alerts.close()], ['telemetry drains', telemetry.close()], ['the recent buffers', node?.hub.close()]] as const
-      for (const [what, closing] of readers) {
-        if (!(await settlesWithin(Promise.resolve(closing), READERS_CLOSE_MS))) log(`stopping: ${what} did not stop within ${READERS_CLOSE_MS / 1000} s (the log not answering); going on`)
-      }
+      const readers = {alerts: alerts.close(), drains: deliveries.close(), 'telemetry drains': telemetry.close(), 'the recent buffers': node?.hub.close()}
+      const late = new Set(Object.keys(readers))
+      const stopped = Object.entries(readers).map(([what, closing]) => Promise.resolve(closing).catch(() => {}).finally(() => late.delete(what)))
+      if (!(await settlesWithin(Promise.all(stopped), READERS_CLOSE_MS))) log(`stopping: ${[...late].join(', ')} did not stop within ${READERS_CLOSE_MS / 1000} s (the log not answering); going on`)
 
       await store.flush()
       await sessionsSaved
