@@ -259,18 +259,19 @@ export class SessionStream {
     }
 
     if (events.length === 0) return !this.closed
-    this.lastWrite = Date.now()
-    const room = this.res.write(events.join(''))
-    this.options.traffic?.streamed(this.session.appId, events.length)
-    if (!room) await drainedOrClosed(this.res)
-    return !this.closed
+    return this.writeHistory(events.join(''), events.length)
   }
 
   /** Writes the events a read put into the sink, and waits while the client cannot take more. */
-  private async sendEvents(events: StoredEvents): Promise<boolean> {
+  private sendEvents(events: StoredEvents): Promise<boolean> {
     const {count} = events
+    return this.writeHistory(events.flush(), count)
+  }
+
+  /** Writes `count` messages of history and waits while the client cannot take more; false once it has gone. */
+  private async writeHistory(data: Buffer | string, count: number): Promise<boolean> {
     this.lastWrite = Date.now()
-    const room = this.res.write(events.flush())
+    const room = this.res.write(data)
     this.options.traffic?.streamed(this.session.appId, count)
     if (!room) await drainedOrClosed(this.res)
     return !this.closed

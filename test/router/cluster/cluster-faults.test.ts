@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {connect} from 'node:net'
 
 import type {RunningRouter} from '../../../src/router/server.js'
+import {settlesWithin} from '../../../src/router/settles-within.js'
 import {StrictReceiver} from '../drain-receivers.js'
 import {call, createApp, createSession, type Reply, Tail, testRouter, waitFor} from '../helpers.js'
 import {NatsCluster} from './nats-servers.js'
@@ -71,14 +72,8 @@ describe('a router node told to stop while its NATS server is down', function ()
 
   /** Each step has its own deadline, so that a step that waits for ever names itself. */
   const step = async <T>(what: string, doing: Promise<T>, timeoutMs = 15_000): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined
-    try {
-      return await Promise.race([doing, new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not done after ${timeoutMs} ms`)), timeoutMs)
-      })])
-    } finally {
-      clearTimeout(timer)
-    }
+    if (!(await settlesWithin(doing, timeoutMs))) throw new Error(`${what}: not done after ${timeoutMs} ms`)
+    return doing
   }
 
   it('stops within its grace, without waiting for NATS to come back', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import {compileLinePrefilter} from '../../../src/query/prefilter.js'
 import {decodeMessageBytes} from '../../../src/router/log/batch.js'
 import {type EngineCapabilities, type LogEngine, LogWriteError, type NewMessage, type ReadResult, type RetentionPolicy, type StoredMessage, type StoredMessageBytes} from '../../../src/router/log/engine.js'
+import {settlesWithin} from '../../../src/router/settles-within.js'
 import {waitFor} from '../helpers.js'
 
 /** What a conformance run opens engines with: a clock it controls, and retention limits when a case needs them. */
@@ -238,12 +239,8 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
         const controller = new AbortController()
         const first = log.follow(4, {signal: controller.signal})[Symbol.asyncIterator]().next()
         setTimeout(() => controller.abort(), delayMs)
-        let timer: NodeJS.Timeout | undefined
-        const ended = await Promise.race([first.then((result) => result.done), new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000)
-        })])
-        clearTimeout(timer)
-        assert.equal(ended, true, `aborted after ${delayMs} ms`)
+        assert.ok(await settlesWithin(first, 10_000), `aborted after ${delayMs} ms: still waiting after 10 s`)
+        assert.equal((await first).done, true, `aborted after ${delayMs} ms`)
       }
     })
 
