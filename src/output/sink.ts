@@ -3,6 +3,8 @@
  * pipe buffer's worth: large enough to amortise write calls, small enough to stay prompt.
  */
 export const FLUSH_BYTES = 64 * 1024
+/** Bytes given at least this many at once (a chunk of a router's joined messages) are written, not copied. */
+const DIRECT_WRITE_BYTES = 16 * 1024
 
 /**
  * Batches output lines into few large writes, waits when the reader is slow, and treats a reader that went
@@ -96,7 +98,7 @@ export class OutputSink {
 
   private appendBytes(bytes: Buffer): void {
     if (this.text.length > 0) this.writeText()
-    if (bytes.length >= FLUSH_BYTES) {
+    if (bytes.length >= DIRECT_WRITE_BYTES) {
       // Large bytes go out as they are, not copied into the batch; no one changes a unit's bytes later.
       if (this.bytesUsed > 0) this.writeBytes()
       this.write(bytes)

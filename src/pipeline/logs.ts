@@ -237,7 +237,10 @@ class PipelineRun {
       return this.readMessages(followFirSessions(recentUrl, () => tail(0), input.sessions.fir.renewMs, this.pipeline.report), splitter)
     }
 
-    await this.readMessages(stream.read(input.sessions.recentUrl), splitter, input.sessions.recentHasQuery)
+    const {recentHasQuery, recentUrl} = input.sessions
+    // Messages that only need writing, one-line ones below the long-line bound, come joined: no object each.
+    const joinUpTo = recentHasQuery && this.pipeline.rawOutput && this.last === undefined ? Math.min(this.pipeline.maxLineBytes, LONG_LINE_BYTES) : undefined
+    await this.readMessages(stream.read(recentUrl, {joinUpTo}), splitter, recentHasQuery)
     if (!this.pipeline.follow || this.pipeline.sink.closed) return
     await this.writeLast()
     // As many recent lines as a session sends: the stream skips those it has already passed on.
@@ -256,7 +259,10 @@ class PipelineRun {
       let bytes = 0
       for (const message of messages) {
         bytes += message.raw.length
-        if (message.raw.length - 1 > Math.min(maxLineBytes, LONG_LINE_BYTES)) splitter.push(message.raw)
+        if (message.joined !== undefined) {
+          this.matched += message.joined
+          sink.raw(message.raw)
+        } else if (message.raw.length - 1 > Math.min(maxLineBytes, LONG_LINE_BYTES)) splitter.push(message.raw)
         else if (!(hasQuery && message.matched)) this.emit(parseLineWithPri(message.raw, message.pri))
         else if (rawOutput) this.passBytes(message.raw)
         else this.pass(parseLineWithPri(message.raw, message.pri))

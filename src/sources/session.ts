@@ -16,6 +16,7 @@ const MAX_RETRY_MS = 5000
 const RESUME_IDLE_MS = 1000
 /** A plain text stream quiet this long after a message has sent all of its lines. */
 const HOLD_IDLE_MS = 250
+const NEWLINE = 0x0a
 
 /** A log stream URL that answered with an error status, or broke off. */
 export class StreamError extends Error {
@@ -72,9 +73,12 @@ export class LogStream {
   /** `notice`: one line on stderr when the stream drops and is being reconnected. */
   constructor(private readonly notice: (message: string) => void) {}
 
-  /** Everything the URL sends until it ends (an app's recent lines, or a URL read without `--tail`). */
-  async *read(url: string): AsyncGenerator<StreamMessage[]> {
-    const connection = await connect(url, {tail: false})
+  /**
+   * Everything the URL sends until it ends (an app's recent lines, or a URL read without `--tail`). With
+   * `joinUpTo`, the one-line messages of logsift's router up to that length come joined (StreamMessage.joined).
+   */
+  async *read(url: string, options: {joinUpTo?: number} = {}): AsyncGenerator<StreamMessage[]> {
+    const connection = await connect(url, {joinUpTo: options.joinUpTo, tail: false})
     try {
       yield* this.messages(url, connection, undefined)
       const rest = connection.decoder.end()
@@ -220,8 +224,9 @@ export class LogStream {
   }
 
   private passed(messages: StreamMessage[]): StreamMessage[] {
+    const {joined, raw} = messages.at(-1)!
     // A copy: the message may be a view of a chunk the pipeline is done with.
-    this.lastMessage = Buffer.from(messages.at(-1)!.raw)
+    this.lastMessage = Buffer.from(joined === undefined ? raw : raw.subarray(raw.lastIndexOf(NEWLINE, raw.length - 2) + 1))
     return messages
   }
 }
@@ -235,7 +240,7 @@ interface Connection {
   close(): void
 }
 
-async function connect(url: string, options: {lastEventId?: string; tail: boolean}): Promise<Connection> {
+async function connect(url: string, options: {joinUpTo?: number; lastEventId?: string; tail: boolean}): Promise<Connection> {
   const {request} = await import('../api/undici.js')
   const headers: Record<string, string> = {accept: ACCEPT, [MESSAGE_EVENTS_HEADER]: '1'}
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId
@@ -267,7 +272,7 @@ async function connect(url: string, options: {lastEventId?: string; tail: boolea
   return {
     chunks: body,
     close: () => body.destroy(),
-    decoder: wholeEvents ? new WholeEventMessages() : events ? new EventMessages() : new PlainMessages(),
+    decoder: wholeEvents ? new WholeEventMessages({joinUpTo: options.joinUpTo}) : events ? new EventMessages() : new PlainMessages(),
     idsAreOffsets: wholeEvents,
   }
 }

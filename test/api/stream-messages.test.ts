@@ -114,5 +114,33 @@ describe('log stream messages', () => {
         }
       }
     })
+
+    it('joins the one-line messages up to joinUpTo into one buffer, the others as they were, however the stream is cut', () => {
+      const long = '2024-05-01T12:00:04Z app[web.1]: ' + 'y'.repeat(40) + '\n'
+      const sent: Array<[string, number | undefined]> = [[L2, 14], [L1, undefined], [L1 + AT_A, 131], [L2, undefined], [long, undefined], [L1, 11], ['2024-05-01T12:00:03Z app[web.1]: café ☕\n', undefined]]
+      const stream = Buffer.from(sent.map(([line, pri], i) => {
+        const event = encodeMessage(i + 20, line.slice(0, -1), 'events')
+        return pri === undefined ? event : event.replace('\ndata: ', `\npri: ${pri}\ndata: `)
+      }).join('') + 'id: 99\ndata: \n\n: keep-alive\n')
+      for (let first = 0; first <= stream.length; first++) {
+        for (const second of [first, Math.min(stream.length, first + 1), Math.min(stream.length, first + 9)]) {
+          const decoder = new WholeEventMessages({joinUpTo: 60})
+          const decoded = [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)].map((chunk) => decoder.push(chunk))
+          const messages = decoded.flatMap((d) => d.messages)
+          const cut = `cut at ${first} and ${second}`
+          // The same bytes in the same order, and as many messages.
+          assert.equal(Buffer.concat(messages.map(({raw}) => raw)).toString(), sent.map(([line]) => line).join(''), cut)
+          assert.equal(messages.reduce((count, {joined}) => count + (joined ?? 1), 0), sent.length, cut)
+          // The multi-line message and the one over 60 bytes come whole, each alone, with their PRI.
+          const alone = messages.filter(({joined}) => joined === undefined).map(({pri, raw}) => [raw.toString(), pri])
+          assert.deepEqual(alone, [[L1 + AT_A, 131], [long, undefined]], cut)
+          assert.equal(decoded.map(({eventId}) => eventId).filter((id) => id !== undefined).at(-1), '26', cut)
+        }
+      }
+
+      // Whole in one chunk: the first two one-line messages are one buffer, as are the last two.
+      const whole = new WholeEventMessages({joinUpTo: 60}).push(stream).messages
+      assert.deepEqual(whole.map(({joined}) => joined), [2, undefined, 1, undefined, 2])
+    })
   })
 })
