@@ -175,8 +175,6 @@ const MAX_PRI = 191
 const DATA_FIELD = Buffer.from('data:')
 const ID_FIELD = Buffer.from('id:')
 const PRI_FIELD = Buffer.from('pri:')
-/** A joined buffer's least size: a router's chunk of events is up to 64 KiB. */
-const JOINED_MIN_BYTES = 64 * 1024
 
 /**
  * `text/event-stream` from logsift's router (it answered MESSAGE_EVENTS_HEADER), read as bytes: each event one
@@ -186,8 +184,9 @@ const JOINED_MIN_BYTES = 64 * 1024
  * a slice of the chunk. Its reader is logsift's, and a history read sends hundreds of thousands of messages.
  *
  * With `joinUpTo` (a reader that only writes the messages' bytes, as `-o raw` does), the one-line messages of
- * a chunk up to that length are copied into one buffer, one StreamMessage for all (`joined`): a one-minute
- * window of 51,752 messages cost the CLI ~2 µs a message as one object each, of a run that lives under a second.
+ * a chunk up to that length are moved together in the chunk itself, one StreamMessage for a run of them
+ * (`joined`): a one-minute window of 51,752 messages cost the CLI ~2 µs a message as one object each, of a
+ * run that lives under a second. The chunks pushed are then the decoder's to rewrite.
  */
 export class WholeEventMessages implements MessageDecoder {
   readonly holding = false
@@ -208,15 +207,21 @@ export class WholeEventMessages implements MessageDecoder {
   private firstDataEnd = 0
   private data: Buffer[] = []
   private pri: number | undefined
-  private joinedBytes = Buffer.alloc(0)
-  private joinedLength = 0
-  private joinedCount = 0
+  /** The chunk being pushed: joined messages are moved within it. */
+  private chunk: Buffer | undefined
+  /**
+   * What the chunk's events gave, in order, when joining: [start, end) of a joined message's bytes in the chunk,
+   * or [-1, i] for `others[i]` (a message not joined, or one whose bytes lie in another buffer).
+   */
+  private readonly joins: number[] = []
+  private readonly others: StreamMessage[] = []
 
   constructor(private readonly options: {joinUpTo?: number} = {}) {}
 
   push(chunk: Buffer): Decoded {
     const messages: StreamMessage[] = []
     this.dispatchedAny = false
+    this.chunk = chunk
     let start = 0
     if (this.partial !== undefined) {
       // Only the line cut by the chunk's edge is copied to join its parts.
@@ -233,18 +238,21 @@ export class WholeEventMessages implements MessageDecoder {
     }
 
     for (let newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-      this.line(chunk, start, newline, messages)
+      if (newline === start) this.dispatch(messages)
+      else this.line(chunk, start, newline, messages)
       start = newline + 1
     }
 
     if (start < chunk.length) this.partial = Buffer.from(chunk.subarray(start))
-    this.endJoined(messages)
+    this.chunk = undefined
     if (!this.dispatchedAny) return {messages}
+    // Read before the joined messages move: the id's bytes may be where they go.
     if (this.dispatchedIdBytes !== undefined) {
       this.lastEventId = this.dispatchedIdBytes.toString('utf8', this.dispatchedIdStart, this.dispatchedIdEnd)
       this.dispatchedIdBytes = undefined
     }
 
+    if (this.joins.length > 0) this.join(chunk, messages)
     return {eventId: this.lastEventId, messages}
   }
 
@@ -261,7 +269,7 @@ export class WholeEventMessages implements MessageDecoder {
     const end = newline > start && bytes[newline - 1] === CR ? newline - 1 : newline
     if (end === start) {
       this.dispatch(messages)
-    } else if (startsWith(bytes, start, end, DATA_FIELD)) {
+    } else if (bytes[start] === DATA_FIELD[0] && startsWith(bytes, start, end, DATA_FIELD)) {
       const valueStart = start + DATA_FIELD.length + (bytes[start + DATA_FIELD.length] === SPACE ? 1 : 0)
       // Up to and with its LF: the message's line as the reader wants it, when it ended with LF alone.
       if (end !== newline) {
@@ -314,40 +322,50 @@ export class WholeEventMessages implements MessageDecoder {
       this.dispatchedIdEnd = this.idEnd
     }
 
-    if (firstData !== undefined) {
-      const {joinUpTo} = this.options
-      if (joinUpTo !== undefined && firstDataEnd - firstDataStart - 1 <= joinUpTo) {
-        this.join(firstData, firstDataStart, firstDataEnd)
-        return
+    const {joinUpTo} = this.options
+    if (joinUpTo === undefined) {
+      messages.push({matched: true, pri, raw: firstData === undefined ? Buffer.concat(data) : firstData.subarray(firstDataStart, firstDataEnd)})
+    } else if (firstData !== undefined && firstData === this.chunk && firstDataEnd - firstDataStart - 1 <= joinUpTo) {
+      this.joins.push(firstDataStart, firstDataEnd)
+    } else {
+      const joined = firstData !== undefined && firstDataEnd - firstDataStart - 1 <= joinUpTo
+      this.others.push(joined
+        ? {joined: 1, matched: true, pri: undefined, raw: firstData.subarray(firstDataStart, firstDataEnd)}
+        : {matched: true, pri, raw: firstData === undefined ? Buffer.concat(data) : firstData.subarray(firstDataStart, firstDataEnd)})
+      this.joins.push(-1, this.others.length - 1)
+    }
+  }
+
+  /**
+   * The messages of the chunk's events, in order: each run of joined ones moved together to the chunk's start
+   * (copyWithin: no view made, nothing allocated), one StreamMessage a run, and the others between them.
+   */
+  private join(chunk: Buffer, messages: StreamMessage[]): void {
+    const {joins, others} = this
+    let write = 0
+    let runStart = 0
+    let count = 0
+    for (let i = 0; i < joins.length; i += 2) {
+      const start = joins[i]
+      if (start !== -1) {
+        const end = joins[i + 1]
+        chunk.copyWithin(write, start, end)
+        write += end - start
+        count++
+        continue
       }
 
-      this.endJoined(messages)
-      messages.push({matched: true, pri, raw: firstData.subarray(firstDataStart, firstDataEnd)})
-      return
+      if (count > 0) messages.push({joined: count, matched: true, pri: undefined, raw: chunk.subarray(runStart, write)})
+      count = 0
+      runStart = write
+      const other = others[joins[i + 1]]
+      // Its bytes may be in the chunk, where later messages are moved to.
+      messages.push(other.raw.buffer === chunk.buffer ? {...other, raw: Buffer.from(other.raw)} : other)
     }
 
-    this.endJoined(messages)
-    messages.push({matched: true, pri, raw: Buffer.concat(data)})
-  }
-
-  private join(bytes: Buffer, start: number, end: number): void {
-    if (this.joinedLength + end - start > this.joinedBytes.length) {
-      const larger = Buffer.allocUnsafe(Math.max(JOINED_MIN_BYTES, 2 * (this.joinedLength + end - start)))
-      this.joinedBytes.copy(larger, 0, 0, this.joinedLength)
-      this.joinedBytes = larger
-    }
-
-    this.joinedLength += bytes.copy(this.joinedBytes, this.joinedLength, start, end)
-    this.joinedCount++
-  }
-
-  private endJoined(messages: StreamMessage[]): void {
-    if (this.joinedCount === 0) return
-    messages.push({joined: this.joinedCount, matched: true, pri: undefined, raw: this.joinedBytes.subarray(0, this.joinedLength)})
-    // The reader may hold the joined bytes until they are written: the next join gets what is left, or a new buffer.
-    this.joinedBytes = this.joinedBytes.subarray(this.joinedLength)
-    this.joinedLength = 0
-    this.joinedCount = 0
+    if (count > 0) messages.push({joined: count, matched: true, pri: undefined, raw: chunk.subarray(runStart, write)})
+    joins.length = 0
+    others.length = 0
   }
 }
 

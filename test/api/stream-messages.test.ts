@@ -125,7 +125,8 @@ describe('log stream messages', () => {
       for (let first = 0; first <= stream.length; first++) {
         for (const second of [first, Math.min(stream.length, first + 1), Math.min(stream.length, first + 9)]) {
           const decoder = new WholeEventMessages({joinUpTo: 60})
-          const decoded = [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)].map((chunk) => decoder.push(chunk))
+          // Copies: a joining decoder rewrites the chunks it is given.
+          const decoded = [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)].map((chunk) => decoder.push(Buffer.from(chunk)))
           const messages = decoded.flatMap((d) => d.messages)
           const cut = `cut at ${first} and ${second}`
           // The same bytes in the same order, and as many messages.
@@ -139,7 +140,7 @@ describe('log stream messages', () => {
       }
 
       // Whole in one chunk: the first two one-line messages are one buffer, as are the last two.
-      const whole = new WholeEventMessages({joinUpTo: 60}).push(stream).messages
+      const whole = new WholeEventMessages({joinUpTo: 60}).push(Buffer.from(stream)).messages
       assert.deepEqual(whole.map(({joined}) => joined), [2, undefined, 1, undefined, 2])
     })
   })
