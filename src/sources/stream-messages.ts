@@ -291,7 +291,7 @@ export class WholeEventMessages implements MessageDecoder {
 
   /**
    * A data line's value with its LF, bytes [start, end) of `bytes`. The first of an event is kept as where it
-   * lies, not as a view (a Buffer each): most events have one, and a joined one is copied from there.
+   * lies, not as a view (a Buffer each): most events have one, and a joined one is moved from there.
    */
   private dataLine(bytes: Buffer, start: number, end: number): void {
     if (this.firstData === undefined && this.data.length === 0) {
