@@ -1,7 +1,8 @@
 import type {Agent as AgentType, Dispatcher} from 'undici'
 // Two of undici's own modules rather than its index, which loads all of undici — fetch, WebSockets, caches,
-// mocks — and, through their globals, Node's own copy of undici and its web streams: that was ~60 ms of the
-// start-up of every command that calls an API (`logs -a` among them), measured (bench/RESULTS.md, session 7).
+// mocks — and, through their globals, Node's own copy of undici and its web streams: that was 85-100 ms of
+// the start-up of every command that calls an API (`logs -a`, `apps`; bench/RESULTS.md, "Start-up of the
+// commands that call an API").
 // undici has no exports map, and the package is pinned by package-lock; the API tests cover both modules.
 import AgentClass from 'undici/lib/dispatcher/agent.js'
 import requestWith from 'undici/lib/api/api-request.js'
