@@ -18,6 +18,8 @@
 //    (b) a one-minute window in the middle of the log, `logs -a bench --since T --until T+1m -o raw`,
 //        against the start-up of `node -e 0`, `logsift --version` and `logs -a bench -n 1` (a recent
 //        session: the CLI's start-up, the API and one HTTP round trip), and the file read of the same window;
+//        the target is judged on the window and `logs -a bench -n 1` run by turns (3 x --runs each), as the
+//        median of each turn's difference;
 //    (c) bytes on disk per message (segments and time indexes).
 import {execFileSync} from 'node:child_process'
 import {closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync} from 'node:fs'
