@@ -73,8 +73,8 @@ export class SessionRegistry {
    * With `file`, sessions are kept there too (`<dataDir>/sessions.json`): a session URL outlives a restart of
    * the router, and a client reconnecting with `Last-Event-ID` resumes exactly where it was. The file is a
    * journal, one JSON line per session created and one per sweep's expired ids: a creation costs one short
-   * append. (The whole set written at each one cost the router's thread ~5 ms a `POST /log-sessions` with
-   * 1,500 live sessions, measured on bench/history.mjs, and grew with them.) It is written again with the live
+   * append. (The whole set written at each one cost the router's thread ~8 ms a `POST /log-sessions` with
+   * ~1,500 live sessions, profiled on bench/history.mjs, and grew with them.) It is written again with the live
    * sessions alone when it holds more than twice their number.
    */
   constructor(private readonly ttlMs: number, private readonly file?: string) {
@@ -86,7 +86,7 @@ export class SessionRegistry {
   /**
    * Makes the sessions of the file again, each from its request by `revive` (undefined skips one that is no
    * longer valid), with a full time to live. A line that cannot be read (the last one, cut by a crash) is
-   * skipped; a file that cannot be read at all is reported and written again at the next change.
+   * skipped; a file that cannot be read at all is reported, and replaced when the file is next written whole.
    */
   async restore(revive: (appId: string, body: Record<string, unknown>) => SessionRequest | undefined): Promise<string | undefined> {
     if (this.file === undefined) return undefined
