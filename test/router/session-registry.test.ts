@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {appendFileSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type SessionRequest, SessionRegistry} from '../../src/router/sessions/sessions.js'
+import {type LogSession, type SessionRequest, SessionRegistry} from '../../src/router/sessions/sessions.js'
 import {tempDir, waitFor} from '../helpers/cli.js'
 
 const request: SessionRequest = {dynoTest: undefined, lines: 100, sourceTest: undefined, tail: true}
@@ -62,14 +62,17 @@ describe('SessionRegistry: the sessions file', () => {
     assert.deepEqual(await restored(old), ['x1', 'x2'])
   })
 
-  it('a sweep forgets expired sessions in the file too: a restart does not bring them back', async function () {
-    // The sweep runs every second at the shortest.
-    this.timeout(20_000)
+  /** A registry whose sessions expire after 200 ms unread (its sweep runs every second): `unread` of them, and one being read. */
+  function oneRead(unread: number): {file: string; live: LogSession; registry: SessionRegistry} {
     const file = join(tempDir(), 'sessions.json')
     const registry = new SessionRegistry(200, file)
-    for (let i = 0; i < 3; i++) registry.create('app-1', request, 'now')
-    // Read by a client, this one stays.
-    const live = registry.open(registry.create('app-1', request, 'now').id)!
+    for (let i = 0; i < unread; i++) registry.create('app-1', request, 'now')
+    return {file, live: registry.open(registry.create('app-1', request, 'now').id)!, registry}
+  }
+
+  it('a sweep forgets expired sessions in the file too: a restart does not bring them back', async function () {
+    this.timeout(20_000)
+    const {file, live, registry} = oneRead(3)
     await waitFor('a sweep', () => text(file).includes('"gone"'), 10_000)
     await registry.close()
     assert.deepEqual(await restored(file), [live.id])
@@ -77,10 +80,7 @@ describe('SessionRegistry: the sessions file', () => {
 
   it('is written again with the live sessions alone once it holds more than twice their number and 1,000 lines', async function () {
     this.timeout(20_000)
-    const file = join(tempDir(), 'sessions.json')
-    const registry = new SessionRegistry(200, file)
-    for (let i = 0; i < 1100; i++) registry.create('app-1', request, 'now')
-    const live = registry.open(registry.create('app-1', request, 'now').id)!
+    const {file, live, registry} = oneRead(1100)
     await waitFor('the file written again', () => text(file).split('\n').length === 2, 10_000)
     await registry.close()
     assert.equal(JSON.parse(lines(file)[0]).id, live.id)
