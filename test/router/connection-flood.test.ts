@@ -7,8 +7,8 @@ import {promisify} from 'node:util'
 import {request} from 'undici'
 
 import {BIN, cliEnv, ROOT} from '../helpers/cli.js'
-import {dataDir, waitFor} from './helpers.js'
-import {accepts, freePort} from './rsyslog-peer.js'
+import {dataDir, freePort, waitFor} from './helpers.js'
+import {accepts} from './rsyslog-peer.js'
 
 const run = promisify(execFile)
 const RSYSLOGD = '/usr/sbin/rsyslogd'

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {appendFileSync, existsSync, readdirSync, readFileSync} from 'node:fs'
-import {type AddressInfo, createServer} from 'node:net'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {request} from 'undici'
@@ -13,21 +12,12 @@ import {toEntry} from '../../src/router/message.js'
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {isolatedEnv} from '../api/helpers.js'
 import {BIN, cliEnv, ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, dataDir, postText, readSession, sseEvents, Tail, waitFor} from './helpers.js'
+import {createApp, createSession, dataDir, freePort, postText, readSession, sseEvents, Tail, waitFor} from './helpers.js'
 
 const TS = '2024-05-01T12:00:00.000000+00:00'
 /** The official Heroku CLI, as test/router/heroku-cli.test.ts finds it. */
 const HEROKU = process.env.LOGSIFT_HEROKU_CLI ?? join(homedir(), '.cache', 'logsift-heroku-cli', 'node_modules', 'heroku', 'bin', 'run.js')
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 const line = (i: number): string => `${TS} app[web.1]: message ${i}`
 
 /** `logsift serve` as a process on its own data dir: what a restart or a crash does to it is real. */

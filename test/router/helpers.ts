@@ -1,4 +1,5 @@
 import {mkdtempSync, rmSync} from 'node:fs'
+import {type AddressInfo, createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {request} from 'undici'
@@ -7,6 +8,30 @@ import {type RouterOptions, type RunningRouter, startRouter} from '../../src/rou
 import {waitFor} from '../helpers/cli.js'
 
 export {waitFor} from '../helpers/cli.js'
+
+/** Ports freePort() has given in this process. */
+const givenPorts = new Set<number>()
+
+/**
+ * A free TCP port on 127.0.0.1 (a listener opened on port 0 and closed again), never one given before in this
+ * process: a port just closed can come back from the next listen on port 0, and two servers started together
+ * (the nodes of a NATS cluster, a router and its peer) then cannot both bind it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const server = createServer()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', resolve)
+    })
+    const {port} = server.address() as AddressInfo
+    await new Promise((resolve) => server.close(resolve))
+    if (!givenPorts.has(port)) {
+      givenPorts.add(port)
+      return port
+    }
+  }
+}
 
 export interface Reply {
   status: number

@@ -1,20 +1,14 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {type AddressInfo, connect, createServer} from 'node:net'
+import {connect} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+
+import {freePort} from './helpers.js'
 
 const run = promisify(execFile)
 const RSYSLOGD = '/usr/sbin/rsyslogd'
 const INSTALL = 'apt-get install -y --no-install-recommends rsyslog rsyslog-gnutls'
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function accepts(port: number): Promise<boolean> {

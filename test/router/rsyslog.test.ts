@@ -5,8 +5,8 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import type {RunningRouter} from '../../src/router/server.js'
-import {createApp, createSession, dataDir, readSession, testRouter} from './helpers.js'
-import {accepts, freePort} from './rsyslog-peer.js'
+import {createApp, createSession, dataDir, freePort, readSession, testRouter} from './helpers.js'
+import {accepts} from './rsyslog-peer.js'
 
 const run = promisify(execFile)
 const RSYSLOGD = '/usr/sbin/rsyslogd'

@@ -1,37 +1,13 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {connect} from 'nats'
 
+import {freePort} from '../helpers.js'
+
 const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server'
-
-/** Ports freePort() has given in this process. */
-const givenPorts = new Set<number>()
-
-/**
- * A free TCP port on 127.0.0.1 (a listener opened on port 0 and closed again), never one given before in this
- * process: a port just closed can come back from the next listen on port 0, and the servers of a cluster (or
- * of two started together) then cannot all bind theirs.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer()
-      server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => {
-        const {port} = server.address() as {port: number}
-        server.close(() => resolve(port))
-      })
-    })
-    if (!givenPorts.has(port)) {
-      givenPorts.add(port)
-      return port
-    }
-  }
-}
 
 /** One nats-server with JetStream on 127.0.0.1, its store in a temporary directory; restartable on the same port and store. */
 export class NatsServer {

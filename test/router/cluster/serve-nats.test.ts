@@ -4,7 +4,8 @@ import {spawn} from 'node:child_process'
 import {clusterLines} from '../../../src/router/cluster/status-text.js'
 import type {ClusterStatus} from '../../../src/router/cluster/cluster.js'
 import {BIN, cliEnv, runCli, tempDir} from '../../helpers/cli.js'
-import {freePort, NatsCluster} from './nats-servers.js'
+import {freePort} from '../helpers.js'
+import {NatsCluster} from './nats-servers.js'
 
 const STATUS: ClusterStatus = {
   nats: {cluster: 'logsift', connected_url: '127.0.0.1:4222', server_name: 'n1', servers: ['nats://127.0.0.1:4222', 'nats://127.0.0.1:4223'], version: '2.9.10'},
