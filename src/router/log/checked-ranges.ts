@@ -1,8 +1,9 @@
 /**
  * The byte ranges of a segment whose batches this process has read and found whole and matching their
  * checksums. A segment's bytes that were read never change (appends go after them; cuts happen at open, or
- * to a failed write's own bytes past the size readers see), so a read need not check them again: CRC-32 was ~0.45 s of CPU per read thread in a query over 10 M
- * messages. Damage that appears on the disk under a running router is found when it next starts.
+ * to a failed write's own bytes past the size readers see), so a read need not check them again: CRC-32 was
+ * ~0.45 s of CPU per read thread in a query over 10 M messages. Damage that appears on the disk under a
+ * running router is found when it next starts.
  */
 export class CheckedRanges {
   /** Sorted, merged, none empty: [start, end) pairs flattened. */
