@@ -240,7 +240,7 @@ class PipelineRun {
     const {recentHasQuery, recentUrl} = input.sessions
     // Messages that only need writing, one-line ones below the long-line bound, come joined: no object each.
     const joinUpTo = recentHasQuery && this.pipeline.rawOutput && this.last === undefined ? Math.min(this.pipeline.maxLineBytes, LONG_LINE_BYTES) : undefined
-    await this.readMessages(stream.read(recentUrl, {joinUpTo}), splitter, recentHasQuery)
+    await this.readMessages(stream.read(recentUrl, {joinUpTo}), splitter, recentHasQuery ? this.splitter(inputName(input), 'lines', true) : undefined)
     if (!this.pipeline.follow || this.pipeline.sink.closed) return
     await this.writeLast()
     // As many recent lines as a session sends: the stream skips those it has already passed on.
@@ -251,10 +251,12 @@ class PipelineRun {
   /**
    * A log stream's messages, each one record (a multi-line message's further lines are part of its
    * message). One longer than --max-line-size goes through `splitter`, in pieces as any over-long line.
-   * With `hasQuery` (the session carries the whole query), what logsift's router sends matches already.
+   * With `matchedSplitter` (the session carries the whole query), what logsift's router sends matches
+   * already, and an over-long message goes through that one: each of its pieces is printed.
    */
-  private async readMessages(batches: AsyncIterable<StreamMessage[]>, splitter: UnitSplitter, hasQuery = false): Promise<void> {
+  private async readMessages(batches: AsyncIterable<StreamMessage[]>, splitter: UnitSplitter, matchedSplitter?: UnitSplitter): Promise<void> {
     const {maxLineBytes, progress, rawOutput, sink} = this.pipeline
+    const hasQuery = matchedSplitter !== undefined
     for await (const messages of batches) {
       let bytes = 0
       for (const message of messages) {
@@ -262,7 +264,7 @@ class PipelineRun {
         if (message.joined !== undefined) {
           this.matched += message.joined
           sink.raw(message.raw)
-        } else if (message.raw.length - 1 > Math.min(maxLineBytes, LONG_LINE_BYTES)) splitter.push(message.raw)
+        } else if (message.raw.length - 1 > Math.min(maxLineBytes, LONG_LINE_BYTES)) (hasQuery && message.matched ? matchedSplitter : splitter).push(message.raw)
         else if (!(hasQuery && message.matched)) this.emit(parseLineWithPri(message.raw, message.pri))
         else if (rawOutput) this.passBytes(message.raw)
         else this.pass(parseLineWithPri(message.raw, message.pri))
@@ -290,13 +292,20 @@ class PipelineRun {
     return this.pipeline.sink.flush()
   }
 
-  private splitter(name: string, framing?: 'lines'): UnitSplitter {
-    const {maxLineBytes, predicate, prefilter, queryParts, report} = this.pipeline
+  /** With `matched`, for lines known to match: each is passed, untested. */
+  private splitter(name: string, framing?: 'lines', matched = false): UnitSplitter {
+    const {maxLineBytes, predicate, prefilter, queryParts, rawOutput, report} = this.pipeline
     const {emit} = this
     const onCut = () => {
       if (this.cutReported.has(name)) return
       this.cutReported.add(name)
       report(`${name}: a line longer than ${formatBytes(maxLineBytes)} is passed on in pieces of that size (--max-line-size)`)
+    }
+
+    if (matched) {
+      const longLines = new LongLineReader({exclude: [], grep: [], record: () => true}, this.longLineSink())
+      const onUnit = (raw: Buffer) => (rawOutput ? this.passBytes(raw) : this.pass(parseLine(raw)))
+      return new UnitSplitter(onUnit, undefined, {framing, longLines, maxLine: maxLineBytes, onCut})
     }
 
     const longLines = new LongLineReader(queryParts ?? {exclude: [], grep: [], record: predicate}, this.longLineSink())

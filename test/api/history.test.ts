@@ -130,6 +130,24 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     }
   })
 
+  it('-o raw writes the messages as they came: runs of one-line ones, a stack trace whole, an over-long line in pieces', async () => {
+    // 2,400 messages in one minute, so that a second read sends a chunk inside it (CHUNK_MESSAGES, from offset
+    // 4,000: the app holds 3,201 before them) from the log's bytes, the stack trace and the long line in it.
+    const at = (i: number) => new Date(Date.parse('2024-05-03T00:00:00Z') + i * 10).toISOString().replace('Z', '000+00:00')
+    const texts = Array.from({length: 2400}, (_, i) => `request ${i} done`)
+    texts[1000] = 'Error: boom\n    at a (a.js:1:2)\n    at b (b.js:3:4)'
+    texts[1100] = 'payload ' + 'x'.repeat(3000)
+    const frames = texts.map((text, i) => frame(`<134>1 ${at(i)} host app web.1 - ${text}`))
+    for (let i = 0; i < frames.length; i += 100) assert.equal((await postLogplex(router, token, frames.slice(i, i + 100).join(''))).status, 204)
+    const expected = texts.map((text, i) => `${at(i)} app[web.1]: ${text}\n`).join('')
+    for (let read = 1; read <= 2; read++) {
+      const fromApp = await runCli(['logs', '-a', 'shop', '--since', '2024-05-03T00:00:00Z', '--until', '2024-05-03T00:01:00Z', '-o', 'raw', '--max-line-size', '1024'], {env})
+      assert.equal(fromApp.code, 0, fromApp.stderr)
+      assert.equal(fromApp.stdout, expected, `read ${read}`)
+      assert.match(fromApp.stderr, /shop: a line longer than 1kB is passed on in pieces/, `read ${read}: ${fromApp.stderr}`)
+    }
+  })
+
   it('refuses a time it cannot read, naming the field', async () => {
     const reply = await fetch(`${router.url}/apps/shop/log-sessions`, {
       body: JSON.stringify({since: 'yesterday'}),
