@@ -10,9 +10,7 @@ export type Subscriber = (batch: Batch) => void
 
 /** The messages of one publish, numbered. */
 export class Batch {
-  private plain: Buffer | undefined
-  private events: Buffer | undefined
-  private eventsWithPri: Buffer | undefined
+  private readonly encodings = new Map<StreamFormat, Buffer>()
 
   constructor(readonly messages: readonly LogMessage[]) {}
 
@@ -21,19 +19,13 @@ export class Batch {
    * bytes instead of each encoding the same text again.
    */
   encoded(format: StreamFormat): Buffer {
-    switch (format) {
-      case 'plain': {
-        return (this.plain ??= encodeAll(this.messages, format))
-      }
-
-      case 'events': {
-        return (this.events ??= encodeAll(this.messages, format))
-      }
-
-      case 'events-with-pri': {
-        return (this.eventsWithPri ??= encodeAll(this.messages, format))
-      }
+    let encoded = this.encodings.get(format)
+    if (encoded === undefined) {
+      encoded = encodeAll(this.messages, format)
+      this.encodings.set(format, encoded)
     }
+
+    return encoded
   }
 }
 

@@ -3,13 +3,15 @@ import type {Dispatcher} from 'undici'
 import {ApiUnreachableError, networkReason} from '../api/errors.js'
 import {httpAgent} from '../api/http.js'
 import {MAX_SESSION_LINES} from '../api/types.js'
-import {MESSAGE_EVENTS_HEADER} from '../router/sessions/event-encoding.js'
-import {EventMessages, type MessageDecoder, PlainMessages, type StreamMessage, WholeEventMessages} from './stream-messages.js'
+import {MESSAGE_EVENTS_HEADER, MESSAGE_FRAMES_TYPE} from '../router/sessions/event-encoding.js'
+import {EventMessages, FrameMessages, type MessageDecoder, PlainMessages, type StreamMessage, WholeEventMessages} from './stream-messages.js'
 
 export type {StreamMessage} from './stream-messages.js'
 
 /** Server-sent events first (they can resume with `Last-Event-ID`), plain text lines otherwise. */
 const ACCEPT = 'text/event-stream, text/plain;q=0.9, */*;q=0.1'
+/** A reader that only writes the messages out takes logsift's frames first, where the server has them. */
+const FRAMES_ACCEPT = `${MESSAGE_FRAMES_TYPE}, text/event-stream;q=0.9, text/plain;q=0.8, */*;q=0.1`
 const FIRST_RETRY_MS = 250
 const MAX_RETRY_MS = 5000
 /** A replay that goes quiet this long without the message we stopped at did not have it: print what it sent. */
@@ -75,7 +77,8 @@ export class LogStream {
 
   /**
    * Everything the URL sends until it ends (an app's recent lines, or a URL read without `--tail`). With
-   * `joinUpTo`, the one-line messages of logsift's router up to that length come joined (StreamMessage.joined).
+   * `joinUpTo`, logsift's router is asked for frames, whose one-line messages up to that length come joined
+   * (StreamMessage.joined).
    */
   async *read(url: string, options: {joinUpTo?: number} = {}): AsyncGenerator<StreamMessage[]> {
     const connection = await connect(url, {joinUpTo: options.joinUpTo, tail: false})
@@ -242,7 +245,7 @@ interface Connection {
 
 async function connect(url: string, options: {joinUpTo?: number; lastEventId?: string; tail: boolean}): Promise<Connection> {
   const {request} = await import('../api/undici.js')
-  const headers: Record<string, string> = {accept: ACCEPT, [MESSAGE_EVENTS_HEADER]: '1'}
+  const headers: Record<string, string> = {accept: options.joinUpTo === undefined ? ACCEPT : FRAMES_ACCEPT, [MESSAGE_EVENTS_HEADER]: '1'}
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId
   let response: Dispatcher.ResponseData
   try {
@@ -267,12 +270,18 @@ async function connect(url: string, options: {joinUpTo?: number; lastEventId?: s
     throw new StreamError(statusCode === 404 || statusCode === 410 ? `the log stream has expired or never existed (HTTP ${statusCode})` : `HTTP ${statusCode}`, statusCode)
   }
 
-  const events = String(responseHeaders['content-type'] ?? '').startsWith('text/event-stream')
+  const type = String(responseHeaders['content-type'] ?? '')
+  const close = () => body.destroy()
+  if (options.joinUpTo !== undefined && type.startsWith(MESSAGE_FRAMES_TYPE)) {
+    return {chunks: body, close, decoder: new FrameMessages(options.joinUpTo), idsAreOffsets: true}
+  }
+
+  const events = type.startsWith('text/event-stream')
   const wholeEvents = events && responseHeaders[MESSAGE_EVENTS_HEADER] !== undefined
   return {
     chunks: body,
-    close: () => body.destroy(),
-    decoder: wholeEvents ? new WholeEventMessages({joinUpTo: options.joinUpTo}) : events ? new EventMessages() : new PlainMessages(),
+    close,
+    decoder: wholeEvents ? new WholeEventMessages() : events ? new EventMessages() : new PlainMessages(),
     idsAreOffsets: wholeEvents,
   }
 }

@@ -51,6 +51,8 @@ const COLON = 0x3a
  * other text after one `heroku logs` line is not held whole.
  */
 const MAX_JOINED_BYTES = 1024 * 1024
+/** The router's frames hold a read's messages: far less than this. A header saying more is not taken as one. */
+const MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 /**
  * Whether a line opens as a `heroku logs` line does (as parseLine reads one): an RFC 3339 timestamp, a
@@ -182,11 +184,6 @@ const PRI_FIELD = Buffer.from('pri:')
  * (as the router writes them; a lone CR, which the spec also allows, is not one here). What EventMessages(true)
  * gives, without decoding the stream to text and encoding each message back: a one-line message's bytes are
  * a slice of the chunk. Its reader is logsift's, and a history read sends hundreds of thousands of messages.
- *
- * With `joinUpTo` (a reader that only writes the messages' bytes, as `-o raw` does), the one-line messages of
- * a chunk up to that length are moved together in the chunk itself, one StreamMessage for a run of them
- * (`joined`): a one-minute window of 51,752 messages cost the CLI ~2 µs a message as one object each, of a
- * run that lives under a second. The chunks pushed are then the decoder's to rewrite.
  */
 export class WholeEventMessages implements MessageDecoder {
   readonly holding = false
@@ -207,21 +204,10 @@ export class WholeEventMessages implements MessageDecoder {
   private firstDataEnd = 0
   private data: Buffer[] = []
   private pri: number | undefined
-  /** The chunk being pushed: joined messages are moved within it. */
-  private chunk: Buffer | undefined
-  /**
-   * What the chunk's events gave, in order, when joining: [start, end) of a joined message's bytes in the chunk,
-   * or [-1, i] for `others[i]` (a message not joined, or one whose bytes lie in another buffer).
-   */
-  private readonly joins: number[] = []
-  private readonly others: StreamMessage[] = []
-
-  constructor(private readonly options: {joinUpTo?: number} = {}) {}
 
   push(chunk: Buffer): Decoded {
     const messages: StreamMessage[] = []
     this.dispatchedAny = false
-    this.chunk = chunk
     let start = 0
     if (this.partial !== undefined) {
       // Only the line cut by the chunk's edge is copied to join its parts.
@@ -244,15 +230,12 @@ export class WholeEventMessages implements MessageDecoder {
     }
 
     if (start < chunk.length) this.partial = Buffer.from(chunk.subarray(start))
-    this.chunk = undefined
     if (!this.dispatchedAny) return {messages}
-    // Read before the joined messages move: the id's bytes may be where they go.
     if (this.dispatchedIdBytes !== undefined) {
       this.lastEventId = this.dispatchedIdBytes.toString('utf8', this.dispatchedIdStart, this.dispatchedIdEnd)
       this.dispatchedIdBytes = undefined
     }
 
-    if (this.joins.length > 0) this.join(chunk, messages)
     return {eventId: this.lastEventId, messages}
   }
 
@@ -291,7 +274,7 @@ export class WholeEventMessages implements MessageDecoder {
 
   /**
    * A data line's value with its LF, bytes [start, end) of `bytes`. The first of an event is kept as where it
-   * lies, not as a view (a Buffer each): most events have one, and a joined one is moved from there.
+   * lies, not as a view (a Buffer each): most events have one.
    */
   private dataLine(bytes: Buffer, start: number, end: number): void {
     if (this.firstData === undefined && this.data.length === 0) {
@@ -322,51 +305,142 @@ export class WholeEventMessages implements MessageDecoder {
       this.dispatchedIdEnd = this.idEnd
     }
 
-    const {joinUpTo} = this.options
-    if (joinUpTo === undefined) {
-      messages.push({matched: true, pri, raw: firstData === undefined ? Buffer.concat(data) : firstData.subarray(firstDataStart, firstDataEnd)})
-    } else if (firstData !== undefined && firstData === this.chunk && firstDataEnd - firstDataStart - 1 <= joinUpTo) {
-      this.joins.push(firstDataStart, firstDataEnd)
-    } else {
-      const joined = firstData !== undefined && firstDataEnd - firstDataStart - 1 <= joinUpTo
-      this.others.push(joined
-        ? {joined: 1, matched: true, pri: undefined, raw: firstData.subarray(firstDataStart, firstDataEnd)}
-        : {matched: true, pri, raw: firstData === undefined ? Buffer.concat(data) : firstData.subarray(firstDataStart, firstDataEnd)})
-      this.joins.push(-1, this.others.length - 1)
-    }
+    messages.push({matched: true, pri, raw: firstData === undefined ? Buffer.concat(data) : firstData.subarray(firstDataStart, firstDataEnd)})
   }
+}
 
-  /**
-   * The messages of the chunk's events, in order: each run of joined ones moved together to the chunk's start
-   * (copyWithin: no view made, nothing allocated), one StreamMessage a run, and the others between them.
-   */
-  private join(chunk: Buffer, messages: StreamMessage[]): void {
-    const {joins, others} = this
-    let write = 0
-    let runStart = 0
-    let count = 0
-    for (let i = 0; i < joins.length; i += 2) {
-      const start = joins[i]
-      if (start !== -1) {
-        const end = joins[i + 1]
-        chunk.copyWithin(write, start, end)
-        write += end - start
-        count++
+/**
+ * Frames from logsift's router (MESSAGE_FRAMES_TYPE), asked for by a reader that only writes the messages'
+ * bytes out: a frame of one-line messages is one StreamMessage (`joined`: how many), written as it came; a
+ * frame of one message is that message. A frame cut by a chunk's edge is gathered whole first, so its id (its
+ * last message's offset) is given only with all of its messages. A frame whose one-line messages include one
+ * longer than `joinUpTo` gives each of them alone, since the reader cuts such a line into pieces. A line that
+ * is not a frame header (nor a `:` keep-alive) is passed on as a message of its own.
+ */
+export class FrameMessages implements MessageDecoder {
+  readonly holding = false
+  /** A header line cut by a chunk's edge. */
+  private partialHeader: Buffer | undefined
+  /** The frame being gathered: its bytes, how many of them came, its id and its count of messages. */
+  private body: Buffer | undefined
+  private filled = 0
+  private bodyId = ''
+  private bodyCount = 0
+
+  constructor(private readonly joinUpTo: number) {}
+
+  push(chunk: Buffer): Decoded {
+    const messages: StreamMessage[] = []
+    let eventId: string | undefined
+    let at = 0
+    while (at < chunk.length) {
+      if (this.body !== undefined) {
+        const copied = chunk.copy(this.body, this.filled, at)
+        this.filled += copied
+        at += copied
+        if (this.filled < this.body.length) break
+        this.frame(this.body, this.bodyCount, messages)
+        eventId = this.bodyId
+        this.body = undefined
         continue
       }
 
-      if (count > 0) messages.push({joined: count, matched: true, pri: undefined, raw: chunk.subarray(runStart, write)})
-      count = 0
-      runStart = write
-      const other = others[joins[i + 1]]
-      // Its bytes may be in the chunk, where later messages are moved to.
-      messages.push(other.raw.buffer === chunk.buffer ? {...other, raw: Buffer.from(other.raw)} : other)
+      const newline = chunk.indexOf(NEWLINE, at)
+      if (newline === -1) {
+        this.partialHeader = this.partialHeader === undefined ? Buffer.from(chunk.subarray(at)) : Buffer.concat([this.partialHeader, chunk.subarray(at)])
+        // No header is this long: other text, passed on in pieces rather than held whole.
+        if (this.partialHeader.length > MAX_JOINED_BYTES) {
+          messages.push({matched: true, pri: undefined, raw: this.partialHeader})
+          this.partialHeader = undefined
+        }
+
+        break
+      }
+
+      const line = this.partialHeader === undefined ? chunk.subarray(at, newline + 1) : Buffer.concat([this.partialHeader, chunk.subarray(at, newline + 1)])
+      this.partialHeader = undefined
+      at = newline + 1
+      if (line[0] === COLON) continue
+      const header = frameHeaderOf(line)
+      if (header === undefined) {
+        messages.push({matched: true, pri: undefined, raw: line})
+        continue
+      }
+
+      const {bytes, count, id} = header
+      if (chunk.length - at < bytes) {
+        this.body = Buffer.allocUnsafe(bytes)
+        this.filled = 0
+        this.bodyId = id
+        this.bodyCount = count
+        continue
+      }
+
+      this.frame(chunk.subarray(at, at + bytes), count, messages)
+      eventId = id
+      at += bytes
     }
 
-    if (count > 0) messages.push({joined: count, matched: true, pri: undefined, raw: chunk.subarray(runStart, write)})
-    joins.length = 0
-    others.length = 0
+    return {eventId, messages}
   }
+
+  flush(): StreamMessage[] {
+    return []
+  }
+
+  /** A stream cut inside a frame has lost the rest of it: what came of it is left unsaid, as a cut event is. */
+  end(): StreamMessage[] {
+    return []
+  }
+
+  private frame(bytes: Buffer, count: number, messages: StreamMessage[]): void {
+    if (bytes.length === 0) return
+    if (count <= 1) {
+      messages.push({matched: true, pri: undefined, raw: bytes})
+      return
+    }
+
+    let start = 0
+    while (start < bytes.length) {
+      const end = bytes.indexOf(NEWLINE, start)
+      if (end === -1 || end - start > this.joinUpTo) break
+      start = end + 1
+    }
+
+    if (start >= bytes.length) {
+      messages.push({joined: count, matched: true, pri: undefined, raw: bytes})
+      return
+    }
+
+    for (start = 0; start < bytes.length;) {
+      const newline = bytes.indexOf(NEWLINE, start)
+      const end = newline === -1 ? bytes.length : newline + 1
+      messages.push({matched: true, pri: undefined, raw: bytes.subarray(start, end)})
+      start = end
+    }
+  }
+}
+
+/** `ID COUNT LENGTH` and its LF (decimal numbers, one space between), or undefined for any other line. */
+function frameHeaderOf(line: Buffer): {bytes: number; count: number; id: string} | undefined {
+  const fields: number[] = [0, 0, 0]
+  let field = 0
+  let digits = 0
+  for (let i = 0; i < line.length - 1; i++) {
+    const byte = line[i]
+    if (byte === SPACE && digits > 0 && field < 2) {
+      field++
+      digits = 0
+    } else if (byte >= DIGIT_0 && byte <= DIGIT_9 && digits < 15) {
+      fields[field] = fields[field] * 10 + byte - DIGIT_0
+      digits++
+    } else {
+      return undefined
+    }
+  }
+
+  if (field !== 2 || digits === 0 || fields[2] > MAX_FRAME_BYTES) return undefined
+  return {bytes: fields[2], count: fields[1], id: line.toString('latin1', 0, line.indexOf(SPACE))}
 }
 
 /** Whether bytes [start, end) hold a NUL, which makes an id field one to ignore. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {encodeMessage} from '../../src/router/sessions/event-encoding.js'
-import {EventMessages, type MessageDecoder, opensHerokuLine, PlainMessages, WholeEventMessages} from '../../src/sources/stream-messages.js'
+import {encodeMessage, frameHeader} from '../../src/router/sessions/event-encoding.js'
+import {EventMessages, FrameMessages, type MessageDecoder, opensHerokuLine, PlainMessages, WholeEventMessages} from '../../src/sources/stream-messages.js'
 
 const L1 = '2024-05-01T12:00:01.000000+00:00 app[web.1]: Error: boom\n'
 const L2 = '2024-05-01T12:00:02Z heroku[router]: at=info status=200\n'
@@ -114,34 +114,44 @@ describe('log stream messages', () => {
         }
       }
     })
+  })
 
-    it('joins the one-line messages up to joinUpTo into one buffer, the others as they were, however the stream is cut', () => {
-      const long = '2024-05-01T12:00:04Z app[web.1]: ' + 'y'.repeat(40) + '\n'
-      const sent: Array<[string, number | undefined]> = [[L2, 14], [L1, undefined], [L1 + AT_A, 131], [L2, undefined], [long, undefined], [L1, 11], ['2024-05-01T12:00:03Z app[web.1]: café ☕\n', undefined]]
-      const stream = Buffer.from(sent.map(([line, pri], i) => {
-        const event = encodeMessage(i + 20, line.slice(0, -1), 'events')
-        return pri === undefined ? event : event.replace('\ndata: ', `\npri: ${pri}\ndata: `)
-      }).join('') + 'id: 99\ndata: \n\n: keep-alive\n')
+  describe('FrameMessages (logsift\'s router answered with frames)', () => {
+    const long = '2024-05-01T12:00:04Z app[web.1]: ' + 'y'.repeat(40) + '\n'
+    const cafe = '2024-05-01T12:00:03Z app[web.1]: café ☕\n'
+    const frameOf = (lastId: number, lines: string[]): string => frameHeader(lastId, lines.length, Buffer.byteLength(lines.join(''))) + lines.join('')
+    // As the router sends them: runs of one-line messages, a multi-line one alone, keep-alives between.
+    const stream = Buffer.from(frameOf(21, [L2, L1]) + ':\n' + frameOf(22, [L1 + AT_A]) + frameOf(25, [L2, cafe, L1]) + frameOf(27, [L2, long]) + ':\n')
+    const read = (decoder: FrameMessages, chunks: Buffer[]) => chunks.map((chunk) => decoder.push(chunk))
+
+    it('gives each frame whole, however the stream is cut: a run of one-line messages as one, the others alone', () => {
       for (let first = 0; first <= stream.length; first++) {
         for (const second of [first, Math.min(stream.length, first + 1), Math.min(stream.length, first + 9)]) {
-          const decoder = new WholeEventMessages({joinUpTo: 60})
-          // Copies: a joining decoder rewrites the chunks it is given.
-          const decoded = [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)].map((chunk) => decoder.push(Buffer.from(chunk)))
+          const decoded = read(new FrameMessages(60), [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)])
           const messages = decoded.flatMap((d) => d.messages)
           const cut = `cut at ${first} and ${second}`
-          // The same bytes in the same order, and as many messages.
-          assert.equal(Buffer.concat(messages.map(({raw}) => raw)).toString(), sent.map(([line]) => line).join(''), cut)
-          assert.equal(messages.reduce((count, {joined}) => count + (joined ?? 1), 0), sent.length, cut)
-          // The multi-line message and the one over 60 bytes come whole, each alone, with their PRI.
-          const alone = messages.filter(({joined}) => joined === undefined).map(({pri, raw}) => [raw.toString(), pri])
-          assert.deepEqual(alone, [[L1 + AT_A, 131], [long, undefined]], cut)
-          assert.equal(decoded.map(({eventId}) => eventId).filter((id) => id !== undefined).at(-1), '26', cut)
+          assert.deepEqual(messages.map(({joined, raw}) => [raw.toString(), joined]), [
+            [L2 + L1, 2], [L1 + AT_A, undefined], [L2 + cafe + L1, 3],
+            // The run holding a line over joinUpTo: each of its messages alone, for the reader to cut.
+            [L2, undefined], [long, undefined],
+          ], cut)
+          assert.ok(messages.every(({matched, pri}) => matched === true && pri === undefined), cut)
+          assert.equal(decoded.map(({eventId}) => eventId).filter((id) => id !== undefined).at(-1), '27', cut)
         }
       }
+    })
 
-      // Whole in one chunk: the first two one-line messages are one buffer, as are the last two.
-      const whole = new WholeEventMessages({joinUpTo: 60}).push(Buffer.from(stream)).messages
-      assert.deepEqual(whole.map(({joined}) => joined), [2, undefined, 1, undefined, 2])
+    it('gives a frame\'s id only with the frame whole', () => {
+      const decoder = new FrameMessages(60)
+      const cutAt = stream.indexOf(L1) + 5
+      assert.deepEqual(decoder.push(stream.subarray(0, cutAt)), {eventId: undefined, messages: []})
+      assert.equal(decoder.push(stream.subarray(cutAt, stream.indexOf(':\n'))).eventId, '21')
+    })
+
+    it('passes a line that is no frame header on as a message, and goes on with the frames after it', () => {
+      const decoded = new FrameMessages(60).push(Buffer.from('not a header\n1 2\n12 x 3\n' + frameOf(9, [L2])))
+      assert.deepEqual(decoded.messages.map(({raw}) => raw.toString()), ['not a header\n', '1 2\n', '12 x 3\n', L2])
+      assert.equal(decoded.eventId, '9')
     })
   })
 })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {BatchEncoder, batchHeader, decodeBatch, sinkBatch} from '../../src/router/log/batch.js'
 import type {NewMessage, StoredMessage} from '../../src/router/log/engine.js'
 import {storedMessage} from '../../src/router/message.js'
-import {encodeLogMessage, type StreamFormat} from '../../src/router/sessions/event-encoding.js'
+import {encodeLogMessage, frameHeader, type StreamFormat} from '../../src/router/sessions/event-encoding.js'
 import {StoredEvents} from '../../src/router/sessions/stored-events.js'
 
 const T0 = Date.parse('2024-05-01T12:00:00.123Z')
@@ -31,7 +31,7 @@ const MESSAGES: Array<[string, NewMessage]> = [
   ['empty text', at('')],
   ['a large offset-worthy receive time', at('late', {receivedAt: 2 ** 47, timestamp: undefined})],
 ]
-const FORMATS: StreamFormat[] = ['plain', 'events', 'events-with-pri']
+const FORMATS: StreamFormat[] = ['plain', 'events', 'events-with-pri', 'frames']
 
 function storedBatch(messages: readonly NewMessage[], firstOffset: number): Buffer {
   return Buffer.from(new BatchEncoder().encode(messages, firstOffset))
@@ -48,7 +48,7 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
         const events = new StoredEvents(format)
         assert.equal(sinkBatch(bytes, 0, header, header.firstOffset, 1, events), 1)
         assert.equal(events.count, 1)
-        assert.equal(events.flush().toString(), encodeLogMessage(storedMessage(decoded[0]), format))
+        assert.equal(Buffer.concat(events.flush()).toString(), encodeLogMessage(storedMessage(decoded[0]), format))
       })
     }
   }
@@ -64,7 +64,40 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
     const first = events.flush()
     assert.equal(sinkBatch(bytes, 0, header, 2010, 1500, events), 1500)
     const expected = decoded.map((message) => encodeLogMessage(storedMessage(message), 'events-with-pri'))
-    assert.equal(first.toString(), expected.slice(0, 1000).join(''))
-    assert.equal(events.flush().toString(), expected.slice(1000).join(''))
+    assert.equal(Buffer.concat(first).toString(), expected.slice(0, 1000).join(''))
+    assert.equal(Buffer.concat(events.flush()).toString(), expected.slice(1000).join(''))
+  })
+
+  it('frames: the one-line messages in a row as one frame, each message with a line break as one of its own', () => {
+    const messages = Array.from({length: 300}, (_, i) => MESSAGES[i % MESSAGES.length][1])
+    const bytes = storedBatch(messages, 500)
+    const header = batchHeader(bytes, 0)!
+    const decoded: StoredMessage[] = []
+    decodeBatch(bytes, 0, header, 500, 300, decoded)
+    const events = new StoredEvents('frames')
+    assert.equal(sinkBatch(bytes, 0, header, 500, 300, events), 300)
+    const parts = events.flush()
+    // Rebuilt from the messages: a run of one-line ones, then a frame for each with a break.
+    const expected: string[] = []
+    let run: StoredMessage[] = []
+    const endRun = () => {
+      const text = run.map((message) => encodeLogMessage(storedMessage(message), 'plain')).join('')
+      if (run.length > 0) expected.push(frameHeader(run.at(-1)!.offset, run.length, Buffer.byteLength(text)) + text)
+      run = []
+    }
+
+    for (const message of decoded) {
+      if (storedMessage(message).singleLine) {
+        run.push(message)
+        continue
+      }
+
+      endRun()
+      expected.push(encodeLogMessage(storedMessage(message), 'frames'))
+    }
+
+    endRun()
+    assert.equal(Buffer.concat(parts).toString(), expected.join(''))
+    assert.ok(expected.length > 20, `${expected.length} frames`)
   })
 })

@@ -1,7 +1,7 @@
 import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 
 import type {DropCounter, DropOrigin} from '../drops.js'
-import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, type StreamFormat} from './event-encoding.js'
+import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, MESSAGE_FRAMES_TYPE, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from '../hub.js'
 import type {AppLog, ReadResult, ReadStart, StoredMessage} from '../log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
@@ -47,12 +47,22 @@ const LOG_READ_BATCH = 1000
 const KEEP_ALIVE_MS = 10_000
 
 /**
- * What the client asked for: server-sent events with `Accept: text/event-stream` (with the PRI field too
- * when it sends MESSAGE_EVENTS_HEADER), plain lines otherwise.
+ * What the client asked for: logsift's frames when it accepts them (MESSAGE_FRAMES_TYPE), server-sent events
+ * with `Accept: text/event-stream` (with the PRI field too when it sends MESSAGE_EVENTS_HEADER), plain lines
+ * otherwise.
  */
 export function streamFormat(headers: IncomingHttpHeaders): StreamFormat {
-  if (!(headers.accept ?? '').includes('text/event-stream')) return 'plain'
+  const accept = headers.accept ?? ''
+  if (accept.includes(MESSAGE_FRAMES_TYPE)) return 'frames'
+  if (!accept.includes('text/event-stream')) return 'plain'
   return headers[MESSAGE_EVENTS_HEADER] === undefined ? 'events' : 'events-with-pri'
+}
+
+const CONTENT_TYPES: Record<StreamFormat, string> = {
+  events: 'text/event-stream',
+  'events-with-pri': 'text/event-stream',
+  frames: MESSAGE_FRAMES_TYPE,
+  plain: 'text/plain; charset=utf-8',
 }
 
 /**
@@ -85,7 +95,7 @@ export class SessionStream {
     const {format} = this.options
     res.writeHead(200, {
       'Cache-Control': 'no-cache',
-      'Content-Type': format === 'plain' ? 'text/plain; charset=utf-8' : 'text/event-stream',
+      'Content-Type': CONTENT_TYPES[format],
       // Proxies must pass each line on as it comes.
       'X-Accel-Buffering': 'no',
       // Says to the reader that asked that each event is one message: one more header only for it.
@@ -231,7 +241,7 @@ export class SessionStream {
   }
 
   /**
-   * A comment line to a server-sent events client after KEEP_ALIVE_MS without a message: a long read that
+   * A comment line (`:`) to an events or frames client after KEEP_ALIVE_MS without a message: a long read that
    * matches little must not look like a dead connection to the client or a proxy (the CLI gives up after 60 s).
    */
   private keepAlive(): void {
@@ -268,10 +278,21 @@ export class SessionStream {
     return this.writeHistory(events.flush(), count)
   }
 
-  /** Writes `count` messages of history and waits while the client cannot take more; false once it has gone. */
-  private async writeHistory(data: Buffer | string, count: number): Promise<boolean> {
+  /**
+   * Writes `count` messages of history (given in parts: written together) and waits while the client cannot
+   * take more; false once it has gone.
+   */
+  private async writeHistory(data: Buffer | string | Buffer[], count: number): Promise<boolean> {
     this.lastWrite = Date.now()
-    const room = this.res.write(data)
+    let room = true
+    if (Array.isArray(data)) {
+      this.res.cork()
+      for (const part of data) room = this.res.write(part)
+      this.res.uncork()
+    } else {
+      room = this.res.write(data)
+    }
+
     this.options.traffic?.streamed(this.session.appId, count)
     if (!room) await drainedOrClosed(this.res)
     return !this.closed

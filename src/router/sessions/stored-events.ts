@@ -2,7 +2,7 @@ import {priSeverity} from '../../parse/level.js'
 import {decodeMessageBytes} from '../log/batch.js'
 import type {StoredBytesSink, StoredMessageBytes} from '../log/engine.js'
 import {herokuTimestamp, storedMessage} from '../message.js'
-import {encodeLogMessage, type StreamFormat} from './event-encoding.js'
+import {encodeLogMessage, frameHeader, type StreamFormat} from './event-encoding.js'
 
 const NEWLINE = 0x0a
 const RETURN = 0x0d
@@ -17,13 +17,19 @@ const MIN_ROOM_BYTES = 64 * 1024
  * (ReadOptions.sink): their parts are copied from the log's buffer into the response's, with no string made
  * of them and none encoded back into bytes — for a one-minute window of 51,752 messages that was ~2 µs a
  * message of the router's ~3. A message whose parts hold a line break (its event has several data lines) is
- * decoded and encoded as sessions do.
+ * decoded and encoded as sessions do. As frames (MESSAGE_FRAMES_TYPE), the one-line messages taken in a row
+ * make one frame, and each message with a line break one of its own.
  */
 export class StoredEvents implements StoredBytesSink {
   /** Events taken. */
   count = 0
   private bytes: Buffer
   private length = 0
+  /** Frames closed so far, four numbers each: start and end in `bytes`, messages, the last one's offset. */
+  private readonly frames: number[] = []
+  private frameStart = 0
+  private frameCount = 0
+  private frameLastOffset = 0
 
   constructor(private readonly format: StreamFormat) {
     this.bytes = Buffer.allocUnsafe(MIN_ROOM_BYTES)
@@ -34,14 +40,24 @@ export class StoredEvents implements StoredBytesSink {
     const {dynoStart, sourceStart, textEnd, textStart, timestampStart} = parts
     // Source, dyno and text, not the timestamp: what the line's `singleLine` looks at.
     if (parts.batchBreaksLines && (holdsBreak(buffer, sourceStart, timestampStart) || holdsBreak(buffer, textStart, textEnd))) {
-      const event = Buffer.from(encodeLogMessage(storedMessage(decodeMessageBytes(buffer, parts)), this.format))
+      const frames = this.format === 'frames'
+      const event = Buffer.from(encodeLogMessage(storedMessage(decodeMessageBytes(buffer, parts)), frames ? 'plain' : this.format))
+      if (frames) this.closeFrame()
       this.room(event.length)
       this.length += event.copy(this.bytes, this.length)
+      if (frames) {
+        this.frames.push(this.frameStart, this.length, 1, parts.offset)
+        this.frameStart = this.length
+      }
+
       return
     }
 
     this.room(textEnd - sourceStart + EVENT_EXTRA_BYTES)
-    if (this.format !== 'plain') {
+    if (this.format === 'frames') {
+      this.frameCount++
+      this.frameLastOffset = parts.offset
+    } else if (this.format !== 'plain') {
       this.ascii('id: ')
       this.ascii(String(parts.offset))
       if (this.format === 'events-with-pri' && !parts.priStamped && parts.priority !== undefined && priSeverity(parts.priority, undefined) !== undefined) {
@@ -62,17 +78,39 @@ export class StoredEvents implements StoredBytesSink {
     this.ascii(']: ')
     // The text, the bulk of it, in one native copy; the short parts above byte by byte, cheaper than a call each.
     this.length += buffer.copy(this.bytes, this.length, textStart, textEnd)
-    this.ascii(this.format === 'plain' ? '\n' : '\n\n')
+    this.ascii(this.format === 'plain' || this.format === 'frames' ? '\n' : '\n\n')
   }
 
-  /** The events taken so far, and a fresh start. */
-  flush(): Buffer {
+  /** The events taken so far, in parts to write in order (frames: each one's header, then its bytes), and a fresh start. */
+  flush(): Buffer[] {
     const events = this.bytes.subarray(0, this.length)
-    // What is left of the buffer takes the next events: the response may still hold these.
-    this.bytes = this.bytes.length - this.length >= MIN_ROOM_BYTES ? this.bytes.subarray(this.length) : Buffer.allocUnsafe(MIN_ROOM_BYTES)
+    let parts = [events]
+    if (this.format === 'frames') {
+      this.closeFrame()
+      const {frames} = this
+      parts = []
+      for (let i = 0; i < frames.length; i += 4) {
+        parts.push(Buffer.from(frameHeader(frames[i + 3], frames[i + 2], frames[i + 1] - frames[i])), events.subarray(frames[i], frames[i + 1]))
+      }
+
+      frames.length = 0
+      this.frameStart = 0
+    }
+
+    // What is left of the buffer takes the next events: the response may still hold these. A new one has room
+    // for as much as this flush gave, so that a read of as many messages does not grow it copy by copy.
+    const next = Math.max(MIN_ROOM_BYTES, this.length + (this.length >> 3))
+    this.bytes = this.bytes.length - this.length >= next ? this.bytes.subarray(this.length) : Buffer.allocUnsafe(next)
     this.length = 0
     this.count = 0
-    return events
+    return parts
+  }
+
+  /** Ends the frame of one-line messages taken since the last one ended, if any. */
+  private closeFrame(): void {
+    if (this.frameCount > 0) this.frames.push(this.frameStart, this.length, this.frameCount, this.frameLastOffset)
+    this.frameStart = this.length
+    this.frameCount = 0
   }
 
   private room(bytes: number): void {
