@@ -48,7 +48,7 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
         const events = new StoredEvents(format)
         assert.equal(sinkBatch(bytes, 0, header, header.firstOffset, 1, events), 1)
         assert.equal(events.count, 1)
-        assert.equal(Buffer.concat(events.flush()).toString(), encodeLogMessage(storedMessage(decoded[0]), format))
+        assert.equal(Buffer.concat(events.flush().parts).toString(), encodeLogMessage(storedMessage(decoded[0]), format))
       })
     }
   }
@@ -61,11 +61,11 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
     decodeBatch(bytes, 0, header, 1010, 2500, decoded)
     const events = new StoredEvents('events-with-pri')
     assert.equal(sinkBatch(bytes, 0, header, 1010, 1000, events), 1000)
-    const first = events.flush()
+    const first = events.flush().parts
     assert.equal(sinkBatch(bytes, 0, header, 2010, 1500, events), 1500)
     const expected = decoded.map((message) => encodeLogMessage(storedMessage(message), 'events-with-pri'))
     assert.equal(Buffer.concat(first).toString(), expected.slice(0, 1000).join(''))
-    assert.equal(Buffer.concat(events.flush()).toString(), expected.slice(1000).join(''))
+    assert.equal(Buffer.concat(events.flush().parts).toString(), expected.slice(1000).join(''))
   })
 
   it('frames: the one-line messages in a row as one frame, each message with a line break as one of its own', () => {
@@ -76,7 +76,7 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
     decodeBatch(bytes, 0, header, 500, 300, decoded)
     const events = new StoredEvents('frames')
     assert.equal(sinkBatch(bytes, 0, header, 500, 300, events), 300)
-    const parts = events.flush()
+    const {parts} = events.flush()
     // Rebuilt from the messages: a run of one-line ones, then a frame for each with a break.
     const expected: string[] = []
     let run: StoredMessage[] = []
@@ -99,5 +99,27 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
     endRun()
     assert.equal(Buffer.concat(parts).toString(), expected.join(''))
     assert.ok(expected.length > 20, `${expected.length} frames`)
+  })
+
+  it('takes the next events into a buffer only once its events were written out', () => {
+    const bytes = storedBatch(Array.from({length: 30}, (_, i) => at(`message ${i}`)), 0)
+    const header = batchHeader(bytes, 0)!
+    const events = new StoredEvents('plain')
+    const flushOf = (from: number) => {
+      sinkBatch(bytes, 0, header, from, 10, events)
+      return events.flush()
+    }
+
+    const first = flushOf(0)
+    const firstText = Buffer.concat(first.parts).toString()
+    const second = flushOf(10)
+    // The first is not written yet: the second's events went elsewhere, and the first's bytes are intact.
+    assert.ok(second.parts[0].buffer !== first.parts[0].buffer)
+    assert.equal(Buffer.concat(first.parts).toString(), firstText)
+    first.written()
+    const third = flushOf(20)
+    assert.ok(third.parts[0].buffer === first.parts[0].buffer, 'the written buffer taken again')
+    assert.match(Buffer.concat(third.parts).toString(), /^[^\n]*message 20\n[^]*message 29\n$/)
+    assert.match(Buffer.concat(second.parts).toString(), /^[^\n]*message 10\n[^]*message 19\n$/)
   })
 })

@@ -79,6 +79,11 @@ export interface StoredMessageBytes {
 export interface StoredBytesSink {
   /** `buffer` and `parts` are valid during the call only. */
   take(buffer: Buffer, parts: Readonly<StoredMessageBytes>): void
+  /**
+   * Where a read into this sink may read the log's bytes (the sink copies what it takes): one buffer for all
+   * of a sink's reads, which come one after another, rather than a new one a read.
+   */
+  readonly readBuffer?: Buffer
 }
 
 export interface ReadResult {

@@ -454,7 +454,7 @@ export class FileAppLog implements AppLog {
       if (segment === undefined) break
       progress.offset = Math.max(progress.offset, segment.base)
       const {next, size} = segment
-      const outcome = await segment.forEachBatch(segment.positionFor(progress.offset), size, (buffer, at, header) => progress.take(buffer, at, header))
+      const outcome = await segment.forEachBatch(segment.positionFor(progress.offset), size, (buffer, at, header) => progress.take(buffer, at, header), sink?.readBuffer)
       if (outcome === 'missing' && !this.segments.includes(segment)) {
         // Removed by retention while this read waited: go on from the oldest that is left.
         progress.offset = Math.max(progress.offset, this.firstOffset)

@@ -291,11 +291,13 @@ export class Segment {
   }
 
   /**
-   * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false.
-   * Returns `missing` when the file is gone (removed by retention meanwhile), and the position of a batch
-   * that fails its checksum, which a reader steps over to the next index entry.
+   * Calls `visit` with each checked batch from `position` up to `end` (bytes), until it returns false, read
+   * into `scratch` if given. Returns `missing` when the file is gone (removed by retention meanwhile), and the
+   * position of a batch that fails its checksum, which a reader steps over to the next index entry.
    */
-  async forEachBatch(position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean): Promise<'done' | 'missing' | {corruptAt: number}> {
+  async forEachBatch(
+    position: number, end: number, visit: (buffer: Buffer, at: number, header: BatchHeader) => boolean, scratch?: Buffer,
+  ): Promise<'done' | 'missing' | {corruptAt: number}> {
     const reads = this.readDescriptor()
     let fd: number
     try {
@@ -307,7 +309,7 @@ export class Segment {
     }
 
     try {
-      return await forEachBatchAt(fd, position, end, visit, undefined, this.checked)
+      return await forEachBatchAt(fd, position, end, visit, scratch, this.checked)
     } finally {
       this.released(reads)
     }

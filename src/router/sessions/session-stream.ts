@@ -275,22 +275,23 @@ export class SessionStream {
   /** Writes the events a read put into the sink, and waits while the client cannot take more. */
   private sendEvents(events: StoredEvents): Promise<boolean> {
     const {count} = events
-    return this.writeHistory(events.flush(), count)
+    const {parts, written} = events.flush()
+    return this.writeHistory(parts, count, written)
   }
 
   /**
-   * Writes `count` messages of history (given in parts: written together) and waits while the client cannot
-   * take more; false once it has gone.
+   * Writes `count` messages of history (given in parts: written together; `written` called once they are
+   * out) and waits while the client cannot take more; false once it has gone.
    */
-  private async writeHistory(data: Buffer | string | Buffer[], count: number): Promise<boolean> {
+  private async writeHistory(data: Buffer | string | Buffer[], count: number, written?: () => void): Promise<boolean> {
     this.lastWrite = Date.now()
     let room = true
     if (Array.isArray(data)) {
       this.res.cork()
-      for (const part of data) room = this.res.write(part)
+      for (const [i, part] of data.entries()) room = i === data.length - 1 ? this.res.write(part, written) : this.res.write(part)
       this.res.uncork()
     } else {
-      room = this.res.write(data)
+      room = this.res.write(data, written)
     }
 
     this.options.traffic?.streamed(this.session.appId, count)

@@ -1,6 +1,7 @@
 import {priSeverity} from '../../parse/level.js'
 import {decodeMessageBytes} from '../log/batch.js'
 import type {StoredBytesSink, StoredMessageBytes} from '../log/engine.js'
+import {READ_CHUNK_BYTES} from '../log/segment.js'
 import {herokuTimestamp, storedMessage} from '../message.js'
 import {encodeLogMessage, frameHeader, type StreamFormat} from './event-encoding.js'
 
@@ -11,6 +12,14 @@ const DIGIT_9 = 0x39
 /** Room for what a message's event adds to its parts: the field names, an id, a PRI and a receive-time stamp. */
 const EVENT_EXTRA_BYTES = 96
 const MIN_ROOM_BYTES = 64 * 1024
+const EMPTY = Buffer.alloc(0)
+
+/** Events flushed, in parts to write in order, and what to call once they are written. */
+export interface FlushedEvents {
+  parts: Buffer[]
+  /** Their buffer takes later events: call it once the parts are written out (or the client has gone). */
+  written: () => void
+}
 
 /**
  * The session's events (encodeLogMessage, byte for byte) of messages read from the log as stored bytes
@@ -23,8 +32,16 @@ const MIN_ROOM_BYTES = 64 * 1024
 export class StoredEvents implements StoredBytesSink {
   /** Events taken. */
   count = 0
+  readonly readBuffer = Buffer.allocUnsafe(READ_CHUNK_BYTES)
   private bytes: Buffer
   private length = 0
+  /**
+   * A buffer whose events were written out, for the next ones: a read's events need a new one only while
+   * the last's are still on their way (each allocation adds to what the garbage collector is asked to free,
+   * and at ~20 MB a one-minute window it ran a full collection a window).
+   */
+  private spare: Buffer | undefined
+  private nextRoom = MIN_ROOM_BYTES
   /** Frames closed so far, four numbers each: start and end in `bytes`, messages, the last one's offset. */
   private readonly frames: number[] = []
   private frameStart = 0
@@ -32,7 +49,7 @@ export class StoredEvents implements StoredBytesSink {
   private frameLastOffset = 0
 
   constructor(private readonly format: StreamFormat) {
-    this.bytes = Buffer.allocUnsafe(MIN_ROOM_BYTES)
+    this.bytes = EMPTY
   }
 
   take(buffer: Buffer, parts: Readonly<StoredMessageBytes>): void {
@@ -82,8 +99,9 @@ export class StoredEvents implements StoredBytesSink {
   }
 
   /** The events taken so far, in parts to write in order (frames: each one's header, then its bytes), and a fresh start. */
-  flush(): Buffer[] {
-    const events = this.bytes.subarray(0, this.length)
+  flush(): FlushedEvents {
+    const {bytes, length} = this
+    const events = bytes.subarray(0, length)
     let parts = [events]
     if (this.format === 'frames') {
       this.closeFrame()
@@ -97,13 +115,14 @@ export class StoredEvents implements StoredBytesSink {
       this.frameStart = 0
     }
 
-    // What is left of the buffer takes the next events: the response may still hold these. A new one has room
-    // for as much as this flush gave, so that a read of as many messages does not grow it copy by copy.
-    const next = Math.max(MIN_ROOM_BYTES, this.length + (this.length >> 3))
-    this.bytes = this.bytes.length - this.length >= next ? this.bytes.subarray(this.length) : Buffer.allocUnsafe(next)
+    // The next events get room for as much as these, so that a read of as many does not grow it copy by copy.
+    this.nextRoom = Math.max(MIN_ROOM_BYTES, length + (length >> 3))
+    this.bytes = EMPTY
     this.length = 0
     this.count = 0
-    return parts
+    return {parts, written: () => {
+      this.spare = bytes
+    }}
   }
 
   /** Ends the frame of one-line messages taken since the last one ended, if any. */
@@ -115,7 +134,11 @@ export class StoredEvents implements StoredBytesSink {
 
   private room(bytes: number): void {
     if (this.length + bytes <= this.bytes.length) return
-    const larger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.length + bytes))
+    const size = Math.max(this.length === 0 ? this.nextRoom : 2 * this.bytes.length, this.length + bytes)
+    // Taken when the first event after a flush comes: by then the last read's events are often written out.
+    const {spare} = this
+    this.spare = undefined
+    const larger = this.length === 0 && spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafe(size)
     this.bytes.copy(larger, 0, 0, this.length)
     this.bytes = larger
   }
