@@ -1,4 +1,4 @@
-import {encodeLogMessage, type StreamFormat} from './sessions/event-encoding.js'
+import {encodeLogMessages, type StreamFormat} from './sessions/event-encoding.js'
 import type {Redactor} from '../redact/redactor.js'
 import type {DropCounter} from './drops.js'
 import {type LogEngine, LogWriteError} from './log/engine.js'
@@ -21,18 +21,12 @@ export class Batch {
   encoded(format: StreamFormat): Buffer {
     let encoded = this.encodings.get(format)
     if (encoded === undefined) {
-      encoded = encodeAll(this.messages, format)
+      encoded = Buffer.from(encodeLogMessages(this.messages, format))
       this.encodings.set(format, encoded)
     }
 
     return encoded
   }
-}
-
-function encodeAll(messages: readonly LogMessage[], format: StreamFormat): Buffer {
-  let text = ''
-  for (const message of messages) text += encodeLogMessage(message, format)
-  return Buffer.from(text)
 }
 
 class AppBuffer {

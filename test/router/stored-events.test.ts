@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {BatchEncoder, batchHeader, decodeBatch, sinkBatch} from '../../src/router/log/batch.js'
 import type {NewMessage, StoredMessage} from '../../src/router/log/engine.js'
 import {storedMessage} from '../../src/router/message.js'
-import {encodeLogMessage, frameHeader, type StreamFormat} from '../../src/router/sessions/event-encoding.js'
+import {encodeLogMessage, encodeLogMessages, type StreamFormat} from '../../src/router/sessions/event-encoding.js'
 import {StoredEvents} from '../../src/router/sessions/stored-events.js'
 
 const T0 = Date.parse('2024-05-01T12:00:00.123Z')
@@ -77,28 +77,9 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
     const events = new StoredEvents('frames')
     assert.equal(sinkBatch(bytes, 0, header, 500, 300, events), 300)
     const {parts} = events.flush()
-    // Rebuilt from the messages: a run of one-line ones, then a frame for each with a break.
-    const expected: string[] = []
-    let run: StoredMessage[] = []
-    const endRun = () => {
-      const text = run.map((message) => encodeLogMessage(storedMessage(message), 'plain')).join('')
-      if (run.length > 0) expected.push(frameHeader(run.at(-1)!.offset, run.length, Buffer.byteLength(text)) + text)
-      run = []
-    }
-
-    for (const message of decoded) {
-      if (storedMessage(message).singleLine) {
-        run.push(message)
-        continue
-      }
-
-      endRun()
-      expected.push(encodeLogMessage(storedMessage(message), 'frames'))
-    }
-
-    endRun()
-    assert.equal(Buffer.concat(parts).toString(), expected.join(''))
-    assert.ok(expected.length > 20, `${expected.length} frames`)
+    const text = Buffer.concat(parts).toString()
+    assert.equal(text, encodeLogMessages(decoded.map((message) => storedMessage(message)), 'frames'))
+    assert.ok(text.split('\n').filter((line) => / 1 \d+$/.test(line)).length > 20, 'messages with line breaks have frames of their own')
   })
 
   it('takes the next events into a buffer only once its events were written out', () => {
@@ -121,5 +102,16 @@ describe('StoredEvents (a session\'s events copied from the log\'s bytes)', () =
     assert.ok(third.parts[0].buffer === first.parts[0].buffer, 'the written buffer taken again')
     assert.match(Buffer.concat(third.parts).toString(), /^[^\n]*message 20\n[^]*message 29\n$/)
     assert.match(Buffer.concat(second.parts).toString(), /^[^\n]*message 10\n[^]*message 19\n$/)
+  })
+
+  it('encodeLogMessages as frames: the one-line messages in a row together, ID the last one\'s offset', () => {
+    const [a, b, trace, d] = [at('a'), at('b'), at('one\ntwo'), at('d')].map((message, i) => storedMessage({...message, offset: 5 + i}))
+    const line = (text: string) => `2024-05-01T12:00:00.123456+00:00 app[web.1]: ${text}\n`
+    assert.equal(encodeLogMessages([a, b, trace, d], 'frames'), [
+      `6 2 ${2 * line('a').length}\n${line('a')}${line('b')}`,
+      `7 1 ${line('one\ntwo').length}\n${line('one\ntwo')}`,
+      `8 1 ${line('d').length}\n${line('d')}`,
+    ].join(''))
+    assert.equal(encodeLogMessages([a, b], 'events'), encodeLogMessage(a, 'events') + encodeLogMessage(b, 'events'))
   })
 })

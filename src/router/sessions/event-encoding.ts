@@ -58,6 +58,42 @@ export function encodeLogMessage(message: LogMessage, format: StreamFormat): str
   return head + '\ndata: ' + message.line.split(/\r\n|\r|\n/).join('\ndata: ') + '\n\n'
 }
 
+/**
+ * Messages as a session client reads them, in order: each encoded alone (encodeLogMessage), or as frames,
+ * the one-line messages in a row together.
+ */
+export function encodeLogMessages(messages: readonly LogMessage[], format: StreamFormat): string {
+  // Joined once at the end: a string grown message by message would be flattened again by write().
+  const parts: string[] = []
+  if (format !== 'frames') {
+    for (const message of messages) parts.push(encodeLogMessage(message, format))
+    return parts.join('')
+  }
+
+  let run: string[] = []
+  let lastSeq = 0
+  const endRun = (): void => {
+    if (run.length === 0) return
+    const text = run.join('')
+    parts.push(frameHeader(lastSeq, run.length, Buffer.byteLength(text)), text)
+    run = []
+  }
+
+  for (const message of messages) {
+    if (message.singleLine) {
+      run.push(message.line + '\n')
+      lastSeq = message.seq
+      continue
+    }
+
+    endRun()
+    parts.push(oneFrame(message.seq, message.line))
+  }
+
+  endRun()
+  return parts.join('')
+}
+
 function oneFrame(seq: number, line: string): string {
   const text = line + '\n'
   return frameHeader(seq, 1, Buffer.byteLength(text)) + text

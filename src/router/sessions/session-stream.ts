@@ -1,7 +1,7 @@
 import type {IncomingHttpHeaders, ServerResponse} from 'node:http'
 
 import type {DropCounter, DropOrigin} from '../drops.js'
-import {encodeLogMessage, encodeMessage, MESSAGE_EVENTS_HEADER, MESSAGE_FRAMES_TYPE, type StreamFormat} from './event-encoding.js'
+import {encodeLogMessages, encodeMessage, MESSAGE_EVENTS_HEADER, MESSAGE_FRAMES_TYPE, type StreamFormat} from './event-encoding.js'
 import type {Batch, LogHub} from '../hub.js'
 import type {AppLog, ReadResult, ReadStart, StoredMessage} from '../log/engine.js'
 import {herokuTimestamp, type LogMessage, logplexLine, storedMessage} from '../message.js'
@@ -260,16 +260,15 @@ export class SessionStream {
    * is closing.
    */
   private async sendStored(messages: readonly StoredMessage[], end: number, inWindow = false): Promise<boolean> {
-    // Joined once at the end: a string grown message by message would be flattened again by write().
-    const events: string[] = []
+    const matched: LogMessage[] = []
     for (const stored of messages) {
       if (stored.offset >= end) break
       const message = storedMessage(stored)
-      if (sessionMatches(this.session, message, inWindow)) events.push(encodeLogMessage(message, this.options.format))
+      if (sessionMatches(this.session, message, inWindow)) matched.push(message)
     }
 
-    if (events.length === 0) return !this.closed
-    return this.writeHistory(events.join(''), events.length)
+    if (matched.length === 0) return !this.closed
+    return this.writeHistory(encodeLogMessages(matched, this.options.format), matched.length)
   }
 
   /** Writes the events a read put into the sink, and waits while the client cannot take more. */
@@ -313,24 +312,22 @@ export class SessionStream {
   private backlog(): string {
     const recent = this.hub.recent(this.session.appId)
     const {lastEventId} = this.options
-    let text = ''
+    const picked: LogMessage[] = []
     if (lastEventId !== undefined) {
       for (let i = 0; i < recent.size; i++) {
         const message = recent.at(i)
-        if (message.seq > lastEventId && sessionMatches(this.session, message)) text += encodeLogMessage(message, this.options.format)
+        if (message.seq > lastEventId && sessionMatches(this.session, message)) picked.push(message)
+      }
+    } else {
+      for (let i = recent.size - 1; i >= 0 && picked.length < this.session.lines; i--) {
+        const message = recent.at(i)
+        if (sessionMatches(this.session, message)) picked.push(message)
       }
 
-      return text
+      picked.reverse()
     }
 
-    const picked: LogMessage[] = []
-    for (let i = recent.size - 1; i >= 0 && picked.length < this.session.lines; i--) {
-      const message = recent.at(i)
-      if (sessionMatches(this.session, message)) picked.push(message)
-    }
-
-    for (let i = picked.length - 1; i >= 0; i--) text += encodeLogMessage(picked[i], this.options.format)
-    return text
+    return encodeLogMessages(picked, this.options.format)
   }
 
   private deliver(batch: Batch): void {
@@ -342,19 +339,10 @@ export class SessionStream {
       return
     }
 
-    let text = ''
-    let matched = 0
-    let lastSeq = 0
-    for (const message of batch.messages) {
-      if (!sessionMatches(session, message)) continue
-      matched++
-      lastSeq = message.seq
-      if (!overflowing) text += encodeLogMessage(message, this.options.format)
-    }
-
-    if (matched === 0) return
-    if (overflowing) this.drop(matched, lastSeq)
-    else this.write(text, matched)
+    const matched = batch.messages.filter((message) => sessionMatches(session, message))
+    if (matched.length === 0) return
+    if (overflowing) this.drop(matched.length, matched.at(-1)!.seq)
+    else this.write(encodeLogMessages(matched, this.options.format), matched.length)
   }
 
   private drop(count: number, lastSeq: number): void {
