@@ -32,7 +32,6 @@ export interface FlushedEvents {
 export class StoredEvents implements StoredBytesSink {
   /** Events taken. */
   count = 0
-  readonly readBuffer = Buffer.allocUnsafe(READ_CHUNK_BYTES)
   private bytes: Buffer
   private length = 0
   /**
@@ -48,8 +47,15 @@ export class StoredEvents implements StoredBytesSink {
   private frameCount = 0
   private frameLastOffset = 0
 
+  private ownReadBuffer: Buffer | undefined
+
   constructor(private readonly format: StreamFormat) {
     this.bytes = EMPTY
+  }
+
+  /** Made on the first read into this sink: a session whose reads are all filtered never needs it. */
+  get readBuffer(): Buffer {
+    return (this.ownReadBuffer ??= Buffer.allocUnsafe(READ_CHUNK_BYTES))
   }
 
   take(buffer: Buffer, parts: Readonly<StoredMessageBytes>): void {
