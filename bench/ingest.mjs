@@ -4,6 +4,7 @@
 //   npm run build && node bench/ingest.mjs [--rounds 3] [--seconds 5] [--frames 200] [--connections 4]
 //                                          [--inflight 16] [--sessions 5] [--cases bare,router,sessions]
 //                                          [--cpu-prof DIR] [--base CHECKOUT]
+//                                          (cases also: always)
 //
 // Four processes, all on 127.0.0.1: this one (orchestration only), the server under test (`bin/run.js serve`
 // from dist/, or a bare `http.createServer` that reads each body and answers 204), a load client (an undici
@@ -16,7 +17,8 @@
 // (user + system, from /proc, so Linux only). --cases runs a subset (e.g. `sessions` alone with --cpu-prof,
 // to profile the router under that load only). --base CHECKOUT adds a case `base`: the router of another
 // build (an older commit's checkout, built), measured in the same rounds, for before/after figures that
-// share one machine state.
+// share one machine state. The case `always` is the router of this build with `--fsync always` (each POST
+// answered once its batch is on disk), in the same rounds as the default (`interval`).
 //
 // Bodies are --frames octet-counted frames of `gen-heroku-logs.mjs` lines (seed 1), written as Heroku's HTTPS
 // drains write them: `LEN <190>1 TIMESTAMP host SOURCE DYNO - MESSAGE\n`.
@@ -208,8 +210,8 @@ async function tailReader() {
 }
 
 /** A router with the app `demo`, its data under `dir`. */
-async function startDemoRouter(dir, cpuProf, checkout) {
-  const router = await startRouter({checkout, dataDir: join(dir, `router-${routerCount++}`), nodeArgs: cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]})
+async function startDemoRouter(dir, cpuProf, checkout, args = []) {
+  const router = await startRouter({args, checkout, dataDir: join(dir, `router-${routerCount++}`), nodeArgs: cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]})
   const app = await router.api('POST', '/apps', {name: 'demo'})
   return {...router, token: app.log_input_token}
 }
@@ -270,9 +272,10 @@ async function main() {
   const bareTarget = {pid: bare.pid, token: 't.00000000-0000-4000-8000-000000000000', url: `http://127.0.0.1:${port}`}
   const router = await startDemoRouter(dir, opts['cpu-prof'])
   const base = opts.base === undefined ? undefined : await startDemoRouter(dir, undefined, opts.base)
+  const always = cases.has('always') ? await startDemoRouter(dir, undefined, undefined, ['--fsync', 'always']) : undefined
   const sessionCount = Number(opts.sessions)
-  const rates = {bare: [], base: [], router: [], sessions: []}
-  const cpu = {bare: [], base: [], router: [], sessions: []}
+  const rates = {always: [], bare: [], base: [], router: [], sessions: []}
+  const cpu = {always: [], bare: [], base: [], router: [], sessions: []}
   const deliveries = []
   try {
     for (let round = 1; round <= Number(opts.rounds); round++) {
@@ -289,6 +292,13 @@ async function main() {
         rates.router.push(run.rate)
         cpu.router.push(run.cpuNsPerMessage)
         figures.push(`router ${fmt(rates.router.at(-1))}`)
+      }
+
+      if (always !== undefined) {
+        const run = await measure(always, linesFile, [])
+        rates.always.push(run.rate)
+        cpu.always.push(run.cpuNsPerMessage)
+        figures.push(`router --fsync always ${fmt(rates.always.at(-1))}`)
       }
 
       if (base !== undefined) {
@@ -315,6 +325,7 @@ async function main() {
   } finally {
     await router.stop()
     await base?.stop()
+    await always?.stop()
     bare.kill()
     rmSync(dir, {force: true, recursive: true})
   }
@@ -329,11 +340,21 @@ async function main() {
   console.log(`\nmedian of ${opts.rounds} rounds, ${opts.seconds} s each, ${opts.frames} frames per POST, ${opts.inflight} POSTs queued on ${opts.connections} keep-alive connections:`)
   if (rates.bare.length > 0) line('bare node:http server', 'bare')
   if (rates.router.length > 0) line('logsift serve, 0 sessions', 'router')
+  if (rates.always.length > 0) line('logsift serve --fsync always', 'always')
   if (rates.base.length > 0) line(`base ${opts.base}, 0 sessions`, 'base')
   if (rates.sessions.length > 0) line(`logsift serve, ${sessionCount} sessions`, 'sessions')
   for (const delivery of deliveries) console.log(`  ${delivery}`)
   if (rates.base.length > 0 && rates.router.length > 0) {
     console.log(`this / base: ${(median(rates.router) / median(rates.base) * 100).toFixed(0)}% of the base's msg/s, ${(median(cpu.router) / median(cpu.base) * 100).toFixed(0)}% of its CPU per message`)
+  }
+
+  // Each round measures its cases seconds apart: their ratio within a round moves less than the medians do
+  // when the machine's speed drifts (a VM's neighbours).
+  const perRound = (key) => rates[key].map((rate, i) => `${(rate / rates.base[i] * 100).toFixed(0)}%`).join(', ')
+  if (rates.base.length > 0 && rates.router.length > 0) console.log(`  per round, this / base: ${perRound('router')}`)
+  if (rates.base.length > 0 && rates.always.length > 0) console.log(`  per round, --fsync always / base: ${perRound('always')}`)
+  if (rates.base.length > 0 && rates.always.length > 0) {
+    console.log(`--fsync always / base: ${(median(rates.always) / median(rates.base) * 100).toFixed(0)}% of the base's msg/s, ${(median(cpu.always) / median(cpu.base) * 100).toFixed(0)}% of its CPU per message`)
   }
 
   if (bareRate !== undefined && rates.sessions.length > 0) {

@@ -13,8 +13,6 @@
 
 const DIGIT_0 = 0x30
 const DIGIT_9 = 0x39
-/** Offsets of the digits in `YYYY-MM-DDTHH:MM:SS`. */
-const DIGIT_OFFSETS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 function isDigit(code: number): boolean {
@@ -26,39 +24,21 @@ function twoDigits(s: string, i: number): number {
 }
 
 /**
+ * The shape timestampEnd accepts, sticky (matched at `lastIndex` only). `\d` is ASCII digits alone without
+ * the `u` flag. A regular expression rather than a `charCodeAt` per character: V8 compiles it to machine code,
+ * ~50 ns a call against ~85 for the character checks (it runs once per message parsed: every line read, every
+ * message the router takes in).
+ */
+const TIMESTAMP_SHAPE = /\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d{1,9}(?!\d))?(?:[Zz]|[+-]\d\d(?::\d\d|\d\d))/y
+
+/**
  * Where the RFC 3339 timestamp starting at `start` ends (the index just past it), or -1 when `s` has no
  * timestamp of that shape there. Checks the shape only (digits and separators); `parseTimestamp` checks
  * the ranges. Used by the line parsers to recognise a timestamp without computing the instant.
  */
 export function timestampEnd(s: string, start: number): number {
-  // YYYY-MM-DDTHH:MM:SS is 19 characters; the shortest full timestamp adds `Z`.
-  if (s.length - start < 20) return -1
-  const t = s.charCodeAt(start + 10)
-  if (
-    s.charCodeAt(start + 4) !== 0x2d || s.charCodeAt(start + 7) !== 0x2d || (t !== 0x54 && t !== 0x74)
-    || s.charCodeAt(start + 13) !== 0x3a || s.charCodeAt(start + 16) !== 0x3a
-  ) return -1
-  // Indexed, not for-of: this runs for every line read, and the iterator made it twice as slow (~230 ns a call).
-  for (let k = 0; k < DIGIT_OFFSETS.length; k++) if (!isDigit(s.charCodeAt(start + DIGIT_OFFSETS[k]))) return -1
-
-  let i = start + 19
-  if (s.charCodeAt(i) === 0x2e) { // .
-    const fractionStart = ++i
-    while (isDigit(s.charCodeAt(i))) i++
-    const digits = i - fractionStart
-    if (digits === 0 || digits > 9) return -1
-  }
-
-  const code = s.charCodeAt(i)
-  if (code === 0x5a || code === 0x7a) return i + 1 // Z z
-  if (code !== 0x2b && code !== 0x2d) return -1 // + -
-  if (!isDigit(s.charCodeAt(i + 1)) || !isDigit(s.charCodeAt(i + 2))) return -1
-  if (s.charCodeAt(i + 3) === 0x3a) { // ±HH:MM
-    return isDigit(s.charCodeAt(i + 4)) && isDigit(s.charCodeAt(i + 5)) ? i + 6 : -1
-  }
-
-  // ±HHMM; a bare ±HH is not RFC 3339.
-  return isDigit(s.charCodeAt(i + 3)) && isDigit(s.charCodeAt(i + 4)) ? i + 5 : -1
+  TIMESTAMP_SHAPE.lastIndex = start
+  return TIMESTAMP_SHAPE.test(s) ? TIMESTAMP_SHAPE.lastIndex : -1
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`). */
