@@ -131,7 +131,7 @@ export class FileAppLog implements AppLog {
     if (messages.length === 0) return {first, next: first}
     const encoded = this.context.encoder.encode(messages, first)
     const next = first + messages.length
-    const batch = {firstTime: encoded.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(encoded, 0) as BatchHeader}
+    const batch = {firstTime: encoded.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(encoded, 0) as BatchHeader, messages}
     if (this.writing === undefined && this.pending.length === 0 && !this.diskSlow) {
       this.writeNow(encoded, batch)
       this.assignedNext = next

@@ -6,12 +6,15 @@ import {promisify} from 'node:util'
 import {BATCH_HEADER_BYTES, type BatchHeader, batchHeader, checkedBatch, forEachTimestamp} from './batch.js'
 import {CheckedRanges} from './checked-ranges.js'
 import {type OwnTimes, OwnTimeSpan} from './own-time-span.js'
+import type {NewMessage} from './engine.js'
 
 /** A batch as the segment takes it in after writing it. */
 export interface WrittenBatch {
   readonly header: BatchHeader
   /** The receive time of its first message. */
   readonly firstTime: number
+  /** Its messages, as appended: their own times go into the span of a segment made in this process. */
+  readonly messages: readonly NewMessage[]
 }
 
 /** An entry of a segment's sparse time index: a batch boundary, and the latest receive time before it. */
@@ -81,6 +84,11 @@ export class Segment {
   private reads: ReadDescriptor | undefined
   /** Its messages' own times, once known (sealed segments only: the active one still changes). */
   ownTimes: OwnTimes | undefined
+  /**
+   * The own times of every message written, for a segment made in this process (one opened from disk has
+   * messages this process never saw): its span at the seal needs no read of it.
+   */
+  private writtenOwnTimes: OwnTimeSpan | undefined
   private bytesSinceIndex = 0
 
   constructor(readonly directory: string, readonly base: number) {
@@ -113,6 +121,7 @@ export class Segment {
   create(): void {
     this.fd = openSync(this.path, 'w+', 0o600)
     this.indexFd = openSync(this.indexPath, 'w', 0o600)
+    this.writtenOwnTimes = new OwnTimeSpan()
   }
 
   /**
@@ -145,7 +154,9 @@ export class Segment {
 
   /** Takes in batches just written after the last one: size, offsets, times and index entries. */
   written(batches: readonly WrittenBatch[], indexIntervalBytes: number): void {
-    for (const {firstTime, header} of batches) {
+    const span = this.writtenOwnTimes
+    for (const {firstTime, header, messages} of batches) {
+      if (span !== undefined) for (const message of messages) span.add(message.timestamp, message.receivedAt)
       if (this.size === 0 || this.bytesSinceIndex >= indexIntervalBytes) this.addIndexEntry({maxTimeBefore: this.maxTime, offset: header.firstOffset, position: this.size})
       this.size += header.length
       this.bytesSinceIndex += header.length
@@ -233,7 +244,8 @@ export class Segment {
 
   /**
    * The span of the messages' own times: from the `.otr` file when it was written for this size of the
-   * segment, else computed by reading the segment once, and then kept (in the file, once it is sealed). A
+   * segment, else from what was written to it (a sealed segment this process made) or by reading it once,
+   * and then kept (in the file, once it is sealed). A
    * message's own time is what a history query reads of its line (the timestamp it was sent with, else its
    * receive time); one that does not parse matches no window, and counts with its receive time, which only
    * widens the span: a segment is never skipped wrongly. Undefined when the file is gone.
@@ -247,6 +259,18 @@ export class Segment {
       return stored
     }
 
+    const ownTimes = this.sealed && this.writtenOwnTimes !== undefined ? this.writtenOwnTimes.span() : await this.readOwnTimes(size)
+    if (ownTimes === undefined) return undefined
+    if (this.sealed && this.size === size) {
+      this.ownTimes = ownTimes
+      await this.storeOwnTimes(ownTimes, size)
+    }
+
+    return ownTimes
+  }
+
+  /** The span read from the segment's messages up to `size`; undefined when the file is gone. */
+  private async readOwnTimes(size: number): Promise<OwnTimes | undefined> {
     const span = new OwnTimeSpan()
     const visit = (timestamp: string | undefined, receivedAt: number): void => span.add(timestamp, receivedAt)
     const outcome = await this.forEachBatch(0, size, (buffer, at, header) => {
@@ -256,13 +280,7 @@ export class Segment {
     if (outcome === 'missing') return undefined
     // Past a damaged batch what follows is not looked at: no span, so the segment is always read.
     if (typeof outcome === 'object') return {earliest: Number.NEGATIVE_INFINITY, latest: Number.POSITIVE_INFINITY}
-    const ownTimes = span.span()
-    if (this.sealed && this.size === size) {
-      this.ownTimes = ownTimes
-      await this.storeOwnTimes(ownTimes, size)
-    }
-
-    return ownTimes
+    return span.span()
   }
 
   private async storedOwnTimes(size: number): Promise<OwnTimes | undefined> {

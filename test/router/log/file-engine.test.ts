@@ -348,6 +348,36 @@ describe('FileLogEngine', () => {
       assert.deepEqual(readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.otr')).map((name) => statSync(join(dir, 'web', name)).mtimeMs), before)
     })
 
+    it('keeps at the seal, from what was written, the span a read of the segment gives', async () => {
+      const dir = freshDir()
+      const engine = await open({dir, segmentBytes: 8 * 1024})
+      // Own times of every kind (shapes with and without a fraction or an offset, none, unparseable), each
+      // message's a second after the last's, so that each segment's first and last set its span.
+      const shapes = [
+        (ms: number) => new Date(ms).toISOString(),
+        (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z'),
+        (ms: number) => new Date(ms + 2 * 60 * 60 * 1000).toISOString().replace('Z', '+02:00'),
+        (ms: number) => new Date(ms - 7 * 60 * 60 * 1000).toISOString().replace('Z', '000-07:00'),
+        () => undefined,
+        () => 'Dec  1 09:00:00',
+      ]
+      for (let i = 0; i < 40; i++) {
+        await engine.app('web').append(Array.from({length: 10}, (_, n) => {
+          const at = T0 + (i * 10 + n) * 1000
+          return routerMessage(i * 10 + n, at, {timestamp: shapes[(i * 3 + n) % shapes.length](at)})
+        }))
+      }
+
+      await engine.close()
+      const spanFiles = (): string[] => readdirSync(join(dir, 'web')).filter((name) => name.endsWith('.otr')).sort()
+      const kept = spanFiles().map((name) => readFileSync(join(dir, 'web', name)))
+      assert.ok(kept.length > 5, `${kept.length} sealed segments`)
+      for (const name of spanFiles()) rmSync(join(dir, 'web', name))
+      // Reopened, the sealed segments are read for their spans, and the spans stored again.
+      await (await open({dir, segmentBytes: 8 * 1024})).app('web').windowRanges(T0, T0 + 1)
+      assert.deepEqual(spanFiles().map((name) => readFileSync(join(dir, 'web', name))), kept)
+    })
+
     it('computes them again when missing, torn or written for a segment recovery cut, never skipping wrongly', async () => {
       const dir = freshDir()
       await fill(dir)
