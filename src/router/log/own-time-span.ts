@@ -59,8 +59,9 @@ export class OwnTimeSpan {
   private addShaped(timestamp: string, offsetAt: number): boolean {
     for (const shape of this.shapes) {
       if (shape.length !== timestamp.length || !timestamp.endsWith(shape.offset)) continue
-      if (timestamp < shape.earliest) shape.earliest = timestamp
-      else if (timestamp > shape.latest) shape.latest = timestamp
+      // Messages mostly come in order: one string comparison for those.
+      if (timestamp > shape.latest) shape.latest = timestamp
+      else if (timestamp < shape.earliest) shape.earliest = timestamp
       return true
     }
 
