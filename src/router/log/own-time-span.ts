@@ -77,8 +77,8 @@ const BEFORE_OFFSET = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+|(?!\.))/y
 /**
  * Where the offset (`Z`, `+00:00`) of an RFC 3339 timestamp starts, after its seconds and any fraction;
  * -1 when it does not start `YYYY-MM-DDTHH:MM:SS` with digits where digits go, or has nothing after them.
- * Runs for every message when a segment is sealed: a regular expression, compiled to machine code, took
- * its share of the router's ingest CPU from ~5% (a map lookup a character) to under 1%.
+ * Runs for every message the router stores: a regular expression, compiled to machine code, rather than a
+ * map lookup a character, which took ~5% of the router's ingest CPU.
  */
 export function offsetStart(timestamp: string): number {
   BEFORE_OFFSET.lastIndex = 0

@@ -245,10 +245,10 @@ export class Segment {
   /**
    * The span of the messages' own times: from the `.otr` file when it was written for this size of the
    * segment, else from what was written to it (a sealed segment this process made) or by reading it once,
-   * and then kept (in the file, once it is sealed). A
-   * message's own time is what a history query reads of its line (the timestamp it was sent with, else its
-   * receive time); one that does not parse matches no window, and counts with its receive time, which only
-   * widens the span: a segment is never skipped wrongly. Undefined when the file is gone.
+   * and then kept (in the file, once it is sealed). A message's own time is what a history query reads of its
+   * line (the timestamp it was sent with, else its receive time); one that does not parse matches no window,
+   * and counts with its receive time, which only widens the span: a segment is never skipped wrongly.
+   * Undefined when the file is gone.
    */
   async loadOwnTimes(): Promise<OwnTimes | undefined> {
     if (this.ownTimes !== undefined) return this.ownTimes
@@ -259,7 +259,10 @@ export class Segment {
       return stored
     }
 
-    const ownTimes = this.sealed && this.writtenOwnTimes !== undefined ? this.writtenOwnTimes.span() : await this.readOwnTimes(size)
+    const written = this.sealed ? this.writtenOwnTimes : undefined
+    // Let go once used: its timestamps may be slices of whole request bodies, which they keep in memory.
+    if (written !== undefined) this.writtenOwnTimes = undefined
+    const ownTimes = written === undefined ? await this.readOwnTimes(size) : written.span()
     if (ownTimes === undefined) return undefined
     if (this.sealed && this.size === size) {
       this.ownTimes = ownTimes
