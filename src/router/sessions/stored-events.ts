@@ -142,9 +142,14 @@ export class StoredEvents implements StoredBytesSink {
     if (this.length + bytes <= this.bytes.length) return
     const size = Math.max(this.length === 0 ? this.nextRoom : 2 * this.bytes.length, this.length + bytes)
     // Taken when the first event after a flush comes: by then the last read's events are often written out.
-    const {spare} = this
-    this.spare = undefined
-    const larger = this.length === 0 && spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafe(size)
+    // (One too small for the events to come is let go; growing mid-read keeps it for the next flush.)
+    let larger: Buffer | undefined
+    if (this.length === 0) {
+      if (this.spare !== undefined && this.spare.length >= size) larger = this.spare
+      this.spare = undefined
+    }
+
+    larger ??= Buffer.allocUnsafe(size)
     this.bytes.copy(larger, 0, 0, this.length)
     this.bytes = larger
   }
