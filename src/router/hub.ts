@@ -10,7 +10,8 @@ export type Subscriber = (batch: Batch) => void
 
 /** The messages of one publish, numbered. */
 export class Batch {
-  private readonly encodings = new Map<StreamFormat, Buffer>()
+  /** Made when a session first asks: most batches are stored and read by no session. */
+  private encodings: Map<StreamFormat, Buffer> | undefined
 
   constructor(readonly messages: readonly LogMessage[]) {}
 
@@ -19,6 +20,7 @@ export class Batch {
    * bytes instead of each encoding the same text again.
    */
   encoded(format: StreamFormat): Buffer {
+    this.encodings ??= new Map()
     let encoded = this.encodings.get(format)
     if (encoded === undefined) {
       encoded = Buffer.from(encodeLogMessages(this.messages, format))
