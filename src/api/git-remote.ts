@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {requireBuiltin} from '../builtin.js'
 
 /** The remote `heroku git:remote` creates, and the one the Heroku CLI reads when `-r` is not given. */
 export const DEFAULT_REMOTE = 'heroku'
@@ -21,6 +21,7 @@ export class GitRemoteError extends Error {
 
 /** `git config --get KEY` in `cwd`, or undefined when it is not set (or git is not installed or not a repository). */
 function gitConfig(key: string, cwd: string): string | undefined {
+  const {spawnSync} = requireBuiltin('node:child_process') as typeof import('node:child_process')
   const result = spawnSync('git', ['config', '--get', key], {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
   return result.status === 0 ? result.stdout.trim() : undefined
 }

@@ -1,5 +1,6 @@
-import {type ResourceLimits, Worker} from 'node:worker_threads'
+import type {ResourceLimits, Worker} from 'node:worker_threads'
 
+import {requireBuiltin} from '../builtin.js'
 import {fromSource, moduleUrl} from '../package-root.js'
 
 /**
@@ -29,6 +30,7 @@ export class RangeWorker<Message, Request> {
   /** `failed` turns a worker's crash into one of its own messages, so the reader meets it in order. */
   constructor(path: string, request: Request, failed: (error: Error) => Message, options: RangeWorkerOptions = {}) {
     const {eval: isEval, script} = workerScript(path)
+    const {Worker} = requireBuiltin('node:worker_threads') as typeof import('node:worker_threads')
     this.worker = new Worker(script, {eval: isEval, resourceLimits: options.resourceLimits, workerData: request})
     this.worker.on('message', (message: Message) => this.arrived(message))
     this.worker.on('error', (error) => this.arrived(failed(error)))

@@ -6,7 +6,6 @@ import {Socket} from 'node:net'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {promisify} from 'node:util'
-import {createGunzip} from 'node:zlib'
 
 import {InputError, inputErrorFrom} from './input-error.js'
 
@@ -137,6 +136,7 @@ async function* gunzipIfGzip(bytes: Readable): AsyncGenerator<Buffer> {
     return
   }
 
+  const {createGunzip} = await import('node:zlib')
   const gunzip = createGunzip({chunkSize: READ_CHUNK_BYTES})
   // Errors of either side reach the reader through gunzip; the pipeline's own promise is not needed.
   pipeline(Readable.from(all, {objectMode: false}), gunzip).catch(() => {})
