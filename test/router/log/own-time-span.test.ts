@@ -44,6 +44,16 @@ describe('OwnTimeSpan (a sealed segment\'s own-time span, computed without parsi
       messages: Array.from({length: 10}, (_, i): [string, number] => [`2024-05-01T12:00:00.00${i}+0${i}:00`, T0]),
       name: 'more shapes than it keeps apart: the rest parsed one by one',
     },
+    {
+      earliest: at('2024-05-01T11:50:00.0+03:00'), latest: at('2024-05-01T11:30:00.0+01:00'),
+      messages: [['2024-05-01T11:45:00.1234:00', T0 - 7_200_000], ['2024-05-01T12:00:00.0+02:00', T0], ['2024-05-01T11:30:00.0+01:00', T0], ['2024-05-01T11:50:00.0+03:00', T0]],
+      name: 'a first timestamp that is not RFC 3339 makes no shape: its tail (:00) would have grouped three offsets',
+    },
+    {
+      earliest: at('2024-05-01t11:00:00Z'), latest: at('2024-05-01T12:00:00Z'),
+      messages: [['2024-05-01T12:00:00Z', T0], ['2024-05-01t11:00:00Z', T0]],
+      name: 'a lowercase t (which parses, and sorts after T as a string) is parsed, not ordered',
+    },
     {earliest: Number.POSITIVE_INFINITY, latest: Number.NEGATIVE_INFINITY, messages: [], name: 'nothing'},
   ]
   for (const {earliest, latest, messages, name} of table) {
