@@ -57,7 +57,7 @@ export class OwnTimeSpan {
   /**
    * Counts a timestamp in its shape; false when it has none (not RFC 3339 with a `T`, or no room for another
    * shape). A shape is made only from a whole RFC 3339 timestamp, so its offset is a real one (`Z`, `+00:00`,
-   * `+0000`), which no other offset ends with. Then every timestamp that parses and has the shape's length,
+   * `+0000`), and no real offset ends with another. Then every timestamp that parses and has the shape's length,
    * offset and `T` has its digits and separators in the same places and a fraction of the same length, so it
    * orders as a string as it does in time; one that does not parse matches no window, and is left out. So those
    * are not checked one by one: checking each cost as much as the rest of the span.
