@@ -10,7 +10,7 @@ import {MAX_SESSION_LINES} from '../api/types.js'
 import {parseFrame, parseLine, parseLineWithPri} from '../parse/line.js'
 import type {LogRecord} from '../parse/record.js'
 import {type LinePrefilter, UnitSplitter} from '../parse/split.js'
-import {isGzipFile, isNamedFifo, readFile, readPlainFileFrom} from '../sources/file.js'
+import {isGzipFile, isNamedFifo, readFile, readPlainFileFrom, readStdin} from '../sources/file.js'
 import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
 import {inputName} from '../sources/inputs.js'
@@ -146,7 +146,7 @@ class PipelineRun {
     if (input.kind === 'stdin') {
       // A followed pipe never ends, so what `--num` held so far is printed before reading it.
       if (this.pipeline.follow) await this.writeLast()
-      await this.readChunks(process.stdin, splitter)
+      await this.readChunks(readStdin(process.stdin), splitter)
       return
     }
 

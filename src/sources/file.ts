@@ -8,6 +8,7 @@ import {pipeline} from 'node:stream/promises'
 import {promisify} from 'node:util'
 
 import {InputError, inputErrorFrom} from './input-error.js'
+import {STDIN_NAME} from './inputs.js'
 
 /** Large reads: a log file is read front to back once, so fewer system calls win. */
 export const READ_CHUNK_BYTES = 256 * 1024
@@ -72,6 +73,20 @@ export async function* readFile(path: string): AsyncGenerator<Buffer> {
     throw inputErrorFrom(path, error)
   } finally {
     bytes.destroy()
+  }
+}
+
+/**
+ * Standard input's bytes, gunzipped when they start as gzip does, as a file's or a named pipe's are
+ * (`curl …/app.log.gz | logsift logs`). Stdin is let go when the reading stops, at its end or early.
+ */
+export async function* readStdin(stdin: Readable): AsyncGenerator<Buffer> {
+  try {
+    yield* gunzipIfGzip(stdin)
+  } catch (error) {
+    throw inputErrorFrom(STDIN_NAME, error)
+  } finally {
+    stdin.destroy()
   }
 }
 

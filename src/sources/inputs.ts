@@ -7,6 +7,9 @@ export type Input =
   | {kind: 'stdin'}
   | {kind: 'url'; url: string}
 
+/** How standard input is named in messages. */
+export const STDIN_NAME = '(standard input)'
+
 /** Arguments to inputs: `-` is stdin, an http(s) URL a log stream, no argument stdin when it is not a terminal. */
 export function resolveInputs(args: string[], stdinIsTTY: boolean): Input[] | undefined {
   if (args.length === 0) return stdinIsTTY ? undefined : [{kind: 'stdin'}]
@@ -29,7 +32,7 @@ export function inputName(input: Input): string {
     }
 
     case 'stdin': {
-      return '(standard input)'
+      return STDIN_NAME
     }
 
     case 'url': {

@@ -78,6 +78,25 @@ describe('logsift logs: inputs that are not regular files', () => {
     assert.equal(await totalFileBytes([{kind: 'file', path: '/dev/zero'}]), undefined)
   })
 
+  it('gunzips standard input that carries gzip, as a file (`-` or no argument), and streams plain input as it was', async () => {
+    const text = line(1) + line(2) + line(3)
+    for (const args of [['logs', '-', '-o', 'raw'], ['logs', '-o', 'raw']]) {
+      const gzipped = await runCli(args, {input: gzipSync(text)})
+      assert.deepEqual([gzipped.code, gzipped.stdout, gzipped.stderr], [0, text, ''], args.join(' '))
+      const plain = await runCli(args, {input: text})
+      assert.deepEqual([plain.code, plain.stdout, plain.stderr], [0, text, ''], args.join(' '))
+    }
+  })
+
+  it('a gzip stream cut short on standard input: what it held, then one line naming the input, exit 2', async () => {
+    const lines = Array.from({length: 2000}, (_, i) => line(i)).join('')
+    const gzipped = gzipSync(lines)
+    const result = await runCli(['logs', '-o', 'raw'], {input: gzipped.subarray(0, gzipped.length >> 1)})
+    assert.equal(result.code, 2)
+    assert.ok(result.stdout.length > 0 && lines.startsWith(result.stdout), 'the lines before the cut, whole')
+    assert.equal(result.stderr, 'logsift: (standard input): unexpected end of file\n')
+  })
+
   it('reads /dev/stdin as the pipe it is', async () => {
     const file = join(dir, 'piped.log')
     writeFileSync(file, line(1) + line(2))
