@@ -1,3 +1,5 @@
+import {Args} from '@oclif/core'
+
 import type {App, Drain} from '../../api/types.js'
 
 import {apiUrlFlag, ApiCommand, appFlags} from '../../api/command.js'
@@ -6,6 +8,9 @@ import {redactUrl} from '../../router/drains/redact.js'
 import {dropList} from '../../router/observability/status-text.js'
 
 export default class AppsInfo extends ApiCommand {
+  // `heroku apps:info APP` works too (a hidden argument there): the same here, for the same habit.
+  static override args = {app: Args.string({description: 'the app, as -a APP', hidden: true})}
+
   static override description = `Prints the app's id, log input token, recent-log buffer use, what was dropped of its messages and why (see \`logsift status\` for drops that name no app) and drains (passwords shown as ****), each when the API reports it: Heroku reports no token, buffer or drops.`
 
   static override enableJsonFlag = true
@@ -23,8 +28,8 @@ export default class AppsInfo extends ApiCommand {
   static override summary = "Show an app's log input token, drains and buffer use"
 
   async run(): Promise<{app: App; drains: Drain[]}> {
-    const {flags} = await this.parse(AppsInfo)
-    const name = this.requireApp(flags)
+    const {args, flags} = await this.parse(AppsInfo)
+    const name = args.app ?? this.requireApp(flags)
     const api = await this.api(flags['api-url'])
     const [app, listed] = await Promise.all([api.app(name), api.drains(name)])
     // The list has no delivery state; each drain's own record has it (on logsift's router).
