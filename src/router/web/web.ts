@@ -54,6 +54,12 @@ export function createWebHandler(
   const web = new WebRoutes(context, new WebAuth(context.apiKey), new StaticFiles())
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req)) {
+      // The router's address typed into a browser: the page, rather than the API's 401 in JSON.
+      res.writeHead(302, {Location: `${WEB_PREFIX}/`}).end()
+      return
+    }
+
     if (path !== WEB_PREFIX && !path.startsWith(WEB_PREFIX + '/')) {
       api(req, res)
       return
@@ -67,6 +73,11 @@ export function createWebHandler(
       sendError(res, new ApiError(500, 'internal_server_error', `Internal error: ${(error as Error).message}`))
     })
   }
+}
+
+/** A browser navigating asks for HTML first; API clients (the Heroku CLI, logsift) ask for JSON. */
+function acceptsHtml(req: IncomingMessage): boolean {
+  return /(^|,)\s*text\/html\b/.test(req.headers.accept ?? '')
 }
 
 class WebRoutes {

@@ -25,6 +25,14 @@ describe('router page: JSON API', () => {
       assert.equal((await webCall(router, 'GET', '/web/api/apps', {cookie: `logsift_web=${router.apiKey}`})).status, 401)
     })
 
+    it('sends a browser at the router\'s address to the page; an API client there still gets the API\'s 401', async () => {
+      const router = await testRouter()
+      const browser = await webCall(router, 'GET', '/', {headers: {accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'}})
+      assert.deepEqual([browser.status, browser.headers.location], [302, '/web/'])
+      const client = await webCall(router, 'GET', '/', {headers: {accept: 'application/vnd.heroku+json; version=3'}})
+      assert.deepEqual([client.status, client.headers.location], [401, undefined])
+    })
+
     it('serves the page shell with a strict CSP and no inline script', async () => {
       const router = await testRouter()
       const reply = await webCall(router, 'GET', '/web/')
