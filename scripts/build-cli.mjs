@@ -39,11 +39,12 @@ const commandsAndHooks = readdirSync(src, {recursive: true})
 
 /**
  * Start-up work oclif does on every run that a `logs` run never uses, undone as oclif's files are bundled
- * (bench/RESULTS.md, "Start-up"): Node modules it requires at the top but calls only for rare jobs (a shell
- * name, reading flags from stdin, performance marks), loaded on first use instead (with logsift's own, see
- * src/builtin.ts, ~11 ms); and the locale-aware sort of a plugin's command ids, whose first call builds an
- * ICU collator (~7 ms), made a code-unit sort: the ids are lowercase words and colons, which both orders sort
- * alike. A change that no longer applies (a new oclif) fails the build, so none is lost unnoticed.
+ * (bench/RESULTS.md, "Start-up: what a `logs` run loaded and never used"): Node modules it requires at the
+ * top but calls only for rare jobs (a shell name, reading flags from stdin, performance marks), loaded on
+ * first use instead (with logsift's own, see src/builtin.ts, ~11 ms); and the locale-aware sort of a plugin's
+ * command ids, whose first call builds an ICU collator (~7 ms), made a code-unit sort: the ids are lowercase
+ * words and colons, which both orders sort alike. A change that no longer applies (a new oclif) fails the
+ * build, so none is lost unnoticed.
  */
 const OCLIF_EDITS = {
   'lib/config/plugin.js': [['a.id.localeCompare(b.id)', '(a.id < b.id ? -1 : a.id > b.id ? 1 : 0)']],
