@@ -1,4 +1,5 @@
 import {chmod, mkdir, stat} from 'node:fs/promises'
+import {dirname} from 'node:path'
 
 /** The data directory cannot be created or used (a file is in the way, no permission). */
 export class DataDirError extends Error {
@@ -26,7 +27,7 @@ export async function prepareDataDir(dir: string, log: (line: string) => void): 
     throw new DataDirError(dir, dataDirProblem(error))
   }
 
-  await mkdir(dir, {mode: 0o700, recursive: true}).catch(unusable)
+  await makeDirectories(dir, 0o700).catch(unusable)
   const mode = (await stat(dir).catch(unusable)).mode & 0o777
   if ((mode & OPEN_BITS) === 0) return
   await chmod(dir, 0o700).catch((error: NodeJS.ErrnoException) => {
@@ -34,6 +35,33 @@ export async function prepareDataDir(dir: string, log: (line: string) => void): 
     throw new DataDirOpenError(dir, `it is open to other users (mode ${octal(mode)}) and cannot be made private: ${why} (${error.code})`)
   })
   log(`made the data directory ${dir} private (mode 0700, was ${octal(mode)}): it holds the API key and the apps' input tokens`)
+}
+
+/**
+ * `mkdir -p`, one directory at a time. Node's recursive mkdir never returns where a parent exists but the
+ * kernel still answers ENOENT for the child (under /proc or /sys): `serve` hung there, silently, at full CPU.
+ */
+async function makeDirectories(dir: string, mode: number): Promise<void> {
+  const parent = dirname(dir)
+  const made = await mkdir(dir, {mode}).then(
+    () => true,
+    async (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST' && (await isDirectory(dir))) return true
+      if (error.code !== 'ENOENT' || parent === dir) throw error
+      return false
+    },
+  )
+  if (made) return
+  await makeDirectories(parent, mode)
+  // Once: if the parent is there and this still fails, the error is the answer.
+  await mkdir(dir, {mode}).catch(async (error: NodeJS.ErrnoException) => {
+    if (!(error.code === 'EEXIST' && (await isDirectory(dir)))) throw error
+  })
+}
+
+/** False for a file, or a symbolic link to nothing, in the way. */
+function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((info) => info.isDirectory(), () => false)
 }
 
 function octal(mode: number): string {
@@ -45,6 +73,10 @@ function dataDirProblem(error: NodeJS.ErrnoException): string {
     case 'EEXIST':
     case 'ENOTDIR': {
       return 'a file is in the way, not a directory'
+    }
+
+    case 'ENOENT': {
+      return 'the file system will not create it there (ENOENT)'
     }
 
     case 'EACCES':

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {chmodSync, chownSync, mkdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as deadline} from 'node:timers/promises'
 
+import {DataDirError, prepareDataDir} from '../../src/router/data-dir.js'
 import {startRouter} from '../../src/router/server.js'
 import {BIN, cliEnv, ROOT, tempDir} from '../helpers/cli.js'
 
@@ -21,6 +23,24 @@ describe('the data directory\'s permissions', () => {
 
     await (await startRouter({dataDir: dir, log, port: 0, syslogPort: 0})).close()
     assert.equal(said.length, 1)
+  })
+
+  it('a path the kernel will not make (under /proc) is refused at once, not waited on for ever', async () => {
+    const outcome = await Promise.race([
+      prepareDataDir('/proc/logsift-nowhere/data', () => {}).then(() => 'made', (error: unknown) => error),
+      deadline(5000, 'still waiting after 5 s', {ref: false}),
+    ])
+    assert.ok(outcome instanceof DataDirError, String(outcome))
+    assert.equal(outcome.message, 'cannot use /proc/logsift-nowhere/data as the data directory: the file system will not create it there (ENOENT)')
+  })
+
+  it('makes the missing directories of a new path, 0700, and takes an existing one as it is', async () => {
+    const dir = join(tempDir(), 'a', 'b', 'data')
+    await prepareDataDir(dir, () => {})
+    assert.equal(statSync(dir).mode & 0o777, 0o700)
+    assert.equal(statSync(join(dir, '..')).mode & 0o777, 0o700)
+    await prepareDataDir(dir, () => {})
+    assert.ok(statSync(dir).isDirectory())
   })
 
   it('one open to others that the router cannot make private (not its owner): serve refuses in one line, exit 2', async function () {
