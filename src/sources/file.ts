@@ -66,27 +66,28 @@ export async function isNamedFifo(path: string): Promise<boolean> {
  * closed it.
  */
 export async function* readFile(path: string): AsyncGenerator<Buffer> {
-  const bytes = await openBytes(path)
-  try {
-    yield* gunzipIfGzip(bytes)
-  } catch (error) {
-    throw inputErrorFrom(path, error)
-  } finally {
-    bytes.destroy()
-  }
+  yield* gunzippedInput(path, await openBytes(path))
 }
 
 /**
  * Standard input's bytes, gunzipped when they start as gzip does, as a file's or a named pipe's are
- * (`curl …/app.log.gz | logsift logs`). Stdin is let go when the reading stops, at its end or early.
+ * (`curl …/app.log.gz | logsift logs`).
  */
-export async function* readStdin(stdin: Readable): AsyncGenerator<Buffer> {
+export function readStdin(stdin: Readable): AsyncGenerator<Buffer> {
+  return gunzippedInput(STDIN_NAME, stdin)
+}
+
+/**
+ * An input's bytes, gunzipped when gzip, its errors named after it (`name`); it is let go when the reading
+ * stops, at its end or early.
+ */
+async function* gunzippedInput(name: string, bytes: Readable): AsyncGenerator<Buffer> {
   try {
-    yield* gunzipIfGzip(stdin)
+    yield* gunzipIfGzip(bytes)
   } catch (error) {
-    throw inputErrorFrom(STDIN_NAME, error)
+    throw inputErrorFrom(name, error)
   } finally {
-    stdin.destroy()
+    bytes.destroy()
   }
 }
 
