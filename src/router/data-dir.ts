@@ -42,21 +42,20 @@ export async function prepareDataDir(dir: string, log: (line: string) => void): 
  * kernel still answers ENOENT for the child (under /proc or /sys): `serve` hung there, silently, at full CPU.
  */
 async function makeDirectories(dir: string, mode: number): Promise<void> {
+  const error = await makeDirectory(dir, mode)
+  if (error === undefined) return
   const parent = dirname(dir)
-  const made = await mkdir(dir, {mode}).then(
-    () => true,
-    async (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST' && (await isDirectory(dir))) return true
-      if (error.code !== 'ENOENT' || parent === dir) throw error
-      return false
-    },
-  )
-  if (made) return
+  if (error.code !== 'ENOENT' || parent === dir) throw error
   await makeDirectories(parent, mode)
   // Once: if the parent is there and this still fails, the error is the answer.
-  await mkdir(dir, {mode}).catch(async (error: NodeJS.ErrnoException) => {
-    if (!(error.code === 'EEXIST' && (await isDirectory(dir)))) throw error
-  })
+  const again = await makeDirectory(dir, mode)
+  if (again !== undefined) throw again
+}
+
+/** Makes `dir`; undefined once it is a directory (made now or before), else why not. */
+async function makeDirectory(dir: string, mode: number): Promise<NodeJS.ErrnoException | undefined> {
+  const error = await mkdir(dir, {mode}).then(() => undefined, (failure: NodeJS.ErrnoException) => failure)
+  return error?.code === 'EEXIST' && (await isDirectory(dir)) ? undefined : error
 }
 
 /** False for a file, or a symbolic link to nothing, in the way. */
