@@ -308,6 +308,7 @@ export class FileAppLog implements AppLog {
     const old = this.segments.at(-1) as Segment
     const segment = this.createSegment()
     old.sealed = true
+    old.writeIndex()
     if (!this.dirty.has(old) && !this.syncing.has(old)) old.closeFd()
     this.sealedSinceWrite = true
     // Its own-time span is kept beside it now, off the append's path, so that no query has to read it for that.

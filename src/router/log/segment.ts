@@ -90,6 +90,8 @@ export class Segment {
    */
   private writtenOwnTimes: OwnTimeSpan | undefined
   private bytesSinceIndex = 0
+  /** Index entries not yet in the index file (writeIndex). */
+  private unwrittenIndex: IndexEntry[] = []
 
   constructor(readonly directory: string, readonly base: number) {
     this.next = base
@@ -375,6 +377,7 @@ export class Segment {
   }
 
   closeFd(): void {
+    this.writeIndex()
     if (this.fd !== undefined) closeSync(this.fd)
     if (this.indexFd !== undefined) closeSync(this.indexFd)
     this.fd = undefined
@@ -383,10 +386,22 @@ export class Segment {
 
   private addIndexEntry(entry: IndexEntry): void {
     this.index.push(entry)
+    this.unwrittenIndex.push(entry)
     this.bytesSinceIndex = 0
-    // The index only speeds lookups up and is checked at open: an entry that fails to be written is not an error.
+  }
+
+  /**
+   * Writes the index entries made since the last call, in one write. Called when the segment is sealed or
+   * closed, not for each entry: the last segment's index is rebuilt at every start (recover) and only a
+   * sealed one's is read back, and a write per entry cost a system call on the ingest path. The index only
+   * speeds lookups up and is checked at open: entries that fail to be written are not an error.
+   */
+  writeIndex(): void {
+    if (this.indexFd === undefined || this.unwrittenIndex.length === 0) return
+    const entries = this.unwrittenIndex
+    this.unwrittenIndex = []
     try {
-      writeSync(this.indexFd as number, encodeIndex([entry]))
+      writeSync(this.indexFd, encodeIndex(entries))
     } catch {}
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -150,6 +150,26 @@ describe('FileLogEngine', () => {
     const reopened = await open({dir})
     for (const minute of [5, 50, 95]) assert.equal((await reopened.app('web').read({time: T0 + minute * 60_000}, 1)).messages[0].offset, minute * 10 + 1)
     assert.ok(statSync(join(dir, 'web', indexes[0])).size > 0, 'the index was written again')
+  })
+
+  it('has a sealed segment\'s time index on file once it is sealed, for a restart after kill -9', async () => {
+    const dir = freshDir()
+    const engine = await open({dir, indexIntervalBytes: 4096, segmentBytes: 64 * 1024})
+    for (let minute = 0; minute < 100; minute++) await engine.app('web').append(batch(minute * 10, 10, T0 + minute * 60_000))
+    // The files as a kill -9 leaves them: the engine is not closed.
+    const copy = freshDir()
+    cpSync(dir, copy, {recursive: true})
+    const indexes = readdirSync(join(copy, 'web')).filter((name) => name.endsWith('.tix')).sort()
+    assert.ok(indexes.length > 2)
+    const sealed = indexes.slice(0, -1).map((name) => readFileSync(join(copy, 'web', name)))
+    for (const bytes of sealed) assert.ok(bytes.length > 0, 'a sealed segment has its index')
+
+    const reopened = await open({dir: copy})
+    for (const minute of [5, 50, 95]) assert.equal((await reopened.app('web').read({time: T0 + minute * 60_000}, 1)).messages[0].offset, minute * 10 + 1)
+    // Sealed segments' indexes were trusted as written, not rebuilt.
+    assert.deepEqual(indexes.slice(0, -1).map((name) => readFileSync(join(copy, 'web', name))), sealed)
+    await reopened.close()
+    await engine.close()
   })
 
   it('shares one fsync among appends that arrive while another runs (fsync always)', async () => {
