@@ -15,7 +15,7 @@
 // --sessions, each for a warm-up second then --seconds; the medians are printed with the ratio to the bare
 // server (target: the router with sessions at >= 50% of it), and the server's CPU time per accepted message
 // (user + system, from /proc, so Linux only). --cases runs a subset (e.g. `sessions` alone with --cpu-prof,
-// to profile the router under that load only; with --base, the base's profiles go to DIR/base). --base CHECKOUT adds a case `base`: the router of another
+// to profile the router under that load only; with --base and `always`, their profiles go to DIR/base and DIR/always). --base CHECKOUT adds a case `base`: the router of another
 // build (an older commit's checkout, built), measured in the same rounds, for before/after figures that
 // share one machine state. The case `always` is the router of this build with `--fsync always` (each POST
 // answered once its batch is on disk), in the same rounds as the default (`interval`).
@@ -272,7 +272,7 @@ async function main() {
   const bareTarget = {pid: bare.pid, token: 't.00000000-0000-4000-8000-000000000000', url: `http://127.0.0.1:${port}`}
   const router = await startDemoRouter(dir, opts['cpu-prof'])
   const base = opts.base === undefined ? undefined : await startDemoRouter(dir, opts['cpu-prof'] === undefined ? undefined : join(opts['cpu-prof'], 'base'), opts.base)
-  const always = cases.has('always') ? await startDemoRouter(dir, undefined, undefined, ['--fsync', 'always']) : undefined
+  const always = cases.has('always') ? await startDemoRouter(dir, opts['cpu-prof'] === undefined ? undefined : join(opts['cpu-prof'], 'always'), undefined, ['--fsync', 'always']) : undefined
   const sessionCount = Number(opts.sessions)
   const rates = {always: [], bare: [], base: [], router: [], sessions: []}
   const cpu = {always: [], bare: [], base: [], router: [], sessions: []}

@@ -20,9 +20,16 @@ const BLOCK_BYTES = 1024 * 1024
 /** Each worker gets at least this many blocks of a smaller file, so the work evens out. */
 const BLOCKS_PER_THREAD = 4
 /** Blocks given to a worker at once: the next waits while it scans one, so it never idles for a message. */
-const QUEUED_PER_WORKER = 2
+const QUEUED_PER_WORKER = 3
 /** Blocks given out but not yet written, per worker: bounds the output held while an earlier block is scanned. */
 const UNWRITTEN_PER_WORKER = 2
+/**
+ * The same while blocks give little output (a narrow filter): a worker slow on one block then holds the
+ * others back less (with 2, workers waited for blocks ~20% of a `--where` run), and the output held stays small.
+ */
+const UNWRITTEN_PER_WORKER_SPARSE = 6
+/** Output per written block, on average, at most which blocks count as giving little. */
+const SPARSE_OUTPUT_BYTES = 256 * 1024
 /**
  * Each worker's young generation, in MB. V8 would size it for a heap of GBs; bounded, it keeps a worker to
  * ~25 MB resident. Smaller measured dearer: at 6 MB, pretty output took 28% more CPU than one thread (the
@@ -150,6 +157,8 @@ class BlockRun {
   /** Set when no block is left to give: a long line across a cut leaves the rest, from here, to one thread. */
   private cutsEnded: {resumeAt?: number} | undefined
   private written = 0
+  /** Output bytes of the blocks written (with `-n`, of the records they gave). */
+  private writtenBytes = 0
   /** Blocks are cut and given one call at a time, in order. */
   private giving: Promise<void> = Promise.resolve()
   private readonly lineStarts: LineStarts
@@ -180,10 +189,15 @@ class BlockRun {
       if (message.kind === 'error') throw new Error(message.message)
       if (message.kind === 'long') return ended(block.start)
       matched += message.matched
-      for (const bytes of message.output) await staged.write(bytes)
+      for (const bytes of message.output) {
+        this.writtenBytes += bytes.byteLength
+        await staged.write(bytes)
+      }
+
       // Copied: the worker can fill them again.
       block.worker.giveBack(message.output.map((bytes) => bytes.buffer as ArrayBuffer))
       if (last !== undefined && message.records) {
+        this.writtenBytes += message.records.bytes.byteLength
         records.push(...recordsOf(message.records))
         if (records.length > 2 * last) records = lastOf(records, last)
       }
@@ -205,7 +219,8 @@ class BlockRun {
   }
 
   private async giveWhileRoom(): Promise<void> {
-    const window = this.workers.length * UNWRITTEN_PER_WORKER
+    const sparse = this.written > 0 && this.writtenBytes / this.written <= SPARSE_OUTPUT_BYTES
+    const window = this.workers.length * (sparse ? UNWRITTEN_PER_WORKER_SPARSE : UNWRITTEN_PER_WORKER)
     while (this.cutsEnded === undefined && this.nextIndex < this.written + window) {
       const worker = this.leastBusy()
       if (worker === undefined) return
