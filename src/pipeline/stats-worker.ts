@@ -3,7 +3,7 @@
  * it (they start at a line start), posting how many bytes it has read as it goes and its collector's state
  * at the end, for the main thread to merge in input order.
  */
-import {createReadStream} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 
 import type {QueryOptions} from '../query/compile.js'
@@ -52,11 +52,21 @@ async function count(port: NonNullable<typeof parentPort>, {end, job, path, star
     collector.add(redactor ? redactRecord(redactor, record) : record)
   })
   try {
-    if (end > start) {
-      for await (const chunk of createReadStream(path, {end: end - 1, highWaterMark: READ_CHUNK_BYTES, start})) {
-        splitter.push(chunk as Buffer)
-        port.postMessage({bytes: (chunk as Buffer).length, kind: 'read'} satisfies StatsMessage)
+    // One buffer for every read, waited for (the thread has nothing else to do): the splitter copies what it
+    // keeps and the collector keeps no record's bytes. A new buffer per read, as a stream gives, cost ~5% of
+    // the run in fresh memory.
+    const chunk = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)
+    const fd = openSync(path, 'r')
+    try {
+      for (let position = start; position < end;) {
+        const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, end - position), position)
+        if (bytesRead === 0) break
+        splitter.push(chunk.subarray(0, bytesRead))
+        position += bytesRead
+        port.postMessage({bytes: bytesRead, kind: 'read'} satisfies StatsMessage)
       }
+    } finally {
+      closeSync(fd)
     }
 
     splitter.end()
