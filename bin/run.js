@@ -24,7 +24,8 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   // oclif's execute(), with logsift's error output: usage errors as one plain line and a hint (see error-output.ts).
   // oclif comes from the bundle that holds the commands (scripts/build-cli.mjs), not from node_modules.
-  const {flush, handleCliError, run} = await import('../dist/cli/main.js')
+  const {flush, handleCliError, run, watchStdout} = await import('../dist/cli/main.js')
+  watchStdout('logsift')
   process.argv = argv
   if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning

@@ -4,3 +4,4 @@
  */
 export {flush, run} from '@oclif/core'
 export {handleCliError} from './error-output.js'
+export {watchStdout} from './stdout-failure.js'

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {inputArgs, LogReadingCommand, logReadingFlags, type ResolvedInputs} from '../cli/log-reading.js'
 import type {RedactFlags} from '../redact/flags.js'
+import {reportStdoutFailure} from '../cli/stdout-failure.js'
 import {threadCount, threadedMinBytes, threadsFlag} from '../cli/threads.js'
 import {resolveColorLevel} from '../format/color.js'
 import {resolveTimeZone, TimeZoneError} from '../format/time-zone.js'
@@ -89,7 +90,10 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       threaded: threads > 1 ? (path) => scanInThreads(path, {job, last, minBytes: threadedMinBytes(process.env), sink, threads}) : undefined,
     })
 
-    if (sink.failure) this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
+    if (sink.failure) {
+      reportStdoutFailure()
+      this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
+    }
     if (result.inputFailed) this.exit(2)
     if (result.matched === 0 && !sink.closed) this.exit(1)
   }

@@ -7,6 +7,7 @@ import type {Stats} from '../../stats/types.js'
 import {MAX_SESSION_LINES} from '../../api/types.js'
 import {inputArgs, LogReadingCommand, logReadingFlags} from '../../cli/log-reading.js'
 import {redactOptionsOf} from '../../redact/flags.js'
+import {reportStdoutFailure} from '../../cli/stdout-failure.js'
 import {threadCount, threadedMinBytes, threadsFlag} from '../../cli/threads.js'
 import {resolveColorLevel} from '../../format/color.js'
 import {OutputSink} from '../../output/sink.js'
@@ -115,7 +116,10 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
       const columns = process.stdout.isTTY && process.stdout.columns ? Math.max(20, Math.min(120, process.stdout.columns - 20)) : DEFAULT_CHART_COLUMNS
       for (const line of renderReport(stats, {chalk, chartColumns: columns})) sink.line(line)
       await sink.flush()
-      if (sink.failure) this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
+      if (sink.failure) {
+      reportStdoutFailure()
+      this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
+    }
     }
 
     if (result.inputFailed) this.exit(2)
