@@ -131,12 +131,13 @@ export interface LogSessionRequest {
 }
 
 /**
- * logsift's router only: read the app's durable log from `since` (epoch ms) to `until`, filtered there as
- * `logsift logs` filters (the Heroku API keeps no history and takes none of these).
+ * logsift's router only: read the app's durable log from `since` to `until` (RFC 3339, to the fraction the
+ * user gave, or epoch ms), filtered there as `logsift logs` filters (the Heroku API keeps no history and
+ * takes none of these).
  */
 export interface HistoryRequest {
-  since?: number
-  until?: number
+  since?: number | string
+  until?: number | string
   level?: string
   where?: string[]
   grep?: string[]

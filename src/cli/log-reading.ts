@@ -6,7 +6,7 @@ import {apiUrlFlag, ApiCommand, appCreatedNotice, appFlags} from '../api/command
 import type {HistoryRequest} from '../api/types.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
-import {parseTimeBound} from '../query/time-bound.js'
+import {formatTimeBound, parseExactTimeBound} from '../query/time-bound.js'
 import {parseQuantity} from '../query/units.js'
 import {redactorFor} from '../redact/flags.js'
 import type {Redactor} from '../redact/redactor.js'
@@ -197,8 +197,8 @@ function historyRequest(query: QueryOptions): HistoryRequest {
   const {exclude, grep, ignoreCase, level, now, since, until, where} = query
   return {
     exclude, grep, ignore_case: ignoreCase, level,
-    since: since === undefined ? undefined : parseTimeBound('--since', since, now),
-    until: until === undefined ? undefined : parseTimeBound('--until', until, now),
+    since: since === undefined ? undefined : formatTimeBound(parseExactTimeBound('--since', since, now)),
+    until: until === undefined ? undefined : formatTimeBound(parseExactTimeBound('--until', until, now)),
     where,
   }
 }

@@ -78,6 +78,20 @@ let cachedZone = ''
 let cachedMinuteStart = 0
 
 /**
+ * The nanoseconds within its millisecond that an RFC 3339 timestamp's fraction gives beyond `parseTimestamp`
+ * (`.000500` → 500,000): digits 4 to 9 of the fraction, 0 without them. Only meaningful where parseTimestamp
+ * is not NaN; a time bound with a finer fraction compares records of its own millisecond by it.
+ */
+export function subMillisecondNanos(ts: string | undefined): number {
+  // A fraction of fewer than four digits has no part below a millisecond.
+  if (ts === undefined || ts.charCodeAt(19) !== 0x2e || !isDigit(ts.charCodeAt(20)) || !isDigit(ts.charCodeAt(21)) || !isDigit(ts.charCodeAt(22))) return 0
+  let nanos = 0
+  let i = 23
+  for (; i < 29 && isDigit(ts.charCodeAt(i)); i++) nanos = nanos * 10 + ts.charCodeAt(i) - DIGIT_0
+  return nanos * 10 ** (29 - i)
+}
+
+/**
  * Milliseconds since the epoch for an RFC 3339 timestamp, or NaN when `ts` is missing, not of that shape
  * or out of range (month 13, February 30, hour 24...). Fraction digits beyond milliseconds are truncated,
  * as `Date.parse` does. A leap second (`:60`) counts as the first millisecond of the next minute.

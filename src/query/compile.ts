@@ -1,9 +1,10 @@
 import {LEVEL_SPELLINGS, severityFromName} from '../parse/level-names.js'
 import type {LogRecord, Severity} from '../parse/record.js'
+import {subMillisecondNanos} from '../parse/timestamp.js'
 import {QueryError} from './query-error.js'
 import {compileRegex} from './regex.js'
 import {compileDynoTest, compileSourceTest} from './selector.js'
-import {parseTimeBound} from './time-bound.js'
+import {parseExactTimeBound, type TimeBound} from './time-bound.js'
 import {compileWhere, parseWhere} from './where.js'
 
 export {QueryError} from './query-error.js'
@@ -127,29 +128,32 @@ function parseLevel(name: string): Severity {
   return severity
 }
 
-/** since inclusive, until exclusive; a record without a valid time (NaN) fails every comparison. */
+/**
+ * since inclusive, until exclusive; a record without a valid time (NaN) fails every comparison. Record times
+ * are milliseconds: a record in a bound's own millisecond is compared by the digits of its timestamp below it
+ * when the bound has some (`--until ...00.000500Z` keeps `.000100`, leaves `.000900`).
+ */
 function compileTimeWindow({since, until, now}: QueryOptions): Predicate | undefined {
-  if (since !== undefined && until !== undefined) {
-    const from = parseTimeBound('--since', since, now)
-    const to = parseTimeBound('--until', until, now)
-    if (from >= to) throw new QueryError('--since', since, `expected a time before --until "${until}"`)
-    return (record) => {
-      const {time} = record
-      return time >= from && time < to
-    }
+  const from = since === undefined ? undefined : parseExactTimeBound('--since', since, now)
+  const to = until === undefined ? undefined : parseExactTimeBound('--until', until, now)
+  if (from !== undefined && to !== undefined) {
+    if (from.ms > to.ms || (from.ms === to.ms && from.nanos >= to.nanos)) throw new QueryError('--since', since!, `expected a time before --until "${until}"`)
+    return (record) => atOrAfter(record, from) && before(record, to)
   }
 
-  if (since !== undefined) {
-    const from = parseTimeBound('--since', since, now)
-    return (record) => record.time >= from
-  }
-
-  if (until !== undefined) {
-    const to = parseTimeBound('--until', until, now)
-    return (record) => record.time < to
-  }
-
+  if (from !== undefined) return (record) => atOrAfter(record, from)
+  if (to !== undefined) return (record) => before(record, to)
   return undefined
+}
+
+function atOrAfter(record: LogRecord, {ms, nanos}: TimeBound): boolean {
+  const {time} = record
+  return time > ms || (time === ms && (nanos === 0 || subMillisecondNanos(record.timestamp) >= nanos))
+}
+
+function before(record: LogRecord, {ms, nanos}: TimeBound): boolean {
+  const {time} = record
+  return time < ms || (time === ms && nanos > 0 && subMillisecondNanos(record.timestamp) < nanos)
 }
 
 function anyRegex(regexes: readonly RegExp[]): (text: string) => boolean {

@@ -148,6 +148,25 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
     }
   })
 
+  it('a bound finer than a millisecond picks the lines the file gives (Heroku writes microseconds)', async () => {
+    const lines = ['.000100', '.000500', '.000900', '.001000'].map((fraction) => `2024-05-04T12:00:00${fraction}+00:00 app[web.1]: at ${fraction}\n`).join('')
+    const microFile = join(dir, 'micro.log')
+    writeFileSync(microFile, lines)
+    await postText(router, 'shop', lines)
+    const windows = [
+      ['--since', '2024-05-04T12:00:00.000900Z', '--until', '2024-05-04T12:00:00.001000Z'],
+      ['--since', '2024-05-04T12:00:00Z', '--until', '2024-05-04T12:00:00.000500Z'],
+      ['--since', '2024-05-04T12:00:00.0005Z', '--until', '2024-05-04T12:00:01Z', '-g', 'at'],
+    ]
+    const expected = [['.000900'], ['.000100'], ['.000500', '.000900', '.001000']]
+    for (const [k, window] of windows.entries()) {
+      const fromFile = await runCli(['logs', microFile, ...window, '-o', 'raw'], {env})
+      const fromApp = await runCli(['logs', '-a', 'shop', ...window, '-o', 'raw'], {env})
+      assert.equal(fromFile.stdout, expected[k].map((fraction) => `2024-05-04T12:00:00${fraction}+00:00 app[web.1]: at ${fraction}\n`).join(''), window.join(' '))
+      assert.equal(fromApp.stdout, fromFile.stdout, window.join(' '))
+    }
+  })
+
   it('refuses a time it cannot read, naming the field', async () => {
     const reply = await fetch(`${router.url}/apps/shop/log-sessions`, {
       body: JSON.stringify({since: 'yesterday'}),
@@ -155,7 +174,7 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
       method: 'POST',
     })
     assert.equal(reply.status, 422)
-    assert.match(await reply.text(), /since must be an RFC 3339 time or epoch milliseconds/)
+    assert.match(await reply.text(), /since must be an RFC 3339 time, a duration before now \(1h\) or epoch milliseconds/)
   })
 })
 

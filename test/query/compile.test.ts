@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 
+import {parseLine} from '../../src/parse/line.js'
 import {compileQuery, MATCH_ALL, type QueryOptions, QueryError} from '../../src/query/compile.js'
 import {ALL, LINES, NOW, recordOf, table} from './fixtures.js'
 
@@ -105,7 +106,8 @@ describe('compileQuery', () => {
       {options: {since: '2024-05-01T12:02', until: '2024-05-01T12:04'}, expected: ['memory1', 'memory2', 'postgres']},
       {options: {since: '2024-05-01T12:08:00Z', until: '2024-05-01T12:09:00Z'}, expected: ['crashed']},
       {options: {since: '2024-05-01T12:04:00.5Z'}, expected: ['jsonError', 'jsonEvent', 'logfmtWarn', 'text', 'release', 'crashed', 'oneOff']},
-      {options: {since: '2024-05-01T12:04:00.500001Z'}, expected: ['jsonError', 'jsonEvent', 'logfmtWarn', 'text', 'release', 'crashed', 'oneOff']},
+      {options: {since: '2024-05-01T12:04:00.500001Z'}, expected: ['jsonEvent', 'logfmtWarn', 'text', 'release', 'crashed', 'oneOff']},
+      {options: {since: '2024-05-01T12:04:00.500000Z'}, expected: ['jsonError', 'jsonEvent', 'logfmtWarn', 'text', 'release', 'crashed', 'oneOff']},
       {options: {since: '2024-05-01T12:04:00.501Z'}, expected: ['jsonEvent', 'logfmtWarn', 'text', 'release', 'crashed', 'oneOff']},
       {options: {until: '2024-05-01T12:00:00.124Z'}, expected: ['ok']},
       {options: {until: '2024-05-01T12:00:00.123Z'}, expected: []},
@@ -114,6 +116,31 @@ describe('compileQuery', () => {
       {options: {until: '2024-05-02'}, expected: timed},
       {options: {until: '2024-05-01'}, expected: []},
     ])
+  })
+
+  describe('--since and --until below the millisecond (Heroku writes microseconds)', () => {
+    const lines = ['.000100', '.000500', '.000900', '.001000', '.001', ''].map((fraction) => `2024-05-01T12:00:00${fraction}+00:00 app[web.1]: ${fraction || 'whole'}`)
+    const kept = (options: Omit<QueryOptions, 'now'>) => {
+      const predicate = compileQuery({...options, now: NOW})
+      return lines.map((line) => parseLine(Buffer.from(line))).filter((record) => predicate(record)).map((record) => record.message)
+    }
+
+    const cases: Array<[Omit<QueryOptions, 'now'>, string[]]> = [
+      [{until: '2024-05-01T12:00:00.000500Z'}, ['.000100', 'whole']],
+      [{since: '2024-05-01T12:00:00.000500Z'}, ['.000500', '.000900', '.001000', '.001']],
+      [{since: '2024-05-01T12:00:00.000900Z', until: '2024-05-01T12:00:00.001000Z'}, ['.000900']],
+      [{since: '2024-05-01T12:00:00.0009Z', until: '2024-05-01T12:00:00.001Z'}, ['.000900']],
+      [{since: '2024-05-01T11:00:00.000100-01:00', until: '2024-05-01T12:00:00.000100001Z'}, ['.000100']],
+      [{since: '2024-05-01T12:00:00.001Z'}, ['.001000', '.001']],
+      [{until: '2024-05-01T12:00:00.001Z'}, ['.000100', '.000500', '.000900', 'whole']],
+    ]
+    for (const [options, expected] of cases) {
+      it(JSON.stringify(options), () => assert.deepEqual(kept(options), expected))
+    }
+
+    it('refuses a window that is empty below the millisecond', () => {
+      assert.throws(() => compileQuery({now: NOW, since: '2024-05-01T12:00:00.000500Z', until: '2024-05-01T12:00:00.0005Z'}), QueryError)
+    })
   })
 
   describe('combining', () => {

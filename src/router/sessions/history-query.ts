@@ -1,5 +1,6 @@
 import {compileQuery, type Predicate, QueryError, type QueryOptions} from '../../query/compile.js'
 import {compileLinePrefilter} from '../../query/prefilter.js'
+import {formatTimeBound, parseExactTimeBound, type TimeBound} from '../../query/time-bound.js'
 import {messageFilter, storedBytesPrefilter} from './history-filter.js'
 import type {SessionRequest} from './sessions.js'
 
@@ -14,8 +15,8 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000
  * reads them. Absent fields leave the session as Heroku's.
  */
 export function historyQuery(body: Record<string, unknown>, invalid: (message: string) => never, now: number): Pick<SessionRequest, 'filter' | 'prefilter' | 'prefilterQuery' | 'since' | 'until' | 'windowFilterOnly'> {
-  const since = timeField('since', body.since, invalid)
-  const until = timeField('until', body.until, invalid)
+  const since = timeField('since', body.since, invalid, now)
+  const until = timeField('until', body.until, invalid, now)
   const level = body.level === undefined || body.level === null ? undefined : body.level
   if (level !== undefined && typeof level !== 'string') invalid('level must be a string.')
   const where = listField('where', body.where, invalid)
@@ -29,8 +30,8 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
     ignoreCase: body.ignore_case === true,
     level: level as string | undefined,
     now,
-    since: since === undefined ? undefined : new Date(since).toISOString(),
-    until: until === undefined ? undefined : new Date(until).toISOString(),
+    since: since === undefined ? undefined : formatTimeBound(since),
+    until: until === undefined ? undefined : formatTimeBound(until),
     where,
   }
   let predicate: Predicate
@@ -50,27 +51,33 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
   const restFilter = level === undefined && where === undefined && grep === undefined && exclude === undefined
     ? undefined
     : messageFilter(compileQuery(rest), compileLinePrefilter(rest))
+  // The log's windows (segment spans, time chunks) are in milliseconds: a bound finer than that reads its
+  // whole millisecond, and every message read is tested, none taken as inside the window unread.
+  const exact = (since?.nanos ?? 0) > 0 || (until?.nanos ?? 0) > 0
   return {
-    filter: (message, inWindow) => (inWindow ? restFilter === undefined || restFilter(message) : filter(message)),
+    filter: exact ? (message) => filter(message) : (message, inWindow) => (inWindow ? restFilter === undefined || restFilter(message) : filter(message)),
     prefilter: stored,
     prefilterQuery: stored && query,
-    since,
-    until,
-    windowFilterOnly: restFilter === undefined,
+    since: since?.ms,
+    until: until === undefined ? undefined : until.ms + (until.nanos > 0 ? 1 : 0),
+    windowFilterOnly: !exact && restFilter === undefined,
   }
 }
 
 
-function timeField(key: string, value: unknown, invalid: (message: string) => never): number | undefined {
+function timeField(key: string, value: unknown, invalid: (message: string) => never, now: number): TimeBound | undefined {
   if (value === undefined || value === null || value === '') return undefined
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
+  if (typeof value === 'number' && Number.isFinite(value)) return {ms: value, nanos: 0}
+  if (typeof value === 'string' && /^\d+$/.test(value)) return {ms: Number(value), nanos: 0}
   if (typeof value === 'string') {
-    const time = Date.parse(value)
-    if (!Number.isNaN(time) && /^\d{4}-\d{2}-\d{2}/.test(value)) return time
+    try {
+      return parseExactTimeBound(key, value, now)
+    } catch (error) {
+      if (!(error instanceof QueryError)) throw error
+    }
   }
 
-  return invalid(`${key} must be an RFC 3339 time or epoch milliseconds.`)
+  return invalid(`${key} must be an RFC 3339 time, a duration before now (1h) or epoch milliseconds.`)
 }
 
 function listField(key: string, value: unknown, invalid: (message: string) => never): string[] | undefined {
