@@ -222,6 +222,12 @@ describe('logsift logs:stats (CLI)', function () {
       assert.equal(result.stdout, 'Records  0\n')
     })
 
+    it('is 1 with --json too, after printing the empty stats', async () => {
+      const result = await runStats([EXAMPLE_LOG, '--grep', 'no such text anywhere', '--json'])
+      assert.equal(result.code, 1, result.stderr)
+      assert.equal(JSON.parse(result.stdout).records, 0)
+    })
+
     it('is 2 for a missing file, after summarising the others', async () => {
       const result = await runStats([join(dir, 'missing.log'), EXAMPLE_LOG])
       assert.equal(result.code, 2)

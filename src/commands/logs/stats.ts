@@ -123,7 +123,12 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
     }
 
     if (result.inputFailed) this.exit(2)
-    if (result.matched === 0 && !this.jsonEnabled()) this.exit(1)
+    if (result.matched === 0) {
+      // With --json oclif prints the stats once run returns: the status is set for the exit after that.
+      if (this.jsonEnabled()) process.exitCode = 1
+      else this.exit(1)
+    }
+
     return stats
   }
 
