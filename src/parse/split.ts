@@ -32,6 +32,7 @@ const DIGIT_9 = 0x39
 const HEADER_INCOMPLETE = Number.MAX_SAFE_INTEGER
 
 const EMPTY = Buffer.alloc(0)
+const LINE_FEED = Buffer.from('\n')
 /** Pending bytes up to this size are kept in a buffer of their size: most are a line cut by a chunk's end. */
 const SMALL_PENDING = 64 * 1024
 /** Room past a line's limit for the chunk that crosses it, so the line's buffer is seldom outgrown. */
@@ -154,8 +155,11 @@ export class UnitSplitter {
     else this.splitCandidateLines(data, this.prefilter)
   }
 
-  /** The stream ended: whatever is left is a last unit without its terminator. */
-  end(): void {
+  /**
+   * The stream ended: whatever is left is a last unit without its terminator; with `terminate`, a last line
+   * held whole (not a frame, nor one streamed as long) is given a newline (more input follows it in the output).
+   */
+  end(terminate = false): void {
     if (this.streamedBytes >= 0) {
       this.streamedBytes = -1
       this.longLines!.end()
@@ -164,7 +168,7 @@ export class UnitSplitter {
 
     if (this.pendingBytes === 0) return
     const frame = this.framing === 'octets' && !this.awaitingNewline
-    const rest = this.takePending(Buffer.alloc(0))
+    const rest = this.takePending(terminate && !frame ? LINE_FEED : EMPTY)
     if (frame) this.splitFrames(rest, true)
     else this.emitLine(rest, 0, rest.length)
   }

@@ -76,6 +76,11 @@ class PipelineRun {
   private readonly cutReported = new Set<string>()
   /** A record read: tested, counted, and held for `--num` or written. */
   private readonly emit: (record: LogRecord) => void
+  /**
+   * Another input is read after this one: its last line, if it has no newline, is given one, so raw output
+   * never joins it to the next input's first line (as grep ends each line it prints from several files).
+   */
+  private moreInputsFollow = false
 
   constructor(private readonly pipeline: LogsPipeline) {
     if (pipeline.last !== undefined) this.last = new LastRecords<HeldRecord>(pipeline.last)
@@ -100,8 +105,10 @@ class PipelineRun {
   }
 
   async readAll(): Promise<void> {
-    for (const input of this.pipeline.inputs) {
+    const {inputs} = this.pipeline
+    for (const [k, input] of inputs.entries()) {
       if (this.pipeline.sink.closed) break
+      this.moreInputsFollow = k < inputs.length - 1
       try {
         await this.read(input)
       } catch (error) {
@@ -284,7 +291,7 @@ class PipelineRun {
       if (this.pipeline.sink.closed) return
     }
 
-    splitter.end()
+    splitter.end(this.moreInputsFollow)
   }
 
   private take(chunk: Buffer, splitter: UnitSplitter): Promise<void> {

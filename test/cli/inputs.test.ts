@@ -171,6 +171,14 @@ describe('logsift logs: newlines in each output format', () => {
     assert.equal((await runCli(['logs', file, '-o', 'raw', '-g', 'b'])).stdout, 'b')
   })
 
+  it('-o raw ends a file\'s last line that has none when another input follows, as grep does with several files', async () => {
+    const other = join(dir, 'other.log')
+    writeFileSync(other, 'c\nd')
+    assert.equal((await runCli(['logs', file, other, '-o', 'raw'])).stdout, 'a\nb\nc\nd')
+    assert.equal((await runCli(['logs', file, other, '-o', 'raw', '-n', '3'])).stdout, 'b\nc\nd')
+    assert.equal((await runCli(['logs', file, '-', '-o', 'raw'], {input: 'e\n'})).stdout, 'a\nb\ne\n')
+  })
+
   for (const format of ['json', 'logfmt', 'pretty']) {
     it(`-o ${format} ends every record with a newline`, async () => {
       const result = await runCli(['logs', file, '-o', format])
