@@ -1,4 +1,5 @@
 import {Args, Flags, Interfaces} from '@oclif/core'
+import {fstatSync} from 'node:fs'
 
 import type {Predicate, QueryOptions} from '../query/compile.js'
 
@@ -63,8 +64,9 @@ export interface ResolvedInputs {
 export abstract class LogReadingCommand extends ApiCommand {
   /** The app to read, from `-a`, or from the environment when nothing else is given to read. */
   protected appToRead(flags: LogReadingFlags, args: string[]): string | undefined {
-    // LOGSIFT_APP, HEROKU_APP and the git remote name the app only when nothing else is given to read.
-    const app = this.appFromFlags(flags) ?? (args.length === 0 && process.stdin.isTTY ? this.appFromEnv({}) : undefined)
+    // LOGSIFT_APP, HEROKU_APP and the git remote name the app only when nothing else is given to read: no file,
+    // and standard input a terminal or a device such as /dev/null (cron, CI, systemd), not a pipe or a file.
+    const app = this.appFromFlags(flags) ?? (args.length === 0 && stdinCarriesNoInput() ? this.appFromEnv({}) : undefined)
     if (app !== undefined && args.length > 0) {
       const flag = flags.app === undefined ? '-r' : '-a'
       this.error(`${flag} reads the app's log: give it no files or URLs as well`, {exit: 2, suggestions: [`${this.config.bin} ${this.id} -a ${app}`]})
@@ -200,5 +202,15 @@ function historyRequest(query: QueryOptions): HistoryRequest {
     since: since === undefined ? undefined : formatTimeBound(parseExactTimeBound('--since', since, now)),
     until: until === undefined ? undefined : formatTimeBound(parseExactTimeBound('--until', until, now)),
     where,
+  }
+}
+
+/** Standard input is a terminal or a device (/dev/null), or closed: nothing was piped or redirected from a file. */
+function stdinCarriesNoInput(): boolean {
+  if (process.stdin.isTTY) return true
+  try {
+    return fstatSync(0).isCharacterDevice()
+  } catch {
+    return true
   }
 }

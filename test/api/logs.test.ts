@@ -99,6 +99,19 @@ describe('logsift logs -a APP and logs URL (log sessions)', function () {
     const env = isolatedEnv({LOGSIFT_API_KEY: platform.key, LOGSIFT_API_URL: platform.url, LOGSIFT_APP: 'demo'})
     const piped = await runCli(['logs', '-o', 'raw'], {env, input: `${appLine(7)}\n`})
     assert.deepEqual(numbers(piped.stdout), [7])
+    // Standard input on /dev/null, as cron, CI and systemd give it, carries nothing: the app is read.
+    const named = await runCli(['logs', '-a', 'demo', '-o', 'raw'], {env})
+    assert.ok(numbers(named.stdout).length > 0, named.stderr)
+    const cron = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'logs', '-o', 'raw'], {env: cliEnv(env), stdio: ['ignore', 'pipe', 'inherit']})
+      let stdout = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString()
+      })
+      child.on('error', reject)
+      child.on('close', () => resolve(stdout))
+    })
+    assert.equal(cron, named.stdout)
   })
 
   it('refuses files next to -a', async () => {
