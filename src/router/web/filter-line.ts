@@ -1,4 +1,4 @@
-import {Parser} from '@oclif/core'
+import {Flags, Parser} from '@oclif/core'
 
 import {logReadingFlags} from '../../cli/log-reading.js'
 import type {QueryOptions} from '../../query/compile.js'
@@ -17,6 +17,23 @@ const FILTER_FLAGS = {
   source: logReadingFlags.source,
   until: logReadingFlags.until,
   where: logReadingFlags.where,
+}
+
+/**
+ * `logs` and `heroku logs` flags that change how lines are shown or how many, not which: a pasted command line
+ * has them (`heroku logs -a APP -t -n 200`), and the page, which lists and follows by itself, passes them over.
+ * `--redact` is not among them: the page would show what the command line masks.
+ */
+const DISPLAY_FLAGS = {
+  color: Flags.string(),
+  explain: Flags.boolean(),
+  'force-colors': Flags.boolean(),
+  'no-color': Flags.boolean(),
+  num: Flags.string({char: 'n'}),
+  output: Flags.string({char: 'o'}),
+  tail: Flags.boolean({char: 't'}),
+  threads: Flags.string(),
+  tz: Flags.string(),
 }
 
 /** The filter box could not be read: unbalanced quotes, an unknown flag, a flag without its value. */
@@ -72,17 +89,22 @@ export function splitCommandLine(text: string): string[] {
 
 /**
  * The filter box's text (`-d router -w 'status>=500' -l warn -g timeout`) as the query `logs` compiles from the
- * same flags, parsed by oclif with the `logs` definitions. A leading `logsift logs` and `-a APP` are allowed
- * (a pasted command line) and ignored; files, other flags and anything unparseable are refused.
+ * same flags, parsed by oclif with the `logs` definitions. A leading `logsift logs` (or `heroku logs`), `-a` naming
+ * the page's app and the display flags (`-t`, `-n`, `-o`...) are allowed (a pasted command line) and passed over;
+ * another app, files, other flags and anything unparseable are refused.
  */
-export async function parseFilterLine(text: string, now: number): Promise<QueryOptions> {
+export async function parseFilterLine(text: string, now: number, app?: string): Promise<QueryOptions> {
   const words = withoutCommand(splitCommandLine(text))
   let flags: Record<string, unknown>
   try {
-    const parsed = await Parser.parse(words, {args: {}, flags: {...FILTER_FLAGS, app: logReadingFlags.app}, strict: true})
+    const parsed = await Parser.parse(words, {args: {}, flags: {...FILTER_FLAGS, ...DISPLAY_FLAGS, app: logReadingFlags.app}, strict: true})
     flags = parsed.flags as Record<string, unknown>
   } catch (error) {
     throw new FilterLineError(oclifMessage(error))
+  }
+
+  if (app !== undefined && flags.app !== undefined && flags.app !== app) {
+    throw new FilterLineError(`-a ${String(flags.app)} names another app: this page shows ${app}`)
   }
 
   const strings = (key: string) => flags[key] as string[] | undefined

@@ -211,8 +211,8 @@ class WebRoutes {
   }
 
   /** The query of the filter box with the range's bounds, compiled as `logs` compiles its flags. */
-  private async query(params: URLSearchParams, now: number): Promise<{options: QueryOptions; matches: (message: LogMessage) => boolean; since?: number; until?: number}> {
-    const options = await parseFilterLine(params.get('filter') ?? '', now)
+  private async query(params: URLSearchParams, now: number, app: string): Promise<{options: QueryOptions; matches: (message: LogMessage) => boolean; since?: number; until?: number}> {
+    const options = await parseFilterLine(params.get('filter') ?? '', now, app)
     const since = params.get('since') || options.since
     const until = params.get('until') || options.until
     const bounds = {
@@ -233,7 +233,7 @@ class WebRoutes {
   /** A page of the range, newest first, and the `logs` command line that prints the same lines. */
   private async history(app: App, params: URLSearchParams) {
     const now = Number(params.get('now')) || Date.now()
-    const {matches, options, since} = await this.query(params, now)
+    const {matches, options, since} = await this.query(params, now, app.name)
     const log = this.context.hub.engine.app(app.id)
     // The next pages bring back the range's offsets from the first: no time lookup again.
     const cursor = {after: offsetParam(params, 'after'), before: offsetParam(params, 'before')}
@@ -244,7 +244,7 @@ class WebRoutes {
 
   private async charts(app: App, params: URLSearchParams) {
     const now = Date.now()
-    const {matches, since, until} = await this.query(params, now)
+    const {matches, since, until} = await this.query(params, now, app.name)
     const intervalSeconds = Number(params.get('interval'))
     const builder = new ChartBuilder(intervalSeconds >= 1 ? Math.round(intervalSeconds) * 1000 : ChartBuilder.intervalFor(since ?? now - 3_600_000, until ?? now))
     const log = this.context.hub.engine.app(app.id)
@@ -262,7 +262,7 @@ class WebRoutes {
     const {filter, lines} = await readJsonObject(req, MAX_JSON_BYTES)
     if (filter !== undefined && typeof filter !== 'string') throw new ApiError(422, 'invalid_params', 'filter must be a string.')
     const params = new URLSearchParams(typeof filter === 'string' ? {filter} : {})
-    const {matches, since, until} = await this.query(params, Date.now())
+    const {matches, since, until} = await this.query(params, Date.now(), app.name)
     const count = typeof lines === 'number' && Number.isInteger(lines) && lines >= 0 ? Math.min(lines, this.context.limits.bufferSize) : 100
     const now = apiTimestamp()
     const session = this.context.sessions.create(app.id, {

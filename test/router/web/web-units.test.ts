@@ -34,15 +34,18 @@ describe('router page: pure parts', () => {
       ['--dyno=web.1 --source app -i --exclude healthz', {dyno: ['web.1'], exclude: ['healthz'], ignoreCase: true, source: ['app']}],
       ['-p web --dyno-name worker.2 -d run', {dyno: ['run', 'worker.2', 'web']}],
       [`logsift logs -a demo --since 1h --until 2024-05-01T00:00:00Z -w a=1 -w b=2`, {since: '1h', until: '2024-05-01T00:00:00Z', where: ['a=1', 'b=2']}],
+      // What a pasted command line says about showing, not choosing, lines is passed over.
+      ['heroku logs -a demo -t -n 200 --force-colors -s app', {source: ['app']}],
+      ['logsift logs -a demo -o json --tz Europe/Paris --color never --no-color --explain -l warn', {level: 'warn'}],
     ]
     for (const [text, expected] of cases) {
-      const parsed = await parseFilterLine(text, 5)
+      const parsed = await parseFilterLine(text, 5, 'demo')
       const defined = Object.fromEntries(Object.entries(parsed).filter(([key, value]) => value !== undefined && key !== 'now' && value !== false))
       assert.deepEqual(defined, expected, text)
     }
 
-    for (const [text, message] of [['-z', 'Nonexistent flag'], ['app.log', 'Unexpected argument'], ['-l', 'expects a value'], ['--color always', 'Nonexistent flag']]) {
-      await assert.rejects(parseFilterLine(text, 5), (error: Error) => error instanceof FilterLineError && error.message.includes(message), text)
+    for (const [text, message] of [['-z', 'Nonexistent flag'], ['app.log', 'Unexpected argument'], ['-l', 'expects a value'], ['--redact', 'Nonexistent flag'], ['-a shop -l warn', '-a shop names another app: this page shows demo']]) {
+      await assert.rejects(parseFilterLine(text, 5, 'demo'), (error: Error) => error instanceof FilterLineError && error.message.includes(message), text)
     }
   })
 
