@@ -115,6 +115,12 @@ class PipelineRun {
         this.inputFailed = true
         this.pipeline.report(inputErrorFrom(inputName(input), error).message)
       }
+
+      // Following several files, as tail -F: the last N records of each, file after file.
+      if (this.pipeline.follow && this.moreInputsFollow && this.pipeline.last !== undefined) {
+        await this.writeLast()
+        this.last = new LastRecords<HeldRecord>(this.pipeline.last)
+      }
     }
 
     await this.writeLast()

@@ -69,6 +69,18 @@ describe('logsift logs --tail (following files like tail -F)', () => {
     assert.deepEqual(numbers(follower.lines()), [8, 10, 12])
   })
 
+  it('prints the last N lines of each file, file after file, as tail -F does, then follows them all', async () => {
+    const first = join(dir, 'first.log')
+    const second = join(dir, 'second.log')
+    writeFileSync(first, range(1, 5).map((n) => line(n)).join(''))
+    writeFileSync(second, range(11, 15).map((n) => line(n)).join(''))
+    follower = new Follower([first, second, '-n', '3', '-o', 'raw'])
+    await follower.waitForLines(6, 'the last 3 lines of each file')
+    appendFileSync(first, line(6))
+    await follower.waitForLines(7, 'a line appended to the first file')
+    assert.deepEqual(numbers(follower.lines()), [3, 4, 5, 13, 14, 15, 6])
+  })
+
   it('holds a partial last line until its newline arrives', async () => {
     const file = join(dir, 'partial.log')
     writeFileSync(file, line(1))
