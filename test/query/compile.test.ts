@@ -143,6 +143,22 @@ describe('compileQuery', () => {
     })
   })
 
+  describe('--grep patterns that need Unicode mode', () => {
+    const record = parseLine(Buffer.from('2024-05-01T12:00:00Z app[web.1]: Café ÜBER straße 😀 end'))
+    const cases: Array<[Omit<QueryOptions, 'now'>, boolean]> = [
+      [{grep: [String.raw`\p{Lu}{4}`]}, true],
+      [{grep: [String.raw`\p{Script=Greek}`]}, false],
+      [{grep: ['^Café ÜBER straße .{1} end$']}, true],
+      [{grep: [String.raw`\u{1F600}`]}, true],
+      [{grep: ['über'], ignoreCase: true}, true],
+      // Not valid in Unicode mode: read as it always was.
+      [{grep: [String.raw`Caf\é`]}, true],
+    ]
+    for (const [options, expected] of cases) {
+      it(JSON.stringify(options), () => assert.equal(compileQuery({...options, now: NOW})(record), expected))
+    }
+  })
+
   describe('combining', () => {
     table([
       {options: {dyno: ['web'], source: ['app']}, expected: ['jsonError', 'logfmtWarn']},
