@@ -3,6 +3,7 @@ import {Command, Flags} from '@oclif/core'
 import {redactFlags} from '../cli/redaction.js'
 import {redactorFor} from '../redact/flags.js'
 import {parseDuration} from '../query/time-bound.js'
+import {parseQuantity} from '../query/units.js'
 import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.js'
 import type {FsyncPolicy} from '../router/log/file-engine.js'
 import {clusterOptions, clusterSuggestions, natsFlags} from '../cli/nats-flags.js'
@@ -68,7 +69,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     const maxAgeMs = parseDuration(flags.retain)
     if (!(maxAgeMs > 0)) this.error(`--retain ${flags.retain}: expected a duration (12h, 7d, 2w)`, {exit: 2})
     const appMaxBytes = parseSize(flags['retain-size'])
-    if (!(appMaxBytes > 0)) this.error(`--retain-size ${flags['retain-size']}: expected bytes, or a number with KiB, MiB or GiB (500MiB)`, {exit: 2})
+    if (!(appMaxBytes > 0)) this.error(`--retain-size ${flags['retain-size']}: expected bytes, or a number with a unit: KiB, MiB, GiB, KB, MB, GB (500MiB)`, {exit: 2})
     const router = await this.start({
       allow,
       apiKey: process.env.LOGSIFT_API_KEY || undefined,
@@ -151,10 +152,8 @@ function describe(router: RunningRouter): string {
   return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')} (${describeUdpBuffer(router.udpReceiveBuffer)})${metrics}; ${data}; ${key}`
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = {'': 1, gib: 1024 ** 3, kib: 1024, mib: 1024 ** 2}
-
-/** `500MiB`, `1GiB`, `4096` as bytes; NaN when the text is not one. */
+/** `500MiB`, `1GiB`, `2GB`, `4096` as bytes, with the units `--max-line-size` and `--where` take; NaN when the text is not one. */
 function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(kib|mib|gib)?$/i.exec(text.trim())
-  return match === null ? Number.NaN : Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()])
+  const size = parseQuantity(text.trim())
+  return size !== undefined && (size.dimension === 'bytes' || size.unit === '') ? Math.floor(size.value) : Number.NaN
 }

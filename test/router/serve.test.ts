@@ -63,6 +63,16 @@ describe('logsift serve', () => {
     assert.equal(await serve.exit, 0)
   })
 
+  it('--retain-size takes the units --max-line-size and --where take (2GB as 2GiB); a size that is not one is refused, named', async () => {
+    const serve = new Serve(['--data-dir', dataDir(), '--retain-size', '2GB'])
+    await serve.started()
+    serve.child.kill('SIGTERM')
+    assert.equal(await serve.exit, 0, serve.stderr)
+    const refused = await runCli(['serve', '--data-dir', dataDir(), '--port', '0', '--retain-size', '2 parsecs'])
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /--retain-size 2 parsecs: expected bytes, or a number with a unit/)
+  })
+
   it('a port in use: one clear line naming it, exit 2', async () => {
     const taken = createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
