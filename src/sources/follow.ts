@@ -147,7 +147,8 @@ export class FileFollower {
     if (`${current.dev}:${current.ino}` !== this.identity) {
       // Rotated: the old file was read to its end above; everything from now on comes from the new one.
       await this.closeCurrent()
-      this.events.notice(`${this.path}: has been replaced; following the new file`)
+      // One that went missing first is said to have appeared (reopen), as tail -F says, not also replaced.
+      if (!this.missingReported) this.events.notice(`${this.path}: has been replaced; following the new file`)
       await this.reopen()
       await this.readToEnd()
       return

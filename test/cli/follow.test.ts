@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
-import {appendFileSync, renameSync, truncateSync, writeFileSync} from 'node:fs'
+import {appendFileSync, renameSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
@@ -120,6 +120,20 @@ describe('logsift logs --tail (following files like tail -F)', () => {
     await follower.waitForLines(4, 'lines from both files')
     assert.deepEqual(numbers(follower.lines()), [1, 2, 3, 4])
     assert.match(follower.stderr, /has been replaced; following the new file/)
+  })
+
+  it('a file deleted, then made again: says it has gone away, then that it has appeared, once each', async () => {
+    const file = join(dir, 'recreated.log')
+    writeFileSync(file, line(1))
+    follower = new Follower([file, '-o', 'raw'])
+    await follower.waitForLines(1, 'the first line')
+    unlinkSync(file)
+    await waitFor('the gone-away notice', () => follower!.stderr.includes('has gone away'))
+    writeFileSync(file, line(2))
+    await follower.waitForLines(2, 'the line of the new file')
+    await waitFor('the appeared notice', () => follower!.stderr.includes('has appeared'))
+    assert.deepEqual(numbers(follower.lines()), [1, 2])
+    assert.deepEqual(follower.stderr.trim().split('\n').map((notice) => notice.slice(notice.indexOf(file) + file.length + 2)), ['has gone away; waiting for it to come back', 'has appeared; following it'])
   })
 
   it('reads a gzip file and follows the plain one beside it', async () => {
