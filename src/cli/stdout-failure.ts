@@ -7,6 +7,7 @@
 let failure: Error | undefined
 let reported = false
 
+/** Takes standard output's errors from oclif, and reports the first failure as the process exits. */
 export function watchStdout(bin: string): void {
   for (const listener of process.stdout.listeners('error')) process.stdout.off('error', listener as (error: Error) => void)
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -19,7 +20,7 @@ export function watchStdout(bin: string): void {
   })
 }
 
-/** The failure, once a command reports it itself (so it is not reported twice). */
+/** A command reported the failure itself (this.error, exit 2): it is not reported again at the exit. */
 export function reportStdoutFailure(): void {
   reported = true
 }

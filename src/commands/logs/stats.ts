@@ -117,9 +117,9 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
       for (const line of renderReport(stats, {chalk, chartColumns: columns})) sink.line(line)
       await sink.flush()
       if (sink.failure) {
-      reportStdoutFailure()
-      this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
-    }
+        reportStdoutFailure()
+        this.error(`cannot write output: ${sink.failure.message}`, {exit: 2})
+      }
     }
 
     if (result.inputFailed) this.exit(2)

@@ -3,7 +3,7 @@ import type {TLSSocket} from 'node:tls'
 
 import {compileQuery, type QueryOptions, QueryError} from '../../query/compile.js'
 import {parseTimestamp} from '../../parse/timestamp.js'
-import {parseTimeBound} from '../../query/time-bound.js'
+import {formatTimeBound, parseExactTimeBound} from '../../query/time-bound.js'
 import type {ApiContext} from '../api/api.js'
 import {ApiError, readJsonObject, sendError, sendJson} from '../api/http.js'
 import {deliveryJson} from '../drains/status-json.js'
@@ -215,15 +215,17 @@ class WebRoutes {
     const options = await parseFilterLine(params.get('filter') ?? '', now, app)
     const since = params.get('since') || options.since
     const until = params.get('until') || options.until
-    const bounds = {
-      since: since === undefined ? undefined : parseTimeBound('--since', since, now),
-      until: until === undefined ? undefined : parseTimeBound('--until', until, now),
+    const exact = {
+      since: since === undefined ? undefined : parseExactTimeBound('--since', since, now),
+      until: until === undefined ? undefined : parseExactTimeBound('--until', until, now),
     }
+    // In milliseconds, the bounds' whole milliseconds: the query tests what lies in them to the fraction given.
+    const bounds = {since: exact.since?.ms, until: exact.until === undefined ? undefined : exact.until.ms + (exact.until.nanos > 0 ? 1 : 0)}
     // Absolute from here on: the page's next pages and the command line mean the same instants.
     const query = {
       ...options,
-      since: bounds.since === undefined ? undefined : new Date(bounds.since).toISOString(),
-      until: bounds.until === undefined ? undefined : new Date(bounds.until).toISOString(),
+      since: exact.since === undefined ? undefined : formatTimeBound(exact.since),
+      until: exact.until === undefined ? undefined : formatTimeBound(exact.until),
     }
     const predicate = compileQuery(query)
     const outside = timeWindowTest(bounds.since, bounds.until)

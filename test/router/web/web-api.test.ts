@@ -219,6 +219,19 @@ describe('router page: JSON API', () => {
       assert.ok(!sseEvents(text).some(([, data]) => data.includes('not a router line')))
     })
 
+    it('history takes bounds finer than a millisecond, as `logs` does (Heroku writes microseconds)', async () => {
+      const router = await testRouter()
+      await createApp(router, 'demo')
+      const lines = ['.000100', '.000500', '.000900', '.001000'].map((fraction) => `2024-05-04T12:00:00${fraction}+00:00 app[web.1]: at ${fraction}`)
+      await postLines(router, 'demo', lines)
+      const cookie = await webLogin(router)
+      const params = new URLSearchParams({filter: '-s app', since: '2024-05-04T12:00:00.0005Z', until: '2024-05-04T12:00:00.001Z'})
+      const reply = await webCall(router, 'GET', `/web/api/apps/demo/history?${params}`, {cookie})
+      assert.equal(reply.status, 200, reply.text)
+      assert.deepEqual(reply.json.messages.map((message: {line: string}) => message.line), [lines[2], lines[1]])
+      assert.equal(reply.json.command, 'logsift logs -a demo --since 2024-05-04T12:00:00.0005Z --until 2024-05-04T12:00:00.001Z -s app')
+    })
+
     it('says what is wrong with a filter box it cannot read', async () => {
       const router = await testRouter()
       await createApp(router, 'demo')
