@@ -8,6 +8,7 @@ import {ApiError, ApiUnreachableError} from './errors.js'
 import {appFromDefaultRemote, appFromGitRemote, GitRemoteError} from './git-remote.js'
 import {closeHttp} from './http.js'
 import {DEFAULT_API_URL} from './types.js'
+import {usageError} from '../cli/error-output.js'
 
 export const apiUrlFlag = Flags.string({
   description: `the Platform API: logsift's router or https://api.heroku.com [env: LOGSIFT_API_URL, default: ${DEFAULT_API_URL}]`,
@@ -85,7 +86,8 @@ export abstract class ApiCommand extends Command {
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
-    let shown = error
+    // A usage mistake as one line (with --json too, where oclif would print the parser's whole context).
+    let shown: Error & {oclif?: {exit?: number}} = usageError(error)
     if (error instanceof ApiUnreachableError) {
       const message = this.target?.local
         ? `cannot reach the router at ${error.url} (${error.reason}): start it with \`${this.config.bin} serve\``

@@ -1,5 +1,6 @@
 import {Args, Command} from '@oclif/core'
 
+import {usageError} from '../cli/error-output.js'
 import {suggestCodes} from '../explain/close-codes.js'
 import {type ErrorGuide, ERROR_GUIDES} from '../explain/error-guide.js'
 import {type ErrorCode, ERROR_CODES} from '../parse/error-codes.js'
@@ -23,6 +24,13 @@ export default class Errors extends Command {
   ]
 
   static override summary = 'Explain Heroku error codes (H10–H99, R10–R99, L10–L15)'
+
+  /** A usage mistake as one line and exit 2, with --json too (oclif would print the parser's whole context, exit 1). */
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
+    const shown: Error & {oclif?: {exit?: number}} = usageError(error)
+    if (shown.oclif?.exit !== undefined) process.exitCode = shown.oclif.exit
+    return super.catch(shown)
+  }
 
   async run(): Promise<ErrorCode[] | Explanation> {
     const {args} = await this.parse(Errors)

@@ -8,7 +8,7 @@ import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.j
 import type {FsyncPolicy} from '../router/log/file-engine.js'
 import {clusterOptions, clusterSuggestions, natsFlags} from '../cli/nats-flags.js'
 import {describeUdpBuffer} from '../router/observability/udp-buffer.js'
-import {DataDirError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
+import {DataDirError, DataDirInUseError, DataDirOpenError, ListenError, type RunningRouter, startRouter, StateFileError, TlsFilesError} from '../router/server.js'
 
 export default class Serve extends Command {
   static override description = `Runs a small Logplex on this machine: the Heroku Platform API subset for apps, log sessions and drains (so \`logsift logs -a APP --tail\`, \`logsift drains\` and the Heroku CLI work against it), log input over HTTP (application/logplex-1 as log-shuttle and Heroku's drains send it, or plain text lines) and over syslog (TCP, UDP, and TLS with a certificate).
@@ -123,6 +123,10 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
 
       if (error instanceof DataDirOpenError) {
         this.error(`--data-dir ${error.dir}: ${error.reason}; as its owner run chmod 700 ${error.dir}, or choose another --data-dir`, {exit: 2})
+      }
+
+      if (error instanceof DataDirInUseError) {
+        this.error(`--data-dir ${error.dir}: ${error.reason}`, {exit: 2, suggestions: ['one router to a data directory: give this one its own --data-dir']})
       }
 
       if (error instanceof DataDirError) {

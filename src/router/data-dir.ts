@@ -1,5 +1,6 @@
-import {chmod, mkdir, stat} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {readFileSync} from 'node:fs'
+import {chmod, mkdir, readFile, stat, unlink, writeFile} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
 
 /** The data directory cannot be created or used (a file is in the way, no permission). */
 export class DataDirError extends Error {
@@ -13,6 +14,9 @@ export class DataDirError extends Error {
 
 /** The data directory is open to other users and the router cannot close it: it will not keep secrets there. */
 export class DataDirOpenError extends DataDirError {}
+
+/** Another router has the data directory open (lockDataDir). */
+export class DataDirInUseError extends DataDirError {}
 
 /** Permission bits for the group and for others. */
 const OPEN_BITS = 0o077
@@ -87,5 +91,79 @@ function dataDirProblem(error: NodeJS.ErrnoException): string {
     default: {
       return error.message
     }
+  }
+}
+
+/** The data directory's lock, held while a router has it open. */
+export interface DataDirLock {
+  release(): Promise<void>
+}
+
+/** The data directories this process's routers hold (two routers in one process are two holders too). */
+const heldHere = new Set<string>()
+
+/**
+ * Takes the data directory for this router, or throws DataDirError naming the router that has it: two routers
+ * writing one log at the same offsets lose what the first one answered 2xx for. The lock is a file holding the
+ * holder's PID and its start time (so a PID reused after a reboot is not taken for the holder); a lock whose
+ * holder is gone (kill -9, a crash) is taken over.
+ */
+export async function lockDataDir(dir: string): Promise<DataDirLock> {
+  const path = join(dir, LOCK_FILE)
+  const resolved = resolve(dir)
+  const mine = `${process.pid} ${startTime(process.pid) ?? ''}\n`
+  // A lock left by a router that is gone is removed and taken; one that reappears meanwhile is another
+  // router starting at the same moment.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, mine, {flag: 'wx', mode: 0o600})
+      heldHere.add(resolved)
+      return {
+        async release() {
+          heldHere.delete(resolved)
+          await unlink(path).catch(() => {})
+        },
+      }
+    } catch (error) {
+      const {code} = error as NodeJS.ErrnoException
+      if (code !== 'EEXIST') throw new DataDirError(dir, `cannot make its lock file ${path}: ${(error as Error).message}`)
+    }
+
+    const holder = await readFile(path, 'utf8').catch(() => '')
+    const pid = Number.parseInt(holder, 10)
+    if (holds(pid, holder.split(' ')[1]?.trim(), resolved)) {
+      throw new DataDirInUseError(dir, `another router has it open (PID ${pid}); stop that one, or remove ${path} if no router runs`)
+    }
+
+    await unlink(path).catch(() => {})
+  }
+
+  throw new DataDirInUseError(dir, `another router is starting on it (${path} keeps coming back)`)
+}
+
+const LOCK_FILE = 'router.lock'
+
+/** Whether the process a lock names still runs (and is the one that took it). */
+function holds(pid: number, started: string | undefined, dir: string): boolean {
+  if (!(pid > 0)) return false
+  if (pid === process.pid) return heldHere.has(dir)
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+
+  const now = startTime(pid)
+  return started === undefined || started === '' || now === undefined || now === started
+}
+
+/** A process's start time in clock ticks since boot (Linux, field 22 of /proc/PID/stat); undefined elsewhere. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
   }
 }

@@ -10,7 +10,7 @@ import {type ConnectionLimits, HttpAdmission, StreamAdmission} from './ingest/ad
 import {type AlertOptions, Alerts} from './alerts/alerts.js'
 import {type ApiContext, appSessionRequest, createRequestHandler} from './api/api.js'
 import {loadOrCreateApiKey} from './api/api-key.js'
-import {prepareDataDir} from './data-dir.js'
+import {type DataDirLock, lockDataDir, prepareDataDir} from './data-dir.js'
 import {type DrainDeliveryOptions, DrainDeliveries, type DrainReport} from './drains/deliveries.js'
 import type {DrainStatus} from './drains/delivery.js'
 import {redactUrl} from './drains/redact.js'
@@ -35,7 +35,7 @@ import {TelemetryDeliveries} from './otlp/exporter.js'
 import {createWebHandler} from './web/web.js'
 import {settlesWithin} from './settles-within.js'
 
-export {DataDirError, DataDirOpenError} from './data-dir.js'
+export {DataDirError, DataDirInUseError, DataDirOpenError} from './data-dir.js'
 export {StateFileError} from './store.js'
 
 export interface RouterOptions {
@@ -165,7 +165,26 @@ const CLOSE_GRACE_MS = 2000
 /** How long close() lets a reader of the log (a drain, an alert, the recent buffers) save where it is: a NATS request's timeout (5 s), and a little. */
 const READERS_CLOSE_MS = 6000
 
+/**
+ * Starts a router on its data directory, which it holds (lockDataDir) until it closes: a second router on the
+ * same directory is refused before it reads or writes anything there.
+ */
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  await prepareDataDir(options.dataDir, routerLog(options))
+  const lock = await lockDataDir(options.dataDir)
+  try {
+    return await openRouter(options, lock)
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
+}
+
+function routerLog(options: RouterOptions): (line: string) => void {
+  return options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
+}
+
+async function openRouter(options: RouterOptions, lock: DataDirLock): Promise<RunningRouter> {
   const host = options.host ?? '127.0.0.1'
   const {dataDir} = options
   const bufferSize = options.bufferSize ?? 1500
@@ -173,8 +192,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const headersTimeout = options.headersTimeoutMs ?? 10_000
   const maxFrameBytes = options.maxFrameBytes ?? 10_240
 
-  const log = options.log ?? ((line: string) => process.stderr.write(`logsift router: ${line}\n`))
-  await prepareDataDir(dataDir, log)
+  const log = routerLog(options)
   const key = options.apiKey === undefined ? await loadOrCreateApiKey(dataDir) : {file: undefined, key: options.apiKey}
   const tls = await readTlsFiles(options)
   const drainCa = await drainCertificates(options.drainCaFile)
@@ -317,6 +335,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await store.flush()
       await sessionsSaved
       await (node === undefined ? engine.close() : node.cluster.close())
+      await lock.release()
     }
 
     return {

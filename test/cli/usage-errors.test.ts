@@ -48,6 +48,15 @@ describe('usage errors (CLI)', () => {
     assertUsageError(result, /--num: expected an integer but received: many/, /See more help with --help/)
   })
 
+  it('with --json: the same one message in the error object, exit 2, not the parser\'s whole context', async () => {
+    for (const [args, message] of [[['apps', '--json', '--bogus'], 'Nonexistent flag: --bogus'], [['errors', '--json', '--bogus'], 'Nonexistent flag: --bogus'], [['drains:add', '--json', '-a', 'x'], 'Missing URL']] as const) {
+      const result = await runCli([...args])
+      assert.equal(result.code, 2, args.join(' '))
+      assert.ok(result.stdout.length < 1024, `${args.join(' ')}: ${result.stdout.length} bytes`)
+      assert.ok(JSON.parse(result.stdout).error.message.startsWith(message), result.stdout)
+    }
+  })
+
   it('a missing argument: one line naming it', async () => {
     const result = await runCli(['apps:create'])
     assertUsageError(result, /Missing NAME/, /See more help with --help/)

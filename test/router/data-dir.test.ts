@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {chmodSync, chownSync, mkdirSync, statSync} from 'node:fs'
+import {chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as deadline} from 'node:timers/promises'
 
-import {DataDirError, prepareDataDir} from '../../src/router/data-dir.js'
+import {DataDirError, DataDirInUseError, prepareDataDir} from '../../src/router/data-dir.js'
 import {startRouter} from '../../src/router/server.js'
-import {BIN, cliEnv, ROOT, tempDir} from '../helpers/cli.js'
+import {BIN, cliEnv, ROOT, tempDir, waitFor} from '../helpers/cli.js'
 
 const NOBODY = 65_534
 
@@ -41,6 +41,39 @@ describe('the data directory\'s permissions', () => {
     assert.equal(statSync(join(dir, '..')).mode & 0o777, 0o700)
     await prepareDataDir(dir, () => {})
     assert.ok(statSync(dir).isDirectory())
+  })
+
+  it('is held by one router: a second is refused before it touches it, and may start once the first has closed', async () => {
+    const dir = join(tempDir(), 'data')
+    const first = await startRouter({dataDir: dir, port: 0, syslogPort: 0})
+    await assert.rejects(startRouter({dataDir: dir, port: 0, syslogPort: 0}), (error: Error) => error instanceof DataDirInUseError && error.message.includes(`another router has it open (PID ${process.pid})`))
+    await first.close()
+    await (await startRouter({dataDir: dir, port: 0, syslogPort: 0})).close()
+  })
+
+  it('a lock left by a router that is gone (kill -9) is taken over; one of a router still running refuses serve in one line, exit 2', async function () {
+    this.timeout(20_000)
+    const dir = join(tempDir(), 'data')
+    mkdirSync(dir, {mode: 0o700})
+    const gone = spawn(process.execPath, ['-e', '0'])
+    await new Promise((resolve) => gone.on('close', resolve))
+    writeFileSync(join(dir, 'router.lock'), `${gone.pid} 1\n`)
+    await (await startRouter({dataDir: dir, port: 0, syslogPort: 0})).close()
+
+    const running = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', dir], {cwd: ROOT, env: cliEnv()})
+    try {
+      let started = ''
+      running.stdout.on('data', (chunk) => (started += chunk))
+      await waitFor('the first router to start', () => started.includes('\n'), 10_000)
+      const second = await run([process.execPath, BIN], ['serve', '--port', '0', '--syslog-port', '0', '--data-dir', dir], undefined)
+      assert.equal(second.code, 2, second.stderr)
+      assert.match(second.stderr, new RegExp(`^ › {3}Error: --data-dir ${dir}: another router has it open \\(PID ${running.pid}\\); stop that one, or remove ${join(dir, 'router.lock')} if no router runs\n`))
+    } finally {
+      running.kill('SIGTERM')
+      await new Promise((resolve) => running.on('close', resolve))
+    }
+
+    assert.equal(existsSync(join(dir, 'router.lock')), false, 'the lock is removed when the router stops')
   })
 
   it('one open to others that the router cannot make private (not its owner): serve refuses in one line, exit 2', async function () {
