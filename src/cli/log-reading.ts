@@ -89,15 +89,25 @@ export abstract class LogReadingCommand extends ApiCommand {
   }
 
   /** The app's log as sessions: the server filters what it can, and sends enough for `num` to count after the rest. */
-  protected async appInput(app: string, flags: LogReadingFlags, num: number | undefined): Promise<ResolvedInputs> {
+  protected async appInput(app: string, flags: LogReadingFlags, num: number | undefined, summary = false): Promise<ResolvedInputs> {
     const {openAppSessions, openFirSessions, planLogSession} = await import('../api/sessions.js')
     const api = await this.api(flags['api-url'])
     // As the Heroku CLI: the app's generation decides the flow. An app not found is left to the session
-    // request to report (or, on logsift's router, to create).
+    // request to report (or, on logsift's router, to create). A Fir app's log is a stream; logsift's router
+    // also keeps it, so a query with --since or --until reads it there as a Cedar app's.
     const generation = await api.app(app).then((found) => found.generation?.name, () => undefined)
-    if (generation === 'fir') {
+    const window = flags.since !== undefined || flags.until !== undefined
+    if (generation === 'fir' && !(api.target.local && window)) {
+      if (summary) {
+        this.error(`${app} is a Fir app: its log is a stream to follow, with no recent lines to read`, {
+          exit: 2,
+          suggestions: api.target.local ? [`${this.config.bin} ${this.id} -a ${app} --since 1h (logsift's router keeps its history)`] : [`${this.config.bin} logs -a ${app} (follows it)`],
+        })
+      }
+
       const {firSessionRenewMs} = await import('../sources/fir-sessions.js')
-      this.logToStderr(`${this.config.bin}: ${app} is a Fir app: following its log (Fir keeps no history, so -n and --since do not apply)`)
+      const history = api.target.local ? '-n does not apply; --since reads what logsift\'s router kept' : 'Fir keeps no history, so -n and --since do not apply'
+      this.logToStderr(`${this.config.bin}: ${app} is a Fir app: following its log (${history})`)
       const sessions = await openFirSessions(api, app, firSessionRequest(flags), firSessionRenewMs(process.env))
       return {inputs: [{kind: 'app', sessions}], last: undefined}
     }

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {type RunningRouter, startRouter} from '../../src/router/server.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {createApp, createSession, frame, postLogplex, postText, readSession, Tail} from '../router/helpers.js'
+import {call, createApp, createSession, frame, postLogplex, postText, readSession, Tail} from '../router/helpers.js'
 import {isolatedEnv} from './helpers.js'
 
 /**
@@ -165,6 +165,23 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
       assert.equal(fromFile.stdout, expected[k].map((fraction) => `2024-05-04T12:00:00${fraction}+00:00 app[web.1]: at ${fraction}\n`).join(''), window.join(' '))
       assert.equal(fromApp.stdout, fromFile.stdout, window.join(' '))
     }
+  })
+
+  it('a Fir app on logsift\'s router has history too: logs -a --since and logs:stats --since read it and end', async () => {
+    assert.equal((await call(router, 'POST', '/apps', {body: {generation: 'fir', name: 'firshop'}})).status, 201)
+    const line = '2024-05-05T12:00:00.000100+00:00 app[web.1]: a Fir line status=503\n'
+    await postText(router, 'firshop', line)
+    const history = await runCli(['logs', '-a', 'firshop', '--since', '2024-05-05', '--until', '2024-05-06', '-o', 'raw'], {env})
+    assert.equal(history.code, 0, history.stderr)
+    assert.equal(history.stdout, line)
+    const stats = await runCli(['logs:stats', '-a', 'firshop', '--since', '2024-05-05', '--json'], {env})
+    assert.equal(stats.code, 0, stats.stderr)
+    assert.equal(JSON.parse(stats.stdout).records, 1)
+    // Without a window a Fir app's log is a stream, which a summary would wait on for ever.
+    const stream = await runCli(['logs:stats', '-a', 'firshop'], {env})
+    assert.equal(stream.code, 2)
+    assert.match(stream.stderr, /firshop is a Fir app: its log is a stream to follow, with no recent lines to read/)
+    assert.match(stream.stderr, /--since 1h \(logsift's router keeps its history\)/)
   })
 
   it('refuses a time it cannot read, naming the field', async () => {

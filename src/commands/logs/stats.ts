@@ -86,7 +86,7 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
     const redactor = this.redactor(flags)
     const maxLineBytes = this.maxLineBytes(flags)
     // All the app's recent lines: a summary of the last 100 would say little.
-    const {inputs} = app === undefined ? {inputs: this.argumentInputs(args)} : await this.appInput(app, flags, MAX_SESSION_LINES)
+    const {inputs} = app === undefined ? {inputs: this.argumentInputs(args)} : await this.appInput(app, flags, MAX_SESSION_LINES, true)
     const statsOptions = {by: flags.by, intervalMs, top: flags.top, value: flags.value}
     const collector = new StatsCollector(statsOptions)
     const progress = await this.progressBar(inputs, Boolean(flags.json))

@@ -490,8 +490,8 @@ export function appSessionRequest(app: App, body: Record<string, unknown>, buffe
 }
 
 /**
- * A session of a Fir app, as Heroku opens one: it always tails and sends no recent lines unless asked
- * (`heroku logs` sends no `lines` there, it ignores `-n`), and `type` selects a process type, whose dynos
+ * A session of a Fir app, as Heroku opens one: it always tails (unless it is a history query) and sends no
+ * recent lines unless asked (`heroku logs` sends no `lines` there, it ignores `-n`), and `type` selects a process type, whose dynos
  * are `web-58f4b7c6d-x2k9p` as well as `web.1`.
  */
 export function firSessionRequest(body: Record<string, unknown>, bufferSize: number): SessionRequest {
@@ -503,7 +503,9 @@ export function firSessionRequest(body: Record<string, unknown>, bufferSize: num
   return {
     ...request,
     dynoTest: typeTest === undefined ? dynoTest : dynoTest === undefined ? typeTest : (name) => dynoTest(name) && typeTest(name),
-    tail: true,
+    // A history query (logsift's since/until, which Heroku's clients never send) reads the log kept and tails
+    // only when asked, as a Cedar app's does.
+    tail: request.since !== undefined || request.until !== undefined ? request.tail : true,
   }
 }
 
