@@ -4,7 +4,7 @@ import type {PlatformApi} from './client.js'
 import type {ApiTarget} from './target.js'
 import type {App} from './types.js'
 
-import {ApiError, ApiUnreachableError} from './errors.js'
+import {ApiError, ApiUnreachableError, CONNECTION_REFUSED} from './errors.js'
 import {appFromDefaultRemote, appFromGitRemote, GitRemoteError} from './git-remote.js'
 import {closeHttp} from './http.js'
 import {DEFAULT_API_URL} from './types.js'
@@ -89,8 +89,9 @@ export abstract class ApiCommand extends Command {
     // A usage mistake as one line (with --json too, where oclif would print the parser's whole context).
     let shown: Error & {oclif?: {exit?: number}} = usageError(error)
     if (error instanceof ApiUnreachableError) {
+      // Only a refused connection means nothing listens: a router that answers in another way is running.
       const message = this.target?.local
-        ? `cannot reach the router at ${error.url} (${error.reason}): start it with \`${this.config.bin} serve\``
+        ? `cannot reach the router at ${error.url} (${error.reason})${error.reason === CONNECTION_REFUSED ? `: start it with \`${this.config.bin} serve\`` : ''}`
         : `cannot reach the API at ${error.url} (${error.reason})`
       if (this.jsonEnabled()) {
         shown = new Errors.CLIError(message, {exit: 2})

@@ -1,6 +1,6 @@
 import type {Dispatcher} from 'undici'
 
-import {ApiUnreachableError, networkReason} from '../api/errors.js'
+import {ApiUnreachableError, networkFailure} from '../api/errors.js'
 import {httpAgent} from '../api/http.js'
 import {MAX_SESSION_LINES} from '../api/types.js'
 import {MESSAGE_EVENTS_HEADER, MESSAGE_FRAMES_TYPE} from '../router/sessions/event-encoding.js'
@@ -25,6 +25,8 @@ export class StreamError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** A network failure that the same request meets again (an untrusted certificate): not retried. */
+    readonly permanent = false,
   ) {
     super(message)
   }
@@ -257,8 +259,8 @@ async function connect(url: string, options: {joinUpTo?: number; lastEventId?: s
       headersTimeout: 30_000,
     })
   } catch (error) {
-    const reason = networkReason(error)
-    if (reason) throw new StreamError(reason)
+    const failure = networkFailure(error)
+    if (failure) throw new StreamError(failure.reason, undefined, !failure.transient)
     throw error
   }
 
@@ -335,8 +337,9 @@ async function withIdleTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 
 
 /** A drop (network error, server error, end of stream) is worth a reconnect; a 4xx answer is not. */
 function isRetryable(error: unknown): boolean {
-  if (error instanceof StreamError) return error.status === undefined || error.status === 429 || error.status >= 500
-  return networkReason(error) !== undefined || (error as {code?: string}).code?.startsWith('UND_ERR') === true
+  if (error instanceof StreamError) return error.permanent ? false : error.status === undefined || error.status === 429 || error.status >= 500
+  const failure = networkFailure(error)
+  return failure === undefined ? (error as {code?: string}).code?.startsWith('UND_ERR') === true : failure.transient
 }
 
 function retryDelay(attempt: number): number {

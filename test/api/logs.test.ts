@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
+import {type AddressInfo, createServer} from 'node:net'
 
 import {BIN, cliEnv, ROOT, runCli, waitFor} from '../helpers/cli.js'
 import {closedPort, fakePlatform, isolatedEnv, runAgainst} from './helpers.js'
@@ -131,6 +132,25 @@ describe('logsift logs -a APP and logs URL (log sessions)', function () {
     const result = await runCli(['logs', '-a', 'demo'], {env: isolatedEnv({LOGSIFT_API_URL: url})})
     assert.equal(result.code, 2)
     assert.equal(result.stderr, `logsift: cannot reach the router at ${url} (connection refused): start it with \`logsift serve\`\n`)
+  })
+
+  it('names what answered instead of the router, without telling to start it: not HTTP, a closed connection', async () => {
+    const notHttp = createServer((socket) => socket.on('data', () => socket.end('<13>1 not http\r\n\r\n')))
+    const closing = createServer((socket) => socket.destroy())
+    try {
+      for (const [server, reason] of [[notHttp, 'its answer is not HTTP: is it the API\'s port?'], [closing, 'connection closed']] as const) {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        for (const args of [['apps'], ['logs', '-a', 'demo']]) {
+          const result = await runCli(args, {env: isolatedEnv({LOGSIFT_API_URL: url})})
+          assert.equal(result.code, 2, result.stderr)
+          assert.equal(result.stderr, `logsift: cannot reach the router at ${url} (${reason})\n`)
+        }
+      }
+    } finally {
+      notHttp.close()
+      closing.close()
+    }
   })
 
   it('reads a log stream URL as server-sent events or plain text, with the same filters', async () => {
