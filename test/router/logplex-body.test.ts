@@ -81,8 +81,10 @@ describe('decodeLogplexBody', () => {
   })
 
   it('refuses lines that are not frames, a LEN past the end, and frames that are not syslog', () => {
-    assert.match(fault(message(1) + '\n').message, /Frame 1 is not an octet-counted frame/)
-    assert.match(fault(frame(message(1)) + '500 ' + message(2) + '\n').message, /Frame 2 is not an octet-counted frame/)
+    assert.match(fault(message(1) + '\n').message, /Frame 1 is not an octet-counted syslog frame/)
+    assert.match(fault(frame(message(1)) + '500 ' + message(2) + '\n').message, /Frame 2 is not an octet-counted syslog frame/)
+    // A right LEN before a message that is not syslog: it is the syslog that is missing.
+    assert.match(fault('11 hello world').message, /^Frame 1 is not an octet-counted syslog frame \(LEN SP <PRI>/)
     assert.match(fault(frame(message(1)) + frame('just text')).message, /Frame 2 is not an RFC 5424 syslog message/)
     assert.equal(fault(frame(message(1)) + frame('just text')).status, 400)
   })
@@ -91,12 +93,12 @@ describe('decodeLogplexBody', () => {
     assert.equal(fault(frame(message(1)) + frame('just text')).message, 'Frame 2 is not an RFC 5424 syslog message: "10 just text\\n".')
     assert.equal(
       fault('oops "quoted"\tand \\ \r\n').message,
-      'Frame 1 is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body: "oops \\"quoted\\"\\tand \\\\ \\r\\n".',
+      'Frame 1 is not an octet-counted syslog frame (LEN SP <PRI>..., LEN the bytes of the message after the space), or its LEN runs past the body: "oops \\"quoted\\"\\tand \\\\ \\r\\n".',
     )
     const long = `<190>1 2024-05-01T12:00:00Z host app web.1 - ${'y'.repeat(200)}`
     assert.equal(
       fault(frame(message(1)) + '999 ' + long + '\n').message,
-      `Frame 2 is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body: "999 ${long.slice(0, 76)}"… (the first 80 of ${long.length + 5} bytes).`,
+      `Frame 2 is not an octet-counted syslog frame (LEN SP <PRI>..., LEN the bytes of the message after the space), or its LEN runs past the body: "999 ${long.slice(0, 76)}"… (the first 80 of ${long.length + 5} bytes).`,
     )
   })
 

@@ -45,7 +45,7 @@ export function decodeLogplexBody(body: Buffer, msgCount: string | undefined, ma
     if (fault !== undefined) return
     const number = entries.length + 1
     if (!framed) {
-      fault = new ApiError(400, 'bad_request', `Frame ${number} is not an octet-counted frame (LEN SP MSG), or its LEN runs past the body: ${quoteBytes(raw)}.`)
+      fault = new ApiError(400, 'bad_request', `Frame ${number} is not an octet-counted syslog frame (LEN SP <PRI>..., LEN the bytes of the message after the space), or its LEN runs past the body: ${quoteBytes(raw)}.`)
       return
     }
 
