@@ -153,6 +153,19 @@ describe('the Platform API subset', () => {
       assert.deepEqual(gone.json, {id: 'not_found', message: "Couldn't find that drain."})
     })
 
+    it('finds a drain by any spelling of its URL that adding it takes as the same, and by the URL as listed (password masked)', async () => {
+      const plain = 'syslog://LOGS.example.com:6514'
+      const secret = 'https://user:pw@logs.example.com/x'
+      for (const each of [plain, secret]) assert.equal((await call(router, 'POST', '/apps/demo/log-drains', {body: {url: each}})).status, 201)
+      for (const key of ['syslog://logs.example.com:6514/', 'https://user:****@logs.example.com/x', 'https://user:pw@LOGS.example.com/x']) {
+        assert.equal((await call(router, 'GET', `/apps/demo/log-drains/${encodeURIComponent(key)}`)).status, 200, key)
+      }
+
+      assert.equal((await call(router, 'GET', `/apps/demo/log-drains/${encodeURIComponent('https://user:other@logs.example.com/x')}`)).status, 404)
+      assert.equal((await call(router, 'DELETE', `/apps/demo/log-drains/${encodeURIComponent('https://user:****@logs.example.com/x')}`)).json.url, secret)
+      assert.equal((await call(router, 'DELETE', `/apps/demo/log-drains/${encodeURIComponent('syslog://logs.example.com:6514')}`)).json.url, plain)
+    })
+
     it('accepts syslog, syslog+tls, https and http URLs and refuses others', async () => {
       for (const bad of ['ftp://x.example.com', 'not a url', 'syslog://', '', 'file:///etc/passwd']) {
         const reply = await call(router, 'POST', '/apps/shop-2/log-drains', {body: {url: bad}})

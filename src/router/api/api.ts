@@ -6,6 +6,7 @@ import {type Account, appPlatformFields, dynosSeen, localAccount} from './app-in
 import {compileDynoTest, compileSourceTest} from '../../query/selector.js'
 import {QueryError} from '../../query/query-error.js'
 import {drainUrlProblem, sameDrainUrl} from '../drains/drain-url.js'
+import {redactUrl} from '../drains/redact.js'
 import type {DrainDeliveries} from '../drains/deliveries.js'
 import {drainLoopProblem} from '../drains/loop.js'
 import {deliveryJson, drainSince} from '../drains/status-json.js'
@@ -449,10 +450,21 @@ function endpointNotFound(): ApiError {
   return new ApiError(404, 'not_found', 'The requested API endpoint was not found. Are you using the right HTTP verb and path?')
 }
 
+/** A drain by id, token or URL: any spelling of it `drains:add` takes as the same, or as `drains` prints it (password masked). */
 function findDrain(app: App, key: string): Drain {
   const drain = app.drains.find((each) => each.id === key || each.token === key || each.url === key)
+    ?? app.drains.find((each) => sameUrl(each.url, key) || sameUrl(redactUrl(each.url), key))
   if (drain === undefined) throw new ApiError(404, 'not_found', "Couldn't find that drain.")
   return drain
+}
+
+/** sameDrainUrl, false for a key that is not a URL (an id or a token that matched nothing). */
+function sameUrl(url: string, key: string): boolean {
+  try {
+    return sameDrainUrl(url, key)
+  } catch {
+    return false
+  }
 }
 
 function drainJson(drain: Drain) {
