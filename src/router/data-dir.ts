@@ -103,7 +103,7 @@ export interface DataDirLock {
 const heldHere = new Set<string>()
 
 /**
- * Takes the data directory for this router, or throws DataDirError naming the router that has it: two routers
+ * Takes the data directory for this router, or throws DataDirInUseError naming the router that has it: two routers
  * writing one log at the same offsets lose what the first one answered 2xx for. The lock is a file holding the
  * holder's PID and its start time (so a PID reused after a reboot is not taken for the holder); a lock whose
  * holder is gone (kill -9, a crash) is taken over.
@@ -131,6 +131,9 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
 
     const holder = await readFile(path, 'utf8').catch(() => '')
     const pid = Number.parseInt(holder, 10)
+    // A lock not written yet is one being taken this moment (the file is made, then written).
+    const fresh = holder === '' && Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) < 2000
+    if (fresh) throw new DataDirInUseError(dir, `another router is starting on it (${path} was just made)`)
     if (holds(pid, holder.split(' ')[1]?.trim(), resolved)) {
       throw new DataDirInUseError(dir, `another router has it open (PID ${pid}); stop that one, or remove ${path} if no router runs`)
     }
@@ -138,7 +141,7 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
     await unlink(path).catch(() => {})
   }
 
-  throw new DataDirInUseError(dir, `another router is starting on it (${path} keeps coming back)`)
+  throw new DataDirInUseError(dir, `another router is starting on it (${path} came back)`)
 }
 
 const LOCK_FILE = 'router.lock'
