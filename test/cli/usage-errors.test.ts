@@ -57,6 +57,14 @@ describe('usage errors (CLI)', () => {
     }
   })
 
+  it('-h is --help, as the Heroku CLI takes it', async () => {
+    for (const args of [['logs', '-h'], ['-h'], ['drains:add', '-h']]) {
+      const result = await runCli(args)
+      assert.equal(result.code, 0, args.join(' '))
+      assert.equal(result.stdout, (await runCli([...args.slice(0, -1), '--help'])).stdout, args.join(' '))
+    }
+  })
+
   it('a missing argument: one line naming it', async () => {
     const result = await runCli(['apps:create'])
     assertUsageError(result, /Missing NAME/, /See more help with --help/)
