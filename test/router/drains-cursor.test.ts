@@ -178,7 +178,8 @@ const KEY = 'drain-crash-test-key'
 class Serve {
   stdout = ''
   stderr = ''
-  readonly exit: Promise<number | null>
+  /** The exit code, or the signal that ended it (so a crash names itself: SIGSEGV, SIGABRT). */
+  readonly exit: Promise<number | string | null>
   private readonly child: ChildProcessWithoutNullStreams
   private base: string | undefined
 
@@ -186,7 +187,7 @@ class Serve {
     this.child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--syslog-port', '0', '--data-dir', dir, ...args], {cwd: ROOT, env: cliEnv({LOGSIFT_API_KEY: KEY})})
     this.child.stdout.on('data', (chunk) => (this.stdout += chunk))
     this.child.stderr.on('data', (chunk) => (this.stderr += chunk))
-    this.exit = new Promise((resolve) => this.child.on('close', (code) => resolve(code)))
+    this.exit = new Promise((resolve) => this.child.on('close', (code, signal) => resolve(code ?? signal)))
   }
 
   async url(): Promise<string> {
@@ -200,7 +201,7 @@ class Serve {
     return {json: text === '' ? undefined : JSON.parse(text), status: reply.statusCode}
   }
 
-  kill(signal: NodeJS.Signals): Promise<number | null> {
+  kill(signal: NodeJS.Signals): Promise<number | string | null> {
     this.child.kill(signal)
     return this.exit
   }
@@ -236,7 +237,7 @@ describe('drains across a crash (SIGKILL) and a clean stop (SIGTERM) of the rout
       })()
       await waitFor('2,000 acknowledged and a batch attempted', () => acknowledged.length >= 2000 && receiver.attempts.length > 0, 20_000)
       killed = true
-      assert.equal(await first.kill(signal), signal === 'SIGKILL' ? null : 0)
+      assert.equal(await first.kill(signal), signal === 'SIGKILL' ? 'SIGKILL' : 0)
       await sender
       const inFlight = receiver.attempts.at(-1)!
       const attemptsBefore = receiver.attempts.length
