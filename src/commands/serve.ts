@@ -70,6 +70,19 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     if (!(maxAgeMs > 0)) this.error(`--retain ${flags.retain}: expected a duration (12h, 7d, 2w)`, {exit: 2})
     const appMaxBytes = parseSize(flags['retain-size'])
     if (!(appMaxBytes > 0)) this.error(`--retain-size ${flags['retain-size']}: expected bytes, or a number with a unit: KiB, MiB, GiB, KB, MB, GB (500MiB)`, {exit: 2})
+    // Listened for before the router starts, and so before the start line: a SIGTERM sent as soon as that line
+    // is read (under load, before a listener added after it) killed the process unclean; one during the start
+    // (recovery of a large log) stops it once it has started.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve()
+      }
+
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
     const router = await this.start({
       allow,
       apiKey: process.env.LOGSIFT_API_KEY || undefined,
@@ -94,17 +107,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
       udpReceiveBufferBytes: flags['udp-receive-buffer'],
     })
     this.log(describe(router))
-
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        resolve()
-      }
-
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    await stopped
     await router.close()
   }
 
