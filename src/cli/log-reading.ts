@@ -8,7 +8,7 @@ import type {HistoryRequest} from '../api/types.js'
 import {LEVEL_SPELLINGS} from '../parse/level-names.js'
 import {compileQuery, QueryError} from '../query/compile.js'
 import {formatTimeBound, parseExactTimeBound} from '../query/time-bound.js'
-import {parseQuantity} from '../query/units.js'
+import {parseByteSize} from '../query/units.js'
 import {redactorFor} from '../redact/flags.js'
 import type {Redactor} from '../redact/redactor.js'
 import {type Input, resolveInputs} from '../sources/inputs.js'
@@ -131,8 +131,7 @@ export abstract class LogReadingCommand extends ApiCommand {
   /** --max-line-size in bytes, or one line naming the bad value. */
   protected maxLineBytes(flags: LogReadingFlags): number {
     const text = flags['max-line-size']
-    const size = parseQuantity(text)
-    const bytes = size && (size.dimension === 'bytes' || size.unit === '') ? Math.floor(size.value) : Number.NaN
+    const bytes = parseByteSize(text)
     if (!(bytes >= 1 && bytes <= MAX_LINE_SIZE_LIMIT)) {
       this.error(`--max-line-size ${text}: give a size from 1B to 1GiB`, {exit: 2, suggestions: ['--max-line-size 64MiB', '--max-line-size 512KiB', '--max-line-size 100000 (bytes)']})
     }

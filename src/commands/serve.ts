@@ -3,7 +3,7 @@ import {Command, Flags} from '@oclif/core'
 import {redactFlags} from '../cli/redaction.js'
 import {redactorFor} from '../redact/flags.js'
 import {parseDuration} from '../query/time-bound.js'
-import {parseQuantity} from '../query/units.js'
+import {parseByteSize} from '../query/units.js'
 import {type AllowEntry, parseAllowEntry} from '../router/ingest/receiver-auth.js'
 import type {FsyncPolicy} from '../router/log/file-engine.js'
 import {clusterOptions, clusterSuggestions, natsFlags} from '../cli/nats-flags.js'
@@ -68,7 +68,7 @@ Apps, input tokens and drains are kept in the data directory and survive a resta
     const redactor = redactorFor(flags, (message, options) => this.error(message, options))
     const maxAgeMs = parseDuration(flags.retain)
     if (!(maxAgeMs > 0)) this.error(`--retain ${flags.retain}: expected a duration (12h, 7d, 2w)`, {exit: 2})
-    const appMaxBytes = parseSize(flags['retain-size'])
+    const appMaxBytes = parseByteSize(flags['retain-size'].trim())
     if (!(appMaxBytes > 0)) this.error(`--retain-size ${flags['retain-size']}: expected bytes, or a number with a unit: KiB, MiB, GiB, KB, MB, GB (500MiB)`, {exit: 2})
     // Listened for before the router starts, and so before the start line: a SIGTERM sent as soon as that line
     // is read (under load, before a listener added after it) killed the process unclean; one during the start
@@ -157,10 +157,4 @@ function describe(router: RunningRouter): string {
   const key = router.apiKeyFile === undefined ? 'API key from LOGSIFT_API_KEY' : `API key in ${router.apiKeyFile}`
   const metrics = router.metricsUrl === undefined ? '' : `; metrics on ${router.metricsUrl}`
   return `logsift router on ${router.url} (API, log input, sessions), ${syslog.join(' ')} (${describeUdpBuffer(router.udpReceiveBuffer)})${metrics}; ${data}; ${key}`
-}
-
-/** `500MiB`, `1GiB`, `2GB`, `4096` as bytes, with the units `--max-line-size` and `--where` take; NaN when the text is not one. */
-function parseSize(text: string): number {
-  const size = parseQuantity(text.trim())
-  return size !== undefined && (size.dimension === 'bytes' || size.unit === '') ? Math.floor(size.value) : Number.NaN
 }

@@ -52,6 +52,11 @@ export function parseExactTimeBound(flag: string, text: string, now: number): Ti
   return time
 }
 
+/** The first whole millisecond past an until bound (its own when it has a fraction below one): what a window read in milliseconds must reach. */
+export function untilMs({ms, nanos}: TimeBound): number {
+  return nanos > 0 ? ms + 1 : ms
+}
+
 /** The bound in RFC 3339, UTC, with its fraction to the nanosecond when it has one below the millisecond. */
 export function formatTimeBound({ms, nanos}: TimeBound): string {
   const iso = new Date(ms).toISOString()

@@ -129,6 +129,12 @@ export function parseQuantity(text: string): Quantity | undefined {
   return {value: number * unit.factor, dimension: unit.dimension, unit: unit.symbol}
 }
 
+/** A size in bytes (`512KiB`, `2GB`, a bare number of bytes), whole; NaN when the text is not one. */
+export function parseByteSize(text: string): number {
+  const size = parseQuantity(text)
+  return size !== undefined && (size.dimension === 'bytes' || size.unit === '') ? Math.floor(size.value) : Number.NaN
+}
+
 /**
  * `text` in the base unit of `dimension`, for comparing with a threshold that has a unit: a bare number is
  * already in the base unit; NaN when the text is not a quantity or its unit is of another dimension.

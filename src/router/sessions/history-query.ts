@@ -1,6 +1,6 @@
 import {compileQuery, type Predicate, QueryError, type QueryOptions} from '../../query/compile.js'
 import {compileLinePrefilter} from '../../query/prefilter.js'
-import {formatTimeBound, parseExactTimeBound, type TimeBound} from '../../query/time-bound.js'
+import {formatTimeBound, parseExactTimeBound, type TimeBound, untilMs} from '../../query/time-bound.js'
 import {messageFilter, storedBytesPrefilter} from './history-filter.js'
 import type {SessionRequest} from './sessions.js'
 
@@ -59,7 +59,7 @@ export function historyQuery(body: Record<string, unknown>, invalid: (message: s
     prefilter: stored,
     prefilterQuery: stored && query,
     since: since?.ms,
-    until: until === undefined ? undefined : until.ms + (until.nanos > 0 ? 1 : 0),
+    until: until === undefined ? undefined : untilMs(until),
     windowFilterOnly: !exact && restFilter === undefined,
   }
 }

@@ -3,7 +3,7 @@ import type {TLSSocket} from 'node:tls'
 
 import {compileQuery, type QueryOptions, QueryError} from '../../query/compile.js'
 import {parseTimestamp} from '../../parse/timestamp.js'
-import {formatTimeBound, parseExactTimeBound} from '../../query/time-bound.js'
+import {formatTimeBound, parseExactTimeBound, untilMs} from '../../query/time-bound.js'
 import type {ApiContext} from '../api/api.js'
 import {ApiError, readJsonObject, sendError, sendJson} from '../api/http.js'
 import {deliveryJson} from '../drains/status-json.js'
@@ -220,7 +220,7 @@ class WebRoutes {
       until: until === undefined ? undefined : parseExactTimeBound('--until', until, now),
     }
     // In milliseconds, the bounds' whole milliseconds: the query tests what lies in them to the fraction given.
-    const bounds = {since: exact.since?.ms, until: exact.until === undefined ? undefined : exact.until.ms + (exact.until.nanos > 0 ? 1 : 0)}
+    const bounds = {since: exact.since?.ms, until: exact.until === undefined ? undefined : untilMs(exact.until)}
     // Absolute from here on: the page's next pages and the command line mean the same instants.
     const query = {
       ...options,
