@@ -31,8 +31,13 @@ export interface StatsRequest {
   end: number
   job: StatsJob
   path: string
+  /** Whether to post `read` messages: only a progress bar uses them, and each post wakes the main thread. */
+  progress: boolean
   start: number
 }
+
+/** Bytes read between two `read` messages: a bar redrawn every 100 ms needs no finer steps. */
+const PROGRESS_STEP_BYTES = 4 * 1024 * 1024
 
 /** What a worker posts: `read` as it goes, then one of the others. */
 export type StatsMessage =
@@ -41,7 +46,7 @@ export type StatsMessage =
   | {kind: 'error'; message: string}
   | {kind: 'long'}
 
-async function count(port: NonNullable<typeof parentPort>, {end, job, path, start}: StatsRequest): Promise<StatsMessage> {
+async function count(port: NonNullable<typeof parentPort>, {end, job, path, progress, start}: StatsRequest): Promise<StatsMessage> {
   const predicate = compileQuery(job.query)
   const redactor = job.redact && createRedactor(job.redact)
   const collector = new StatsCollector(job.stats)
@@ -57,14 +62,21 @@ async function count(port: NonNullable<typeof parentPort>, {end, job, path, star
     // the run in fresh memory.
     const chunk = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)
     const fd = openSync(path, 'r')
+    let unreported = 0
     try {
       for (let position = start; position < end;) {
         const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, end - position), position)
         if (bytesRead === 0) break
         splitter.push(chunk.subarray(0, bytesRead))
         position += bytesRead
-        port.postMessage({bytes: bytesRead, kind: 'read'} satisfies StatsMessage)
+        unreported += bytesRead
+        if (progress && unreported >= PROGRESS_STEP_BYTES) {
+          port.postMessage({bytes: unreported, kind: 'read'} satisfies StatsMessage)
+          unreported = 0
+        }
       }
+
+      if (progress && unreported > 0) port.postMessage({bytes: unreported, kind: 'read'} satisfies StatsMessage)
     } finally {
       closeSync(fd)
     }

@@ -35,7 +35,7 @@ export async function statsInThreads(path: string, run: ThreadedStats): Promise<
   const boundaries = await lineRanges(file, info.size, run.threads).finally(() => file.close())
   if (boundaries === undefined) return undefined
   const ranges: Range[] = boundaries.slice(0, -1).map((start, k) => {
-    const request: StatsRequest = {end: boundaries[k + 1], job: run.job, path, start}
+    const request: StatsRequest = {end: boundaries[k + 1], job: run.job, path, progress: run.progress !== undefined, start}
     return {bytes: 0, start, worker: new RangeWorker<StatsMessage, StatsRequest>('pipeline/stats-worker', request, (error) => ({kind: 'error', message: error.message}))}
   })
   try {
