@@ -54,6 +54,15 @@ interface PendingBatch extends WrittenBatch {
   reject(error: Error): void
 }
 
+/** The batches appended in one turn of the event loop, written together at its end (writeGathered). */
+interface GatheredWrite {
+  readonly batches: WrittenBatch[]
+  bytes: number
+  readonly done: Promise<void>
+  resolve(): void
+  reject(error: Error): void
+}
+
 /** What retention took. */
 export interface Removed {
   messages: number
@@ -62,8 +71,9 @@ export interface Removed {
 
 /**
  * One app's log in its own directory: segments in offset order, the last one taking appends. An append is
- * numbered at once and written with one write: at once while the disk keeps up, otherwise off the event loop
- * together with whatever was appended meanwhile (writeNext). Readers see a batch once it is in the file.
+ * numbered at once and written while the disk keeps up at the end of the event loop's turn, with the other
+ * appends of that turn in one write (gather), otherwise off the event loop together with whatever was
+ * appended meanwhile (writeNext). Readers see a batch once it is in the file.
  * Under `always` the batches written while an fsync runs share the next one (group commit).
  */
 export class FileAppLog implements AppLog {
@@ -76,6 +86,10 @@ export class FileAppLog implements AppLog {
   private assignedNext = 1
   /** Appended, not yet written; written together once the write in progress is done. */
   private pending: PendingBatch[] = []
+  /** Appended in this turn of the event loop while the disk keeps up, copied to `gatherBuffer`. */
+  private gathered: GatheredWrite | undefined
+  /** Reused for every gathered write: fresh memory is dear (a page first touched faults into the host here). */
+  private gatherBuffer = Buffer.allocUnsafeSlow(256 * 1024)
   private writing: Promise<void> | undefined
   private sealedSinceWrite = false
   /** The last write took longer than `slowWriteMs`: writes go off the event loop until one is quick again. */
@@ -133,8 +147,8 @@ export class FileAppLog implements AppLog {
     const next = first + messages.length
     const batch = {firstTime: encoded.readUIntLE(BATCH_HEADER_BYTES, 6), header: batchHeader(encoded, 0) as BatchHeader, messages}
     if (this.writing === undefined && this.pending.length === 0 && !this.diskSlow) {
-      this.writeNow(encoded, batch)
       this.assignedNext = next
+      await this.gather(encoded, batch)
       if (this.context.fsync === 'always') await this.commit()
       return {first, next}
     }
@@ -268,6 +282,7 @@ export class FileAppLog implements AppLog {
   async close(): Promise<void> {
     this.closed = true
     this.waiters.wake()
+    await this.gathered?.done.catch(() => {})
     while (this.writing !== undefined) await this.writing.catch(() => {})
     await this.flush().catch(() => {})
     await this.cursors.flush()
@@ -317,21 +332,56 @@ export class FileAppLog implements AppLog {
   }
 
   /**
-   * The common case: nothing waiting, and the last write was quick, so this one is made at once, with no
-   * copy and no trip to the thread pool (which costs more than the write). Throws LogWriteError.
+   * The common case: nothing waiting, and the last write was quick. The batch is copied to the batches
+   * appended in this turn of the event loop, and they are written at its end in one system call, made at
+   * once (the trip to the thread pool costs more than the write): under load several senders' POSTs arrive
+   * in one turn, and a system call costs ~30-55 µs in this VM against a few µs to copy a batch.
    */
-  private writeNow(encoded: Buffer, batch: WrittenBatch): void {
+  private gather(encoded: Buffer, batch: WrittenBatch): Promise<void> {
+    let round = this.gathered
+    if (round === undefined) {
+      let resolve!: () => void
+      let reject!: (error: Error) => void
+      const done = new Promise<void>((resolveRound, rejectRound) => {
+        resolve = resolveRound
+        reject = rejectRound
+      })
+      round = {batches: [], bytes: 0, done, reject, resolve}
+      this.gathered = round
+      setImmediate(() => this.writeGathered())
+    }
+
+    const end = round.bytes + encoded.length
+    if (end > this.gatherBuffer.length) {
+      const larger = Buffer.allocUnsafeSlow(Math.max(end, this.gatherBuffer.length * 2))
+      this.gatherBuffer.copy(larger, 0, 0, round.bytes)
+      this.gatherBuffer = larger
+    }
+
+    encoded.copy(this.gatherBuffer, round.bytes)
+    round.bytes = end
+    round.batches.push(batch)
+    return round.done
+  }
+
+  /** Writes this turn's batches with one write; if it fails, none of them is in the log and each append fails. */
+  private writeGathered(): void {
+    const round = this.gathered as GatheredWrite
+    this.gathered = undefined
     const started = performance.now()
     let segment: Segment
     try {
       segment = this.activeSegment()
-      segment.writeSync(encoded)
+      segment.writeSync(this.gatherBuffer.subarray(0, round.bytes))
     } catch (error) {
-      throw writeError(this.appId, error)
+      this.assignedNext = this.nextOffset
+      round.reject(writeError(this.appId, error))
+      return
     }
 
     this.diskSlow = performance.now() - started > this.context.slowWriteMs
-    this.written(segment, [batch], encoded.length)
+    this.written(segment, round.batches, round.bytes)
+    round.resolve()
   }
 
   /**
