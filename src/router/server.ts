@@ -297,7 +297,8 @@ async function openRouter(options: RouterOptions, lock: DataDirLock): Promise<Ru
       alerts: (appId) => alerts.summary(appId),
       apps: () => store.list(),
       drains: async (appId) => (await deliveries.reports(appId)).map(({drain, report}) => ({
-        id: drain.id, lag: report.lag ?? null, position: report.position ?? null, state: report.state, url: redactUrl(drain.url),
+        delivered: report.delivered, dropped: report.dropped, id: drain.id, lag: report.lag ?? null, position: report.position ?? null, state: report.state,
+        url: redactUrl(drain.url),
         ...(claims === undefined ? {} : {node: report.node ?? null}),
       })),
       drops,

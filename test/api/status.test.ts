@@ -63,8 +63,8 @@ describe('logsift status and apps:info show drops', function () {
       'quiet {2}0 {3}0 {4}none',
       '',
       '=== Drains',
-      'App {3}Drain +State {4}Position {2}Lag',
-      `demo {2}http://${host}:\\d+/x {2}failing {2}8 {9}0`,
+      'App {3}Drain +State {4}Delivered {2}Dropped {2}Position {2}Lag',
+      `demo {2}http://${host}:\\d+/x {2}failing {2}0 {10}${rejected} {8}8 {9}0`,
       '$',
     ].join('\\n')))
   })

@@ -258,3 +258,48 @@ describe('drains across a crash (SIGKILL) and a clean stop (SIGTERM) of the rout
     })
   }
 })
+
+describe('a drain\'s counts across a restart of the router', function () {
+  this.timeout(60_000)
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`${signal}: drains:info and status still say what the drain delivered and dropped, its last error and last success`, async () => {
+      const receiver = new StrictReceiver()
+      await receiver.start()
+      after(() => receiver.stop())
+      // The first batch is taken, every later one refused.
+      receiver.answer = () => (receiver.posts.length === 0 ? {status: 204} : {status: 400})
+      const dir = tempDir(`logsift-drain-counts-${signal}-`)
+      const first = new Serve(dir)
+      after(() => first.kill('SIGKILL'))
+      const app = (await first.call('POST', '/apps', JSON.stringify({name: 'counts'}))).json
+      const drain = (await first.call('POST', '/apps/counts/log-drains', JSON.stringify({url: receiver.url()}))).json
+      assert.equal((await first.call('POST', '/apps/counts/logs', lines(0, 1), 'text/plain')).status, 204)
+      await waitFor('the first batch taken', () => receiver.messages.length === 1)
+      assert.equal((await first.call('POST', '/apps/counts/logs', lines(1, 3), 'text/plain')).status, 204)
+      const delivery = async (router: Serve) => (await router.call('GET', `/apps/counts/log-drains/${drain.id}`)).json.delivery
+      await waitFor('three refused', async () => (await delivery(first)).dropped_rejected === 3)
+      const before = await delivery(first)
+      assert.equal(before.delivered, 1)
+      assert.equal(before.last_error, 'the receiver answered 400')
+      if (signal === 'SIGKILL') {
+        // A crash loses at most what changed since the counts were last written, as for the position.
+        const saved = () => JSON.parse(readFileSync(join(dir, 'log', app.id, 'cursors.json'), 'utf8')).states?.[`drain:${drain.id}`]
+        await waitFor('the counts saved', () => saved()?.droppedRejected === 3)
+      }
+
+      await first.kill(signal)
+      const second = new Serve(dir)
+      after(() => second.kill('SIGKILL'))
+      const env = isolatedEnv({LOGSIFT_API_KEY: KEY, LOGSIFT_API_URL: await second.url()})
+      const info = await runCli(['drains:info', drain.token, '-a', 'counts'], {env})
+      assert.equal(info.code, 0, info.stderr)
+      assert.match(info.stdout, /\nState: +idle \(last error: the receiver answered 400\)\nDelivered: +1\nDropped: +3 \(0 removed by retention first, 3 refused by the receiver\)\n/)
+      assert.match(info.stdout, new RegExp(`\\nLast success: +${before.last_success_at.replaceAll('.', '\\.')}\\n`))
+      const status = await runCli(['status'], {env})
+      assert.equal(status.code, 0, status.stderr)
+      assert.match(status.stdout, /\n=== Drains\nApp +Drain +State +Delivered +Dropped +Position +Lag\ncounts +http:\S+ +idle +1 +3 +5 +0\n/)
+      assert.equal(await second.kill('SIGTERM'), 0, second.stderr)
+    })
+  }
+})

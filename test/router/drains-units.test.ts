@@ -43,8 +43,8 @@ describe('drain frame ids and cursors', () => {
     assert.equal(new Set([id, ...others]).size, 5)
   })
 
-  it('names a drain\'s position and the end of its batch in flight in its app\'s log', () => {
-    assert.deepEqual(drainCursorNames(drain), {frameEnd: `drain:${drain}:frame-end`, position: `drain:${drain}`})
+  it('names a drain\'s position, the end of its batch in flight and its counts in its app\'s log', () => {
+    assert.deepEqual(drainCursorNames(drain), {frameEnd: `drain:${drain}:frame-end`, position: `drain:${drain}`, state: `drain:${drain}`})
   })
 })
 

@@ -127,7 +127,7 @@ describe('router drops and traffic: GET /status, /metrics, the router log', func
     assert.equal(demo.messages_in, 21)
     assert.deepEqual(demo.messages_out, {drains: 0, sessions: 20})
     assert.equal(demo.drops.drain_overflow, 0)
-    assert.deepEqual(demo.drains, [{id: drain.json.id, lag: 21, position: 1, state: 'retrying', url: drainUrl}])
+    assert.deepEqual(demo.drains, [{delivered: 0, dropped: 0, id: drain.json.id, lag: 21, position: 1, state: 'retrying', url: drainUrl}])
     const quiet = (await status(router)).apps.find((app: any) => app.name === 'quiet')
     assert.equal(quiet.messages_in, 0)
 

@@ -23,7 +23,7 @@ import {
 
 import {
   type AppendResult, type AppLog, type AppLogStats, DEFAULT_RETENTION, type EngineCapabilities, type FollowOptions, type LogEngine,
-  LogWriteError, type NewMessage, type OffsetRange, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
+  LogWriteError, type NewMessage, type OffsetRange, type ReaderState, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
   wholeLogRanges,
 } from '../log/engine.js'
 import {CHUNK_HEADERS, chunkPayload, decodeChunk, encodeMessage, nameToken, tokenName} from './chunk.js'
@@ -344,6 +344,20 @@ export class JetStreamAppLog implements AppLog {
     await this.engine.cursors.delete(this.cursorKey(name))
   }
 
+  async readerState(name: string): Promise<ReaderState | undefined> {
+    const entry = await this.engine.cursors.get(this.stateKey(name))
+    if (entry === null || entry.operation !== 'PUT') return undefined
+    return JSON.parse(entry.string()) as ReaderState
+  }
+
+  async setReaderState(name: string, state: ReaderState): Promise<void> {
+    await this.engine.cursors.put(this.stateKey(name), JSON.stringify(state))
+  }
+
+  async deleteReaderState(name: string): Promise<void> {
+    await this.engine.cursors.delete(this.stateKey(name))
+  }
+
   async stats(): Promise<AppLogStats> {
     const last = await this.last()
     if (last === undefined) return {bytes: 0, firstOffset: 1, nextOffset: 1, oldestTime: undefined, segments: 0}
@@ -573,6 +587,11 @@ export class JetStreamAppLog implements AppLog {
 
   private cursorKey(name: string): string {
     return `${nameToken(this.appId)}.${nameToken(name)}`
+  }
+
+  /** Beside the cursors, one token further (a cursor's key has two), so that no cursor's name can take it. */
+  private stateKey(name: string): string {
+    return `${this.cursorKey(name)}.state`
   }
 }
 

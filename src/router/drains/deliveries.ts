@@ -5,7 +5,7 @@ import {logplexLine, routerEntry} from '../message.js'
 import type {Traffic} from '../observability/traffic.js'
 import type {App, AppStore, Drain} from '../store.js'
 import {type BackoffOptions, DEFAULT_BACKOFF} from './backoff.js'
-import {DrainDelivery, drainCursorNames, type DrainStatus} from './delivery.js'
+import {DrainDelivery, drainCursorNames, type DrainStatus, savedCounts} from './delivery.js'
 import {certificateNotice} from './frames.js'
 import {HttpsTransport} from './https-drain.js'
 import {redactUrl} from './redact.js'
@@ -38,7 +38,7 @@ export interface DrainReport extends DrainStatus {
   node: string | undefined
 }
 
-/** What a drain delivered by another node shows, besides its saved position. */
+/** What a drain delivered by another node shows, besides its saved position and counts. */
 const IDLE: DrainStatus = {
   delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, inFlight: 0, lastError: undefined, lastSuccessAt: undefined, position: undefined, state: 'idle',
 }
@@ -125,8 +125,12 @@ export class DrainDeliveries {
     if (running === undefined) return undefined
     const log = this.hub.engine.app(running.app.id)
     const {claims} = this.options
-    const status = running.delivery?.snapshot() ?? {...IDLE, position: await log.cursor(drainCursorNames(drainId).position)}
-    const node = running.delivery === undefined ? await claims?.holderOf(drainLeaseKey(drainId)) : claims?.holder
+    const {delivery} = running
+    // A delivery just started has not read its saved counts yet: they are read here, so that none shows 0 for them.
+    const status = delivery === undefined
+      ? {...IDLE, ...(await savedCounts(log, drainId)), position: await log.cursor(drainCursorNames(drainId).position)}
+      : delivery.countsRestored ? delivery.snapshot() : {...delivery.snapshot(), ...(await savedCounts(log, drainId))}
+    const node = delivery === undefined ? await claims?.holderOf(drainLeaseKey(drainId)) : claims?.holder
     const {nextOffset} = await log.stats()
     return {...status, lag: status.position === undefined ? undefined : Math.max(0, nextOffset - status.position), node}
   }
@@ -167,6 +171,7 @@ export class DrainDeliveries {
     const names = drainCursorNames(running.drain.id)
     await log.deleteCursor(names.position)
     await log.deleteCursor(names.frameEnd)
+    await log.deleteReaderState(names.state)
   }
 
   private delivery(app: App, drain: Drain): DrainDelivery {

@@ -37,7 +37,7 @@ export interface DrainStatus {
   state: DrainState
   /** Why the last attempt failed; undefined once one succeeds again. */
   lastError: string | undefined
-  /** Messages the receiver has taken since the router started (L10 lines included). */
+  /** Messages the receiver has taken (L10 lines included), also before a restart: the counts are saved with the position. */
   delivered: number
   /** Removed by retention before delivery plus refused by the receiver. */
   dropped: number
@@ -72,10 +72,30 @@ interface Frame extends OutgoingBatch {
  * The cursors a drain keeps in its app's log: its position (the next offset to deliver) and the end of the
  * last batch cut at the end of the log, saved before it is first sent. The second makes a retry after a
  * restart resend exactly the same messages, so its frame id (derived from the drain id, the first offset and
- * the count) is the same too; other batches are cut the same way again without it.
+ * the count) is the same too; other batches are cut the same way again without it. Beside them, under
+ * `state`, the drain's counts (AppLog.readerState), so that a restart does not forget what it could not deliver.
  */
-export function drainCursorNames(drainId: string): {position: string; frameEnd: string} {
-  return {frameEnd: `drain:${drainId}:frame-end`, position: `drain:${drainId}`}
+export function drainCursorNames(drainId: string): {position: string; frameEnd: string; state: string} {
+  return {frameEnd: `drain:${drainId}:frame-end`, position: `drain:${drainId}`, state: `drain:${drainId}`}
+}
+
+/** What of a drain's status is saved and read back after a restart (or by another node of a cluster). */
+export type SavedCounts = Pick<DrainStatus, 'delivered' | 'dropped' | 'droppedOverflow' | 'droppedRejected' | 'lastError' | 'lastSuccessAt'>
+
+/** The drain's counts as last saved; zeros and undefined for a drain that saved none. */
+export async function savedCounts(log: AppLog, drainId: string): Promise<SavedCounts> {
+  const state = (await log.readerState(drainCursorNames(drainId).state)) ?? {}
+  const count = (key: string): number => (typeof state[key] === 'number' ? state[key] : 0)
+  const droppedOverflow = count('droppedOverflow')
+  const droppedRejected = count('droppedRejected')
+  return {
+    delivered: count('delivered'),
+    dropped: droppedOverflow + droppedRejected,
+    droppedOverflow,
+    droppedRejected,
+    lastError: typeof state.lastError === 'string' ? state.lastError : undefined,
+    lastSuccessAt: typeof state.lastSuccessAt === 'number' ? state.lastSuccessAt : undefined,
+  }
 }
 
 /**
@@ -100,7 +120,7 @@ export function frameId(drainId: string, first: number, count: number): string {
  * as one batch and whatever arrives while a batch is in flight forms the next. No message waits for a timer.
  */
 export class DrainDelivery {
-  private readonly cursors: {position: string; frameEnd: string}
+  private readonly cursors: {position: string; frameEnd: string; state: string}
   private readonly abort = new AbortController()
   private stopped = false
   private attempt = 0
@@ -113,6 +133,10 @@ export class DrainDelivery {
   private readNext = 0
   /** The last save of the position. */
   private saving: Promise<void> | undefined
+  /** The last save of the counts. */
+  private savingCounts: Promise<void> | undefined
+  /** The saved counts were read back (once: a run started again after an error keeps counting from memory). */
+  private restored = false
   private readonly status: DrainStatus = {
     delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, inFlight: 0, lastError: undefined, lastSuccessAt: undefined, position: undefined, state: 'idle',
   }
@@ -131,6 +155,11 @@ export class DrainDelivery {
     // The log failing to read or keep the position (a NATS server lost for a moment, a full disk) is told and
     // retried from the saved position, with the same batches and frame ids: it does not end the drain.
     this.running ??= retryUntilAborted(() => this.run(), this.abort.signal, this.options.backoff, (error) => this.options.onCursorError?.(error.message))
+  }
+
+  /** False until the counts saved before the last stop are read back; until then, snapshot's counts start at 0. */
+  get countsRestored(): boolean {
+    return this.restored
   }
 
   snapshot(): DrainStatus {
@@ -152,6 +181,11 @@ export class DrainDelivery {
 
   private async run(): Promise<void> {
     this.pending = []
+    if (!this.restored) {
+      Object.assign(this.status, await savedCounts(this.log, this.drainId))
+      this.restored = true
+    }
+
     const {nextOffset, position: start} = await this.startPosition()
     let position = start
     this.status.position = position
@@ -173,7 +207,7 @@ export class DrainDelivery {
         this.savePosition(position)
       }
     } finally {
-      await this.saving
+      await Promise.all([this.saving, this.savingCounts])
     }
   }
 
@@ -186,6 +220,14 @@ export class DrainDelivery {
   private savePosition(position: number): void {
     if (!this.mayWrite()) return
     this.saving = this.log.setCursor(this.cursors.position, position).catch((error: Error) => this.options.onCursorError?.(error.message))
+  }
+
+  /** Saves the counts, last error and last success as the position is saved: without waiting, at most lost in a crash. */
+  private saveCounts(): void {
+    if (!this.mayWrite()) return
+    const {delivered, droppedOverflow, droppedRejected, lastError, lastSuccessAt} = this.status
+    const state = {delivered, droppedOverflow, droppedRejected, ...(lastError === undefined ? {} : {lastError}), ...(lastSuccessAt === undefined ? {} : {lastSuccessAt})}
+    this.savingCounts = this.log.setReaderState(this.cursors.state, state).catch((error: Error) => this.options.onCursorError?.(error.message))
   }
 
   private mayWrite(): boolean {
@@ -296,6 +338,7 @@ export class DrainDelivery {
         this.status.lastError = undefined
         this.status.state = 'connected'
         this.attempt = 0
+        this.saveCounts()
         return true
       } catch (error) {
         if (this.stopped) return false
@@ -305,10 +348,12 @@ export class DrainDelivery {
           this.status.droppedRejected += frame.stored
           this.options.onDropped?.('drain_rejected', frame.stored)
           this.status.state = 'failing'
+          this.saveCounts()
           return true
         }
 
         this.status.state = failure.kind === 'certificate' ? 'failing' : 'retrying'
+        this.saveCounts()
         if (failure.kind === 'certificate') this.options.onCertificateError?.(failure.message)
         await this.sleep(backoffDelay(this.attempt++, this.options.backoff))
       }

@@ -156,6 +156,18 @@ export interface AppLog {
    */
   deleteCursor(name: string): Promise<void>
 
+  /**
+   * A reader's saved counts and notes besides its position (what a drain delivered and dropped, its last
+   * error), kept with the cursors and as durably, across restarts; undefined when never set.
+   */
+  readerState(name: string): Promise<ReaderState | undefined>
+
+  /** Saves a reader's state, replacing what was saved under the name; resolves as setCursor does. */
+  setReaderState(name: string, state: ReaderState): Promise<void>
+
+  /** Forgets a reader's state (a drain removed), as deleteCursor forgets a position. */
+  deleteReaderState(name: string): Promise<void>
+
   stats(): Promise<AppLogStats>
 
   /**
@@ -165,6 +177,9 @@ export interface AppLog {
    */
   windowRanges(since: number | undefined, until: number | undefined): Promise<OffsetRange[]>
 }
+
+/** A reader's saved state: named numbers and texts (JSON, so that every engine can keep it as it is). */
+export type ReaderState = Readonly<Record<string, number | string>>
 
 /** Offsets `from` up to `next` (excluded). */
 export interface OffsetRange {

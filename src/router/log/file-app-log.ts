@@ -8,7 +8,7 @@ import {BATCH_HEADER_BYTES, type BatchEncoder, type BatchHeader, batchHeader, fi
 import {CursorFile, syncDirectory} from './cursors.js'
 import {
   type AppendResult, type AppLog, type AppLogStats, type FollowOptions, LogWriteError, type NewMessage, type OffsetRange, type ReadOptions,
-  type ReadResult, type ReadStart, type StoredMessage,
+  type ReaderState, type ReadResult, type ReadStart, type StoredMessage,
 } from './engine.js'
 import type {FsyncPolicy} from './file-engine.js'
 import {AppendWaiters, follow} from './follow.js'
@@ -189,6 +189,18 @@ export class FileAppLog implements AppLog {
 
   deleteCursor(name: string): Promise<void> {
     return this.cursors.delete(name)
+  }
+
+  readerState(name: string): Promise<ReaderState | undefined> {
+    return this.cursors.getState(name)
+  }
+
+  setReaderState(name: string, state: ReaderState): Promise<void> {
+    return this.cursors.setState(name, state)
+  }
+
+  deleteReaderState(name: string): Promise<void> {
+    return this.cursors.deleteState(name)
   }
 
   async stats(): Promise<AppLogStats> {

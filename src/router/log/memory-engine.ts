@@ -1,6 +1,6 @@
 import {
   type AppendResult, type AppLog, type AppLogStats, DEFAULT_RETENTION, type EngineCapabilities, type FollowOptions, type LogEngine,
-  LogWriteError, type NewMessage, type OffsetRange, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
+  LogWriteError, type NewMessage, type OffsetRange, type ReaderState, type ReadResult, type ReadStart, type RetentionPolicy, type RetentionReport, type StoredMessage,
   wholeLogRanges,
 } from './engine.js'
 import {AppendWaiters, follow} from './follow.js'
@@ -81,6 +81,7 @@ class MemoryAppLog implements AppLog {
   bytes = 0
   private messages: StoredMessage[] = []
   private readonly cursors = new Map<string, number>()
+  private readonly states = new Map<string, ReaderState>()
   private readonly waiters = new AppendWaiters()
 
   constructor(readonly appId: string) {}
@@ -132,6 +133,18 @@ class MemoryAppLog implements AppLog {
 
   async deleteCursor(name: string): Promise<void> {
     this.cursors.delete(name)
+  }
+
+  async readerState(name: string): Promise<ReaderState | undefined> {
+    return this.states.get(name)
+  }
+
+  async setReaderState(name: string, state: ReaderState): Promise<void> {
+    this.states.set(name, {...state})
+  }
+
+  async deleteReaderState(name: string): Promise<void> {
+    this.states.delete(name)
   }
 
   async stats(): Promise<AppLogStats> {

@@ -49,16 +49,18 @@ function appTable(apps: readonly AppStatus[]): string[] {
 }
 
 /**
- * Each drain's state, position in its app's log and lag (messages behind its end); on a cluster also the
- * node delivering it (the state is that node's when it is this one, else `idle`).
+ * Each drain's state, messages delivered and dropped (since it was added, not since the router started),
+ * position in its app's log and lag (messages behind its end); on a cluster also the node delivering it (the
+ * state is that node's when it is this one, else `idle`).
  */
 function drainTable(apps: readonly AppStatus[]): string[] {
   const drains = apps.flatMap((app) => app.drains.map((drain) => ({app, drain})))
   const cluster = drains.some(({drain}) => drain.node !== undefined)
   const rows = drains.map(({app, drain}) => [
-    app.name, drain.url, ...(cluster ? [drain.node ?? '-'] : []), drain.state, String(drain.position ?? '-'), String(drain.lag ?? '-'),
+    app.name, drain.url, ...(cluster ? [drain.node ?? '-'] : []), drain.state, String(drain.delivered), String(drain.dropped), String(drain.position ?? '-'),
+    String(drain.lag ?? '-'),
   ])
-  return columns([['App', 'Drain', ...(cluster ? ['Node'] : []), 'State', 'Position', 'Lag'], ...rows])
+  return columns([['App', 'Drain', ...(cluster ? ['Node'] : []), 'State', 'Delivered', 'Dropped', 'Position', 'Lag'], ...rows])
 }
 
 /** Cells padded to their column's width, the last one as it is. */

@@ -49,6 +49,9 @@ export interface DrainPosition {
   id: string
   url: string
   state: string
+  /** Messages its receiver took, and messages it dropped (L10 and refused), kept across restarts as drains:info shows them. */
+  delivered: number
+  dropped: number
   /** The offset it delivers next; null until it has read its saved position. */
   position: number | null
   /** Messages between the position and the end of the app's log. */

@@ -284,6 +284,23 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.equal(await web.cursor('drain-1'), 3)
     })
 
+    it('keeps readers\' states beside their cursors, each replaced whole; deletes one, leaving the others and the cursor of the same name', async () => {
+      const engine = await open()
+      const web = engine.app('web')
+      assert.equal(await web.readerState('drain-1'), undefined)
+      await web.setCursor('drain-1', 4)
+      await web.setReaderState('drain-1', {delivered: 3, lastError: 'the receiver answered 400'})
+      await web.setReaderState('drain-2', {delivered: 1})
+      await web.setReaderState('drain-1', {delivered: 5})
+      assert.deepEqual(await web.readerState('drain-1'), {delivered: 5})
+      assert.equal(await engine.app('worker').readerState('drain-1'), undefined)
+      await web.deleteReaderState('drain-1')
+      await web.deleteReaderState('never-set')
+      assert.equal(await web.readerState('drain-1'), undefined)
+      assert.deepEqual(await web.readerState('drain-2'), {delivered: 1})
+      assert.equal(await web.cursor('drain-1'), 4)
+    })
+
     it('says what an app holds', async () => {
       const log = (await open()).app('web')
       await log.append(batch(0, 10, T0 + 5))
@@ -345,7 +362,7 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.equal(fresh.firstOffset, 1, 'the newer app kept everything')
     })
 
-    durably?.('survives a reopen: messages, offsets, cursors and stats', async () => {
+    durably?.('survives a reopen: messages, offsets, cursors, readers\' states and stats', async () => {
       const first = await open()
       const messages = batch(0, 30, T0)
       await first.app('web').append(messages.slice(0, 10))
@@ -353,6 +370,7 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       await first.app('web').setCursor('drain-1', 12)
       await first.app('web').setCursor('removed', 5)
       await first.app('web').deleteCursor('removed')
+      await first.app('web').setReaderState('drain-1', {delivered: 11, lastError: 'refused', lastSuccessAt: T0})
       const before = await first.app('web').stats()
       await first.close()
 
@@ -362,6 +380,7 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual((await log.read({offset: 1}, 100)).messages, stored(messages, 1))
       assert.equal(await log.cursor('drain-1'), 12)
       assert.equal(await log.cursor('removed'), undefined)
+      assert.deepEqual(await log.readerState('drain-1'), {delivered: 11, lastError: 'refused', lastSuccessAt: T0})
       assert.deepEqual(await log.stats(), before)
       assert.deepEqual(await log.append(batch(30, 1, T0)), {first: 31, next: 32})
     })

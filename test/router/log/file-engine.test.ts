@@ -323,6 +323,17 @@ describe('FileLogEngine', () => {
     await assert.rejects((await open({dir})).app('web').cursor('drain'), (error: Error) => error instanceof CursorFileError && error.message.includes(join(dir, 'web', 'cursors.json')))
   })
 
+  it('reads a cursors file written before readers kept states', async () => {
+    const dir = freshDir()
+    const engine = await open({dir})
+    await engine.app('web').setCursor('drain', 1)
+    await engine.close()
+    writeFileSync(join(dir, 'web', 'cursors.json'), '{"version": 1, "cursors": {"drain": 3}}')
+    const web = (await open({dir})).app('web')
+    assert.equal(await web.cursor('drain'), 3)
+    assert.equal(await web.readerState('drain'), undefined)
+  })
+
   it('applies retention on its own once segments are sealed', async () => {
     const dir = freshDir()
     const engine = await open({dir, retention: {appMaxBytes: 64 * 1024}})
