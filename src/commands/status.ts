@@ -4,7 +4,7 @@ import type {RouterStatus} from '../api/types.js'
 import {statusLines} from '../router/observability/status-text.js'
 
 export default class Status extends ApiCommand {
-  static override description = `Prints how long logsift's router has been up, what it listens on (with open connections and the UDP receive buffer the kernel granted), open log sessions, what it dropped and why, and per app the messages taken in, handed out (to tailing sessions and drains) and dropped; then, for apps with alerts, how many rules, how many firing, and notifications sent, failed attempts and given up. A drop that names no app (a syslog message for an unknown app, a frame that is not syslog, a refused connection, the kernel's UDP drops) is counted router-wide only.`
+  static override description = `Prints how long logsift's router has been up, what it listens on (with open connections and the UDP receive buffer the kernel granted), open log sessions, what it dropped and why, and per app the messages taken in, handed out (Out: to log sessions, recent lines or tails, and to drains) and dropped; then, for apps with alerts, how many rules, how many firing, and notifications sent, failed attempts and given up. A drop that names no app (a syslog message for an unknown app, a frame that is not syslog, a refused connection, the kernel's UDP drops) is counted router-wide only.`
 
   static override enableJsonFlag = true
 

@@ -143,6 +143,25 @@ describe('router drops and traffic: GET /status, /metrics, the router log', func
     assert.deepEqual(log.filter((line) => line.startsWith('drain')), [])
   })
 
+  it('per app out: the recent lines a session asked for, with or without a tail, count as the lines it tails', async () => {
+    const router = await testRouter()
+    await createApp(router, 'recent')
+    await postText(router, 'recent', Array.from({length: 10}, (_, i) => `line ${i}`).join('\n') + '\n')
+    const out = async () => (await status(router)).apps.find((app: any) => app.name === 'recent').messages_out.sessions
+    const recent = await (await request(await createSession(router, 'recent', {lines: 4}))).body.text()
+    assert.equal(recent.trimEnd().split('\n').length, 4)
+    assert.equal(await out(), 4)
+
+    const tailing = await request(await createSession(router, 'recent', {lines: 3, tail: true}))
+    let received = ''
+    tailing.body.setEncoding('utf8')
+    tailing.body.on('data', (chunk: string) => (received += chunk))
+    await postText(router, 'recent', 'line 10\n')
+    await waitFor('the tail to get the new line', () => received.includes('line 10'))
+    tailing.body.destroy()
+    assert.equal(await out(), 4 + 3 + 1)
+  })
+
   it('L11: a session client that does not read has its drops counted for its app', async () => {
     const log: string[] = []
     const router = await testRouter({log: (line) => log.push(line), sessionQueueBytes: 16 * 1024})

@@ -35,7 +35,10 @@ export interface AppStatus {
   name: string
   /** Messages accepted for it. */
   messages_in: number
-  /** Messages written to tailing session clients, and taken by its drains' receivers. */
+  /**
+   * Messages written to log session clients (recent lines, history and tails, the L11 line included), and
+   * taken by its drains' receivers (the L10 line included).
+   */
   messages_out: {sessions: number; drains: number}
   drops: Record<DropReason, number>
   /** Its alert rules: how many, how many firing, notifications sent, failed attempts and given up. */

@@ -107,14 +107,16 @@ export class SessionStream {
       return
     }
 
-    const backlog = this.backlog()
+    const {count, text} = this.backlog()
+    // The recent lines leave the router as much as what follows them: they are counted the same way.
+    this.options.traffic?.streamed(this.session.appId, count)
     if (!this.session.tail) {
-      res.end(backlog)
+      res.end(text)
       return
     }
 
-    if (backlog === '') res.flushHeaders()
-    else res.write(backlog)
+    if (text === '') res.flushHeaders()
+    else res.write(text)
     // Subscribed in the same tick as the backlog was read: no message falls between the two.
     this.follow()
   }
@@ -309,7 +311,8 @@ export class SessionStream {
     this.res.on('close', () => this.unsubscribe?.())
   }
 
-  private backlog(): string {
+  /** The recent messages the session asked for, encoded, and how many. */
+  private backlog(): {count: number; text: string} {
     const recent = this.hub.recent(this.session.appId)
     const {lastEventId} = this.options
     const picked: LogMessage[] = []
@@ -327,7 +330,7 @@ export class SessionStream {
       picked.reverse()
     }
 
-    return encodeLogMessages(picked, this.options.format)
+    return {count: picked.length, text: encodeLogMessages(picked, this.options.format)}
   }
 
   private deliver(batch: Batch): void {
@@ -377,6 +380,8 @@ export class SessionStream {
     )
     this.dropped = 0
     this.res.write(encodeMessage(this.lastDroppedSeq, line, this.options.format))
+    // Leaves the router as the L10 line of a drain does, which its delivered count includes.
+    this.options.traffic?.streamed(this.session.appId, 1)
   }
 }
 
