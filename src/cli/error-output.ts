@@ -50,7 +50,8 @@ export function usageError(error: Error): Error {
 function unknownFlags(error: ParseError): Errors.CLIError {
   const typed = error.flags ?? []
   let message = `Nonexistent flag${typed.length === 1 ? '' : 's'}: ${typed.join(', ')}`
-  const known = Object.entries(error.parse?.input?.flags ?? {}).filter(([, flag]) => !flag.hidden).map(([flag]) => flag)
+  // --help is oclif's, not among the command's flags, and as much a flag a user may have mistyped.
+  const known = [...Object.entries(error.parse?.input?.flags ?? {}).filter(([, flag]) => !flag.hidden).map(([flag]) => flag), 'help']
   if (typed.length === 1 && typed[0].startsWith('--')) {
     const closest = closestName(typed[0].slice(2), known)
     if (closest !== undefined) message += `. Did you mean --${closest}?`

@@ -38,6 +38,12 @@ describe('usage errors (CLI)', () => {
     assertUsageError(result, /Nonexistent flag: --colour\. Did you mean --color\?/, /^ › {3}See more help with --help$/)
   })
 
+  it('a mistyped --help: did you mean --help, not the closest of the command\'s own flags (--app)', async () => {
+    for (const args of [['logs', '--halp'], ['drains:add', '--hepl']]) {
+      assertUsageError(await runCli(args), /Nonexistent flag: --h\w+\. Did you mean --help\?$/, /See more help with --help/)
+    }
+  })
+
   it('an unknown flag with nothing close: names it only', async () => {
     const result = await runCli(['logs', '--frobnicate', log])
     assertUsageError(result, /Nonexistent flag: --frobnicate$/, /See more help with --help/)
