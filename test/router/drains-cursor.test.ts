@@ -99,7 +99,7 @@ describe('drains read the durable log from a saved position', function () {
     assert.equal(router.drainStatus(drain.id)!.droppedOverflow, 0)
   })
 
-  it('retention overtaking a stopped drain: one L10 line with exactly the number removed before the drain reached them', async () => {
+  it('retention overtaking a stopped drain: one L10 line with exactly the number removed before the drain reached them, since the first loss', async () => {
     const dataDir = tempDir('logsift-drain-retention-')
     // 64 KiB per app: segments of 8 KiB, about 100 of these messages each.
     const router = await drainRouter({dataDir, drains: FAST, logRetention: {appMaxBytes: 64 * 1024}})
@@ -109,10 +109,14 @@ describe('drains read the durable log from a saved position', function () {
     receiver.answer = () => (up ? {status: 204} : {status: 503})
     await postText(router, 'behind', lines(0, 10))
     await waitFor('the first batch to be refused for now', () => receiver.attempts.length > 0)
+    const postedAt = Date.now()
     for (let i = 10; i < 3010; i += 100) await postText(router, 'behind', lines(i, 100))
     const appDir = join(dataDir, 'log', app.id)
     const firstStored = (): number => Math.min(...readdirSync(appDir).filter((name) => name.endsWith('.log')).map((name) => Number.parseInt(name, 10)))
     await waitFor('retention to remove the oldest segments', () => firstStored() > 11)
+    const lostBy = Date.now()
+    // The receiver comes back well after the loss, so that the L10 line's time tells the two apart.
+    await waitFor('two seconds after the loss', () => Date.now() > lostBy + 2000, 5000)
     up = true
     await waitFor('everything still stored', () => numbers(receiver.messages).at(-1) === 3009, 10_000)
     const received = numbers(receiver.messages)
@@ -120,6 +124,10 @@ describe('drains read the durable log from a saved position', function () {
     assert.deepEqual(received.slice(0, 11), [...range(0, 10), -1])
     const dropped = Number(L10.exec(receiver.messages[10])![1])
     assert.equal(dropped, firstStored() - 11)
+    // Since the first loss (seen at the next failed attempt, 400 ms apart at most here), as Logplex's buffer
+    // keeps the time of its first drop; not when the drain came to send the line.
+    const since = Date.parse(/ since (\S+)\.$/.exec(receiver.messages[10])![1])
+    assert.ok(since >= postedAt - 1 && since <= lostBy + 1000, `since ${new Date(since).toISOString()}, lost between ${new Date(postedAt).toISOString()} and ${new Date(lostBy).toISOString()}`)
     assert.deepEqual(received.slice(11), range(10 + dropped, 3000 - dropped))
     assert.equal(received.filter((n) => n === -1).length, 1)
     assert.equal(router.drainStatus(drain.id)!.droppedOverflow, dropped)

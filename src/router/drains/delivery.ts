@@ -79,8 +79,11 @@ export function drainCursorNames(drainId: string): {position: string; frameEnd: 
   return {frameEnd: `drain:${drainId}:frame-end`, position: `drain:${drainId}`, state: `drain:${drainId}`}
 }
 
-/** What of a drain's status is saved and read back after a restart (or by another node of a cluster). */
-export type SavedCounts = Pick<DrainStatus, 'delivered' | 'dropped' | 'droppedOverflow' | 'droppedRejected' | 'lastError' | 'lastSuccessAt'>
+/**
+ * What of a drain's status is saved and read back after a restart (or by another node of a cluster), and when
+ * retention first removed messages it had not read since its last L10 line (the next one's "since").
+ */
+export type SavedCounts = Pick<DrainStatus, 'delivered' | 'dropped' | 'droppedOverflow' | 'droppedRejected' | 'lastError' | 'lastSuccessAt'> & {firstLossAt: number | undefined}
 
 /** The drain's counts as last saved; zeros and undefined for a drain that saved none. */
 export async function savedCounts(log: AppLog, drainId: string): Promise<SavedCounts> {
@@ -93,6 +96,7 @@ export async function savedCounts(log: AppLog, drainId: string): Promise<SavedCo
     dropped: droppedOverflow + droppedRejected,
     droppedOverflow,
     droppedRejected,
+    firstLossAt: typeof state.firstLossAt === 'number' ? state.firstLossAt : undefined,
     lastError: typeof state.lastError === 'string' ? state.lastError : undefined,
     lastSuccessAt: typeof state.lastSuccessAt === 'number' ? state.lastSuccessAt : undefined,
   }
@@ -137,6 +141,12 @@ export class DrainDelivery {
   private savingCounts: Promise<void> | undefined
   /** The saved counts were read back (once: a run started again after an error keeps counting from memory). */
   private restored = false
+  /**
+   * When the drain first saw that retention had removed messages it had not read, since its last L10 line:
+   * the time of the first loss, which the next L10 line says its count runs from (as Logplex's drain buffer
+   * keeps the time of its first drop). Undefined while nothing is lost.
+   */
+  private firstLossAt: number | undefined
   private readonly status: DrainStatus = {
     delivered: 0, dropped: 0, droppedOverflow: 0, droppedRejected: 0, inFlight: 0, lastError: undefined, lastSuccessAt: undefined, position: undefined, state: 'idle',
   }
@@ -182,7 +192,9 @@ export class DrainDelivery {
   private async run(): Promise<void> {
     this.pending = []
     if (!this.restored) {
-      Object.assign(this.status, await savedCounts(this.log, this.drainId))
+      const {firstLossAt, ...counts} = await savedCounts(this.log, this.drainId)
+      Object.assign(this.status, counts)
+      this.firstLossAt = firstLossAt
       this.restored = true
     }
 
@@ -226,7 +238,11 @@ export class DrainDelivery {
   private saveCounts(): void {
     if (!this.mayWrite()) return
     const {delivered, droppedOverflow, droppedRejected, lastError, lastSuccessAt} = this.status
-    const state = {delivered, droppedOverflow, droppedRejected, ...(lastError === undefined ? {} : {lastError}), ...(lastSuccessAt === undefined ? {} : {lastSuccessAt})}
+    const {firstLossAt} = this
+    const state = {
+      delivered, droppedOverflow, droppedRejected,
+      ...(firstLossAt === undefined ? {} : {firstLossAt}), ...(lastError === undefined ? {} : {lastError}), ...(lastSuccessAt === undefined ? {} : {lastSuccessAt}),
+    }
     this.savingCounts = this.log.setReaderState(this.cursors.state, state).catch((error: Error) => this.options.onCursorError?.(error.message))
   }
 
@@ -293,8 +309,10 @@ export class DrainDelivery {
     const whole = resumeEnd !== undefined && lost === 0 && this.pending[resumeEnd - 1 - position]?.offset === resumeEnd - 1
     const messages: Outgoing[] = []
     if (lost > 0) {
+      // Not seen before this cut (the drain was not waiting on its receiver): lost about now.
       const now = Date.now()
-      messages.push(overflowNotice(lost, this.status.lastSuccessAt ?? now, now))
+      messages.push(overflowNotice(lost, this.firstLossAt ?? now, now))
+      this.firstLossAt = undefined
     }
 
     let bytes = 0
@@ -353,6 +371,7 @@ export class DrainDelivery {
         }
 
         this.status.state = failure.kind === 'certificate' ? 'failing' : 'retrying'
+        await this.noteLoss()
         this.saveCounts()
         if (failure.kind === 'certificate') this.options.onCertificateError?.(failure.message)
         await this.sleep(backoffDelay(this.attempt++, this.options.backoff))
@@ -360,6 +379,17 @@ export class DrainDelivery {
     }
 
     return false
+  }
+
+  /**
+   * While the receiver keeps the drain waiting, notes when retention first removes messages past what it has
+   * read (those before are held, in the batch or read ahead), so that the L10 line says since when, within a retry.
+   */
+  private async noteLoss(): Promise<void> {
+    if (this.firstLossAt !== undefined) return
+    // A log that cannot say now is asked again at the next failed attempt.
+    const stats = await this.log.stats().catch(() => undefined)
+    if (stats !== undefined && stats.firstOffset > this.readNext) this.firstLossAt = Date.now()
   }
 
   private sleep(ms: number): Promise<void> {
