@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {spawn} from 'node:child_process'
 
 import {apiUrlFlag, ApiCommand, appFlags} from '../api/command.js'
+import type {PlatformApi} from '../api/client.js'
 import {ApiError} from '../api/errors.js'
 
 /** How long the browser opener may take to say whether it worked. */
@@ -36,10 +37,23 @@ export default class Open extends ApiCommand {
       this.error(`${api.target.url} is not logsift's router: it has no page`, {exit: 2, suggestions: [`start one with \`${this.config.bin} serve\``]})
     }
 
+    // Asked once the API is known to be logsift's router, which answers for its apps: a link to an app it
+    // does not have would open on a tail of nothing.
+    if (app !== undefined) await this.requireExistingApp(api, app)
+
     // In the fragment: browsers never send it to the server, and the page removes it once used.
     const url = `${api.target.url}/web/#open=${token}${app === undefined ? '' : `&app=${encodeURIComponent(app)}`}`
     if (flags.print || !(await openInBrowser(url))) this.log(url)
     return {url}
+  }
+
+  private async requireExistingApp(api: PlatformApi, app: string): Promise<void> {
+    try {
+      await api.app(app)
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.id !== 'not_found') throw error
+      this.error(`Couldn't find app ${app} on ${api.target.url}`, {exit: 2, suggestions: [`\`${this.config.bin} apps\` lists its apps`]})
+    }
   }
 }
 

@@ -80,6 +80,7 @@ describe('router page: JSON API', () => {
 
     it('swaps a token from `logsift open --print` once for a session', async () => {
       const router = await testRouter()
+      await createApp(router, 'demo')
       const opened = await runCli(['open', '-a', 'demo', '--print'], {env: isolatedEnv({LOGSIFT_API_KEY: router.apiKey, LOGSIFT_API_URL: router.url})})
       assert.equal(opened.code, 0, opened.stderr)
       const url = new URL(opened.stdout.trim())
@@ -93,6 +94,14 @@ describe('router page: JSON API', () => {
       assert.equal(swapped.status, 204)
       assert.equal((await webCall(router, 'GET', '/web/api/apps', {cookie: cookieOf(swapped)})).status, 200)
       assert.equal((await webCall(router, 'POST', '/web/api/login', {body: {token}})).status, 401, 'a second use')
+    })
+
+    it('`logsift open -a` an app the router does not have: one line naming it, exit 2, no link', async () => {
+      const router = await testRouter()
+      const opened = await runCli(['open', '--print', '-a', 'nosuch'], {env: isolatedEnv({LOGSIFT_API_KEY: router.apiKey, LOGSIFT_API_URL: router.url})})
+      assert.equal(opened.code, 2)
+      assert.equal(opened.stdout, '')
+      assert.match(opened.stderr, new RegExp(`Error: Couldn't find app nosuch on ${router.url.replaceAll('.', '\\.')}\n.*\`logsift apps\` lists its apps`))
     })
 
     it('`logsift open` with a wrong key fails with the API error', async () => {
