@@ -99,7 +99,7 @@ describe('telemetry drain delivery (OTLP out)', function () {
     assert.equal(status.delivered, 3)
   })
 
-  it('loses nothing across a receiver outage and a router restart: every record once, in order', async () => {
+  it('loses nothing across a receiver outage and a router restart: every record once, in order, and counts all it delivered', async () => {
     const receiver = await OtlpReceiver.start()
     after(() => receiver.close())
     const dir = dataDir()
@@ -123,6 +123,9 @@ describe('telemetry drain delivery (OTLP out)', function () {
       await waitFor('all 300', () => receiver.records().length >= 300, 15_000)
       const lines = receiver.records().map(({record}) => record.body.stringValue)
       assert.deepEqual(lines, Array.from({length: 300}, (_, i) => `line ${i}`))
+      // What it delivered before the restart is still counted.
+      const id = (await call(router, 'GET', '/apps/demo/telemetry-drains')).json[0].id
+      await waitFor('300 delivered', async () => (await call(router, 'GET', `/telemetry-drains/${id}`)).json.delivery.delivered === 300)
     } finally {
       await router.close()
     }

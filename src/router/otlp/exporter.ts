@@ -22,7 +22,10 @@ export interface TelemetryDeliveryOptions {
   claims?: Claims
 }
 
-/** How a telemetry drain's delivery is going (`GET /telemetry-drains/{id}` on the router). */
+/**
+ * How a telemetry drain's delivery is going (`GET /telemetry-drains/{id}` on the router). The counts, last
+ * error and last success are kept across restarts, saved beside the cursor as a log drain's are.
+ */
 export interface TelemetryStatus {
   state: 'connected' | 'failing' | 'idle' | 'retrying'
   lastError: string | undefined
@@ -69,7 +72,11 @@ export class TelemetryDeliveries {
         // A removed drain's position goes with it, once its loop has stopped writing it.
         Promise.resolve(running.exporter?.stop())
           .then(() => claims?.unclaim(telemetryLeaseKey(id)))
-          .then(() => this.engine.app(app.id).deleteCursor(telemetryCursor(id)))
+          .then(async () => {
+            const log = this.engine.app(app.id)
+            await log.deleteCursor(telemetryCursor(id))
+            await log.deleteReaderState(telemetryCursor(id))
+          })
           .catch(() => {})
       }
     }
@@ -115,6 +122,10 @@ class TelemetryExport {
   private readonly abort = new AbortController()
   private readonly transport: OtlpTransport
   private readonly done: Promise<void>
+  /** The saved counts were read back (once: a run started again after an error keeps counting from memory). */
+  private restored = false
+  /** The last save of the counts. */
+  private saving: Promise<void> | undefined
 
   constructor(private readonly app: App, private readonly drain: TelemetryDrain, private readonly log: AppLog, private readonly options: TelemetryDeliveryOptions) {
     this.appId = app.id
@@ -131,10 +142,16 @@ class TelemetryExport {
     this.abort.abort()
     this.transport.close()
     await this.done
+    await this.saving
   }
 
   private async run(): Promise<void> {
     const name = telemetryCursor(this.drain.id)
+    if (!this.restored) {
+      await this.restoreCounts(name)
+      this.restored = true
+    }
+
     let from = await this.log.cursor(name)
     if (from === undefined && this.mayWrite()) {
       from = (await this.log.stats()).nextOffset
@@ -155,6 +172,22 @@ class TelemetryExport {
     }
   }
 
+  private async restoreCounts(name: string): Promise<void> {
+    const saved = (await this.log.readerState(name)) ?? {}
+    if (typeof saved.delivered === 'number') this.status.delivered = saved.delivered
+    if (typeof saved.rejected === 'number') this.status.rejected = saved.rejected
+    if (typeof saved.lastError === 'string') this.status.lastError = saved.lastError
+    if (typeof saved.lastSuccessAt === 'number') this.status.lastSuccessAt = saved.lastSuccessAt
+  }
+
+  /** Saves the counts after an attempt's outcome, without waiting (a crash loses at most what changed since). */
+  private saveCounts(): void {
+    if (!this.mayWrite()) return
+    const {delivered, lastError, lastSuccessAt, rejected} = this.status
+    const state = {delivered, rejected, ...(lastError === undefined ? {} : {lastError}), ...(lastSuccessAt === undefined ? {} : {lastSuccessAt})}
+    this.saving = this.log.setReaderState(telemetryCursor(this.drain.id), state).catch(() => {})
+  }
+
   /** The fencing check on a cluster: this node still holds the drain's lease. */
   private mayWrite(): boolean {
     return this.options.claims?.holds(telemetryLeaseKey(this.drain.id)) ?? true
@@ -168,6 +201,7 @@ class TelemetryExport {
       try {
         const {rejected} = await this.transport.send(request)
         this.taken(batch.length - rejected, rejected)
+        this.saveCounts()
         return
       } catch (error) {
         if (signal.aborted) return
@@ -176,10 +210,12 @@ class TelemetryExport {
         if (error.kind === 'reject') {
           this.status.state = 'failing'
           this.refused(batch.length)
+          this.saveCounts()
           return
         }
 
         this.status.state = 'retrying'
+        this.saveCounts()
         await sleep(backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF), undefined, {signal}).catch(() => {})
       }
     }
