@@ -141,7 +141,7 @@ export class DrainDeliveries {
     return Promise.all(drains.map(async ({drain}) => ({drain, report: (await this.report(drain.id))!})))
   }
 
-  /** Stops every drain; resolves once the position of everything the receivers took is saved. */
+  /** Stops every drain; resolves once the position of everything the receivers took, and the counts, are saved. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

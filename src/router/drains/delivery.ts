@@ -178,7 +178,7 @@ export class DrainDelivery {
 
   /**
    * Stops sending at once (an attempt in progress is cut: its batch is resent, with the same frame id, after
-   * the next start) and resolves once the position of everything taken is saved.
+   * the next start) and resolves once the position of everything taken, and the counts, are saved.
    */
   async stop(): Promise<void> {
     this.stopped = true
