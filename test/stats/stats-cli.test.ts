@@ -235,6 +235,13 @@ describe('logsift logs:stats (CLI)', function () {
       assert.match(result.stdout, /^Records {2}212 /)
     })
 
+    it('is 2 with --json too, after printing the stats of the files it could read', async () => {
+      const result = await runStats([join(dir, 'missing.log'), EXAMPLE_LOG, '--json'])
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /missing\.log: no such file or directory/)
+      assert.equal(JSON.parse(result.stdout).records, 212)
+    })
+
     it('is 2 for bad flags, naming the flag', async () => {
       for (const bad of ['2x', 'soon', '0s', '0.5s', '1.25s', '-1m']) {
         const interval = await runStats([EXAMPLE_LOG, '--interval', bad])

@@ -122,11 +122,12 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
       }
     }
 
-    if (result.inputFailed) this.exit(2)
-    if (result.matched === 0) {
-      // With --json oclif prints the stats once run returns: the status is set for the exit after that.
-      if (this.jsonEnabled()) process.exitCode = 1
-      else this.exit(1)
+    // With --json oclif prints the stats once run returns: the status is set for the exit after that (exiting
+    // here would print oclif's `EEXIT: 2` in place of the report).
+    const status = result.inputFailed ? 2 : result.matched === 0 ? 1 : 0
+    if (status !== 0) {
+      if (this.jsonEnabled()) process.exitCode = status
+      else this.exit(status)
     }
 
     return stats
