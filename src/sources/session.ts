@@ -4,6 +4,7 @@ import {ApiUnreachableError, networkFailure} from '../api/errors.js'
 import {httpAgent} from '../api/http.js'
 import {MAX_SESSION_LINES} from '../api/types.js'
 import {MESSAGE_EVENTS_HEADER, MESSAGE_FRAMES_TYPE} from '../router/sessions/event-encoding.js'
+import {gunzipIfGzip} from './file.js'
 import {EventMessages, FrameMessages, type MessageDecoder, PlainMessages, type StreamMessage, WholeEventMessages} from './stream-messages.js'
 
 export type {StreamMessage} from './stream-messages.js'
@@ -281,7 +282,9 @@ async function connect(url: string, options: {joinUpTo?: number; lastEventId?: s
   const events = type.startsWith('text/event-stream')
   const wholeEvents = events && responseHeaders[MESSAGE_EVENTS_HEADER] !== undefined
   return {
-    chunks: body,
+    // Any other body may be a log file a web server serves as it is (`app.log.gz`): gzip is told by its first
+    // bytes, as a file's or stdin's is.
+    chunks: events ? body : gunzipIfGzip(body),
     close,
     decoder: wholeEvents ? new WholeEventMessages() : events ? new EventMessages() : new PlainMessages(),
     idsAreOffsets: wholeEvents,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
+import {createServer as createHttpServer} from 'node:http'
 import {type AddressInfo, createServer} from 'node:net'
+import {gzipSync} from 'node:zlib'
 
 import {BIN, cliEnv, ROOT, runCli, waitFor} from '../helpers/cli.js'
 import {closedPort, fakePlatform, isolatedEnv, runAgainst} from './helpers.js'
@@ -167,6 +169,27 @@ describe('logsift logs -a APP and logs URL (log sessions)', function () {
       assert.deepEqual(numbers(plain.stdout), [141, 143, 145, 147, 149])
     } finally {
       platform.plainOnly = false
+    }
+  })
+
+  it('gunzips a URL that serves a gzip file, as it does a file or stdin', async () => {
+    const lines = range(1, 5).map((n) => appLine(n) + '\n').join('')
+    const gzip = gzipSync(lines)
+    // As python3 -m http.server serves app.log.gz: the file's bytes, no Content-Encoding.
+    const server = createHttpServer((request, response) => response.writeHead(200, {'content-type': 'application/gzip'}).end(request.url === '/cut.log.gz' ? gzip.subarray(0, 20) : gzip))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const result = await runCli(['logs', `${url}/app.log.gz`, '-o', 'raw'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stdout, lines)
+      const filtered = await runCli(['logs:stats', `${url}/app.log.gz`, '-d', 'web', '--json'])
+      assert.equal(JSON.parse(filtered.stdout).records, 3)
+      const cut = await runCli(['logs', `${url}/cut.log.gz`, '-o', 'raw'])
+      assert.equal(cut.code, 2)
+      assert.equal(cut.stderr, `logsift: ${url}/cut.log.gz: unexpected end of file\n`)
+    } finally {
+      server.close()
     }
   })
 
