@@ -207,7 +207,14 @@ export class LogStream {
         }
 
         pending = undefined
-        if (next.done) return
+        if (next.done) {
+          // The stream ended: a message held for further lines has them all (held, it would be lost to a follow).
+          const flushed = decoder.flush()
+          const last = search?.searching ? search.take(flushed) : flushed
+          if (last.length > 0) yield this.passed(last)
+          return
+        }
+
         const decoded = decoder.push(next.value)
         const messages = search?.searching ? search.take(decoded.messages) : decoded.messages
         if (decoded.eventId !== undefined) {

@@ -285,6 +285,25 @@ describe('logsift logs -a APP and logs URL (log sessions)', function () {
       }
     })
 
+    it('prints the last line of a plain-text URL that ends, then waits for more without repeating it', async () => {
+      const body = range(1, 5).map((n) => appLine(n) + '\n').join('')
+      let served = 0
+      const server = createHttpServer((_request, response) => {
+        served++
+        response.writeHead(200, {'content-type': 'text/plain'}).end(body)
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        tail = new Tail(platform, [`http://127.0.0.1:${(server.address() as AddressInfo).port}/app.log`])
+        await tail.waitForLines(range(1, 5), 'every line, the last one too')
+        // The third request comes once the second's replay has been read to its end.
+        await waitFor('two reconnects', () => served >= 3)
+        assert.deepEqual(numbers(tail.stdout), range(1, 5), 'no line twice after the reconnects')
+      } finally {
+        server.close()
+      }
+    })
+
     it('follows a plain-text URL across a drop, skipping the lines it replays', async () => {
       platform.plainOnly = true
       try {
