@@ -104,7 +104,8 @@ export class StatsCollector {
       else this.dynos.addPlatformLine(record.message, dyno)
     }
 
-    if (source === 'heroku' ? !(dyno === 'router' && record.message.startsWith('at=info ')) : severity <= ERROR_SEVERITY) {
+    // Every Heroku line: its router logs some codes at=info (H27 Client Request Interrupted, H80 Maintenance mode).
+    if (source === 'heroku' || severity <= ERROR_SEVERITY) {
       const code = errorCodeOf(record.message)
       if (code !== undefined) this.addCode(code, time, dyno)
     }

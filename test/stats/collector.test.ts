@@ -93,6 +93,15 @@ describe('StatsCollector', () => {
     assert.equal(stats.errors[0].cause, 'the app took longer than 30 s to answer a request')
   })
 
+  it('counts the codes Heroku\'s router logs at=info (H27, H80) as it counts the others', () => {
+    const lines = [
+      '2024-05-01T12:00:00Z heroku[router]: at=info code=H27 desc="Client Request Interrupted" method=POST path="/upload" host=a request_id=1 fwd="1" dyno=web.1 connect=1ms service=1490ms status=499 bytes= protocol=https',
+      '2024-05-01T12:00:01Z heroku[router]: at=info code=H80 desc="Maintenance mode" method=GET path="/" host=a request_id=2 fwd="1" dyno= connect= service= status=503 bytes= protocol=https',
+      '2024-05-01T12:00:02Z heroku[router]: at=info method=GET path="/?code=H12" host=a request_id=3 fwd="1" dyno=web.1 connect=1ms service=5ms status=200 bytes=5 protocol=https',
+    ]
+    assert.deepEqual(collect({}, lines).errors.map(({code, count}) => [code, count]), [['H27', 1], ['H80', 1]])
+  })
+
   it('tracks memory, R14/R15, restarts and crashes per dyno', () => {
     assert.deepEqual(stats.dynos, [
       {crashes: 1, dyno: 'web.1', peakMemoryMB: 480.5, peakProcessMemoryMB: 600, r14: 2, r15: 0, restarts: 1},
