@@ -47,7 +47,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     'no-color': Flags.boolean({description: 'no colour (as --color never; also HEROKU_LOGS_COLOR=0 or NO_COLOR=1)'}),
     num: Flags.integer({char: 'n', description: 'only the last N matching records (with -a: 100 unless given)', min: 0}),
     output: Flags.option({char: 'o', default: 'pretty', description: 'output format', options: OUTPUT_FORMATS})(),
-    tail: Flags.boolean({char: 't', description: 'print the last lines (10, or --num) then follow the files like tail -F, or the app or URL'}),
+    tail: Flags.boolean({char: 't', description: 'print the last lines (10, or --num; with --since every line since then) then follow the files like tail -F, or the app or URL'}),
     threads: threadsFlag,
     tz: Flags.string({description: 'pretty output shows each time in this zone, with its offset: local, UTC or Area/City (Europe/Paris) [env: LOGSIFT_TZ; default: as written]', helpValue: 'ZONE'}),
   }
@@ -111,13 +111,14 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     }
   }
 
-  private fileInputs(args: string[], flags: {num?: number; tail: boolean}): ResolvedInputs {
+  private fileInputs(args: string[], flags: {num?: number; since?: string; tail: boolean}): ResolvedInputs {
     const inputs = this.argumentInputs(args)
     if (flags.tail && inputs.length > 1 && inputs.some((input) => input.kind === 'url')) {
       this.error('--tail follows a log stream URL on its own: it never ends, so nothing after it would be read', {exit: 2})
     }
 
-    return {inputs, last: flags.num ?? (flags.tail ? TAIL_DEFAULT_LINES : undefined)}
+    // `-t --since 15m` follows from 15 minutes ago, as `-a APP -t --since` does: every line since then, not the last 10.
+    return {inputs, last: flags.num ?? (flags.tail && flags.since === undefined ? TAIL_DEFAULT_LINES : undefined)}
   }
 }
 

@@ -59,6 +59,24 @@ describe('logsift logs --tail (following files like tail -F)', () => {
     assert.deepEqual(numbers(follower.lines()), range(16, 27))
   })
 
+  it('with --since, prints every line from then on, not only the last 10, then follows (-n still counts)', async () => {
+    const file = join(dir, 'since.log')
+    // Lines 1..25 at 12:00:01..25; the window opens at 12:00:06.
+    writeFileSync(file, range(1, 25).map((n) => line(n)).join(''))
+    follower = new Follower([file, '--since', '2024-05-01T12:00:06Z', '-o', 'raw'])
+    await follower.waitForLines(20, 'the 20 lines since 12:00:06')
+    appendFileSync(file, line(26))
+    await follower.waitForLines(21, 'the appended line')
+    assert.deepEqual(numbers(follower.lines()), range(6, 26))
+    await follower.stop()
+
+    follower = new Follower([file, '--since', '2024-05-01T12:00:06Z', '-n', '3', '-o', 'raw'])
+    await follower.waitForLines(3, 'the last 3 lines since 12:00:06')
+    appendFileSync(file, line(27))
+    await follower.waitForLines(4, 'the appended line')
+    assert.deepEqual(numbers(follower.lines()), [24, 25, 26, 27])
+  })
+
   it('applies filters and --num to what it prints and follows', async () => {
     const file = join(dir, 'filtered.log')
     writeFileSync(file, range(1, 10).map((n) => line(n, n % 2 ? 'web.1' : 'worker.1')).join(''))
