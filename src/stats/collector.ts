@@ -180,7 +180,8 @@ export class StatsCollector {
       span: {
         first: Number.isFinite(this.first) ? new Date(this.first).toISOString() : null,
         last: Number.isFinite(this.last) ? new Date(this.last).toISOString() : null,
-        perSecond: seconds > 0 ? round3(this.records / seconds) : 0,
+        // Significant digits below one a second: a sparse log's rate is small, not 0.
+        perSecond: seconds > 0 ? roundRate(this.records / seconds) : 0,
         seconds: round3(seconds),
       },
     }
@@ -246,6 +247,10 @@ function sortedCounts(map: CappedMap<{count: number}>): Count[] {
 
 function byCount(a: Count, b: Count): number {
   return b.count - a.count || a.key.localeCompare(b.key)
+}
+
+function roundRate(perSecond: number): number {
+  return perSecond >= 1 ? round3(perSecond) : Number(perSecond.toPrecision(3))
 }
 
 function round3(n: number): number {

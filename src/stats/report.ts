@@ -3,7 +3,7 @@ import type {Count, DynoStats, Percentiles, PathStats, Stats, ValueSummary} from
 
 import {bar, renderTimeChart} from './chart.js'
 import {type Cell, renderTable} from './table.js'
-import {formatCount, formatMs, formatNumber, formatQuantity, formatSpan} from './units-format.js'
+import {formatCount, formatMs, formatNumber, formatQuantity, formatRate, formatSpan} from './units-format.js'
 
 export interface ReportOptions {
   chalk: ChalkInstance
@@ -31,7 +31,7 @@ function totals(stats: Stats, chalk: ChalkInstance, heading: (text: string) => s
   const {span} = stats
   const lines = [`${heading('Records')}  ${formatCount(stats.records)}`]
   if (span.first !== null && span.last !== null) {
-    lines[0] += ` over ${formatSpan(span.seconds)}, ${formatNumber(span.perSecond)}/s`
+    lines[0] += ` over ${formatSpan(span.seconds)}, ${formatRate(span.perSecond)}`
     lines.push(chalk.dim(`  ${span.first} → ${span.last}`))
   }
 

@@ -29,6 +29,14 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${Math.round(value)}B` : `${trim(value.toFixed(1))}${BYTE_UNITS[unit]}`
 }
 
+const RATE_UNITS: ReadonlyArray<readonly [unit: string, seconds: number]> = [['s', 1], ['min', 60], ['h', 3600], ['d', 86_400]]
+
+/** Records per second as people read a rate: per second, or per minute, hour or day below one a second (`2.5/h`). */
+export function formatRate(perSecond: number): string {
+  const [unit, seconds] = (perSecond === 0 ? RATE_UNITS[0] : RATE_UNITS.find(([, width]) => perSecond * width >= 1)) ?? RATE_UNITS.at(-1)!
+  return `${formatNumber(perSecond * seconds)}/${unit}`
+}
+
 /** A measured number without a unit: up to 3 decimals (1 from 100 on), no grouping, like the logs write them. */
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n)

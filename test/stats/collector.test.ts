@@ -181,6 +181,11 @@ describe('StatsCollector --by and --value', () => {
     assert.deepEqual(top?.map((group) => [group.key, group.count, group.value?.sum, group.value?.dimension]), [['7', 2, 1750, 'time'], ['9', 1, 12.5, 'count']])
   })
 
+  it('gives a sparse log a small rate, not 0: three significant digits below one a second', () => {
+    const lines = ['2024-05-01T12:00:00Z app[worker.1]: first', '2024-05-01T12:00:00Z app[worker.1]: second', '2024-05-01T19:00:00Z app[worker.1]: third']
+    assert.deepEqual(collect({}, lines).span, {first: '2024-05-01T12:00:00.000Z', last: '2024-05-01T19:00:00.000Z', perSecond: 0.000119, seconds: 25_200})
+  })
+
   it('counts nothing for no records', () => {
     const empty = collect({}, [])
     assert.equal(empty.records, 0)

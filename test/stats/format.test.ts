@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 
 import {ProgressBar, progressLine} from '../../src/stats/progress.js'
 import {renderTable} from '../../src/stats/table.js'
-import {formatBytes, formatCount, formatMs, formatQuantity, formatSpan} from '../../src/stats/units-format.js'
+import {formatBytes, formatCount, formatMs, formatQuantity, formatRate, formatSpan} from '../../src/stats/units-format.js'
 
 describe('stats number formats', () => {
   const rows: Array<[string, string]> = [
@@ -23,6 +23,12 @@ describe('stats number formats', () => {
     [formatSpan(2000.016), '33m 20s'],
     [formatSpan(3 * 3600 + 125), '3h 2m'],
     [formatSpan(2 * 86_400 + 4 * 3600), '2d 4h'],
+    [formatRate(972.477), '972.5/s'],
+    [formatRate(1), '1/s'],
+    [formatRate(0.108), '6.48/min'],
+    [formatRate(0.000436), '1.57/h'],
+    [formatRate(0.00000579), '0.5/d'],
+    [formatRate(0), '0/s'],
   ]
   for (const [actual, expected] of rows) it(expected, () => assert.equal(actual, expected))
 })
