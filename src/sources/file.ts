@@ -130,7 +130,7 @@ async function openBytes(path: string): Promise<Readable> {
 }
 
 /** The stream's bytes, gunzipped when its first two bytes are gzip's magic number. */
-export async function* gunzipIfGzip(bytes: Readable): AsyncGenerator<Buffer> {
+export async function* gunzipIfGzip(bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const chunks = bytes[Symbol.asyncIterator]() as AsyncIterator<Buffer>
   let head: Buffer = Buffer.alloc(0)
   while (head.length < GZIP_MAGIC.length) {

@@ -74,6 +74,11 @@ export class LogStream {
   private drop: {attempts: number} | undefined
   private stopped = false
   private connection: Connection | undefined
+  /**
+   * Following a file a web server serves as it is (a response with a Content-Length): the bytes of it already
+   * passed on, as whole lines. The next request skips them, as `tail -F` reads a file on from where it was.
+   */
+  private documentBytes = 0
 
   /** `notice`: one line on stderr when the stream drops and is being reconnected. */
   constructor(private readonly notice: (message: string) => void) {}
@@ -118,7 +123,7 @@ export class LogStream {
       const lastEventId = current === this.eventUrl || this.idsAreOffsets ? this.lastEventId : ''
       let connection: Connection
       try {
-        connection = await connect(current, {lastEventId, tail: true})
+        connection = await connect(current, {lastEventId, skipBytes: this.documentBytes, tail: true})
         this.connection = connection
         if (this.stopped) return connection.close()
       } catch (error) {
@@ -135,8 +140,10 @@ export class LogStream {
       }
 
       everConnected = true
-      // Without an id to resume from, the server replays recent messages: skip up to the last one passed on.
-      const resumeAfter = lastEventId === '' ? this.lastMessage : undefined
+      const {document} = connection
+      // Without an id to resume from, the server replays recent messages: skip up to the last one passed on. A
+      // document starts after the bytes already read (or, shorter than they were, over from its start).
+      const resumeAfter = lastEventId === '' && document === undefined ? this.lastMessage : undefined
       try {
         for await (const messages of this.messages(current, connection, resumeAfter)) {
           this.drop = undefined
@@ -149,7 +156,14 @@ export class LogStream {
       }
 
       if (this.stopped) return
-      await this.dropped(current)
+      if (document === undefined) {
+        await this.dropped(current)
+      } else {
+        // Its end is no drop: it is read again for what has been added, later each time nothing has.
+        this.documentBytes = document.start + document.read - document.decoder.unfinishedBytes
+        this.drop ??= {attempts: 0}
+        await sleep(retryDelay(this.drop.attempts++))
+      }
     }
   }
 
@@ -248,12 +262,14 @@ export class LogStream {
 interface Connection {
   chunks: AsyncIterable<Buffer>
   decoder: MessageDecoder
+  /** A file served whole (a Content-Length, not events): where its body started, and how many bytes were read. */
+  document?: {decoder: PlainMessages; read: number; start: number}
   /** Event ids are offsets in the app's log (logsift's router answered MESSAGE_EVENTS_HEADER). */
   idsAreOffsets: boolean
   close(): void
 }
 
-async function connect(url: string, options: {joinUpTo?: number; lastEventId?: string; tail: boolean}): Promise<Connection> {
+async function connect(url: string, options: {joinUpTo?: number; lastEventId?: string; skipBytes?: number; tail: boolean}): Promise<Connection> {
   const {request} = await import('../api/undici.js')
   const headers: Record<string, string> = {accept: options.joinUpTo === undefined ? ACCEPT : FRAMES_ACCEPT, [MESSAGE_EVENTS_HEADER]: '1'}
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId
@@ -288,6 +304,14 @@ async function connect(url: string, options: {joinUpTo?: number; lastEventId?: s
 
   const events = type.startsWith('text/event-stream')
   const wholeEvents = events && responseHeaders[MESSAGE_EVENTS_HEADER] !== undefined
+  const length = Number(responseHeaders['content-length'] ?? Number.NaN)
+  // A log stream never ends, so it has no length: one that has is a file, followed by what is added to it.
+  if (options.tail && !events && Number.isSafeInteger(length)) {
+    const start = (options.skipBytes ?? 0) <= length ? options.skipBytes ?? 0 : 0
+    const document = {decoder: new PlainMessages(), read: 0, start}
+    return {chunks: gunzipIfGzip(documentBytes(body, document)), close, decoder: document.decoder, document, idsAreOffsets: false}
+  }
+
   return {
     // Any other body may be a log file a web server serves as it is (`app.log.gz`): gzip is told by its first
     // bytes, as a file's or stdin's is.
@@ -295,6 +319,18 @@ async function connect(url: string, options: {joinUpTo?: number; lastEventId?: s
     close,
     decoder: wholeEvents ? new WholeEventMessages() : events ? new EventMessages() : new PlainMessages(),
     idsAreOffsets: wholeEvents,
+  }
+}
+
+/** A followed document's bytes from `document.start` on, counted in `document.read`. */
+async function* documentBytes(body: AsyncIterable<Buffer>, document: {read: number; start: number}): AsyncGenerator<Buffer> {
+  let skip = document.start
+  for await (const chunk of body) {
+    const rest = skip >= chunk.length ? undefined : chunk.subarray(skip)
+    skip = Math.max(0, skip - chunk.length)
+    if (rest === undefined) continue
+    document.read += rest.length
+    yield rest
   }
 }
 

@@ -89,6 +89,11 @@ export class PlainMessages implements MessageDecoder {
     return this.current.length > 0
   }
 
+  /** The bytes of a last line whose newline has not come yet. */
+  get unfinishedBytes(): number {
+    return this.partial?.length ?? 0
+  }
+
   push(chunk: Buffer): Decoded {
     const data = this.partial ? Buffer.concat([this.partial, chunk]) : chunk
     const end = data.lastIndexOf(NEWLINE) + 1

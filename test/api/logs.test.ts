@@ -304,6 +304,33 @@ describe('logsift logs -a APP and logs URL (log sessions)', function () {
       }
     })
 
+    it('follows a file a web server serves, as tail -F does: what is added, once, however long the file', async () => {
+      // Longer than any session replays, so skipping up to the last line seen would not find it.
+      let body = range(1, 1600).map((n) => appLine(n) + '\n').join('')
+      let served = 0
+      const server = createHttpServer((_request, response) => {
+        served++
+        // As python3 -m http.server and nginx serve a file: with its length.
+        response.writeHead(200, {'content-length': Buffer.byteLength(body), 'content-type': 'text/plain'}).end(body)
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        tail = new Tail(platform, [`http://127.0.0.1:${(server.address() as AddressInfo).port}/app.log`])
+        await tail.waitForLines(range(1, 1600), 'the whole file')
+        await waitFor('two more reads', () => served >= 3)
+        // A line added, and one written in two parts: each printed once, when whole.
+        body += appLine(1601) + '\n' + appLine(1602).slice(0, 20)
+        await tail.waitForLines(range(1, 1601), 'the added line')
+        const reads = served
+        await waitFor('a read of the partial line', () => served > reads)
+        body += appLine(1602).slice(20) + '\n'
+        await tail.waitForLines(range(1, 1602), 'the line once whole')
+        assert.equal(tail.stderr, '', 'the end of a file is not a lost stream')
+      } finally {
+        server.close()
+      }
+    })
+
     it('follows a plain-text URL across a drop, skipping the lines it replays', async () => {
       platform.plainOnly = true
       try {
