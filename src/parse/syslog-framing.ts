@@ -56,7 +56,7 @@ function isTrailer(byte: number): boolean {
 }
 
 /** The length of `<PRI>` (1 to 3 digits) at `at`, 0 when there is none, -1 when the bytes end first. */
-function priLength(data: Buffer, at: number): number {
+export function priLength(data: Buffer, at: number): number {
   if (at >= data.length) return -1
   if (data[at] !== LESS_THAN) return 0
   let i = at + 1

@@ -1,3 +1,4 @@
+import {priLength} from '../parse/syslog-framing.js'
 import {timestampEnd} from '../parse/timestamp.js'
 import {EventStreamDecoder} from './event-stream.js'
 
@@ -125,7 +126,8 @@ export class PlainMessages implements MessageDecoder {
 
   private line(line: Buffer, messages: StreamMessage[]): void {
     const opens = opensHerokuLine(line)
-    if (this.current.length > 0 && !opens && this.currentBytes + line.length <= MAX_JOINED_BYTES) {
+    // A syslog line (`<PRI>...`, as a file of drained lines holds) is a message, never a further line of one.
+    if (this.current.length > 0 && !opens && priLength(line, 0) <= 0 && this.currentBytes + line.length <= MAX_JOINED_BYTES) {
       this.current.push(line)
       this.currentBytes += line.length
       return

@@ -8,6 +8,8 @@ const L2 = '2024-05-01T12:00:02Z heroku[router]: at=info status=200\n'
 const AT_A = '    at a (a.js:1:2)\n'
 const AT_B = '    at b (b.js:3:4)\n'
 const HUGE = 'x'.repeat(1024 * 1024) + '\n'
+const SYSLOG_5424 = '<134>1 2024-05-01T12:00:01Z host app web.2 - - from syslog\n'
+const SYSLOG_3164 = '<13>May  1 12:00:01 myhost myapp[123]: bsd line\n'
 
 /** What a decoder passes on for each step: a chunk pushed, a flush after a quiet moment, or the end. */
 function run(decoder: MessageDecoder, steps: Array<string | 'END' | 'FLUSH'>): Array<Array<[string, number | undefined]>> {
@@ -47,6 +49,7 @@ describe('log stream messages', () => {
       ['a quiet moment passes the held message on', [L1, 'FLUSH', AT_A], [[], [L1], [AT_A]]],
       ['lines that are not `heroku logs` lines, with none before them, are each a message', ['a\nb\n', 'END'], [['a\n', 'b\n'], []]],
       ['a last line without its newline', [L1 + '    at a', 'END'], [[], [L1 + '    at a\n']]],
+      ['a syslog line (<PRI>) after a message is a message of its own', [L1 + SYSLOG_5424 + SYSLOG_3164 + L2, 'END'], [[L1, SYSLOG_5424, SYSLOG_3164], [L2]]],
       ['a further line that would make the message over 1 MiB is a message of its own', [L1 + HUGE + AT_A + L2], [[L1, HUGE, AT_A]]],
     ]
     for (const [name, steps, expected] of table) {
