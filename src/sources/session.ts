@@ -307,7 +307,9 @@ async function connect(url: string, options: {joinUpTo?: number; lastEventId?: s
   const length = Number(responseHeaders['content-length'] ?? Number.NaN)
   // A log stream never ends, so it has no length: one that has is a file, followed by what is added to it.
   if (options.tail && !events && Number.isSafeInteger(length)) {
-    const start = (options.skipBytes ?? 0) <= length ? options.skipBytes ?? 0 : 0
+    const read = options.skipBytes ?? 0
+    // Shorter than what was read of it: truncated or replaced, so read from its start, as tail -F does.
+    const start = read <= length ? read : 0
     const document = {decoder: new PlainMessages(), read: 0, start}
     return {chunks: gunzipIfGzip(documentBytes(body, document)), close, decoder: document.decoder, document, idsAreOffsets: false}
   }
