@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
-import {connect} from 'node:net'
+import {connect, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {gzipSync} from 'node:zlib'
@@ -146,19 +146,37 @@ describe('OTLP/HTTP logs input: refusals and pushback', () => {
   })
 
   it('answers 429 with Retry-After while it takes in as many requests as it may, then takes them again', async () => {
-    // A request whose body is still coming holds the only place.
-    const held = connect((new URL(router.url)).port as unknown as number, '127.0.0.1')
-    await new Promise((resolve) => held.once('connect', resolve))
-    held.write(`POST /v1/logs HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic()}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`)
+    // A request whose body is still coming holds the only place. One that arrives while a post is being
+    // stored is answered 429 itself: it is sent again until it holds the place.
+    const hold = async (): Promise<{answered: () => boolean; socket: Socket}> => {
+      const socket = connect((new URL(router.url)).port as unknown as number, '127.0.0.1')
+      await new Promise((resolve) => socket.once('connect', resolve))
+      let answered = false
+      socket.on('data', () => (answered = true))
+      socket.write(`POST /v1/logs HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic()}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`)
+      // A turn of this process's event loop, which the router shares: it reads the request before the next is sent.
+      await new Promise((resolve) => setImmediate(resolve))
+      return {answered: () => answered, socket}
+    }
+
+    let held = await hold()
     // Posted until the router has the held request in: it answers 200 until then.
     let reply = await post(JSON.stringify(one('busy')), {authorization: basic(), 'content-type': 'application/json'})
     const deadline = Date.now() + 10_000
-    while (reply.status === 200 && Date.now() < deadline) reply = await post(JSON.stringify(one('busy')), {authorization: basic(), 'content-type': 'application/json'})
+    while (reply.status === 200 && Date.now() < deadline) {
+      if (held.answered()) {
+        held.socket.destroy()
+        held = await hold()
+      }
+
+      reply = await post(JSON.stringify(one('busy')), {authorization: basic(), 'content-type': 'application/json'})
+    }
+
     assert.equal(reply.status, 429)
     assert.equal(reply.headers['retry-after'], '1')
     assert.equal(reply.json.code, 8)
-    held.destroy()
-    await waitFor('the held request to end', () => held.destroyed)
+    held.socket.destroy()
+    await waitFor('the held request to end', () => held.socket.destroyed)
     let after = await post(JSON.stringify(one('free again')), {authorization: basic(), 'content-type': 'application/json'})
     while (after.status === 429 && Date.now() < deadline + 10_000) after = await post(JSON.stringify(one('free again')), {authorization: basic(), 'content-type': 'application/json'})
     assert.equal(after.status, 200)
