@@ -444,11 +444,14 @@ export class JetStreamAppLog implements AppLog {
     const chunkFirsts: number[] = []
     const encoded: string[] = []
     let bytes = 2
+    // The chunk's latest receive time, for its Logsift-Time header: -1 while it holds none (a marker).
+    let lastTime = -1
     const publish = async (marker: boolean): Promise<void> => {
-      tail = await this.publishChunk(tail, encoded, marker)
+      tail = await this.publishChunk(tail, encoded, lastTime, marker)
       chunkFirsts.push(tail.next - encoded.length)
       encoded.length = 0
       bytes = 2
+      lastTime = -1
     }
 
     const places: Array<{entry: (typeof group)[number]; start: [number, number]; end: [number, number]}> = []
@@ -462,6 +465,7 @@ export class JetStreamAppLog implements AppLog {
         if (i === 0) start = [chunkFirsts.length, encoded.length]
         encoded.push(one)
         bytes += size
+        lastTime = Math.max(lastTime, message.receivedAt)
       }
 
       if (entry.marker && encoded.length === 0) await publish(true)
@@ -475,10 +479,8 @@ export class JetStreamAppLog implements AppLog {
   }
 
   /** Publishes one chunk after `tail`, re-reading the tail whenever another node appended first. */
-  private async publishChunk(tail: Tail, encoded: readonly string[], marker: boolean): Promise<Tail> {
+  private async publishChunk(tail: Tail, encoded: readonly string[], lastTime: number, marker: boolean): Promise<Tail> {
     const payload = marker ? Buffer.alloc(0) : chunkPayload(encoded)
-    let lastTime = -1
-    if (!marker) for (const one of encoded) lastTime = Math.max(lastTime, Number(one.slice(one.lastIndexOf(',') + 1, -1)))
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const next = tail.next + encoded.length
       const headers = natsHeaders()

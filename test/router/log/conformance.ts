@@ -138,6 +138,19 @@ export function logEngineConformance(name: string, capabilities: EngineCapabilit
       assert.deepEqual(messages.map((message) => message.priIsLevel === false), [true, false])
     })
 
+    it('finds messages whose PRI was stamped by Heroku by their receive time, and keeps them within the age limit', async () => {
+      const engine = await open({maxAgeMs: 7 * DAY})
+      const log = engine.app('web')
+      const drained = (n: number, receivedAt: number): NewMessage => routerMessage(n, receivedAt, {priIsLevel: false})
+      await log.append([drained(0, T0), drained(1, T0)])
+      clock = T0 + 60_000
+      await log.append([drained(2, clock), drained(3, clock)])
+      assert.deepEqual((await log.read({time: T0 + 1}, 10)).messages.map((message) => message.offset), [3, 4])
+      clock = T0 + DAY
+      assert.equal((await engine.enforceRetention()).removed.get('web') ?? 0, 0)
+      assert.deepEqual((await log.read({offset: 1}, 10)).messages.map((message) => message.offset), [1, 2, 3, 4])
+    })
+
     it('reads from an offset with a limit, and says where to go on', async () => {
       const log = (await open()).app('web')
       const messages = batch(0, 50, T0)
