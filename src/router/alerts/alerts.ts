@@ -91,6 +91,8 @@ export class Alerts {
   private readonly subscriptions = new Map<string, () => void>()
   /** On a cluster, the apps whose alerts lease this node competes for, and whether it holds it. */
   private readonly claimed = new Map<string, boolean>()
+  /** Per app, the notifications of its removed alerts: /metrics counts them on, as counters never go down. */
+  private readonly retired = new Map<string, Pick<AppAlertSummary, 'notifications_dropped' | 'notifications_sent' | 'notify_failures'>>()
   private readonly sender: WebhookSender
   private readonly now: () => number
   private readonly file: string
@@ -175,6 +177,7 @@ export class Alerts {
     const ids = new Set(alerts.map((alert) => alert.id))
     for (const [id, running] of this.running) {
       if (running.app.id === app.id && !ids.has(id)) {
+        this.retire(running)
         this.running.delete(id)
         this.sender.forget(id)
         this.saved.alerts.delete(id)
@@ -214,7 +217,7 @@ export class Alerts {
   }
 
   summary(appId: string): AppAlertSummary {
-    const summary: AppAlertSummary = {firing: 0, notifications_dropped: 0, notifications_sent: 0, notify_failures: 0, rules: 0}
+    const summary: AppAlertSummary = {firing: 0, notifications_dropped: 0, notifications_sent: 0, notify_failures: 0, rules: 0, ...this.retired.get(appId)}
     for (const {app, counters, rule} of this.running.values()) {
       if (app.id !== appId) continue
       summary.rules++
@@ -225,6 +228,14 @@ export class Alerts {
     }
 
     return summary
+  }
+
+  private retire({app, counters}: Running): void {
+    const retired = this.retired.get(app.id) ?? {notifications_dropped: 0, notifications_sent: 0, notify_failures: 0}
+    retired.notifications_dropped += counters.dropped
+    retired.notifications_sent += counters.sent
+    retired.notify_failures += counters.failed
+    this.retired.set(app.id, retired)
   }
 
   /** Measures every rule now; the timer calls it every `tickMs`. */

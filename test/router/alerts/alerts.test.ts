@@ -347,6 +347,24 @@ describe('alerts on live logs', function () {
     assert.deepEqual(Object.keys(saved().alerts).length, 1)
   })
 
+  it('keeps the notification counters of /metrics and status counting after an alert is removed (counters never go down)', async () => {
+    const clock = new FakeClock()
+    const router = await testRouter(routerOptions(clock))
+    await createApp(router, 'counted')
+    let refused = 0
+    receiver.answer = () => (refused++ < 1 ? 503 : 204)
+    await addAlert(router, 'counted', {grep: 'ERROR', name: 'errors', notify: [receiver.url()], when: 'count > 0 in 5m'})
+    await addAlert(router, 'counted', {grep: 'never', name: 'quiet', notify: [receiver.url()], when: 'count > 0 in 5m'})
+    await postText(router, 'counted', 'ERROR a\n')
+    await waitForStatus(router, 'counted', 'errors', (status) => status.notifications_sent === 1)
+    const counted = /logsift_alert_notifications_total\{app="counted",result="sent"\} 1\n[^]*result="failed"\} 1\n/
+    assert.match((await call(router, 'GET', '/metrics')).text, counted)
+    assert.equal((await call(router, 'DELETE', '/apps/counted/alerts/errors')).status, 200)
+    assert.match((await call(router, 'GET', '/metrics')).text, counted)
+    const app = (await call(router, 'GET', '/status')).json.apps.find((each: any) => each.name === 'counted')
+    assert.deepEqual(app.alerts, {firing: 0, notifications_dropped: 0, notifications_sent: 1, notify_failures: 1, rules: 1})
+  })
+
   it('refuses alerts it cannot run, with the reason', async () => {
     const router = await testRouter()
     await createApp(router, 'refused')
