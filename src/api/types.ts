@@ -44,6 +44,10 @@ export interface DrainDelivery {
   /** Messages of the batch being sent (and retried). */
   in_flight: number
   last_success_at: string | null
+  /** On a cluster: the node delivering the drain (null while none does). */
+  node?: string | null
+  /** On a cluster: whether the node that answered delivers it (when not, its counts say nothing of the delivery). */
+  delivered_here?: boolean
 }
 
 /** logsift's router only (`/apps/{app}/alerts`): an alert rule on the app's messages, and how it is doing. */

@@ -36,6 +36,8 @@ export interface DrainReport extends DrainStatus {
   lag: number | undefined
   /** On a cluster, the node delivering it (holding its lease); undefined on a single router or while nobody does. */
   node: string | undefined
+  /** On a cluster, whether this node delivers it: when not, the counts are the holder's to report. Undefined on a single router. */
+  deliveredHere: boolean | undefined
 }
 
 /** What a drain delivered by another node shows, besides its saved position and counts. */
@@ -132,7 +134,8 @@ export class DrainDeliveries {
       : delivery.countsRestored ? delivery.snapshot() : {...delivery.snapshot(), ...(await savedCounts(log, drainId))}
     const node = delivery === undefined ? await claims?.holderOf(drainLeaseKey(drainId)) : claims?.holder
     const {nextOffset} = await log.stats()
-    return {...status, lag: status.position === undefined ? undefined : Math.max(0, nextOffset - status.position), node}
+    const deliveredHere = claims === undefined ? undefined : running.delivery !== undefined
+    return {...status, deliveredHere, lag: status.position === undefined ? undefined : Math.max(0, nextOffset - status.position), node}
   }
 
   /** Every delivering drain of the app, with its report. */

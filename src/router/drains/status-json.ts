@@ -3,7 +3,9 @@ import type {DrainReport} from './deliveries.js'
 /**
  * A drain's delivery as the API shows it (`delivery` in `GET /apps/{app}/log-drains/{id}`), timestamps ISO
  * 8601: `position` is the offset in the app's log it delivers next, `lag` how many messages it is behind the
- * end of that log (null until the drain has read its saved position).
+ * end of that log (null until the drain has read its saved position). On a cluster, `node` is the node
+ * delivering it (null while none does) and `delivered_here` whether that is the node answering: the counts and
+ * state are the answering node's own, so only the delivering node's say how delivery is going.
  */
 export function deliveryJson(report: DrainReport | undefined) {
   if (report === undefined) return null
@@ -18,6 +20,8 @@ export function deliveryJson(report: DrainReport | undefined) {
     last_success_at: report.lastSuccessAt === undefined ? null : new Date(report.lastSuccessAt).toISOString(),
     position: report.position ?? null,
     state: report.state,
+    // On a cluster: the node delivering the drain, and whether it is the node answering.
+    ...(report.deliveredHere === undefined ? {} : {delivered_here: report.deliveredHere, node: report.node ?? null}),
   }
 }
 

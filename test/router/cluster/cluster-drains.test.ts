@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
+import {deliveryRows} from '../../../src/api/drain-delivery.js'
 import type {RunningRouter} from '../../../src/router/server.js'
 import {StrictReceiver} from '../drain-receivers.js'
 import {call, createApp, createSession, dataDir, type Reply, sseEvents, Tail, testRouter, waitFor} from '../helpers.js'
@@ -91,6 +92,19 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
     const holder = await drainNode(b, drainId)
     assert.equal(await drainNode(a, drainId), holder, 'both nodes name the same holder')
     assert.equal(receiver.faults.length, 0, receiver.faults.join('\n'))
+
+    // drains:info through either node: the holder tells its counts, the other names the holder instead of
+    // showing an idle drain that never delivered.
+    const deliveries = await Promise.all([a, b].map(async (router) => (await call(router, 'GET', `/apps/once/log-drains/${drainId}`)).json.delivery))
+    const [here, elsewhere] = a.drainStatus(drainId) === undefined ? [...deliveries].reverse() : deliveries
+    assert.deepEqual([here.delivered_here, here.node, here.delivered, here.state], [true, holder, 200, 'connected'])
+    assert.deepEqual([elsewhere.delivered_here, elsewhere.node, elsewhere.position], [false, holder, here.position])
+    assert.deepEqual(deliveryRows(elsewhere), [
+      ['State', `delivered by node ${holder} (its state and counts: drains:info through that node; logsift status lists the nodes)`],
+      ['Position', String(here.position)],
+      ['Lag', '0 messages behind'],
+    ])
+    assert.deepEqual(deliveryRows(here).at(-1), ['Node', `${holder} (this one)`])
   })
 
   it('moves a drain to the other node when its node is killed, and a tail on it resumes on the other; the node restarted joins again: every 2xx line arrives, none twice after frame-id dedupe, in order', async () => {
