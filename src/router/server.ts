@@ -220,7 +220,7 @@ async function openRouter(options: RouterOptions, lock: DataDirLock): Promise<Ru
     alerts.sync(app).catch((error: Error) => log(`alerts of ${app.name}: ${error.message}`))
   })
   await alerts.start()
-  const telemetry = new TelemetryDeliveries(engine, store, {backoff: options.drains?.backoff, ca: drainCa ?? options.drains?.ca, claims, drops})
+  const telemetry = new TelemetryDeliveries(engine, store, {backoff: options.drains?.backoff, ca: drainCa ?? options.drains?.ca, claims, drops, traffic})
   store.onDrainsChanged((app) => telemetry.sync(app))
   telemetry.start()
   let status: () => Promise<RouterStatus> = () => Promise.reject(new Error('the router is starting'))

@@ -97,6 +97,9 @@ describe('telemetry drain delivery (OTLP out)', function () {
     const status = (await call(router, 'GET', `/telemetry-drains/${(await call(router, 'GET', '/apps/demo/telemetry-drains')).json[0].id}`)).json.delivery
     assert.equal(status.state, 'connected')
     assert.equal(status.delivered, 3)
+    // Counted as delivered to a drain, as its refusals are counted as drain_rejected drops.
+    assert.deepEqual((await call(router, 'GET', '/status')).json.apps.find((each: any) => each.name === 'demo').messages_out, {drains: 3, sessions: 0})
+    assert.match((await call(router, 'GET', '/metrics')).text, /logsift_messages_delivered_total\{app="demo",to="drain"\} 3\n/)
   })
 
   it('loses nothing across a receiver outage and a router restart: every record once, in order, and counts all it delivered', async () => {

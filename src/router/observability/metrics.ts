@@ -53,7 +53,7 @@ export class RouterMetrics {
           this.inc({app: app.name, to: 'session'}, app.messages_out.sessions)
         }
       },
-      help: 'Messages taken by drain receivers and written to log session clients (recent lines, history, tails), per app.',
+      help: 'Messages taken by drain receivers (log and telemetry drains) and written to log session clients (recent lines, history, tails), per app.',
       labelNames: ['app', 'to'],
       name: 'logsift_messages_delivered_total',
       registers,

@@ -5,6 +5,7 @@ import type {Claims} from '../cluster/lease-keeper.js'
 import {DeliveryError} from '../drains/transport.js'
 import type {DropCounter} from '../drops.js'
 import type {AppLog, LogEngine, StoredMessage} from '../log/engine.js'
+import type {Traffic} from '../observability/traffic.js'
 import type {App, AppStore, TelemetryDrain} from '../store.js'
 import {exportRequest} from './logs-output.js'
 import {type OtlpTransport, otlpTransport} from './transports.js'
@@ -18,6 +19,8 @@ export interface TelemetryDeliveryOptions {
   /** CAs to trust besides Node's (`serve --drain-ca`). */
   ca?: string[]
   drops?: DropCounter
+  /** Where the records receivers took are counted, per app (as log drains' are). */
+  traffic?: Traffic
   /** On a cluster: a telemetry drain is delivered here only while this node holds its lease (`telemetry.<id>`). */
   claims?: Claims
 }
@@ -223,6 +226,7 @@ class TelemetryExport {
 
   private taken(delivered: number, rejected: number): void {
     this.status.delivered += delivered
+    this.options.traffic?.drained(this.app.id, delivered)
     this.status.state = 'connected'
     this.status.lastError = undefined
     this.status.lastSuccessAt = Date.now()
