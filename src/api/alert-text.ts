@@ -8,9 +8,16 @@ export function alertFilters(alert: Alert): string {
   return filterArguments({dyno, exclude, grep, ignoreCase: alert.ignore_case, level: level ?? undefined, source, where}).join(' ')
 }
 
-/** `firing since 2026-...`, `ok`, or `not reported` by an API that keeps no state. */
-export function alertState(status: AlertStatus | null): string {
-  if (status === null) return 'not reported'
+/**
+ * `firing since 2026-...`, `ok`; on a cluster node that does not run the app's alerts, the node that does;
+ * else `not reported` by an API that keeps no state.
+ */
+export function alertState(status: AlertStatus | null, node?: string | null): string {
+  if (status === null) {
+    if (node === undefined) return 'not reported'
+    return node === null ? 'not reported: no node runs the app\'s alerts now (one takes them over within seconds)' : `on node ${node} (ask that node; logsift status lists the nodes)`
+  }
+
   return status.state === 'firing' ? `firing since ${status.firing_since}` : 'ok'
 }
 
@@ -21,7 +28,7 @@ export function notifierText(notifier: Alert['notify'][number]): string {
 
 /** `alerts`: one row per alert, `NAME  CONDITION  FILTERS  STATE`, in aligned columns. */
 export function alertTable(alerts: readonly Alert[]): string[] {
-  const rows = alerts.map((alert) => [alert.name, alert.when, alertFilters(alert), alertState(alert.status)])
+  const rows = alerts.map((alert) => [alert.name, alert.when, alertFilters(alert), alertState(alert.status, alert.node)])
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column].length)))
   return rows.map((row) => row.map((cell, column) => (column < 3 && widths[column] > 0 ? cell.padEnd(widths[column] + 2) : cell)).join('').trimEnd())
 }
@@ -34,7 +41,7 @@ export function alertRows(alert: Alert): Array<[string, string]> {
     ['Filters', alertFilters(alert) || 'none (every message)'],
     ['Resolve after', alert.resolve_after],
     ['Notify', alert.notify.length === 0 ? 'no webhook (events go to the app\'s log)' : alert.notify.map((notifier) => notifierText(notifier)).join(', ')],
-    ['State', alertState(status)],
+    ['State', alertState(status, alert.node)],
   ]
   if (status === null) return rows
   rows.push(

@@ -70,6 +70,8 @@ export interface Alert {
   created_at: string
   updated_at: string
   status: AlertStatus | null
+  /** On a cluster: the node running the app's alerts (null while none does); only it reports their status. */
+  node?: string | null
 }
 
 export interface AlertStatus {

@@ -216,6 +216,16 @@ export class Alerts {
     }
   }
 
+  /**
+   * On a cluster, the node running the app's rules (holding its alerts lease; null while none does): only that
+   * node has their state. Undefined on a single router.
+   */
+  async evaluatedBy(appId: string): Promise<string | null | undefined> {
+    const {claims} = this.options
+    if (claims === undefined) return undefined
+    return (await claims.holderOf(alertsLeaseKey(appId))) ?? null
+  }
+
   summary(appId: string): AppAlertSummary {
     const summary: AppAlertSummary = {firing: 0, notifications_dropped: 0, notifications_sent: 0, notify_failures: 0, rules: 0, ...this.retired.get(appId)}
     for (const {app, counters, rule} of this.running.values()) {

@@ -20,14 +20,15 @@ export interface AlertRoutesContext {
  */
 export async function alertRoutes(context: AlertRoutesContext, req: IncomingMessage, res: ServerResponse, app: App, item: string | undefined): Promise<void> {
   const method = req.method ?? 'GET'
+  const node = await context.alerts.evaluatedBy(app.id)
   if (item === undefined) {
-    if (method === 'GET') return sendJson(res, 200, (app.alerts ?? []).map((alert) => withStatus(alert, context.alerts.status(alert.id))))
+    if (method === 'GET') return sendJson(res, 200, (app.alerts ?? []).map((alert) => withStatus(alert, context.alerts.status(alert.id), node)))
     if (method === 'POST') return createAlert(context, req, res, app)
     throw notAllowed('GET', 'POST')
   }
 
   const alert = findAlert(app, item)
-  if (method === 'GET') return sendJson(res, 200, withStatus(alert, context.alerts.status(alert.id)))
+  if (method === 'GET') return sendJson(res, 200, withStatus(alert, context.alerts.status(alert.id), node))
   if (method !== 'DELETE') throw notAllowed('GET', 'DELETE')
   await context.store.removeAlert(app, alert)
   sendJson(res, 200, alertJson(alert))
@@ -50,7 +51,7 @@ async function createAlert(context: AlertRoutesContext, req: IncomingMessage, re
   }
 
   await context.store.addAlert(app, alert)
-  sendJson(res, 201, withStatus(alert, context.alerts.status(alert.id)))
+  sendJson(res, 201, withStatus(alert, context.alerts.status(alert.id), await context.alerts.evaluatedBy(app.id)))
 }
 
 function findAlert(app: App, key: string): AlertDefinition {
@@ -59,9 +60,12 @@ function findAlert(app: App, key: string): AlertDefinition {
   return alert
 }
 
-/** The alert and, under `status`, how it is doing: its episode, value, and notifications sent and failed. */
-function withStatus(alert: AlertDefinition, status: AlertStatus | undefined): Record<string, unknown> {
-  return {...alertJson(alert), status: status === undefined ? null : statusJson(status)}
+/**
+ * The alert and, under `status`, how it is doing: its episode, value, and notifications sent and failed. On a
+ * cluster `node` names the node running the app's rules: the others answer `status` null.
+ */
+function withStatus(alert: AlertDefinition, status: AlertStatus | undefined, node: string | null | undefined): Record<string, unknown> {
+  return {...alertJson(alert), status: status === undefined ? null : statusJson(status), ...(node === undefined ? {} : {node})}
 }
 
 function statusJson(status: AlertStatus): Record<string, unknown> {

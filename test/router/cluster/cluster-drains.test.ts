@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
+import {alertState} from '../../../src/api/alert-text.js'
 import {deliveryRows} from '../../../src/api/drain-delivery.js'
 import type {RunningRouter} from '../../../src/router/server.js'
 import {StrictReceiver} from '../drain-receivers.js'
@@ -182,5 +183,13 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
     // Once the window has passed and the alert resolved, both firings would have been sent by any node that fired.
     await waitUntil('the resolve', () => hooks.taken('resolved').length >= 1, 30_000)
     assert.deepEqual(hooks.taken().map((body) => body.status), ['firing', 'resolved'])
+
+    // alerts through either node: the one running the rules reports their state, the other names it.
+    const shown = await Promise.all([a, b].map(async (router) => (await call(router, 'GET', '/apps/alerted/alerts/errors')).json))
+    const [running, other] = shown[0].status === null ? [shown[1], shown[0]] : shown
+    assert.equal(running.status.state, 'ok')
+    assert.equal(typeof running.node, 'string')
+    assert.deepEqual([other.status, other.node], [null, running.node])
+    assert.equal(alertState(other.status, other.node), `on node ${running.node} (ask that node; logsift status lists the nodes)`)
   })
 })
