@@ -67,6 +67,22 @@ describe('OTLP mapping (pure)', () => {
     }
   })
 
+  it('recordEntry: the body, then the fields the body does not already say (a parsed line, a router\'s telemetry drain) as JSON', () => {
+    const attrs = (fields: Record<string, string>) => Object.entries(fields).map(([key, value]) => ({key, value: {stringValue: value}}))
+    const router = 'at=info method=GET path="/" status=503 service=35ms'
+    const trace = Buffer.from('5b8efff798038103d269b633813fc60c', 'hex')
+    const table: Array<[object, string]> = [
+      [{attributes: attrs({method: 'GET', path: '/', service: '35ms', status: '503'}), body: {stringValue: router}}, router],
+      [{attributes: attrs({status: '503'}), body: {stringValue: router}}, router],
+      [{attributes: attrs({status: '500'}), body: {stringValue: router}}, `${router} {"status":"500"}`],
+      [{attributes: attrs({status: '503', user: 'ann'}), body: {stringValue: router}}, `${router} {"status":"503","user":"ann"}`],
+      [{attributes: attrs({status: '503'}), body: {stringValue: router}, traceId: trace}, `${router} {"status":"503","trace_id":"5b8efff798038103d269b633813fc60c"}`],
+      [{attributes: [{key: 'amount', value: {intValue: 12}}], body: {stringValue: 'paid {"amount":12,"trace_id":"5b8efff798038103d269b633813fc60c"}'}, traceId: trace}, 'paid {"amount":12,"trace_id":"5b8efff798038103d269b633813fc60c"}'],
+      [{attributes: attrs({user: 'ann'}), body: {stringValue: 'hello'}}, 'hello {"user":"ann"}'],
+    ]
+    for (const [record, text] of table) assert.equal(recordEntry(record, {}, 0).text, text, JSON.stringify(record))
+  })
+
   it('logRecord: a stored message as a record, its fields as attributes and its trace ids as ids', () => {
     const record = logRecord({
       dyno: 'web.1', offset: 1, priority: 11, receivedAt: 1733059200999, source: 'app',

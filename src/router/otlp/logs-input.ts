@@ -1,6 +1,7 @@
 import {ApiError} from '../api/http.js'
 import {type LogEntry, toEntry} from '../message.js'
 import {severityFromName} from '../../parse/level-names.js'
+import {parsePayload} from '../../parse/payload.js'
 import {type AnyValue, type ExportLogsRequest, ExportLogsServiceRequest, type KeyValue, type OtlpLogRecord, PLAIN, type ResourceLogs} from './schema.js'
 
 export const OTLP_PROTOBUF = 'application/x-protobuf'
@@ -81,7 +82,8 @@ export interface MappedLogs {
  * - the level: `severityNumber` as a syslog PRI of facility 1 (user), or `severityText` when the number is 0;
  * - the timestamp: `timeUnixNano`, else `observedTimeUnixNano`, to the microsecond; else the receive time;
  * - the text: the body (a string as it is, any other value as JSON), then, when the record has any, one JSON
- *   object of its fields: a key/value body's entries, the attributes, `trace_id` and `span_id` in hex. The
+ *   object of its fields: a key/value body's entries, the attributes, `trace_id` and `span_id` in hex (none
+ *   when the body's own payload holds them all already, as a parsed line's attributes). The
  *   fields are thus stored in the message itself, where every reader of the log finds them (`-o json`'s
  *   `fields`, `--where`), with nothing added to the stored form.
  * A record whose text is over `maxTextBytes` is refused (counted, not stored); the others are kept.
@@ -136,10 +138,20 @@ export function recordEntry(record: OtlpLogRecord, resource: Readonly<Record<str
   if (traceId !== undefined) fields.trace_id = traceId
   if (spanId !== undefined) fields.span_id = spanId
   const head = body === undefined || body === null || isObject(body) ? '' : typeof body === 'string' ? body : JSON.stringify(body)
-  const tail = Object.keys(fields).length === 0 ? '' : JSON.stringify(fields)
+  const tail = Object.keys(fields).length === 0 || saysAlready(head, fields) ? '' : JSON.stringify(fields)
   const text = head === '' || tail === '' ? head + tail : head + ' ' + tail
   const timestamp = nanosTimestamp(record.timeUnixNano) ?? nanosTimestamp(record.observedTimeUnixNano)
   return toEntry({message: text, pri: recordPri(record), timestamp}, {dyno, source}, now)
+}
+
+/**
+ * The body's own payload holds every field with the same value: a line a collector parsed into attributes, or
+ * a router's telemetry drain (whose attributes are its messages' payload fields). A tail would say it twice.
+ */
+function saysAlready(body: string, fields: Record<string, FieldValue>): boolean {
+  if (body === '') return false
+  const own = parsePayload(body)
+  return Object.entries(fields).every(([key, value]) => Object.hasOwn(own, key) && JSON.stringify(own[key]) === JSON.stringify(value))
 }
 
 function placement(attributes: Record<string, FieldValue>, resource: Readonly<Record<string, FieldValue>>): {dyno: string; source: string} {
