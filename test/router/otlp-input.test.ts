@@ -109,9 +109,25 @@ describe('OTLP/HTTP logs input: refusals and pushback', () => {
     reply = await post(JSON.stringify({resourceLogs: [{scopeLogs: [{logRecords: [{traceId: 'zz'}]}]}]}), {authorization: basic(), 'content-type': 'application/json'})
     assert.equal(reply.status, 400)
     assert.match(reply.json.message, /traceId "zz" is not hex/)
+    for (const nanos of ['-5', 'soon', -5, 1.5]) {
+      reply = await post(JSON.stringify({resourceLogs: [{scopeLogs: [{logRecords: [{body: {stringValue: 'when?'}, timeUnixNano: nanos}]}]}]}), {authorization: basic(), 'content-type': 'application/json'})
+      assert.equal(reply.status, 400, String(nanos))
+      assert.match(reply.json.message, /timeUnixNano .* is not nanoseconds since 1970/)
+    }
+
     reply = await post('{}', {authorization: basic(), 'content-type': 'text/plain'})
     assert.equal(reply.status, 415)
     assert.deepEqual(await recent(), before)
+  })
+
+  it('takes an OTLP/JSON time as a string or a number of nanoseconds', async () => {
+    for (const [text, nanos] of [['as a string', '1500000000000000000'], ['as a number', 1.5e18]]) {
+      const reply = await post(JSON.stringify({resourceLogs: [{scopeLogs: [{logRecords: [{body: {stringValue: text}, timeUnixNano: nanos}]}]}]}), {authorization: basic(), 'content-type': 'application/json'})
+      assert.equal(reply.status, 200)
+    }
+
+    const stored = await recent()
+    for (const text of ['as a string', 'as a number']) assert.ok(stored.includes(`app[otlp]: ${text}`), stored.join('\n'))
   })
 
   it('answers 413 past the body limit, gunzipped size included', async () => {

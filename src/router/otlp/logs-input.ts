@@ -46,6 +46,13 @@ function jsonRequest(body: Buffer): Record<string, unknown> {
           if (typeof id !== 'string' || !/^(?:[\da-f]{2})+$/i.test(id)) throw new ApiError(400, 'bad_request', `The body is not OTLP/JSON: ${key} ${JSON.stringify(id)} is not hex.`)
           record[key] = Buffer.from(id, 'hex')
         }
+
+        // fixed64: protobufjs would take "-5" as 2^64 - 5 (a time in 2554), and a word as 0.
+        for (const key of ['timeUnixNano', 'observedTimeUnixNano']) {
+          const nanos = record[key]
+          if (nanos === undefined || (typeof nanos === 'string' && /^\d+$/.test(nanos)) || (Number.isInteger(nanos) && (nanos as number) >= 0)) continue
+          throw new ApiError(400, 'bad_request', `The body is not OTLP/JSON: ${key} ${JSON.stringify(nanos)} is not nanoseconds since 1970 (an unsigned integer, as a string).`)
+        }
       }
     }
   }
