@@ -9,7 +9,8 @@ export function clusterLines(cluster: ClusterStatus): string[] {
     ['NATS', `${cluster.nats.server_name} ${cluster.nats.version} at ${cluster.nats.connected_url}${cluster.nats.cluster === null ? '' : ` in cluster ${cluster.nats.cluster}`}`],
     ['Servers', cluster.nats.servers.join(' ') || cluster.nats.connected_url],
     ['Stream', `${stream.name}: ${stream.messages} chunks, ${stream.bytes} bytes, sequences ${stream.first_seq}-${stream.last_seq}, ${stream.replicas} cop${stream.replicas === 1 ? 'y' : 'ies'}`],
-    ['Leader', [stream.leader ?? 'none', ...copies].join(', ')],
+    // One NATS server outside a cluster keeps the stream itself: no leader to name, and none missing.
+    ['Leader', cluster.nats.cluster === null && stream.leader === null ? `${cluster.nats.server_name} (one NATS server, not a cluster)` : [stream.leader ?? 'none', ...copies].join(', ')],
     ['Tail lag', `${cluster.tail_lag} sequence${cluster.tail_lag === 1 ? '' : 's'} behind the stream's end`],
   ]
   return ['=== Cluster', ...rows.map(([label, value]) => `${(label ? `${label}:` : '').padEnd(11)}${value}`)]

@@ -34,6 +34,13 @@ describe('serve --nats', function () {
     ])
   })
 
+  it('names one NATS server outside a cluster as what keeps the stream, and a cluster\'s stream without a leader as having none', () => {
+    const leader = (status: ClusterStatus) => clusterLines(status).find((line) => line.startsWith('Leader:'))
+    const single: ClusterStatus = {...STATUS, nats: {...STATUS.nats, cluster: null}, stream: {...STATUS.stream, leader: null, peers: [], replicas: 1}}
+    assert.equal(leader(single), 'Leader:    n1 (one NATS server, not a cluster)')
+    assert.equal(leader({...STATUS, stream: {...STATUS.stream, leader: null, peers: []}}), 'Leader:    none')
+  })
+
   it('says so and exits 2 when no NATS server answers', async () => {
     const port = await freePort()
     const result = await runCli(['serve', '--port', '0', '--syslog-port', '0', '--data-dir', tempDir(), '--nats', `nats://127.0.0.1:${port}`])
