@@ -48,7 +48,9 @@ export async function readAlertState(file: string): Promise<{problem: string | u
 
   try {
     const parsed = JSON.parse(text) as {version: number; alerts: Record<string, SavedAlert>; outbox: PendingNotification[]}
-    if (parsed.version !== VERSION || typeof parsed.alerts !== 'object' || !Array.isArray(parsed.outbox)) throw new Error(`expected version ${VERSION}`)
+    if (parsed?.version !== VERSION) throw new Error(`version ${JSON.stringify(parsed?.version)}, expected ${VERSION}`)
+    if (typeof parsed.alerts !== 'object' || parsed.alerts === null || Array.isArray(parsed.alerts)) throw new Error('"alerts" is not an object')
+    if (!Array.isArray(parsed.outbox)) throw new Error('"outbox" is not an array')
     return {problem: undefined, state: {alerts: new Map(Object.entries(parsed.alerts)), outbox: parsed.outbox}}
   } catch (error) {
     await rename(file, `${file}.bad`).catch(() => {})
