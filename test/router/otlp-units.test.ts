@@ -83,6 +83,15 @@ describe('OTLP mapping (pure)', () => {
     for (const [record, text] of table) assert.equal(recordEntry(record, {}, 0).text, text, JSON.stringify(record))
   })
 
+  it('an event\'s name (the Events API\'s eventName) is kept as the field event_name, and sent back out as the event name', () => {
+    const entry = recordEntry({attributes: [{key: 'order', value: {intValue: 7}}], eventName: 'checkout.completed', spanId: Buffer.from('eee19b7ec3c1b174', 'hex')}, {}, 0)
+    assert.equal(entry.text, '{"order":7,"event_name":"checkout.completed","span_id":"eee19b7ec3c1b174"}')
+    const out = logRecord({dyno: 'web.1', offset: 1, receivedAt: 0, source: 'app', text: entry.text})
+    assert.equal(out.eventName, 'checkout.completed')
+    assert.deepEqual(out.attributes, [{key: 'order', value: {intValue: 7}}])
+    assert.equal(recordEntry({body: {stringValue: 'plain'}, eventName: ''}, {}, 0).text, 'plain')
+  })
+
   it('logRecord: a stored message as a record, its fields as attributes and its trace ids as ids', () => {
     const record = logRecord({
       dyno: 'web.1', offset: 1, priority: 11, receivedAt: 1733059200999, source: 'app',

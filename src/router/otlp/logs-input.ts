@@ -89,7 +89,7 @@ export interface MappedLogs {
  * - the level: `severityNumber` as a syslog PRI of facility 1 (user), or `severityText` when the number is 0;
  * - the timestamp: `timeUnixNano`, else `observedTimeUnixNano`, to the microsecond; else the receive time;
  * - the text: the body (a string as it is, any other value as JSON), then, when the record has any, one JSON
- *   object of its fields: a key/value body's entries, the attributes, `trace_id` and `span_id` in hex (none
+ *   object of its fields: a key/value body's entries, the attributes, `event_name`, `trace_id` and `span_id` in hex (none
  *   when the body's own payload holds them all already, as a parsed line's attributes). The
  *   fields are thus stored in the message itself, where every reader of the log finds them (`-o json`'s
  *   `fields`, `--where`), with nothing added to the stored form.
@@ -142,6 +142,8 @@ export function recordEntry(record: OtlpLogRecord, resource: Readonly<Record<str
   const fields: Record<string, FieldValue> = isObject(body) ? {...(body as Record<string, FieldValue>), ...attributes} : attributes
   const traceId = hexId(record.traceId)
   const spanId = hexId(record.spanId)
+  // An event's name (OpenTelemetry's Events API) says what the record is: often all there is besides attributes.
+  if (record.eventName !== undefined && record.eventName !== '') fields.event_name = record.eventName
   if (traceId !== undefined) fields.trace_id = traceId
   if (spanId !== undefined) fields.span_id = spanId
   const head = body === undefined || body === null || isObject(body) ? '' : typeof body === 'string' ? body : JSON.stringify(body)

@@ -16,7 +16,8 @@ export const SCOPE_NAME = 'logsift'
  *   `heroku.source` and `heroku.dyno` (which logsift's OTLP input reads back to the same line);
  * - the body: the message text as it is;
  * - attributes: the message's payload fields (its trailing JSON object, or its logfmt pairs: a router line's
- *   `status`, `service`), but `trace_id` and `span_id` in hex become the record's trace and span ids;
+ *   `status`, `service`), but `trace_id` and `span_id` in hex become the record's trace and span ids, and
+ *   `event_name` its event name;
  * - the severity: the level `logsift logs` gives the line, as the OTel severity it came from (otlpSeverity);
  * - the time: the message's timestamp to the nanosecond it was written with, else its receive time; the
  *   observed time is its receive time.
@@ -62,6 +63,7 @@ export function logRecord(message: StoredMessage): OtlpLogRecord {
   for (const [key, value] of Object.entries(parsed.fields)) {
     if (key === 'trace_id' && typeof value === 'string' && TRACE_ID.test(value)) record.traceId = Buffer.from(value, 'hex')
     else if (key === 'span_id' && typeof value === 'string' && SPAN_ID.test(value)) record.spanId = Buffer.from(value, 'hex')
+    else if (key === 'event_name' && typeof value === 'string' && value !== '') record.eventName = value
     else attributes.push({key, value: anyValueOf(value)})
   }
 
