@@ -243,6 +243,9 @@ describe('router drops and traffic: GET /status, /metrics, the router log', func
     const other = await request(router.metricsUrl.replace('/metrics', '/apps'))
     assert.equal(other.statusCode, 404)
     await other.body.dump()
+    const posted = await request(router.metricsUrl, {method: 'POST'})
+    assert.deepEqual([posted.statusCode, posted.headers.allow], [405, 'GET, HEAD'])
+    await posted.body.dump()
   })
 
   it('a burst of 50,000 UDP datagrams from another process: at least 99% kept, the rest counted as kernel drops', async function () {

@@ -174,7 +174,9 @@ export function metricsRequestHandler(metrics: RouterMetrics): (req: IncomingMes
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, {'Content-Type': 'text/plain; charset=utf-8'}).end('Only GET /metrics is served here.\n')
+      // The right path asked the wrong way is 405, as the main port answers it.
+      const wrongMethod = path === '/metrics'
+      res.writeHead(wrongMethod ? 405 : 404, {'Content-Type': 'text/plain; charset=utf-8', ...(wrongMethod ? {Allow: 'GET, HEAD'} : {})}).end('Only GET /metrics is served here.\n')
       return
     }
 
