@@ -61,5 +61,8 @@ describe('logsift\'s own CLI on the router\'s OTLP and Fir features', function (
     assert.equal(removed.code, 0, removed.stderr)
     assert.equal(removed.stdout, `Removed telemetry drain ${receiver.url}\n`)
     assert.equal((await logsift('telemetry', '-a', 'firapp')).stdout, 'There are no telemetry drains in firapp\n')
+    // Nothing left to remove: said, not a silent success.
+    const none = await logsift('telemetry:remove', '-a', 'firapp')
+    assert.deepEqual([none.code, none.stdout], [0, 'There are no telemetry drains in firapp\n'])
   })
 })

@@ -34,6 +34,7 @@ export default class TelemetryRemove extends ApiCommand {
 
     const api = await this.api(flags['api-url'])
     const ids = args.id === undefined ? (await api.telemetryDrains(app!)).map((drain) => drain.id) : [args.id]
+    if (ids.length === 0) this.log(`There are no telemetry drains in ${app}`)
     const removed: TelemetryDrain[] = []
     for (const id of ids) {
       const drain = await api.removeTelemetryDrain(id)
