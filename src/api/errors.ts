@@ -37,6 +37,9 @@ const NETWORK_REASONS: Record<string, string> = {
 /** A certificate Node does not trust: the fix is to trust its CA. */
 const UNTRUSTED_CERTIFICATE = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'])
 
+/** OpenSSL's codes for an answer to a TLS hello that is not TLS (an HTTP server's 400): the port has no TLS. */
+export const NOT_TLS_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_UNKNOWN_PROTOCOL', 'ERR_SSL_HTTP_REQUEST'])
+
 /** The reason for a connection refused: nothing listens there (for the local router: it is not running). */
 export const CONNECTION_REFUSED = NETWORK_REASONS.ECONNREFUSED
 
@@ -56,6 +59,7 @@ export function networkFailure(error: unknown): {reason: string; transient: bool
     const {code} = current as NodeJS.ErrnoException
     if (code && NETWORK_REASONS[code]) return {reason: NETWORK_REASONS[code], transient: !PERMANENT.has(code)}
     if (code && UNTRUSTED_CERTIFICATE.has(code)) return {reason: `its TLS certificate is not trusted (${code}): trust its CA with NODE_EXTRA_CA_CERTS=FILE`, transient: false}
+    if (code && NOT_TLS_CODES.has(code)) return {reason: 'its answer is not TLS: is it a port without TLS (http://)?', transient: false}
     // undici's HTTP parser: what came back is not HTTP/1.1 (a syslog port, a TLS port spoken to in plain text).
     if (code?.startsWith('HPE_') || current.name === 'HTTPParserError') return {reason: 'its answer is not HTTP: is it the API\'s port?', transient: false}
     current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause

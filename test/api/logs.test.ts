@@ -156,6 +156,13 @@ describe('logsift logs -a APP and logs URL (log sessions)', function () {
     }
   })
 
+  it('says the answer is not TLS when an https:// API URL names a port without TLS, in one line', async () => {
+    const url = platform.url.replace(/^http:/, 'https:')
+    const result = await runCli(['apps'], {env: isolatedEnv({LOGSIFT_API_URL: url})})
+    assert.equal(result.code, 2, result.stderr)
+    assert.equal(result.stderr, `logsift: cannot reach the router at ${url} (its answer is not TLS: is it a port without TLS (http://)?)\n`)
+  })
+
   it('reads a log stream URL as server-sent events or plain text, with the same filters', async () => {
     const url = platform.createSession('demo', {lines: 10})
     const events = await runCli(['logs', url, '-d', 'web', '-o', 'raw'])

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {type AddressInfo, createServer} from 'node:net'
 
 import {runCli} from '../helpers/cli.js'
 import {isolatedEnv} from '../api/helpers.js'
@@ -39,5 +40,34 @@ describe('logsift drains:info against the router', function () {
     const json = await runCli(['drains:info', receiver.url('user:hunter2'), '-a', 'info', '--json'], {env})
     assert.equal(json.code, 0, json.stderr)
     assert.equal(JSON.parse(json.stdout).delivery.dropped_rejected, 1)
+  })
+})
+
+describe('a drain whose URL says TLS where the port has none', function () {
+  this.timeout(30_000)
+
+  it('says so in one line, for an HTTP server answering the TLS hello and a syslog port staying silent', async () => {
+    const plainHttp = new StrictReceiver()
+    await plainHttp.start()
+    after(() => plainHttp.stop())
+    const silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    after(() => silent.close())
+    const silentPort = (silent.address() as AddressInfo).port
+    const router = await drainRouter({drains: {backoff: {baseMs: 50, capMs: 200}, timeoutMs: 1000}})
+    await createApp(router, 'no-tls')
+    const cases = [
+      [`https://127.0.0.1:${plainHttp.port}/drain`, "the receiver's answer is not TLS: is it a port without TLS (syslog://, http://)?"],
+      [`syslog+tls://127.0.0.1:${plainHttp.port}`, "the receiver's answer is not TLS: is it a port without TLS (syslog://, http://)?"],
+      [`syslog+tls://127.0.0.1:${silentPort}`, `connected to 127.0.0.1:${silentPort}, but no TLS handshake in 1000 ms: is it a port without TLS (syslog://)?`],
+    ]
+    const ids: string[] = []
+    for (const [url] of cases) ids.push((await call(router, 'POST', '/apps/no-tls/log-drains', {body: {url}})).json.id)
+    await postText(router, 'no-tls', '2024-05-01T12:00:00.000000+00:00 app[web.1]: hello\n')
+    for (const [index, [, reason]] of cases.entries()) {
+      await waitFor(`the error of ${cases[index][0]}`, () => router.drainStatus(ids[index])!.lastError !== undefined, 10_000)
+      assert.equal(router.drainStatus(ids[index])!.lastError, reason)
+      assert.equal(router.drainStatus(ids[index])!.state, 'retrying')
+    }
   })
 })

@@ -77,7 +77,15 @@ export class SyslogTransport implements Transport {
       const socket = this.tls
         ? connectTls({...drainTlsOptions(this.url, this.options.ca), host: this.host, port: this.port})
         : connectTcp({host: this.host, port: this.port})
-      const timer = setTimeout(() => fail(new Error(`no connection to ${this.host}:${this.port} in ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs)
+      // A plain syslog port takes the TCP connection and then says nothing to a TLS hello.
+      let tcpConnected = false
+      if (this.tls) socket.once('connect', () => (tcpConnected = true))
+      const timer = setTimeout(() => {
+        const {connectTimeoutMs} = this.options
+        fail(new Error(tcpConnected
+          ? `connected to ${this.host}:${this.port}, but no TLS handshake in ${connectTimeoutMs} ms: is it a port without TLS (syslog://)?`
+          : `no connection to ${this.host}:${this.port} in ${connectTimeoutMs} ms`))
+      }, this.options.connectTimeoutMs)
       const fail = (error: Error) => {
         clearTimeout(timer)
         socket.destroy()

@@ -1,3 +1,4 @@
+import {NOT_TLS_CODES} from '../../api/errors.js'
 import type {Outgoing} from './frames.js'
 
 /** One attempt's worth of messages; `frameId` stays the same across retries of the same batch. */
@@ -46,6 +47,11 @@ export function networkFailure(error: unknown): DeliveryError {
     return new DeliveryError('certificate', cause?.code === undefined || code === cause.code ? message : cause.message)
   }
 
-  const text = code === undefined || message.includes(code) ? message : `${code}: ${message}`
-  return new DeliveryError('retry', text)
+  if (codes.some((each) => each !== undefined && NOT_TLS_CODES.has(each))) {
+    return new DeliveryError('retry', 'the receiver\'s answer is not TLS: is it a port without TLS (syslog://, http://)?')
+  }
+
+  // OpenSSL's messages run over lines; the state is shown on one (drains:info, status).
+  const firstLine = message.split('\n', 1)[0].trim()
+  return new DeliveryError('retry', code === undefined || firstLine.includes(code) ? firstLine : `${code}: ${firstLine}`)
 }
