@@ -9,7 +9,8 @@ import {timestampEnd} from './timestamp.js'
  * Variants accepted: an RFC 3339 timestamp instead of the BSD one (rsyslog's forwarding format); no
  * HOSTNAME (`logger` to a local socket: `<13>Oct 11 22:14:15 mytag: msg`), recognised when the first word
  * after the timestamp already has the TAG shape (ends with `:` or `]:`); no TAG (`<13>Oct 11 22:14:15 host
- * msg`), then source and dyno are undefined and MSG is everything after HOSTNAME.
+ * msg`), then source and dyno are undefined and MSG is everything after HOSTNAME; after HOSTNAME, `TAG[PID]`
+ * without the colon (`host demo[4321] msg`, as rsyslog forwards a message that came as RFC 5424).
  *
  * No TIMESTAMP at all, as Python's `SysLogHandler` writes (`<PRI>TAG: MSG`, `<PRI>TAG[PID]: MSG`, or
  * `<PRI>MSG` without an `ident`): then there is no HOSTNAME either (RFC 3164 §4.3.3 takes all that follows
@@ -43,8 +44,12 @@ interface Tag {
   messageStart: number
 }
 
-/** The `TAG:` or `TAG[PID]:` at `start`, or undefined when the word there does not have that shape. */
-function parseTag(text: string, start: number): Tag | undefined {
+/**
+ * The `TAG:` or `TAG[PID]:` at `start`, or undefined when the word there does not have that shape. With
+ * `afterHost`, also `TAG[PID]` and a space: rsyslog relaying a message that came as RFC 5424 writes its
+ * APP-NAME and PROCID so (`host demo[4321] msg`), and rsyslog and syslog-ng read it back as a TAG.
+ */
+function parseTag(text: string, start: number, afterHost = false): Tag | undefined {
   let i = start
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i)
@@ -59,6 +64,7 @@ function parseTag(text: string, start: number): Tag | undefined {
     if (close === -1 || close === i + 1 || text.slice(i + 1, close).includes(' ')) return undefined
     dyno = text.slice(i + 1, close)
     i = close + 1
+    if (afterHost && text.charCodeAt(i) === SPACE) return {dyno, messageStart: i + 1, source}
   }
 
   if (text.charCodeAt(i) !== 0x3a) return undefined
@@ -88,7 +94,7 @@ export function parseRfc3164(text: string, start: number, pri: number): RecordIn
   if (wordEnd === -1) wordEnd = text.length
   if (wordEnd === wordStart) return undefined
   const host = text.slice(wordStart, wordEnd)
-  const tag = parseTag(text, wordEnd + 1)
+  const tag = parseTag(text, wordEnd + 1, true)
   if (tag === undefined) {
     return {format: 'syslog', host, message: text.slice(Math.min(wordEnd + 1, text.length)), pri, timestamp}
   }

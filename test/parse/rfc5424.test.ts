@@ -134,6 +134,9 @@ describe('RFC 3164', () => {
       syslog({dyno: '77', message: 'hello', pri: 13, source: 'mytag', timestamp: 'Oct 11 22:14:15'})],
     ['no TAG', '<13>Oct 11 22:14:15 myhost just some words',
       syslog({host: 'myhost', message: 'just some words', pri: 13, timestamp: 'Oct 11 22:14:15'})],
+    // rsyslog forwarding a message that came as RFC 5424: APP-NAME[PROCID] without the colon.
+    ['after HOSTNAME, TAG[PID] without the colon', '<13>Dec  2 17:38:41 vm demo[4321] with procid',
+      syslog({dyno: '4321', host: 'vm', message: 'with procid', pri: 13, source: 'demo', timestamp: 'Dec  2 17:38:41'})],
     ['an empty message', '<13>Oct 11 22:14:15 myhost mytag:',
       syslog({host: 'myhost', message: '', pri: 13, source: 'mytag', timestamp: 'Oct 11 22:14:15'})],
     ['an RFC 3339 timestamp (rsyslog forwarding)', `<13>${TS} myhost mytag[1]: hi`,

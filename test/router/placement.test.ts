@@ -30,6 +30,17 @@ describe('placement: which app, source and dyno a message gets', () => {
     assert.deepEqual(placeFrame(parseLine(Buffer.from('<13>1 2024-05-01T12:00:00Z host - - - hi'))), {dyno: 'web.1', source: 'app'})
   })
 
+  it('syslog: no APP-NAME, and a first word naming an app (rsyslog forwarding RFC 5424 as 3164): that app, the word taken off', () => {
+    for (const [first, app] of [['demo', demo], [other.inputToken, other]] as const) {
+      const routed = routeSyslog(parseLine(Buffer.from(`<13>Dec  2 17:24:00 vm ${first} via rsyslog`)), apps)
+      assert.deepEqual(routed, {app, message: 'via rsyslog', placement: {dyno: 'web.1', source: 'app'}})
+    }
+
+    assert.equal(routeSyslog(parseLine(Buffer.from('<13>Dec  2 17:24:00 vm nobody via rsyslog')), apps), undefined)
+    // A TAG that names no app is not overruled by the message's first word.
+    assert.equal(routeSyslog(parseLine(Buffer.from('<13>Dec  2 17:24:00 vm cron: demo words')), apps), undefined)
+  })
+
   const table: Array<[string, string, [string, string, string] | undefined]> = [
     ['HOSTNAME is an input token', `<13>1 2024-05-01T12:00:00Z ${other.inputToken} heroku router - x`, ['other', 'heroku', 'router']],
     ['APP-NAME is an input token', `<13>1 2024-05-01T12:00:00Z box ${demo.inputToken} worker.1 - x`, ['demo', 'app', 'worker.1']],

@@ -21,7 +21,7 @@ describe('syslog input from rsyslog', function () {
   this.timeout(20_000)
   let router: RunningRouter
   let rsyslog: ChildProcess | undefined
-  const ports = {tcp3164: 0, tcp5424: 0, udp5424: 0}
+  const ports = {tcp3164: 0, tcp5424: 0, tcpTraditional: 0, udp5424: 0}
 
   before(async () => {
     if (!existsSync(RSYSLOGD)) throw new Error(`rsyslogd is not installed; install it with: ${INSTALL}`)
@@ -40,9 +40,11 @@ module(load="imtcp")
 input(type="imtcp" address="127.0.0.1" port="${ports.tcp5424}" ruleset="tcp5424")
 input(type="imtcp" address="127.0.0.1" port="${ports.udp5424}" ruleset="udp5424")
 input(type="imtcp" address="127.0.0.1" port="${ports.tcp3164}" ruleset="tcp3164")
+input(type="imtcp" address="127.0.0.1" port="${ports.tcpTraditional}" ruleset="tcpTraditional")
 ruleset(name="tcp5424") { ${forward('tcp', 'RSYSLOG_SyslogProtocol23Format', ' TCP_Framing="octet-counted"')} }
 ruleset(name="udp5424") { ${forward('udp', 'RSYSLOG_SyslogProtocol23Format')} }
 ruleset(name="tcp3164") { ${forward('tcp', 'RSYSLOG_ForwardFormat')} }
+ruleset(name="tcpTraditional") { ${forward('tcp', 'RSYSLOG_TraditionalForwardFormat')} }
 `)
     await run(RSYSLOGD, ['-N1', '-f', config])
     rsyslog = spawn(RSYSLOGD, ['-n', '-f', config, '-i', join(dir, 'rsyslog.pid')], {stdio: 'ignore'})
@@ -75,14 +77,22 @@ ruleset(name="tcp3164") { ${forward('tcp', 'RSYSLOG_ForwardFormat')} }
   const ways = [
     ['RFC 5424, octet-counted TCP', 'tcp5424', '--rfc5424'],
     ['RFC 5424, UDP', 'udp5424', '--rfc5424'],
-    // The 3164 forward format carries the sender's tag as it came, so the sender writes 3164 too (`demo:`).
     ['RFC 3164, newline TCP', 'tcp3164', '--rfc3164'],
+    // A message that came as RFC 5424 goes out in 3164 with its APP-NAME as a TAG without the colon (`vm demo msg`).
+    ['RFC 3164 from an RFC 5424 sender', 'tcp3164', '--rfc5424'],
+    ['RFC 3164 (omfwd\'s default, traditional) from an RFC 5424 sender', 'tcpTraditional', '--rfc5424'],
   ] as const
   for (const [way, key, format] of ways) {
     it(`takes what rsyslog forwards as ${way}`, async () => {
-      await run('logger', ['--server', '127.0.0.1', '--port', String(ports[key]), '--tcp', format, '--octet-count', '--tag', 'demo', `via rsyslog ${key}`])
-      const line = await waitForLine(new RegExp(`via rsyslog ${key}$`))
-      assert.match(line, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ app\\[web\\.1\\]: via rsyslog ${key}$`))
+      await run('logger', ['--server', '127.0.0.1', '--port', String(ports[key]), '--tcp', format, '--octet-count', '--tag', 'demo', `via rsyslog ${key} ${format}`])
+      const line = await waitForLine(new RegExp(`via rsyslog ${key} ${format}$`))
+      assert.match(line, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ app\\[web\\.1\\]: via rsyslog ${key} ${format}$`))
     })
   }
+
+  it('takes an RFC 5424 PROCID that rsyslog forwards in 3164 as TAG[PID] without the colon, as the dyno', async () => {
+    await run('logger', ['--server', '127.0.0.1', '--port', String(ports.tcpTraditional), '--tcp', '--rfc5424', '--octet-count', '--tag', 'demo', '--id=4321', 'with a procid'])
+    const line = await waitForLine(/with a procid$/)
+    assert.match(line, /^\d{4}-\d\d-\d\dT\S+ app\[4321\]: with a procid$/)
+  })
 })

@@ -37,10 +37,13 @@ export interface AppLookup {
  * 2. APP-NAME (the 3164 TAG; `logger --tag`) is an input token, as log-shuttle writes it: source `app`,
  *    dyno PROCID;
  * 3. APP-NAME is an app's name (`logger --tag demo`): source `app`, dyno PROCID;
- * 4. HOSTNAME is an app's name (an rsyslog template that writes the app there): source APP-NAME, dyno PROCID.
+ * 4. HOSTNAME is an app's name (an rsyslog template that writes the app there): source APP-NAME, dyno PROCID;
+ * 5. no APP-NAME, and the first word of the message is an app's name or input token: rsyslog forwarding a
+ *    message that came as RFC 5424 writes its APP-NAME as a 3164 TAG without the colon (`host demo msg`),
+ *    which rsyslog and syslog-ng read as the TAG: source `app`, the word taken off the message (`message`).
  * A missing APP-NAME is source `app`, a missing PROCID dyno `web.1`. No match: undefined (dropped, counted).
  */
-export function routeSyslog(record: LogRecord, apps: AppLookup): {app: App; placement: Placement} | undefined {
+export function routeSyslog(record: LogRecord, apps: AppLookup): {app: App; placement: Placement; message?: string} | undefined {
   const {host, source} = record
   const dyno = record.dyno ?? DEFAULT_DYNO
   const asSource = source === undefined || isInputToken(source) ? DEFAULT_SOURCE : source
@@ -54,5 +57,10 @@ export function routeSyslog(record: LogRecord, apps: AppLookup): {app: App; plac
 
   app = host === undefined ? undefined : apps.find(host)
   if (app !== undefined) return {app, placement: {dyno, source: asSource}}
+  if (source !== undefined) return undefined
+  const space = record.message.indexOf(' ')
+  const word = space === -1 ? record.message : record.message.slice(0, space)
+  app = word === '' ? undefined : apps.findByInputToken(word) ?? apps.find(word)
+  if (app !== undefined) return {app, message: record.message.slice(word.length + 1), placement: {dyno, source: DEFAULT_SOURCE}}
   return undefined
 }

@@ -123,7 +123,8 @@ export class SyslogInput {
       return
     }
 
-    batch.add(routed.app.id, toEntry(record, routed.placement, now))
+    const {app, message, placement} = routed
+    batch.add(app.id, toEntry(message === undefined ? record : {...record, message}, placement, now))
   }
 
   /** Counts an app-less drop, router-wide, naming its sender for the router's log. */
