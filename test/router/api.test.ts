@@ -173,6 +173,18 @@ describe('the Platform API subset', () => {
         assert.equal(reply.json.id, 'invalid_params')
       }
 
+      // Pasted with a line break or spaces: refused rather than kept as given, which would break `drains` lines.
+      for (const [bad, message] of [
+        [' syslog://logs.example.com:601\n', 'Url syslog://logs.example.com:601 has a space, tab, line break or control character in or around it; give the URL alone.'],
+        ['https://user:secret@logs.exam\tple.com/x', 'Url https://user:****@logs.exam\tple.com/x has a space, tab, line break or control character in or around it; give the URL alone.'],
+        ['syslog://logs.example.com:0', 'Url syslog://logs.example.com:0 has port 0, where nothing can listen.'],
+      ]) {
+        const reply = await call(router, 'POST', '/apps/shop-2/log-drains', {body: {url: bad}})
+        assert.equal(reply.status, 422, bad)
+        assert.deepEqual(reply.json, {id: 'invalid_params', message})
+      }
+
+      assert.equal((await call(router, 'GET', '/apps/shop-2/log-drains')).json.length, 0)
       assert.equal((await call(router, 'POST', '/apps/shop-2/log-drains', {body: {}})).status, 422)
       assert.equal((await call(router, 'POST', '/apps/shop-2/log-drains', {body: 'nope', headers: {'content-type': 'application/json'}})).status, 400)
     })

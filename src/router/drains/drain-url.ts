@@ -4,6 +4,11 @@ const DRAIN_SCHEMES = new Set(['http:', 'https:', 'syslog+tls:', 'syslog:'])
 
 /** Why `text` cannot be a drain URL, or undefined when it can. */
 export function drainUrlProblem(text: string): string | undefined {
+  // URL parsing drops these silently, but the drain keeps the text it was given: listed, it would break lines.
+  if (/[\s\u0000-\u001F\u007F]/.test(text)) {
+    return `Url ${redactUrl(text.trim())} has a space, tab, line break or control character in or around it; give the URL alone.`
+  }
+
   let url: URL
   try {
     url = new URL(text)
@@ -16,6 +21,7 @@ export function drainUrlProblem(text: string): string | undefined {
   }
 
   if (url.hostname === '') return `Url ${redactUrl(text)} has no host.`
+  if (url.port === '0') return `Url ${redactUrl(text)} has port 0, where nothing can listen.`
   return undefined
 }
 
