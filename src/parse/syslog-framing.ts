@@ -159,6 +159,8 @@ export class SyslogStreamSplitter {
   private trailer: Trailer = 'detect'
   /** Octet counting: skipping bytes that are no frame, looking for the next trusted frame start. */
   private resyncing: SkipReason | undefined
+  /** Non-transparent framing: skipping the rest of a message over the limit, up to its trailer. */
+  private skippingLong = false
   /** The bytes of an unfinished message (a copy: the caller may reuse its chunks). */
   private pending: Buffer = EMPTY
   private readonly maxFrame: number
@@ -301,35 +303,85 @@ export class SyslogStreamSplitter {
   }
 
   private splitText(data: Buffer, from: number, stage: Stage): number {
-    if (this.trailer === 'detect') {
-      const trailer = detectTrailer(data, from)
-      if (trailer === undefined && stage === 'push') return from
-      this.trailer = trailer ?? 'lf'
-    }
-
     let at = from
-    // Searched once and again only when passed: LF streams have none, and a search per message would scan
-    // the rest of the chunk each time.
-    let nul = data.indexOf(NUL, at)
     for (;;) {
-      while (at < data.length && isTrailer(data[at])) at++
-      if (nul !== -1 && nul < at) nul = data.indexOf(NUL, at)
-      const lf = this.trailer === 'lf' ? data.indexOf(LF, at) : -1
-      const end = lf !== -1 && (nul === -1 || lf < nul) ? lf : nul
-      if (end === -1) break
-      this.message(data, at, end)
-      at = end + 1
-    }
+      if (this.skippingLong) {
+        const end = this.skippedEnd(data, at, stage !== 'push')
+        // An LF last may end it, as the next byte will tell while the trailer is not decided: it is kept.
+        if (end === -1) return stage === 'end' ? data.length : this.trailer === 'detect' && data.at(-1) === LF ? data.length - 1 : data.length
+        this.skippingLong = false
+        at = end + 1
+      }
 
-    if (stage !== 'end') return at
-    if (at < data.length) this.message(data, at, data.length)
-    return data.length
+      if (this.trailer === 'detect') {
+        const trailer = detectTrailer(data, at)
+        if (trailer === undefined && stage === 'push') {
+          if (this.startsSkipping(data, at, true)) continue
+          return at
+        }
+
+        this.trailer = trailer ?? 'lf'
+      }
+
+      // Searched once and again only when passed: LF streams have none, and a search per message would scan
+      // the rest of the chunk each time.
+      let nul = data.indexOf(NUL, at)
+      for (;;) {
+        while (at < data.length && isTrailer(data[at])) at++
+        if (nul !== -1 && nul < at) nul = data.indexOf(NUL, at)
+        const lf = this.trailer === 'lf' ? data.indexOf(LF, at) : -1
+        const end = lf !== -1 && (nul === -1 || lf < nul) ? lf : nul
+        if (end === -1) break
+        this.message(data, at, end)
+        at = end + 1
+      }
+
+      if (stage === 'end') {
+        if (at < data.length) this.message(data, at, data.length)
+        return data.length
+      }
+
+      if (!this.startsSkipping(data, at, false)) return at
+    }
   }
 
-  /** `data[start, end)` without trailing CR or LF, unless that leaves nothing. */
+  /**
+   * Whether the unfinished message at `at` is already over the limit (before the trailer is decided, its
+   * first line is): then it is reported once and skipped to its trailer, as a frame with a LEN over the
+   * limit is, whether it comes in one chunk or many, and the connection reads on.
+   */
+  private startsSkipping(data: Buffer, at: number, detecting: boolean): boolean {
+    const lf = detecting ? data.indexOf(LF, at) : -1
+    if (trimmedEnd(data, at, lf === -1 ? data.length : lf) - at <= this.maxFrame) return false
+    this.handler.skipped('too_large')
+    this.skippingLong = true
+    return true
+  }
+
+  /**
+   * Where the message being skipped ends, -1 when not in these bytes. While the trailer is not decided, the
+   * end that decides it: a NUL, or an LF that a message's `<` follows (or any LF once the stream is `final`).
+   */
+  private skippedEnd(data: Buffer, at: number, final: boolean): number {
+    if (this.trailer === 'nul') return data.indexOf(NUL, at)
+    if (this.trailer === 'lf' || final) return firstTrailer(data, at)
+    const nul = data.indexOf(NUL, at)
+    for (let lf = data.indexOf(LF, at); lf !== -1 && (nul === -1 || lf < nul); lf = data.indexOf(LF, lf + 1)) {
+      if (lf + 1 < data.length && data[lf + 1] === LESS_THAN) {
+        this.trailer = 'lf'
+        return lf
+      }
+    }
+
+    if (nul !== -1) this.trailer = 'nul'
+    return nul
+  }
+
+  /** `data[start, end)` without trailing CR or LF, unless that leaves nothing; over the limit, skipped. */
   private message(data: Buffer, start: number, end: number): void {
     const last = trimmedEnd(data, start, end)
-    if (last > start) this.handler.message(data.subarray(start, last), false)
+    if (last - start > this.maxFrame) this.handler.skipped('too_large')
+    else if (last > start) this.handler.message(data.subarray(start, last), false)
   }
 }
 
@@ -353,6 +405,13 @@ function resyncTail(data: Buffer, from: number): number {
   let tail = Math.max(from, data.length - HEADER_SCAN_TAIL)
   while (tail > from && isDigit(data[tail - 1])) tail--
   return tail
+}
+
+/** Where the first LF or NUL from `from` is, or -1. */
+function firstTrailer(data: Buffer, from: number): number {
+  const lf = data.indexOf(LF, from)
+  const nul = data.indexOf(NUL, from)
+  return lf === -1 || (nul !== -1 && nul < lf) ? nul : lf
 }
 
 /**

@@ -110,6 +110,22 @@ describe('SyslogStreamSplitter: trailers', () => {
     it(`reads ${name}, in every chunking`, () => assertEveryChunking(input, expected))
   }
 
+  // A limit of 100 bytes: LOGGER_A and LOGGER_C are under it.
+  const long = (n: number) => '<13>demo: ' + 'x'.repeat(n - 10)
+  const limitTable: Array<[string, string, Split]> = [
+    ['LF, a message over the limit between two', `${LOGGER_A}\n${long(101)}\n${LOGGER_C}\n`, {messages: [LOGGER_A, LOGGER_C], skipped: ['too_large']}],
+    ['LF, the first message over the limit', `${long(150)}\n${LOGGER_A}\n`, {messages: [LOGGER_A], skipped: ['too_large']}],
+    ['CRLF, a message at the limit', `${long(100)}\r\n${LOGGER_A}\r\n`, {messages: [long(100), LOGGER_A], skipped: []}],
+    ['NUL, a multi-line message over the limit', `<12>demo: hi\0${long(60)}\n${'y'.repeat(60)}\0<12>demo: after\0`,
+      {messages: ['<12>demo: hi', '<12>demo: after'], skipped: ['too_large']}],
+    ['NUL, a first multi-line message over the limit', `${long(60)}\n${'y'.repeat(60)}\0<12>demo: after\0`, {messages: ['<12>demo: after'], skipped: ['too_large']}],
+    ['NUL, a first message whose first line is over the limit', `${long(150)}\nmore\0<12>demo: after\0`, {messages: ['<12>demo: after'], skipped: ['too_large']}],
+    ['LF, the last message over the limit and unended', `${LOGGER_A}\n${long(120)}`, {messages: [LOGGER_A], skipped: ['too_large']}],
+  ]
+  for (const [name, input, expected] of limitTable) {
+    it(`reads ${name}, skipping what is over the limit once, in every chunking`, () => assertEveryChunking(input, expected, 100))
+  }
+
   it('holds a first LF-ended message until the next one starts, or settle()', () => {
     const messages: string[] = []
     const splitter = new SyslogStreamSplitter({message: (unit) => messages.push(unit.toString()), skipped() {}})

@@ -28,8 +28,9 @@ const SETTLE_MS = 100
  * Syslog input over TCP (and TLS: the same handler on a tls.Server), octet counting or LF/CRLF/NUL trailers
  * detected per connection, and over UDP, one or more messages per datagram (see syslog-framing.ts). Messages
  * are routed by `routeSyslog`; those that are not syslog, name no app, or are over `maxFrameBytes` are dropped
- * and counted (syslog has no way to answer), as are bytes skipped to find the next frame. A connection that
- * sends more than twice that without ending a message is cut: its buffer stays bounded.
+ * and counted (syslog has no way to answer), as are bytes skipped to find the next frame; a stream reads on
+ * after a message over the limit. A connection that still holds more than twice that without ending a message
+ * is cut: its buffer stays bounded.
  */
 export class SyslogInput {
   private readonly connections = new Map<Socket, Connection>()
