@@ -194,8 +194,12 @@ describe('the Platform API subset', () => {
         assert.equal((await call(router, 'POST', '/apps/shop-2/log-drains', {body: {url: good}})).status, 201, good)
       }
 
-      const duplicate = await call(router, 'POST', '/apps/shop-2/log-drains', {body: {url: 'syslog://a.example.com:601/'}})
-      assert.deepEqual(duplicate.json, {id: 'invalid_params', message: 'Url has already been taken.'})
+      // The default port written or not (601 for syslog, as the drain connects), a trailing slash: the same drain.
+      for (const same of ['syslog://a.example.com:601/', 'syslog://a.example.com', 'https://user:pass@b.example.com:443/logs']) {
+        const duplicate = await call(router, 'POST', '/apps/shop-2/log-drains', {body: {url: same}})
+        assert.deepEqual(duplicate.json, {id: 'invalid_params', message: 'Url has already been taken.'}, same)
+      }
+
       const over = await call(router, 'POST', '/apps/shop-2/log-drains', {body: {url: 'syslog://d.example.com:601'}})
       assert.equal(over.status, 422)
       assert.match(over.json.message, /already has 3 drains/)

@@ -1,4 +1,5 @@
 import {redactUrl} from './redact.js'
+import {DEFAULT_PORTS} from './syslog-drain.js'
 
 const DRAIN_SCHEMES = new Set(['http:', 'https:', 'syslog+tls:', 'syslog:'])
 
@@ -30,9 +31,13 @@ export function sameDrainUrl(a: string, b: string): boolean {
   return canonical(a) === canonical(b)
 }
 
-/** WHATWG URLs leave the host case and an empty path alone for schemes it does not know, such as syslog. */
+/**
+ * WHATWG URLs leave the host case, an empty path and the default port alone for schemes it does not know,
+ * such as syslog: `syslog://h` is `syslog://h:601`, as the drain connects there.
+ */
 function canonical(text: string): string {
   const url = new URL(text)
   const path = url.pathname === '/' ? '' : url.pathname
-  return `${url.protocol}//${url.username}:${url.password}@${url.host.toLowerCase()}${path}${url.search}${url.hash}`
+  const port = url.port === String(DEFAULT_PORTS[url.protocol as keyof typeof DEFAULT_PORTS]) ? '' : url.port
+  return `${url.protocol}//${url.username}:${url.password}@${url.hostname.toLowerCase()}${port === '' ? '' : ':' + port}${path}${url.search}${url.hash}`
 }

@@ -6,7 +6,7 @@ import {drainTlsOptions, hostOf} from './tls-options.js'
 import {networkFailure, type OutgoingBatch, type Transport} from './transport.js'
 
 /** Logplex's defaults: 601 for syslog over TCP, 6514 over TLS. */
-const DEFAULT_PORTS = {'syslog+tls:': 6514, 'syslog:': 601}
+export const DEFAULT_PORTS = {'syslog+tls:': 6514, 'syslog:': 601}
 
 export interface SyslogDrainOptions {
   token: string
