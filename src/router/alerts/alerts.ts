@@ -272,6 +272,7 @@ export class Alerts {
     const rule = new AlertRule(alert, bornAt)
     const saved = this.saved.alerts.get(alert.id)
     if (saved !== undefined) Object.assign(rule.episode, saved.episode)
+    if (saved?.firstLine !== undefined && rule.episode.state === 'firing') rule.episodeFirst = {entry: {line: saved.firstLine.line}, time: saved.firstLine.time}
     const running: Running = {app, backlog: [], counters: saved?.counters ?? newCounters(), failing: false, replayedTo: 0, rule, value: undefined}
     this.running.set(alert.id, running)
     return running
@@ -340,7 +341,9 @@ export class Alerts {
   /** Writes the event into the app's log and queues a notification for each webhook. */
   private transition(running: Running, status: Transition, now: number, firingSince: number, value: number | undefined): void {
     const {app, counters, rule} = running
+    if (status === 'firing') rule.episodeFirst = rule.firstHit()
     const event = alertEvent(rule, app.name, status, now, firingSince, value, this.options.redactor)
+    if (status === 'resolved') rule.episodeFirst = undefined
     this.hub.publish(app.id, [alertEntry(alertLogText(event), now)])
     counters.lastEvent = {at: now, status, valueText: event.value_text}
     for (const notifier of rule.definition.notify) {
@@ -368,7 +371,9 @@ export class Alerts {
   }
 
   private saveEpisode(running: Running): void {
-    this.saved.alerts.set(running.rule.definition.id, {counters: running.counters, episode: {...running.rule.episode}})
+    const {episode, episodeFirst} = running.rule
+    const firstLine = episodeFirst === undefined ? undefined : {line: episodeFirst.entry.line, time: episodeFirst.time}
+    this.saved.alerts.set(running.rule.definition.id, {counters: running.counters, episode: {...episode}, firstLine})
     this.save()
   }
 

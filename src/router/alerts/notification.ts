@@ -22,17 +22,21 @@ export interface AlertEvent {
   firing_since: string
   resolved_at: string | null
   matching: number
+  /** Firing: the oldest matching line in the window; resolved: the episode's first line. Null without one. */
   first_line: string | null
   last_line: string | null
-  /** A `logsift logs` command line that prints the matching lines. */
+  /** A `logsift logs` command line that prints the matching lines, from `first_line` to `last_line`. */
   logs_command: string
 }
 
-/** The event for a transition of `rule` at `now`, from what its windows hold. `firingSince` is the episode's start. */
+/**
+ * The event for a transition of `rule` at `now`, from what its windows hold. `firingSince` is the episode's start.
+ * A resolve covers the whole episode: a window that has emptied would show nothing, or only the last line.
+ */
 export function alertEvent(rule: AlertRule, appName: string, status: Transition, now: number, firingSince: number, value: number | undefined, redactor?: Redactor): AlertEvent {
   const shown = (seen: SeenLine | undefined) => (seen === undefined ? null : redactor === undefined ? seen.entry.line : redactor.text(seen.entry.line))
   const {condition, definition} = rule
-  const first = rule.firstHit()
+  const first = status === 'resolved' ? rule.episodeFirst ?? rule.firstHit() : rule.firstHit()
   const last = rule.lastHit
   return {
     alert: definition.name,
@@ -56,13 +60,13 @@ export function alertEvent(rule: AlertRule, appName: string, status: Transition,
 
 /**
  * `logsift logs -a APP --since FIRST --until LAST+1ms FILTERS`: the matching lines, by their own timestamps
- * (what `--since` reads). Without matching lines in the window, from the window's start.
+ * (what `--since` reads). Without a first line, from the window's start on.
  */
 function logsCommand(rule: AlertRule, appName: string, first: SeenLine | undefined, last: SeenLine | undefined, now: number): string {
   const {condition, definition} = rule
   const since = first?.time ?? now - condition.windowMs
   const args = ['logsift', 'logs', '-a', shellQuote(appName), '--since', iso(since)]
-  if (last !== undefined && condition.kind !== 'absent') args.push('--until', iso(Math.max(last.time, since) + 1))
+  if (first !== undefined && last !== undefined && condition.kind !== 'absent') args.push('--until', iso(Math.max(last.time, since) + 1))
   args.push(...filterArguments(definition.filters))
   if (condition.kind === 'rate') {
     // A -d of the alert's own already narrows to router lines; a second would widen it (values of -d are ORed).

@@ -23,6 +23,8 @@ export class AlertRule {
   readonly episode: EpisodeState = okState()
   /** The latest matching line (for `absent`: the last one before the silence). */
   lastHit: SeenLine | undefined
+  /** While firing: the first line of the episode, the oldest in the window that fired it (for `absent`: the last one before the silence). */
+  episodeFirst: SeenLine | undefined
   /** When the last matching message arrived; for `absent`, starts at the rule's birth. */
   lastHitAt: number
   private readonly filter: Predicate
@@ -102,9 +104,9 @@ export class AlertRule {
     }
   }
 
-  /** The oldest matching line still in the window (for `absent`, the last one seen). */
+  /** The oldest matching line still in the window, undefined when it holds none (for `absent`, the last one seen). */
   firstHit(): SeenLine | undefined {
-    return this.counts === undefined ? this.lastHit : this.counts.firstHit() ?? this.lastHit
+    return this.counts === undefined ? this.lastHit : this.counts.firstHit()
   }
 
   /** Matching messages in the window (for rate: the matching requests; for absent: none). */

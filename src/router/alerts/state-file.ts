@@ -18,6 +18,8 @@ export interface AlertCounters {
 export interface SavedAlert {
   episode: EpisodeState
   counters: AlertCounters
+  /** While firing: the episode's first line, which its resolve shows (absent from files of older versions). */
+  firstLine?: {line: string; time: number}
 }
 
 export interface SavedState {

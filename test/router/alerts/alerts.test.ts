@@ -116,6 +116,11 @@ describe('alerts on live logs', function () {
     assert.equal(resolved.firing_since, firing.firing_since)
     assert.equal(resolved.value, 0)
     assert.equal(receiver.taken().length, 2)
+    // Nothing matches in the window any more: the resolve covers the episode, from its first line to its last.
+    assert.equal(resolved.matching, 0)
+    assert.equal(resolved.first_line, firing.first_line)
+    assert.match(resolved.last_line, /request_id=r74 .* status=502/)
+    assert.equal(resolved.logs_command, "logsift logs -a burst --since 2024-05-01T12:00:03.000Z --until 2024-05-01T12:00:07.005Z -d router -w 'status>=500'")
 
     // The events are in the app's own log, where tails, drains and history see them.
     const log = (await readSession(await createSession(router, 'burst', {source: 'heroku', dyno: 'logsift'}))).text
@@ -231,6 +236,8 @@ describe('alerts on live logs', function () {
     clock.advance(MINUTE)
     await waitFor('the resolve', () => receiver.taken().length === 2)
     assert.deepEqual(receiver.taken().map((body) => body.status), ['firing', 'resolved'])
+    // The resolve still shows the episode's first line, which only the first router's window held.
+    assert.match(receiver.taken()[1].first_line, /: ERROR a$/)
   })
 
   it('keeps a notification the receiver had not taken across a restart, and sends it once', async () => {
