@@ -9,7 +9,7 @@ export default class AlertsRemove extends ApiCommand {
     name: Args.string({description: "the alert's name or id", required: true}),
   }
 
-  static override description = 'Prints `Successfully removed alert NAME`. The alert stops at once; a notification it was still retrying is not sent.'
+  static override description = 'Prints `Successfully removed alert NAME`. The alert stops at once; a notification it was still retrying is not sent. An alert removed while firing resolves: its webhooks get a `resolved` event with reason `removed`.'
 
   static override enableJsonFlag = true
 

@@ -12,7 +12,7 @@ import type {App, AppStore} from '../store.js'
 import {parseCondition} from './condition.js'
 import type {AlertDefinition} from './definition.js'
 import {step, type Transition} from './episode.js'
-import {alertEvent, alertLogText, slackBody} from './notification.js'
+import {type AlertEvent, alertEvent, alertLogText, slackBody} from './notification.js'
 import {AlertRule} from './rule.js'
 import {type AlertCounters, newCounters, readAlertState, type SavedState, writeAlertState} from './state-file.js'
 import {type PendingNotification, type WebhookOutcome, WebhookSender} from './webhook.js'
@@ -125,7 +125,7 @@ export class Alerts {
     if (problem !== undefined) this.log(problem)
     this.saved = state
     await Promise.all(this.store.list().map((app) => this.sync(app, true)))
-    for (const pending of state.outbox) if (this.running.has(pending.alertId)) this.sender.send(pending)
+    for (const pending of state.outbox) if (this.running.has(pending.alertId) || pending.removedAlert !== undefined) this.sender.send(pending)
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000)
     this.timer.unref()
   }
@@ -180,6 +180,7 @@ export class Alerts {
         this.retire(running)
         this.running.delete(id)
         this.sender.forget(id)
+        if (running.rule.episode.state === 'firing') this.resolveRemoved(running)
         this.saved.alerts.delete(id)
         this.save()
       }
@@ -344,30 +345,64 @@ export class Alerts {
     if (status === 'firing') rule.episodeFirst = rule.firstHit()
     const event = alertEvent(rule, app.name, status, now, firingSince, value, this.options.redactor)
     if (status === 'resolved') rule.episodeFirst = undefined
-    this.hub.publish(app.id, [alertEntry(alertLogText(event), now)])
     counters.lastEvent = {at: now, status, valueText: event.value_text}
+    this.announce(running, event, now)
+    this.saveEpisode(running)
+  }
+
+  /**
+   * An alert removed while firing resolves, so its webhooks close the incident (Alertmanager, PagerDuty). Its
+   * notifications are kept, retried and counted as the app's (`retired`) after it is gone.
+   */
+  private resolveRemoved(running: Running): void {
+    const {app, rule} = running
+    const now = this.now()
+    this.log(`alert "${rule.definition.name}" of ${app.name} removed while firing: notifying its webhooks that it resolved`)
+    this.announce(running, alertEvent(rule, app.name, 'resolved', now, rule.episode.since!, running.value, this.options.redactor, 'removed'), now)
+  }
+
+  private announce({app, rule}: Running, event: AlertEvent, now: number): void {
+    this.hub.publish(app.id, [alertEntry(alertLogText(event), now)])
+    const removedAlert = event.reason === 'removed' ? rule.definition.name : undefined
     for (const notifier of rule.definition.notify) {
       const body = JSON.stringify(notifier.format === 'slack' ? slackBody(event) : event)
-      this.sender.send({alertId: rule.definition.id, appId: app.id, attempts: 0, body, id: randomUUID(), notifier})
+      this.sender.send({alertId: rule.definition.id, appId: app.id, attempts: 0, body, id: randomUUID(), notifier, removedAlert})
     }
-
-    this.saveEpisode(running)
   }
 
   private outcome(pending: PendingNotification, outcome: WebhookOutcome): void {
     const running = this.running.get(pending.alertId)
-    if (running === undefined) return
+    if (running === undefined) {
+      if (pending.removedAlert !== undefined) this.removedOutcome(pending, outcome)
+      return
+    }
+
     const {counters} = running
     if (outcome.result === 'sent') counters.sent++
     else counters.failed++
     if (outcome.result === 'dropped') counters.dropped++
     if (outcome.error !== undefined) counters.lastError = outcome.error
     // The router's log says when a webhook starts failing and when a notification is given up, not every retry.
-    const name = `alert "${running.rule.definition.name}" of ${running.app.name}`
-    if (outcome.result === 'dropped') this.log(`${name}: notification given up after ${pending.attempts} attempts (${outcome.error}); see logsift alerts:info`)
-    else if (outcome.result === 'failed' && !running.failing) this.log(`${name}: notifying failed (${outcome.error}); retrying with backoff`)
+    this.logOutcome(`alert "${running.rule.definition.name}" of ${running.app.name}`, pending, outcome, running.failing)
     running.failing = outcome.result !== 'sent'
     this.saveEpisode(running)
+  }
+
+  /** The resolve of an alert removed while firing: counted as the app's, and taken out of the saved outbox once done. */
+  private removedOutcome(pending: PendingNotification, outcome: WebhookOutcome): void {
+    const retired = this.retired.get(pending.appId) ?? {notifications_dropped: 0, notifications_sent: 0, notify_failures: 0}
+    if (outcome.result === 'sent') retired.notifications_sent++
+    else retired.notify_failures++
+    if (outcome.result === 'dropped') retired.notifications_dropped++
+    this.retired.set(pending.appId, retired)
+    const appName = this.store.find(pending.appId)?.name ?? pending.appId
+    this.logOutcome(`alert "${pending.removedAlert}" (removed) of ${appName}`, pending, outcome, pending.attempts > 1, '')
+    this.save()
+  }
+
+  private logOutcome(name: string, pending: PendingNotification, outcome: WebhookOutcome, wasFailing: boolean, hint = '; see logsift alerts:info'): void {
+    if (outcome.result === 'dropped') this.log(`${name}: notification given up after ${pending.attempts} attempts (${outcome.error})${hint}`)
+    else if (outcome.result === 'failed' && !wasFailing) this.log(`${name}: notifying failed (${outcome.error}); retrying with backoff`)
   }
 
   private saveEpisode(running: Running): void {

@@ -11,6 +11,8 @@ export interface AlertEvent {
   alert_id: string
   app: string
   status: Transition
+  /** Why, when not the condition: `removed`, a resolve sent for an alert removed while firing. */
+  reason: 'removed' | null
   condition: string
   /** The measured value: a count, a ratio (0..1), a percentile in its base unit (ms, bytes), or ms of silence; null without data. */
   value: number | null
@@ -33,7 +35,7 @@ export interface AlertEvent {
  * The event for a transition of `rule` at `now`, from what its windows hold. `firingSince` is the episode's start.
  * A resolve covers the whole episode: a window that has emptied would show nothing, or only the last line.
  */
-export function alertEvent(rule: AlertRule, appName: string, status: Transition, now: number, firingSince: number, value: number | undefined, redactor?: Redactor): AlertEvent {
+export function alertEvent(rule: AlertRule, appName: string, status: Transition, now: number, firingSince: number, value: number | undefined, redactor?: Redactor, reason: AlertEvent['reason'] = null): AlertEvent {
   const shown = (seen: SeenLine | undefined) => (seen === undefined ? null : redactor === undefined ? seen.entry.line : redactor.text(seen.entry.line))
   const {condition, definition} = rule
   const first = status === 'resolved' ? rule.episodeFirst ?? rule.firstHit() : rule.firstHit()
@@ -48,6 +50,7 @@ export function alertEvent(rule: AlertRule, appName: string, status: Transition,
     last_line: shown(last),
     logs_command: logsCommand(rule, appName, first, last, now),
     matching: rule.matching(),
+    reason,
     resolved_at: status === 'resolved' ? iso(now) : null,
     status,
     value: value ?? null,
@@ -80,12 +83,13 @@ function logsCommand(rule: AlertRule, appName: string, first: SeenLine | undefin
 
 /** The line written into the app's own log: `Alert "5xx" firing: rate(status>=500) > 2% in 5m (value 5%)`. */
 export function alertLogText(event: AlertEvent): string {
-  return `Alert ${JSON.stringify(event.alert)} ${event.status}: ${event.condition} (value ${event.value_text})`
+  const why = event.reason === null ? '' : ` (${event.reason})`
+  return `Alert ${JSON.stringify(event.alert)} ${event.status}${why}: ${event.condition} (value ${event.value_text})`
 }
 
 /** Slack's incoming-webhook body: one `text`, with the lines and the command in code spans. */
 export function slackBody(event: AlertEvent): {text: string} {
-  const head = event.status === 'firing' ? ':rotating_light: *FIRING*' : ':white_check_mark: *RESOLVED*'
+  const head = event.status === 'firing' ? ':rotating_light: *FIRING*' : `:white_check_mark: *RESOLVED*${event.reason === 'removed' ? ' (alert removed)' : ''}`
   const lines = [`${head} alert *${event.alert}* on *${event.app}*: \`${event.condition}\` (value ${event.value_text}, since ${event.firing_since})`]
   if (event.first_line !== null) lines.push(`First: \`${event.first_line}\``)
   if (event.last_line !== null && event.last_line !== event.first_line) lines.push(`Last: \`${event.last_line}\``)

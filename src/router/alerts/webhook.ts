@@ -12,6 +12,8 @@ export interface PendingNotification {
   /** The request body, JSON. */
   readonly body: string
   attempts: number
+  /** The name of an alert removed while firing: its resolve is sent after it is gone, restarts included. */
+  readonly removedAlert?: string
 }
 
 export interface WebhookOptions {
@@ -35,7 +37,10 @@ export interface WebhookOutcome {
  */
 export class WebhookSender {
   private readonly queues = new Map<string, PendingNotification[]>()
-  private readonly timers = new Set<NodeJS.Timeout>()
+  /** Per queue, the retry waiting for its backoff. */
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  /** Queues with a POST under way. */
+  private readonly posting = new Set<string>()
   private readonly agent: Agent
   private closed = false
 
@@ -59,17 +64,23 @@ export class WebhookSender {
     }
 
     this.queues.set(key, [pending])
-    this.attempt(key)
+    // After a forget, what is sent next waits for the attempt still under way: a resolve never overtakes its firing.
+    if (!this.posting.has(key)) this.attempt(key)
   }
 
   /** Drops what waits for an alert that was removed; an attempt under way finishes, and is not retried. */
   forget(alertId: string): void {
-    for (const [key, queue] of this.queues) if (queue[0]?.alertId === alertId) this.queues.delete(key)
+    for (const [key, queue] of this.queues) {
+      if (queue[0]?.alertId !== alertId) continue
+      this.queues.delete(key)
+      clearTimeout(this.timers.get(key))
+      this.timers.delete(key)
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true
-    for (const timer of this.timers) clearTimeout(timer)
+    for (const timer of this.timers.values()) clearTimeout(timer)
     await this.agent.close().catch(() => {})
   }
 
@@ -77,18 +88,25 @@ export class WebhookSender {
     const queue = this.queues.get(key)
     const pending = queue?.[0]
     if (pending === undefined || this.closed) return
+    this.posting.add(key)
     post(pending, this.agent).then((error) => {
-      if (this.closed || this.queues.get(key) !== queue) return
+      this.posting.delete(key)
+      if (this.closed) return
+      if (this.queues.get(key) !== queue) {
+        // Forgotten meanwhile: what was sent since goes now.
+        this.attempt(key)
+        return
+      }
+
       pending.attempts++
       const retry = error !== undefined && error.retry && pending.attempts < this.options.maxAttempts
       if (error === undefined) this.onOutcome(pending, {result: 'sent'})
       else this.onOutcome(pending, {error: error.message, result: retry ? 'failed' : 'dropped'})
       if (retry) {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer)
+        this.timers.set(key, setTimeout(() => {
+          this.timers.delete(key)
           this.attempt(key)
-        }, backoffDelay(pending.attempts - 1, this.options.backoff))
-        this.timers.add(timer)
+        }, backoffDelay(pending.attempts - 1, this.options.backoff)))
         return
       }
 

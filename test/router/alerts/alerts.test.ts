@@ -329,29 +329,57 @@ describe('alerts on live logs', function () {
     assert.match(firing.last_line, /app\[web\.1\]: ERROR c$/)
   })
 
-  it('stops retrying the notifications of an alert that is removed', async () => {
+  it('stops retrying the firing of an alert that is removed, and sends its resolve instead', async () => {
     const clock = new FakeClock()
-    const router = await testRouter(routerOptions(clock, {alerts: {backoff: {baseMs: 200, capMs: 200}, maxAttempts: 100, now: clock.now, tickMs: 10}}))
+    const router = await testRouter(routerOptions(clock, {alerts: {backoff: {baseMs: 200, capMs: 200}, maxAttempts: 100, now: clock.now, tickMs: 10}, log: () => {}}))
     await createApp(router, 'removed')
     receiver.answer = () => 503
     await addAlert(router, 'removed', {grep: 'ERROR', name: 'errors', notify: [receiver.url()], when: 'count > 0 in 5m'})
     await postText(router, 'removed', 'ERROR a\n')
     await waitFor('two attempts', () => receiver.attempts === 2)
-    assert.equal((await call(router, 'DELETE', '/apps/removed/alerts/errors')).status, 200)
+    receiver.answer = (body) => (body.status === 'firing' ? 503 : 204)
     const triedBefore = receiver.attempted.length
+    assert.equal((await call(router, 'DELETE', '/apps/removed/alerts/errors')).status, 200)
+    await waitFor('the resolve', () => receiver.taken('resolved').length === 1)
     // A second alert on the same webhook: its first two attempts are refused and its third taken, two backoffs
-    // later: time enough for the removed alert to have been retried (every 100-200 ms) twice, had it gone on.
+    // later: time enough for the removed alert's firing to have been retried (every 100-200 ms) twice, had it gone on.
     let againRefused = 0
     receiver.answer = (body) => (body.alert === 'errors' || againRefused++ < 2 ? 503 : 204)
     await addAlert(router, 'removed', {grep: 'ERROR', name: 'again', notify: [receiver.url()], when: 'count > 0 in 5m'})
     await waitForStatus(router, 'removed', 'again', (status) => status.notifications_sent === 1)
-    // At most one attempt of the removed alert was under way when it was removed.
-    const removedAttempts = receiver.attempted.slice(triedBefore).filter((body) => body.alert === 'errors').length
-    assert.ok(removedAttempts <= 1, `${removedAttempts} attempts of the removed alert`)
+    // At most one attempt of the removed alert's firing was under way when it was removed, and it came first.
+    const removedAttempts = receiver.attempted.slice(triedBefore).filter((body) => body.alert === 'errors').map((body) => body.status)
+    assert.ok(removedAttempts.length <= 2, `${removedAttempts.length} attempts of the removed alert`)
+    assert.equal(removedAttempts.at(-1), 'resolved')
     // alerts.json is rewritten after the webhook answered: wait for the write that empties the outbox.
     const saved = () => JSON.parse(readFileSync(join(router.dataDir, 'alerts.json'), 'utf8'))
     await waitFor('the outbox saved empty', () => saved().outbox.length === 0)
     assert.deepEqual(Object.keys(saved().alerts).length, 1)
+  })
+
+  it('resolves an alert removed while firing, saying so, with retries, so the receiver closes the incident', async () => {
+    const clock = new FakeClock()
+    const logged: string[] = []
+    const router = await testRouter(routerOptions(clock, {log: (line) => logged.push(line)}))
+    await createApp(router, 'gone')
+    await addAlert(router, 'gone', {grep: 'ERROR', name: 'errors', notify: [receiver.url(), `slack=${receiver.url('/slack')}`], when: 'count > 0 in 5m'})
+    await postText(router, 'gone', 'ERROR a\n')
+    await waitFor('the firing notifications', () => receiver.taken().length === 2)
+    let refused = 0
+    receiver.answer = () => (refused++ < 2 ? 503 : 204)
+    assert.equal((await call(router, 'DELETE', '/apps/gone/alerts/errors')).status, 200)
+    await waitFor('the resolves', () => receiver.received.length === 4)
+    assert.equal(receiver.attempts, 6)
+    const [firing, resolved] = receiver.received.filter((each) => each.path === '/hook').map((each) => each.body)
+    assert.deepEqual([resolved.status, resolved.reason, resolved.alert, resolved.firing_since], ['resolved', 'removed', 'errors', firing.firing_since])
+    assert.equal(firing.reason, null)
+    assert.match(receiver.received.find((each) => each.path === '/slack' && each.body.text.includes('RESOLVED'))!.body.text, /\*RESOLVED\* \(alert removed\)/)
+    assert.ok(logged.some((line) => line.includes('alert "errors" of gone removed while firing: notifying its webhooks that it resolved')), logged.join('\n'))
+    const log = (await readSession(await createSession(router, 'gone', {source: 'heroku', dyno: 'logsift'}))).text
+    assert.match(log, /heroku\[logsift\]: Alert "errors" resolved \(removed\): count > 0 in 5m \(value 1\)\n/)
+    // Counted as the app's, as its other notifications (counters never go down).
+    const app = (await call(router, 'GET', '/status')).json.apps.find((each: any) => each.name === 'gone')
+    assert.deepEqual(app.alerts, {firing: 0, notifications_dropped: 0, notifications_sent: 4, notify_failures: 2, rules: 0})
   })
 
   it('keeps the notification counters of /metrics and status counting after an alert is removed (counters never go down)', async () => {
@@ -367,9 +395,11 @@ describe('alerts on live logs', function () {
     const counted = /logsift_alert_notifications_total\{app="counted",result="sent"\} 1\n[^]*result="failed"\} 1\n/
     assert.match((await call(router, 'GET', '/metrics')).text, counted)
     assert.equal((await call(router, 'DELETE', '/apps/counted/alerts/errors')).status, 200)
-    assert.match((await call(router, 'GET', '/metrics')).text, counted)
+    // The resolve of the removed alert counts on too.
+    await waitFor('the resolve of the removed alert', () => receiver.taken('resolved').length === 1)
+    assert.match((await call(router, 'GET', '/metrics')).text, /logsift_alert_notifications_total\{app="counted",result="sent"\} 2\n[^]*result="failed"\} 1\n/)
     const app = (await call(router, 'GET', '/status')).json.apps.find((each: any) => each.name === 'counted')
-    assert.deepEqual(app.alerts, {firing: 0, notifications_dropped: 0, notifications_sent: 1, notify_failures: 1, rules: 1})
+    assert.deepEqual(app.alerts, {firing: 0, notifications_dropped: 0, notifications_sent: 2, notify_failures: 1, rules: 1})
   })
 
   it('refuses alerts it cannot run, with the reason', async () => {
