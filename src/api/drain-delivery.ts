@@ -26,6 +26,15 @@ export function deliverySummary(delivery: DrainDelivery | null | undefined): str
   return `${stateText(delivery)}; ${delivery.delivered} delivered, ${delivery.dropped} dropped, ${delivery.lag ?? 'unknown'} behind; ${success}`
 }
 
+/**
+ * A drain's state in a table cell (`logsift status`, the page). On a cluster a node has no state of a drain
+ * another node delivers (it would read `idle`): the cell names the node delivering it, or says none does.
+ */
+export function deliveryStateCell(delivery: Pick<DrainDelivery, 'delivered_here' | 'node'> & {state: string}): string {
+  if (delivery.delivered_here !== false) return delivery.state
+  return delivery.node === null || delivery.node === undefined ? 'no node' : `on ${delivery.node}`
+}
+
 function stateText(delivery: DrainDelivery): string {
   return delivery.last_error === null ? delivery.state : `${delivery.state} (last error: ${delivery.last_error})`
 }

@@ -299,7 +299,7 @@ async function openRouter(options: RouterOptions, lock: DataDirLock): Promise<Ru
       drains: async (appId) => (await deliveries.reports(appId)).map(({drain, report}) => ({
         delivered: report.delivered, dropped: report.dropped, id: drain.id, lag: report.lag ?? null, position: report.position ?? null, state: report.state,
         url: redactUrl(drain.url),
-        ...(claims === undefined ? {} : {node: report.node ?? null}),
+        ...(claims === undefined ? {} : {delivered_here: report.deliveredHere, node: report.node ?? null}),
       })),
       drops,
       listeners,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 
+import {deliveryStateCell} from '../../src/api/drain-delivery.js'
 import {parseNetrc} from '../../src/api/netrc.js'
 import {planLogSession} from '../../src/api/sessions.js'
 
@@ -34,5 +35,17 @@ describe('planLogSession', () => {
     assert.deepEqual(planLogSession({dyno: ['!router'], num: 5, otherFilters: false}), {last: 5, request: {lines: 1500}})
     assert.deepEqual(planLogSession({dyno: ['web,worker'], otherFilters: false}), {last: 100, request: {lines: 1500}})
     assert.deepEqual(planLogSession({otherFilters: false, source: ['app', 'heroku']}), {last: 100, request: {lines: 1500}})
+  })
+})
+
+describe('deliveryStateCell', () => {
+  it('shows the state of a drain delivered here, and names the node of one delivered elsewhere instead of idle', () => {
+    const table: Array<[Parameters<typeof deliveryStateCell>[0], string]> = [
+      [{state: 'connected'}, 'connected'],
+      [{delivered_here: true, node: 'n1', state: 'retrying'}, 'retrying'],
+      [{delivered_here: false, node: 'n2', state: 'idle'}, 'on n2'],
+      [{delivered_here: false, node: null, state: 'idle'}, 'no node'],
+    ]
+    for (const [delivery, cell] of table) assert.equal(deliveryStateCell(delivery), cell, JSON.stringify(delivery))
   })
 })

@@ -1,5 +1,7 @@
 /** The router's JSON for the page (src/router/web/web.ts), read with the session cookie. */
 
+import type {DrainDelivery} from '../../src/api/types.js'
+
 /** The page has no session (or it expired): it shows the login form. */
 export class LoggedOut extends Error {}
 
@@ -43,7 +45,7 @@ export interface AppRow {
   name: string
   messages_per_minute: number
   drops: Record<string, number>
-  drains: Array<{id: string; url: string; delivery: null | {state: string; delivered: number; dropped: number; queued: number; last_error: null | string}}>
+  drains: Array<{id: string; url: string; delivery: null | DrainDelivery}>
 }
 
 export interface HistoryPage {

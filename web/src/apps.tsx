@@ -1,5 +1,6 @@
 import {useEffect, useState} from 'preact/hooks'
 
+import {deliveryStateCell} from '../../src/api/drain-delivery.js'
 import {type AppRow, getJson, LoggedOut} from './api.js'
 
 const REFRESH_MS = 5000
@@ -46,7 +47,7 @@ export function Apps({loggedOut}: {loggedOut: () => void}) {
               <td>{drops.length === 0 ? 'none' : drops.map(([reason, count]) => <div key={reason}>{reason}: {count}</div>)}</td>
               <td>{app.drains.length === 0 ? 'none' : app.drains.map((drain) => (
                 <div class="drain" key={drain.id}>
-                  <span class={`state state-${drain.delivery?.state ?? 'unknown'}`}>{drain.delivery?.state ?? 'unknown'}</span> {drain.url}
+                  <span class={`state state-${stateClass(drain.delivery)}`}>{drain.delivery === null ? 'unknown' : deliveryStateCell(drain.delivery)}</span> {drain.url}
                   {drain.delivery?.last_error ? <span class="hint"> {drain.delivery.last_error}</span> : null}
                 </div>
               ))}</td>
@@ -57,4 +58,10 @@ export function Apps({loggedOut}: {loggedOut: () => void}) {
       </tbody>
     </table>
   )
+}
+
+/** The state's colour: a drain another node of a cluster delivers has none of this node's. */
+function stateClass(delivery: AppRow['drains'][number]['delivery']): string {
+  if (delivery === null) return 'unknown'
+  return delivery.delivered_here === false ? 'elsewhere' : delivery.state
 }

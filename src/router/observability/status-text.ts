@@ -1,3 +1,4 @@
+import {deliveryStateCell} from '../../api/drain-delivery.js'
 import {clusterLines} from '../cluster/status-text.js'
 import type {AppStatus, RouterStatus} from './status.js'
 import {describeUdpBuffer} from './udp-buffer.js'
@@ -51,13 +52,13 @@ function appTable(apps: readonly AppStatus[]): string[] {
 /**
  * Each drain's state, messages delivered and dropped (since it was added, not since the router started),
  * position in its app's log and lag (messages behind its end); on a cluster also the node delivering it (the
- * state is that node's when it is this one, else `idle`).
+ * state is that node's when it is this one, else `on NODE`, or `no node` while none delivers it).
  */
 function drainTable(apps: readonly AppStatus[]): string[] {
   const drains = apps.flatMap((app) => app.drains.map((drain) => ({app, drain})))
   const cluster = drains.some(({drain}) => drain.node !== undefined)
   const rows = drains.map(({app, drain}) => [
-    app.name, drain.url, ...(cluster ? [drain.node ?? '-'] : []), drain.state, String(drain.delivered), String(drain.dropped), String(drain.position ?? '-'),
+    app.name, drain.url, ...(cluster ? [drain.node ?? '-'] : []), deliveryStateCell(drain), String(drain.delivered), String(drain.dropped), String(drain.position ?? '-'),
     String(drain.lag ?? '-'),
   ])
   return columns([['App', 'Drain', ...(cluster ? ['Node'] : []), 'State', 'Delivered', 'Dropped', 'Position', 'Lag'], ...rows])

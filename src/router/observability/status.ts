@@ -61,6 +61,8 @@ export interface DrainPosition {
   lag: number | null
   /** On a cluster: the node delivering it (holding its lease), null while none does. */
   node?: string | null
+  /** On a cluster: whether the node answering delivers it; when not, `state` is not the delivery's (`idle`). */
+  delivered_here?: boolean
 }
 
 /** Where the status is read from; the router's own parts, so this file needs no server. */

@@ -3,11 +3,13 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 import {alertState} from '../../../src/api/alert-text.js'
-import {deliveryRows} from '../../../src/api/drain-delivery.js'
+import {deliveryRows, deliveryStateCell} from '../../../src/api/drain-delivery.js'
+import {statusLines} from '../../../src/router/observability/status-text.js'
 import type {RunningRouter} from '../../../src/router/server.js'
 import {StrictReceiver} from '../drain-receivers.js'
 import {call, createApp, createSession, dataDir, type Reply, sseEvents, Tail, testRouter, waitFor} from '../helpers.js'
 import {WebhookReceiver} from '../alerts/webhook-receiver.js'
+import {webCall, webLogin} from '../web/web-client.js'
 import {NatsCluster} from './nats-servers.js'
 
 const API_KEY = 'cluster-drains-key'
@@ -106,6 +108,24 @@ describe('drains and alerts on a cluster of two router nodes (3 NATS servers, R3
       ['Lag', '0 messages behind'],
     ])
     assert.deepEqual(deliveryRows(here).at(-1), ['Node', `${holder} (this one)`])
+
+    // logsift status and the page through either node: the state of the holder's own, the other names the
+    // holder instead of calling the drain idle.
+    const [delivering, other] = a.drainStatus(drainId) === undefined ? [b, a] : [a, b]
+    const statusRow = async (router: RunningRouter) => {
+      const lines = statusLines((await call(router, 'GET', '/status')).json)
+      return lines.slice(lines.indexOf('=== Drains')).find((line) => line.startsWith('once ')) ?? lines.join('\n')
+    }
+
+    assert.match(await statusRow(delivering), new RegExp(`^once +\\S+ +${holder} +connected +200 `))
+    assert.match(await statusRow(other), new RegExp(`^once +\\S+ +${holder} +on ${holder} +`))
+    const pageDelivery = async (router: RunningRouter) => {
+      const apps = (await webCall(router, 'GET', '/web/api/apps', {cookie: await webLogin(router)})).json
+      return apps.find((app: any) => app.name === 'once').drains[0].delivery
+    }
+
+    assert.equal(deliveryStateCell(await pageDelivery(delivering)), 'connected')
+    assert.equal(deliveryStateCell(await pageDelivery(other)), `on ${holder}`)
   })
 
   it('moves a drain to the other node when its node is killed, and a tail on it resumes on the other; the node restarted joins again: every 2xx line arrives, none twice after frame-id dedupe, in order', async () => {
