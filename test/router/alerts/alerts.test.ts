@@ -382,6 +382,25 @@ describe('alerts on live logs', function () {
     assert.deepEqual(app.alerts, {firing: 0, notifications_dropped: 0, notifications_sent: 4, notify_failures: 2, rules: 0})
   })
 
+  it('sends the resolve of an alert removed while firing after a restart, when the receiver had not taken it', async () => {
+    const clock = new FakeClock()
+    const dir = dataDir()
+    const first = await testRouter(routerOptions(clock, {dataDir: dir, log: () => {}}))
+    await createApp(first, 'gone-restart')
+    await addAlert(first, 'gone-restart', {grep: 'ERROR', name: 'errors', notify: [receiver.url()], when: 'count > 0 in 5m'})
+    await postText(first, 'gone-restart', 'ERROR a\n')
+    await waitFor('the firing notification', () => receiver.taken('firing').length === 1)
+    receiver.answer = () => 503
+    assert.equal((await call(first, 'DELETE', '/apps/gone-restart/alerts/errors')).status, 200)
+    await waitFor('an attempt of the resolve', () => receiver.attempted.some((body) => body.status === 'resolved'))
+    await first.close()
+
+    receiver.answer = () => 204
+    await testRouter(routerOptions(clock, {dataDir: dir, log: () => {}}))
+    await waitFor('the resolve after the restart', () => receiver.taken('resolved').length === 1)
+    assert.deepEqual([receiver.taken('resolved')[0].alert, receiver.taken('resolved')[0].reason], ['errors', 'removed'])
+  })
+
   it('keeps the notification counters of /metrics and status counting after an alert is removed (counters never go down)', async () => {
     const clock = new FakeClock()
     const router = await testRouter(routerOptions(clock))
