@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import type {IncomingMessage} from 'node:http'
 
 import {filterFlags, FilterLineError, parseFilterLine, shellQuote, splitCommandLine} from '../../../src/router/web/filter-line.js'
@@ -12,6 +13,13 @@ import {boundFor} from '../../../web/src/time-range.js'
 const request = (headers: Record<string, string>) => ({headers} as unknown as IncomingMessage)
 
 describe('router page: pure parts', () => {
+  it('colours the drain states the router reports (connected green; retrying and failing red)', () => {
+    const css = readFileSync(new URL('../../../web/app.css', import.meta.url), 'utf8')
+    const background = (state: string) => new RegExp(`\\.state-${state}\\b[^{]*\\{ background: (#\\w+)`).exec(css)?.[1]
+    assert.equal(background('connected'), '#1f4d1f')
+    assert.deepEqual([background('retrying'), background('failing')], ['#5a1d1d', '#5a1d1d'])
+  })
+
   it('splits a command line as a shell does, without expanding anything', () => {
     const cases: Array<[string, string[]]> = [
       ['', []],
