@@ -47,12 +47,17 @@ export function usageError(error: Error): Error {
   return error
 }
 
+/** How tail and journalctl spell follow: a reader of logs types them out of habit. */
+const FOLLOW_FLAGS = new Set(['-f', '--follow'])
+
 function unknownFlags(error: ParseError): Errors.CLIError {
   const typed = error.flags ?? []
   let message = `Nonexistent flag${typed.length === 1 ? '' : 's'}: ${typed.join(', ')}`
   // --help is oclif's, not among the command's flags, and as much a flag a user may have mistyped.
   const known = [...Object.entries(error.parse?.input?.flags ?? {}).filter(([, flag]) => !flag.hidden).map(([flag]) => flag), 'help']
-  if (typed.length === 1 && typed[0].startsWith('--')) {
+  if (typed.length === 1 && FOLLOW_FLAGS.has(typed[0]) && known.includes('tail')) {
+    message += '. Did you mean -t (--tail), which follows as tail -f does?'
+  } else if (typed.length === 1 && typed[0].startsWith('--')) {
     const closest = closestName(typed[0].slice(2), known)
     if (closest !== undefined) message += `. Did you mean --${closest}?`
   }

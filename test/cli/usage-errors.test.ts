@@ -44,6 +44,14 @@ describe('usage errors (CLI)', () => {
     }
   })
 
+  it('tail\'s -f or --follow: suggests -t, which follows, where the command has it', async () => {
+    for (const flag of ['-f', '--follow']) {
+      assertUsageError(await runCli(['logs', flag, log]), new RegExp(`Nonexistent flag: ${flag}\\. Did you mean -t \\(--tail\\), which follows as tail -f does\\?$`), /See more help with --help/)
+    }
+
+    assertUsageError(await runCli(['logs:stats', '-f', log]), /Nonexistent flag: -f$/, /See more help with --help/)
+  })
+
   it('an unknown flag with nothing close: names it only', async () => {
     const result = await runCli(['logs', '--frobnicate', log])
     assertUsageError(result, /Nonexistent flag: --frobnicate$/, /See more help with --help/)
