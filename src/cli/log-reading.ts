@@ -128,15 +128,18 @@ export abstract class LogReadingCommand extends ApiCommand {
     return {inputs: [{kind: 'app', sessions}], last: history === undefined ? plan.last : num}
   }
 
-  /** --max-line-size in bytes, or one line naming the bad value. */
-  protected maxLineBytes(flags: LogReadingFlags): number {
+  /**
+   * --max-line-size in bytes, and as the user wrote it (a bare number with its unit) for the notice of a cut
+   * line; or one line naming the bad value.
+   */
+  protected maxLineSize(flags: LogReadingFlags): {maxLineBytes: number; maxLineSize: string} {
     const text = flags['max-line-size']
     const bytes = parseByteSize(text)
     if (!(bytes >= 1 && bytes <= MAX_LINE_SIZE_LIMIT)) {
       this.error(`--max-line-size ${text}: give a size from 1B to 1GiB`, {exit: 2, suggestions: ['--max-line-size 64MiB', '--max-line-size 512KiB', '--max-line-size 100000 (bytes)']})
     }
 
-    return bytes
+    return {maxLineBytes: bytes, maxLineSize: /^[\d.]+$/.test(text) ? `${text}B` : text}
   }
 
   protected queryOptions(flags: LogReadingFlags): QueryOptions {

@@ -64,7 +64,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
     // Checked here, before any input is read: the job builds them again on every thread.
     this.compile(query)
     this.redactor(flags)
-    const maxLineBytes = this.maxLineBytes(flags)
+    const {maxLineBytes, maxLineSize} = this.maxLineSize(flags)
     if (flags.explain && flags.output !== 'pretty') {
       this.error(`--explain annotates pretty output; -o ${flags.output} stays as it is for scripts`, {exit: 2, suggestions: [`${this.config.bin} errors CODE explains a code on its own`]})
     }
@@ -85,6 +85,7 @@ Filters of one kind combine with OR, different kinds with AND; every --where mus
       follow: flags.tail,
       inputs,
       last,
+      maxLineSize,
       report: (message) => process.stderr.write(`${this.config.bin}: ${message}\n`),
       sink,
       threaded: threads > 1 ? (path) => scanInThreads(path, {job, last, minBytes: threadedMinBytes(process.env), sink, threads}) : undefined,

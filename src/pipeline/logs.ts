@@ -14,7 +14,6 @@ import {isGzipFile, isNamedFifo, readFile, readPlainFileFrom, readStdin} from '.
 import {canAppearLater, FifoFollower, FileFollower} from '../sources/follow.js'
 import {inputErrorFrom} from '../sources/input-error.js'
 import {inputName} from '../sources/inputs.js'
-import {formatBytes} from '../stats/units-format.js'
 import {ByteSpool} from './byte-spool.js'
 import {LastRecords} from './last-records.js'
 import {LONG_LINE_BYTES, LongLineReader} from './long-line.js'
@@ -46,6 +45,8 @@ export interface LogsPipeline {
   progress?: (bytes: number) => void
   /** A longer line is passed on in pieces of this many bytes, with one notice per input. */
   maxLineBytes: number
+  /** --max-line-size as the user wrote it, for the notice: `1MiB`, not 1MB. */
+  maxLineSize: string
   /**
    * Reads a file on worker threads, writing to the sink (or, with `last`, returning its last records
    * formatted); undefined when the file is for one thread. Never used while following.
@@ -307,12 +308,12 @@ class PipelineRun {
 
   /** With `matched`, for lines known to match: each is passed, untested. */
   private splitter(name: string, framing?: 'lines', matched = false): UnitSplitter {
-    const {maxLineBytes, predicate, prefilter, queryParts, rawOutput, report} = this.pipeline
+    const {maxLineBytes, maxLineSize, predicate, prefilter, queryParts, rawOutput, report} = this.pipeline
     const {emit} = this
     const onCut = () => {
       if (this.cutReported.has(name)) return
       this.cutReported.add(name)
-      report(`${name}: a line longer than ${formatBytes(maxLineBytes)} is passed on in pieces of that size (--max-line-size)`)
+      report(`${name}: a line longer than ${maxLineSize} is passed on in pieces of that size (--max-line-size)`)
     }
 
     if (matched) {

@@ -144,7 +144,7 @@ describe('logs -a APP --since/--until: history from the router\'s log', function
       const fromApp = await runCli(['logs', '-a', 'shop', '--since', '2024-05-03T00:00:00Z', '--until', '2024-05-03T00:01:00Z', '-o', 'raw', '--max-line-size', '1024'], {env})
       assert.equal(fromApp.code, 0, fromApp.stderr)
       assert.equal(fromApp.stdout, expected, `read ${read}`)
-      assert.match(fromApp.stderr, /shop: a line longer than 1kB is passed on in pieces/, `read ${read}: ${fromApp.stderr}`)
+      assert.match(fromApp.stderr, /shop: a line longer than 1024B is passed on in pieces/, `read ${read}: ${fromApp.stderr}`)
     }
   })
 

@@ -133,7 +133,7 @@ describe('logsift logs: lines longer than --max-line-size', () => {
     const result = await runCli(['logs', file, '--max-line-size', '1KiB', '-o', 'raw'])
     assert.equal(result.code, 0)
     assert.ok(Buffer.from(result.stdout, 'latin1').equals(input))
-    assert.equal(result.stderr, `logsift: ${file}: a line longer than 1kB is passed on in pieces of that size (--max-line-size)\n`)
+    assert.equal(result.stderr, `logsift: ${file}: a line longer than 1KiB is passed on in pieces of that size (--max-line-size)\n`)
   })
 
   it('prints each piece as a record of its own in the other formats', async () => {
@@ -149,7 +149,7 @@ describe('logsift logs: lines longer than --max-line-size', () => {
     writeFileSync(file, 'y'.repeat(3000) + '\n')
     const result = await runCli(['logs:stats', file, '--max-line-size', '1KiB', '--json'])
     assert.equal(JSON.parse(result.stdout).records, 3)
-    assert.match(result.stderr, /a line longer than 1kB is passed on in pieces/)
+    assert.match(result.stderr, /a line longer than 1KiB is passed on in pieces/)
   })
 
   it('refuses a size that is not one, in one line', async () => {

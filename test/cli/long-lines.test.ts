@@ -63,7 +63,7 @@ function assertBounded(run: MeasuredRun): void {
   assert.ok(run.peakKiB > 0 && run.peakKiB < PEAK_LIMIT_KIB, `peak RSS ${Math.round(run.peakKiB / 1024)} MB`)
 }
 
-const NOTICE = /^logsift: \(standard input\): a line longer than 64MB is passed on in pieces of that size \(--max-line-size\)\n$/
+const NOTICE = /^logsift: \(standard input\): a line longer than 64MiB is passed on in pieces of that size \(--max-line-size\)\n$/
 
 describe('logsift logs: a line that never ends, with the default --max-line-size (64 MiB)', function () {
   this.timeout(180_000)

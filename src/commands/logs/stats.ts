@@ -84,7 +84,7 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
     const query = this.queryOptions(flags)
     const predicate = this.compile(query)
     const redactor = this.redactor(flags)
-    const maxLineBytes = this.maxLineBytes(flags)
+    const {maxLineBytes, maxLineSize} = this.maxLineSize(flags)
     // All the app's recent lines: a summary of the last 100 would say little.
     const {inputs} = app === undefined ? {inputs: this.argumentInputs(args)} : await this.appInput(app, flags, MAX_SESSION_LINES, true)
     const statsOptions = {by: flags.by, intervalMs, top: flags.top, value: flags.value}
@@ -98,6 +98,7 @@ With --threads N, a plain file of 64 MiB or more is cut into N byte ranges at li
       follow: false,
       inputs,
       maxLineBytes,
+      maxLineSize,
       predicate,
       prefilter: compileLinePrefilter(query),
       queryParts: compileQueryParts(query),
