@@ -76,13 +76,14 @@ const EXPLAIN_MARK = '  # '
  * Formats a record as a `heroku logs` line, coloured when the chalk has a level:
  * the timestamp dim, `source[dyno]:` in its dyno type's colour, router fields by meaning, other messages by
  * level with logfmt keys dim. At level 0 the result is exactly `TIMESTAMP SOURCE[DYNO]: MESSAGE`, plus the
- * note with `explain`.
+ * note with `explain`; either way with control characters made visible (see CONTROL).
  */
 export function createPrettyFormatter(chalk: ChalkInstance, options: PrettyOptions = {}): (record: LogRecord) => string {
   const stamp = options.timeZone === undefined ? undefined : zonedStamp(options.timeZone)
   const painter = chalk.level === 0 ? undefined : new PrettyPainter(chalk, stamp)
   const plain = stamp === undefined ? herokuLine : (record: LogRecord) => herokuLine(record, stamp(record))
-  const format = painter === undefined ? plain : (record: LogRecord) => painter.format(record)
+  const unsafe = painter === undefined ? plain : (record: LogRecord) => painter.format(record)
+  const format = (record: LogRecord) => unsafe(hasControls(record) ? withControlsVisible(record) : record)
   if (!options.explain) return format
   const note = styleOf(chalk, ['italic'])
   return (record) => {
@@ -103,12 +104,48 @@ export function createPrettyLongLineFormatter(chalk: ChalkInstance, options: Pre
   const note = styleOf(chalk, ['italic'])
   return {
     head: (record) => format(new LogRecord(record.raw, {...record, message: ''})),
-    message: (record, slice) => (levels === undefined ? slice : paint(levels[record.severity], slice)),
+    message: (record, slice) => (levels === undefined ? visibleControls(slice) : paint(levels[record.severity], visibleControls(slice))),
     tail(record) {
       const explanation = options.explain ? explainMessage(record.message) : undefined
       return explanation === undefined ? '' : paint(note, EXPLAIN_MARK + explanation)
     },
   }
+}
+
+/**
+ * C0 controls but TAB and LF (a multi-line message keeps its lines), DEL and C1 controls: written to a terminal
+ * as they are, a log line could set its title, move the cursor, clear the screen or answer for the user. Pretty
+ * output shows them as less and cat -v do; `-o raw` keeps them, json and logfmt escape them their own way.
+ */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/
+const CONTROLS = new RegExp(CONTROL.source, 'g')
+
+function hasControls(record: LogRecord): boolean {
+  const {dyno, message, source, timestamp} = record
+  return CONTROL.test(message) || (source !== undefined && CONTROL.test(source)) || (dyno !== undefined && CONTROL.test(dyno)) || (timestamp !== undefined && CONTROL.test(timestamp))
+}
+
+/** ESC as `^[`, BEL as `^G`, DEL as `^?`; a C1 control as `<U+009B>`. */
+function visibleControl(control: string): string {
+  const code = control.charCodeAt(0)
+  return code < 0x80 ? '^' + String.fromCharCode(code ^ 0x40) : `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`
+}
+
+function visibleControls(text: string): string {
+  return CONTROL.test(text) ? text.replace(CONTROLS, visibleControl) : text
+}
+
+/** The record with its controls made visible, for pretty output to show. */
+function withControlsVisible(record: LogRecord): LogRecord {
+  return new LogRecord(record.raw, {
+    dyno: record.dyno === undefined ? undefined : visibleControls(record.dyno),
+    format: record.format,
+    host: record.host,
+    message: visibleControls(record.message),
+    pri: record.pri,
+    source: record.source === undefined ? undefined : visibleControls(record.source),
+    timestamp: record.timestamp === undefined ? undefined : visibleControls(record.timestamp),
+  })
 }
 
 function zonedStamp(timeZone: string): Stamp {

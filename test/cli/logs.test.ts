@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {stripVTControlCharacters} from 'node:util'
 import {gzipSync} from 'node:zlib'
 
 import {BIN, cliEnv, EXAMPLE_DRAIN, EXAMPLE_LOG, ROOT, runCli, tempDir} from '../helpers/cli.js'
@@ -25,6 +26,15 @@ describe('logsift logs (CLI)', () => {
     const bare = await runCli(['logs'], {input: exampleText})
     assert.equal(dash.stdout, exampleText)
     assert.equal(bare.stdout, exampleText)
+  })
+
+  it('pretty output shows a line\'s terminal escapes (^[ for ESC) instead of sending them; -o raw keeps them byte for byte', async () => {
+    const line = '2024-05-01T12:00:00Z app[web.1]: \u001B]0;pwned\u0007 \u001B[2J\n'
+    const pretty = await runCli(['logs', '--color', 'always'], {input: line})
+    assert.equal(stripVTControlCharacters(pretty.stdout), '2024-05-01T12:00:00Z app[web.1]: ^[]0;pwned^G ^[[2J\n')
+    assert.doesNotMatch(pretty.stdout, /\u001B\]|\u0007|\u001B\[2J/)
+    const raw = await runCli(['logs', '-o', 'raw'], {input: line})
+    assert.equal(raw.stdout, line)
   })
 
   it('prints octet-counted drain frames as Heroku lines', async () => {

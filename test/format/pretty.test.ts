@@ -4,7 +4,7 @@ import {stripVTControlCharacters} from 'node:util'
 
 import {Chalk} from 'chalk'
 
-import {createPrettyFormatter} from '../../src/format/pretty.js'
+import {createPrettyFormatter, createPrettyLongLineFormatter} from '../../src/format/pretty.js'
 import {parseFrame, parseLine} from '../../src/parse/line.js'
 import {LogRecord} from '../../src/parse/record.js'
 import {heroku, syslog, text} from './records.js'
@@ -239,6 +239,33 @@ describe('pretty formatter', () => {
       assert.equal(plain(heroku(`${TS} app[web.1]: `)), `${TS} app[web.1]: `)
       assert.equal(plain(new LogRecord(Buffer.from(`${TS} app[web.1]:\n`), {dyno: 'web.1', format: 'heroku', message: '', source: 'app', timestamp: TS})),
         `${TS} app[web.1]: `)
+    })
+  })
+
+  describe('control characters in log text', () => {
+    const coloured = createPrettyFormatter(new Chalk({level: 1}))
+    const plain = createPrettyFormatter(new Chalk({level: 0}))
+
+    it('shows them as less and cat -v do, coloured or not, so a line cannot drive the terminal; TAB and a multi-line message\'s LF stay', () => {
+      for (const [message, shown] of [
+        ['\u001B]0;pwned\u0007', '^[]0;pwned^G'],
+        ['\u001B[2J\u001B[H cleared', '^[[2J^[[H cleared'],
+        ['over\rwritten\u007F', 'over^Mwritten^?'],
+        ['\u009B2J \u0000', '<U+009B>2J ^@'],
+        ['a\tb\n  at frame', 'a\tb\n  at frame'],
+      ]) {
+        assert.equal(plain(heroku(`${TS} app[web.1]: ${message}`)), `${TS} app[web.1]: ${shown}`)
+        assert.equal(coloured(heroku(`${TS} app[web.1]: ${message}`)), `${dim(TS)} ${cyan('app[web.1]:')} ${shown}`)
+        assert.equal(plain(text(message)), shown)
+      }
+
+      assert.equal(plain(syslog({dyno: 'web\u001B[1m', message: 'm', source: 'a\u0007pp', timestamp: TS})), `${TS} a^Gpp[web^[[1m]: m`)
+    })
+
+    it('in a line too long to hold, slice by slice', () => {
+      const long = createPrettyLongLineFormatter(new Chalk({level: 0}))
+      const record = heroku(`${TS} app[web.1]: x`)
+      assert.equal(long.message(record, 'x\u001B]0;t\u0007'), 'x^[]0;t^G')
     })
   })
 })
