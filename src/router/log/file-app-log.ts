@@ -54,6 +54,9 @@ interface PendingBatch extends WrittenBatch {
   reject(error: Error): void
 }
 
+/** The smallest buffer for a turn's appends: a 200-message POST encodes to ~40 KB. */
+const MIN_GATHER_BYTES = 256 * 1024
+
 /** The batches appended in one turn of the event loop, written together at its end (writeGathered). */
 interface GatheredWrite {
   readonly batches: WrittenBatch[]
@@ -88,8 +91,11 @@ export class FileAppLog implements AppLog {
   private pending: PendingBatch[] = []
   /** Appended in this turn of the event loop while the disk keeps up, copied to `gatherBuffer`. */
   private gathered: GatheredWrite | undefined
-  /** Reused for every gathered write: fresh memory is dear (a page first touched faults into the host here). */
-  private gatherBuffer = Buffer.allocUnsafeSlow(256 * 1024)
+  /**
+   * Reused for every gathered write (fresh memory is dear: a page first touched faults into the host here);
+   * made at the app's first append, so an idle app holds none.
+   */
+  private gatherBuffer = Buffer.alloc(0)
   private writing: Promise<void> | undefined
   private sealedSinceWrite = false
   /** The last write took longer than `slowWriteMs`: writes go off the event loop until one is quick again. */
@@ -347,7 +353,8 @@ export class FileAppLog implements AppLog {
    * The common case: nothing waiting, and the last write was quick. The batch is copied to the batches
    * appended in this turn of the event loop, and they are written at its end in one system call, made at
    * once (the trip to the thread pool costs more than the write): under load several senders' POSTs arrive
-   * in one turn, and a system call costs ~30-55 µs in this VM against a few µs to copy a batch.
+   * in one turn (2.4 a write under bench/ingest.mjs), and a copy costs less than a call (+3% msg/s measured:
+   * most of a write's cost is the page cache's, the same in any number of calls; bench/RESULTS.md).
    */
   private gather(encoded: Buffer, batch: WrittenBatch): Promise<void> {
     let round = this.gathered
@@ -365,7 +372,7 @@ export class FileAppLog implements AppLog {
 
     const end = round.bytes + encoded.length
     if (end > this.gatherBuffer.length) {
-      const larger = Buffer.allocUnsafeSlow(Math.max(end, this.gatherBuffer.length * 2))
+      const larger = Buffer.allocUnsafeSlow(Math.max(end, this.gatherBuffer.length * 2, MIN_GATHER_BYTES))
       this.gatherBuffer.copy(larger, 0, 0, round.bytes)
       this.gatherBuffer = larger
     }
