@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 
 import {type BackoffOptions, backoffDelay, retryUntilAborted} from './backoff.js'
 import {type Outgoing, overflowNotice} from './frames.js'
-import type {AppLog, StoredMessage} from '../log/engine.js'
+import {type AppLog, readerStateOf, savedNumber, savedText, type StoredMessage} from '../log/engine.js'
 import {storedMessage} from '../message.js'
 import {DeliveryError, type OutgoingBatch, type Transport} from './transport.js'
 
@@ -87,18 +87,17 @@ export type SavedCounts = Pick<DrainStatus, 'delivered' | 'dropped' | 'droppedOv
 
 /** The drain's counts as last saved; zeros and undefined for a drain that saved none. */
 export async function savedCounts(log: AppLog, drainId: string): Promise<SavedCounts> {
-  const state = (await log.readerState(drainCursorNames(drainId).state)) ?? {}
-  const count = (key: string): number => (typeof state[key] === 'number' ? state[key] : 0)
-  const droppedOverflow = count('droppedOverflow')
-  const droppedRejected = count('droppedRejected')
+  const state = await log.readerState(drainCursorNames(drainId).state)
+  const droppedOverflow = savedNumber(state, 'droppedOverflow') ?? 0
+  const droppedRejected = savedNumber(state, 'droppedRejected') ?? 0
   return {
-    delivered: count('delivered'),
+    delivered: savedNumber(state, 'delivered') ?? 0,
     dropped: droppedOverflow + droppedRejected,
     droppedOverflow,
     droppedRejected,
-    firstLossAt: typeof state.firstLossAt === 'number' ? state.firstLossAt : undefined,
-    lastError: typeof state.lastError === 'string' ? state.lastError : undefined,
-    lastSuccessAt: typeof state.lastSuccessAt === 'number' ? state.lastSuccessAt : undefined,
+    firstLossAt: savedNumber(state, 'firstLossAt'),
+    lastError: savedText(state, 'lastError'),
+    lastSuccessAt: savedNumber(state, 'lastSuccessAt'),
   }
 }
 
@@ -238,11 +237,7 @@ export class DrainDelivery {
   private saveCounts(): void {
     if (!this.mayWrite()) return
     const {delivered, droppedOverflow, droppedRejected, lastError, lastSuccessAt} = this.status
-    const {firstLossAt} = this
-    const state = {
-      delivered, droppedOverflow, droppedRejected,
-      ...(firstLossAt === undefined ? {} : {firstLossAt}), ...(lastError === undefined ? {} : {lastError}), ...(lastSuccessAt === undefined ? {} : {lastSuccessAt}),
-    }
+    const state = readerStateOf({delivered, droppedOverflow, droppedRejected, firstLossAt: this.firstLossAt, lastError, lastSuccessAt})
     this.savingCounts = this.log.setReaderState(this.cursors.state, state).catch((error: Error) => this.options.onCursorError?.(error.message))
   }
 

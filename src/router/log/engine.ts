@@ -181,6 +181,25 @@ export interface AppLog {
 /** A reader's saved state: named numbers and texts (JSON, so that every engine can keep it as it is). */
 export type ReaderState = Readonly<Record<string, number | string>>
 
+/** A reader's state from values of which some may be unset: those are left out (JSON keeps no undefined). */
+export function readerStateOf(values: Readonly<Record<string, number | string | undefined>>): ReaderState {
+  const state: Record<string, number | string> = {}
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) state[key] = value
+  return state
+}
+
+/** The number a saved state holds under `key`; undefined when it holds none (a state saved by an older router). */
+export function savedNumber(state: ReaderState | undefined, key: string): number | undefined {
+  const value = state?.[key]
+  return typeof value === 'number' ? value : undefined
+}
+
+/** The text a saved state holds under `key`, or undefined. */
+export function savedText(state: ReaderState | undefined, key: string): string | undefined {
+  const value = state?.[key]
+  return typeof value === 'string' ? value : undefined
+}
+
 /** Offsets `from` up to `next` (excluded). */
 export interface OffsetRange {
   readonly from: number

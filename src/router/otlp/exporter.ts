@@ -4,7 +4,7 @@ import {type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryUntilAborted} f
 import type {Claims} from '../cluster/lease-keeper.js'
 import {DeliveryError} from '../drains/transport.js'
 import type {DropCounter} from '../drops.js'
-import type {AppLog, LogEngine, StoredMessage} from '../log/engine.js'
+import {type AppLog, type LogEngine, readerStateOf, savedNumber, savedText, type StoredMessage} from '../log/engine.js'
 import type {Traffic} from '../observability/traffic.js'
 import type {App, AppStore, TelemetryDrain} from '../store.js'
 import {exportRequest} from './logs-output.js'
@@ -176,19 +176,18 @@ class TelemetryExport {
   }
 
   private async restoreCounts(name: string): Promise<void> {
-    const saved = (await this.log.readerState(name)) ?? {}
-    if (typeof saved.delivered === 'number') this.status.delivered = saved.delivered
-    if (typeof saved.rejected === 'number') this.status.rejected = saved.rejected
-    if (typeof saved.lastError === 'string') this.status.lastError = saved.lastError
-    if (typeof saved.lastSuccessAt === 'number') this.status.lastSuccessAt = saved.lastSuccessAt
+    const saved = await this.log.readerState(name)
+    this.status.delivered = savedNumber(saved, 'delivered') ?? this.status.delivered
+    this.status.rejected = savedNumber(saved, 'rejected') ?? this.status.rejected
+    this.status.lastError = savedText(saved, 'lastError') ?? this.status.lastError
+    this.status.lastSuccessAt = savedNumber(saved, 'lastSuccessAt') ?? this.status.lastSuccessAt
   }
 
   /** Saves the counts after an attempt's outcome, without waiting (a crash loses at most what changed since). */
   private saveCounts(): void {
     if (!this.mayWrite()) return
     const {delivered, lastError, lastSuccessAt, rejected} = this.status
-    const state = {delivered, rejected, ...(lastError === undefined ? {} : {lastError}), ...(lastSuccessAt === undefined ? {} : {lastSuccessAt})}
-    this.saving = this.log.setReaderState(telemetryCursor(this.drain.id), state).catch(() => {})
+    this.saving = this.log.setReaderState(telemetryCursor(this.drain.id), readerStateOf({delivered, lastError, lastSuccessAt, rejected})).catch(() => {})
   }
 
   /** The fencing check on a cluster: this node still holds the drain's lease. */
