@@ -73,6 +73,9 @@ interface Running {
 const REPLAY_BATCH = 1000
 const STATE_FILE = 'alerts.json'
 
+/** What the notifications of an app's removed alerts came to. */
+type RetiredCounts = Pick<AppAlertSummary, 'notifications_dropped' | 'notifications_sent' | 'notify_failures'>
+
 /**
  * Every app's alert rules, evaluated as messages arrive: one hub subscription per app that has alerts; each
  * message is parsed once and looked at once by each rule (windows in fixed memory, never re-scanned); count,
@@ -92,7 +95,7 @@ export class Alerts {
   /** On a cluster, the apps whose alerts lease this node competes for, and whether it holds it. */
   private readonly claimed = new Map<string, boolean>()
   /** Per app, the notifications of its removed alerts: /metrics counts them on, as counters never go down. */
-  private readonly retired = new Map<string, Pick<AppAlertSummary, 'notifications_dropped' | 'notifications_sent' | 'notify_failures'>>()
+  private readonly retired = new Map<string, RetiredCounts>()
   private readonly sender: WebhookSender
   private readonly now: () => number
   private readonly file: string
@@ -242,11 +245,21 @@ export class Alerts {
   }
 
   private retire({app, counters}: Running): void {
-    const retired = this.retired.get(app.id) ?? {notifications_dropped: 0, notifications_sent: 0, notify_failures: 0}
+    const retired = this.retiredOf(app.id)
     retired.notifications_dropped += counters.dropped
     retired.notifications_sent += counters.sent
     retired.notify_failures += counters.failed
-    this.retired.set(app.id, retired)
+  }
+
+  /** The counts of an app's removed alerts, made at the first. */
+  private retiredOf(appId: string): RetiredCounts {
+    let retired = this.retired.get(appId)
+    if (retired === undefined) {
+      retired = {notifications_dropped: 0, notifications_sent: 0, notify_failures: 0}
+      this.retired.set(appId, retired)
+    }
+
+    return retired
   }
 
   /** Measures every rule now; the timer calls it every `tickMs`. */
@@ -390,11 +403,10 @@ export class Alerts {
 
   /** The resolve of an alert removed while firing: counted as the app's, and taken out of the saved outbox once done. */
   private removedOutcome(pending: PendingNotification, outcome: WebhookOutcome): void {
-    const retired = this.retired.get(pending.appId) ?? {notifications_dropped: 0, notifications_sent: 0, notify_failures: 0}
+    const retired = this.retiredOf(pending.appId)
     if (outcome.result === 'sent') retired.notifications_sent++
     else retired.notify_failures++
     if (outcome.result === 'dropped') retired.notifications_dropped++
-    this.retired.set(pending.appId, retired)
     const appName = this.store.find(pending.appId)?.name ?? pending.appId
     this.logOutcome(`alert "${pending.removedAlert}" (removed) of ${appName}`, pending, outcome, pending.attempts > 1, '')
     this.save()
